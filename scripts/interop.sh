@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Interop suite: run fetchall against real web servers' directory listings.
+#
+# Usage: scripts/interop.sh [--servers LIST] [--modes LIST] [--keep] [--no-install]
+#                           [--timeout SECS] [--list]
+#
+#   --servers LIST  comma-separated server variants (default: all of
+#                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone)
+#   --modes LIST    flat,recursive (default: both)
+#   --keep          keep the temp dir (tree, server configs/logs, outputs)
+#   --no-install    never call apt-get; servers whose binary is missing are SKIPped
+#   --timeout SECS  limit for one fetchall run (default 300)
+#   --list          print the server variants and exit
+#
+# Environment:
+#   FETCHALL   client under test (default: target/release/fetchall, built with
+#              `cargo build --release` when missing). Called as
+#                $FETCHALL -q -o OUT URL         (flat)
+#                $FETCHALL -q -r -o OUT URL      (recursive)
+#              scripts/interop/reference_fetch.py is a stand-in that passes.
+#
+# For each server the tricky tree (scripts/interop/make_tree.py) is served on
+# 127.0.0.1 with directory listings on, fetched, and compared byte for byte
+# with what that server lists (scripts/interop/compare.py). Per-server
+# exceptions are declared in expectations() below, each with the reason.
+# Exits non-zero if any case fails (a server that cannot be installed or
+# started counts as FAIL unless --no-install made it a SKIP).
+# Needs no TTY or stdin; installs missing servers with apt-get when root.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+lib="$here/interop"
+# shellcheck source=interop/servers.sh
+. "$lib/servers.sh"
+
+ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone"
+servers=$ALL_SERVERS
+modes="flat,recursive"
+keep=0
+install=1
+timeout_s=300
+
+usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --servers) servers=${2:?}; shift 2 ;;
+        --servers=*) servers=${1#*=}; shift ;;
+        --modes) modes=${2:?}; shift 2 ;;
+        --modes=*) modes=${1#*=}; shift ;;
+        --keep) keep=1; shift ;;
+        --no-install) install=0; shift ;;
+        --timeout) timeout_s=${2:?}; shift 2 ;;
+        --timeout=*) timeout_s=${1#*=}; shift ;;
+        --list) tr ',' '\n' <<<"$ALL_SERVERS"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+IFS=, read -r -a SERVERS <<<"$servers"
+IFS=, read -r -a MODES <<<"$modes"
+for s in "${SERVERS[@]}"; do
+    srv_binary "$s" >/dev/null || { echo "unknown server variant: $s (see --list)" >&2; exit 2; }
+done
+for m in "${MODES[@]}"; do
+    case "$m" in flat|recursive) ;; *) echo "unknown mode: $m" >&2; exit 2 ;; esac
+done
+
+# ---------------------------------------------------------------------------
+# Per-server expectations. Prints compare.py arguments for SERVER MODE.
+# Everything the server serves and lists is expected; each exception here
+# names a path that the server does not list, and why. Never a blanket pass.
+#   --exclude P   not expected; if downloaded anyway it is an error
+#   --optional P  may or may not be downloaded; if it is, it must be correct
+# ---------------------------------------------------------------------------
+expectations() {
+    local server=$1 mode=$2
+    case "$server" in
+        nginx|nginx-json)
+            # nginx autoindex never lists names starting with '.' (both formats).
+            echo --exclude .hidden ;;
+        apache|apache-plain)
+            # Debian's mods-available/autoindex.conf, which we include, has
+            # "IndexIgnore .??* ..." so dotfiles are not listed.
+            echo --exclude .hidden ;;
+        lighttpd)
+            # mod_dirlisting: dir-listing.hide-dotfiles defaults to "enable".
+            echo --exclude .hidden ;;
+        caddy)
+            ;;  # lists everything, dotfiles included
+        python)
+            # http.server cannot be told to list a directory that contains
+            # index.html: GET site/ returns site/index.html itself, so
+            # site/page.txt is invisible. Whether the client saves that page
+            # as site/index.html (same bytes as the real file) is its choice.
+            if [ "$mode" = recursive ]; then
+                echo --exclude site/page.txt --optional site/index.html
+            fi ;;
+        rclone)
+            ;;  # lists everything, dotfiles included
+    esac
+}
+
+log() { printf '%s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------------------
+# Install missing tools (Debian). Auto-start of services is blocked with a
+# temporary policy-rc.d, and anything Debian started anyway is stopped and
+# disabled, so nothing keeps port 80 or runs after this script.
+# ---------------------------------------------------------------------------
+declare -A SKIP_REASON=()
+created_policy=0
+
+cleanup_policy() {
+    if [ "$created_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; created_policy=0; fi
+}
+
+ensure_tools() {
+    local need_pkgs=() b s
+    declare -A want=()
+    command -v curl >/dev/null 2>&1 || want[curl]=1
+    command -v python3 >/dev/null 2>&1 || want[python3]=1
+    for s in "${SERVERS[@]}"; do
+        b=$(srv_binary "$s")
+        _srv_path "$b" >/dev/null 2>&1 || want[$(srv_package "$b")]=1
+    done
+    need_pkgs=("${!want[@]}")
+    [ ${#need_pkgs[@]} -eq 0 ] && return 0
+    if [ "$install" = 0 ]; then
+        log "not installing (--no-install): ${need_pkgs[*]}"
+        return 0
+    fi
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            sudo="sudo -n"
+        else
+            log "missing ${need_pkgs[*]} and not root (no passwordless sudo): those servers will FAIL"
+            return 0
+        fi
+    fi
+    log "installing: ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        # exit 101 = "action forbidden": invoke-rc.d/deb-systemd-invoke won't start services
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+        $sudo chmod 755 /usr/sbin/policy-rc.d
+        created_policy=1
+    fi
+    local aptlog
+    aptlog=$(mktemp)
+    $sudo apt-get update -qq >"$aptlog" 2>&1 || log "apt-get update failed (continuing): $(tail -n 3 "$aptlog")"
+    if ! $sudo apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >>"$aptlog" 2>&1; then
+        # one at a time, so one unavailable package (e.g. rclone) does not block the rest
+        local p
+        for p in "${need_pkgs[@]}"; do
+            $sudo apt-get install -y -qq --no-install-recommends "$p" >>"$aptlog" 2>&1 \
+                || log "apt-get install $p failed: $(tail -n 2 "$aptlog")"
+        done
+    fi
+    rm -f "$aptlog"
+    if [ "$created_policy" = 1 ]; then $sudo rm -f /usr/sbin/policy-rc.d; created_policy=0; fi
+    # In case a service got started anyway (no policy-rc.d honoured, systemd...)
+    local svc
+    for svc in nginx apache2 lighttpd caddy apache-htcacheclean; do
+        if [ -e "/etc/init.d/$svc" ] || [ -e "/lib/systemd/system/$svc.service" ]; then
+            if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+                $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
+            else
+                $sudo service "$svc" stop >/dev/null 2>&1 || true
+            fi
+        fi
+    done
+}
+
+# ---------------------------------------------------------------------------
+work=""
+results=()   # "server|mode|STATUS|detail"
+any_fail=0
+
+on_exit() {
+    srv_stop_all
+    cleanup_policy
+    if [ -n "$work" ] && [ -d "$work" ]; then
+        if [ "$keep" = 1 ]; then log "kept: $work"; else rm -rf "$work"; fi
+    fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+start_time=$(date +%s)
+ensure_tools
+for t in curl python3; do
+    command -v "$t" >/dev/null 2>&1 || { log "$t is required"; exit 1; }
+done
+
+# Client under test
+if [ -z "${FETCHALL:-}" ]; then
+    FETCHALL="$repo/target/release/fetchall"
+    if [ ! -x "$FETCHALL" ]; then
+        log "building fetchall (cargo build --release)"
+        (cd "$repo" && cargo build --release -q) || { log "cargo build --release failed"; exit 1; }
+    fi
+fi
+fetchall_cmd=()
+read -r -a fetchall_cmd <<<"$FETCHALL"   # allows e.g. FETCHALL="python3 x.py"
+if ! command -v "${fetchall_cmd[0]}" >/dev/null 2>&1 && [ ! -x "${fetchall_cmd[0]}" ]; then
+    log "FETCHALL not executable: $FETCHALL"; exit 1
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/fetchall-interop.XXXXXX")
+chmod 755 "$work"   # apache/nginx/lighttpd workers run as www-data when we are root
+tree="$work/tree"
+python3 "$lib/make_tree.py" "$tree" || { log "make_tree.py failed"; exit 1; }
+if [ "$(id -u)" = 0 ] && id www-data >/dev/null 2>&1 && command -v runuser >/dev/null 2>&1; then
+    runuser -u www-data -- test -r "$tree/plain.txt" 2>/dev/null \
+        || log "warning: www-data cannot read $tree (check permissions of ${TMPDIR:-/tmp}); apache/nginx/lighttpd will fail"
+fi
+
+add_result() { results+=("$1|$2|$3|$4"); [ "$3" = FAIL ] && any_fail=1; }
+
+for server in "${SERVERS[@]}"; do
+    bin=$(srv_binary "$server")
+    if ! _srv_path "$bin" >/dev/null 2>&1; then
+        status=FAIL; [ "$install" = 0 ] && status=SKIP
+        for mode in "${MODES[@]}"; do add_result "$server" "$mode" "$status" "$bin not installed"; done
+        continue
+    fi
+    log "== $server ($(srv_version "$server"))"
+    if ! srv_start "$server" "$tree" "$work/srv"; then
+        for mode in "${MODES[@]}"; do add_result "$server" "$mode" FAIL "server did not start (see $work/srv/$server/server.log)"; done
+        srv_stop_all
+        continue
+    fi
+    url=$SRV_URL
+    for mode in "${MODES[@]}"; do
+        out="$work/out/$server-$mode"
+        mkdir -p "$work/out"
+        args=(-q)
+        [ "$mode" = recursive ] && args+=(-r)
+        t0=$(date +%s.%N)
+        timeout --kill-after=10 "$timeout_s" "${fetchall_cmd[@]}" "${args[@]}" -o "$out" "$url" \
+            >"$work/out/$server-$mode.log" 2>&1
+        rc=$?
+        secs=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$(date +%s.%N)")
+        cmp_args=(--max-list 15)
+        [ "$mode" = flat ] && cmp_args+=(--flat)
+        read -r -a extra_args <<<"$(expectations "$server" "$mode")"
+        cmp_args+=("${extra_args[@]}")
+        report=$(python3 "$lib/compare.py" "$tree" "$out" "${cmp_args[@]}")
+        crc=$?
+        counts=$(tail -n 1 <<<"$report" | sed 's/^counts: //')
+        detail="$counts, ${secs}s"
+        if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+            detail="timed out after ${timeout_s}s; $detail"
+        elif [ $rc -ne 0 ]; then
+            detail="exit $rc; $detail"
+        fi
+        if [ $rc -eq 0 ] && [ $crc -eq 0 ]; then
+            add_result "$server" "$mode" PASS "$detail"
+        else
+            add_result "$server" "$mode" FAIL "$detail"
+            log "-- $server $mode: FAIL ($FETCHALL ${args[*]} -o OUT $url, exit $rc)"
+            if [ $rc -ne 0 ]; then
+                log "   client output (last 10 lines):"
+                tail -n 10 "$work/out/$server-$mode.log" | sed 's/^/     /' >&2
+            fi
+            sed '$d' <<<"$report" | sed 's/^/   /' >&2
+        fi
+    done
+    srv_stop_all
+done
+
+# ---------------------------------------------------------------------------
+echo
+echo "fetchall interop results ($FETCHALL)"
+printf '%-13s %-10s %-5s %s\n' SERVER MODE RESULT DETAIL
+for r in "${results[@]}"; do
+    IFS='|' read -r s m st d <<<"$r"
+    printf '%-13s %-10s %-5s %s\n' "$s" "$m" "$st" "$d"
+done
+npass=0; nfail=0; nskip=0
+for r in "${results[@]}"; do
+    case "$r" in *"|PASS|"*) npass=$((npass + 1)) ;; *"|FAIL|"*) nfail=$((nfail + 1)) ;; *) nskip=$((nskip + 1)) ;; esac
+done
+echo "took $(( $(date +%s) - start_time ))s"
+# plain closing line, readable by CI
+echo "interop: $npass passed, $nfail failed, $nskip skipped"
+exit $any_fail

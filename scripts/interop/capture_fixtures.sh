@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Regenerate tests/fixtures/listings/ from real servers.
+#
+# Usage: scripts/interop/capture_fixtures.sh [OUTDIR]
+#   OUTDIR defaults to tests/fixtures/listings (relative to the repo root).
+#
+# Serves the tricky tree (make_tree.py) from each installed server on a fixed
+# 127.0.0.1 port (so the Apache "Server at ... Port N" footer is stable) and
+# saves with curl: the root listing as NAME.html, the listing of the
+# sub-directory "dir with space & #/" as NAME-subdir.html, and the response to
+# "site/" (a directory that contains index.html) as NAME-site.html. Response
+# headers for the root are saved in headers/NAME.txt.
+# Servers must already be installed (scripts/interop.sh installs them).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+out=${1:-$repo/tests/fixtures/listings}
+mkdir -p "$out" "$out/headers"
+# shellcheck source=servers.sh
+. "$here/servers.sh"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/fetchall-capture.XXXXXX")
+chmod 755 "$work"
+cleanup() { srv_stop_all; rm -rf "$work"; }
+trap cleanup EXIT
+export TZ=UTC   # servers that print local time print UTC
+
+python3 "$here/make_tree.py" "$work/tree" >/dev/null
+
+SUB='dir%20with%20space%20%26%20%23/'
+# variant:fixture-name:fixed-port
+specs="apache:apache-fancy:18081 apache-plain:apache-plain:18082 apache-pre:apache-fancy-pre:18083
+apache-trunc:apache-fancy-namewidth-default:18084 nginx:nginx:18085 nginx-json:nginx:18086
+lighttpd:lighttpd:18087 caddy:caddy:18088 python:python-http-server:18089 rclone:rclone:18090"
+
+versions="$out/versions.txt"
+: >"$versions"
+for spec in $specs; do
+    IFS=: read -r variant name port <<<"$spec"
+    bin=$(srv_binary "$variant")
+    if ! _srv_path "$bin" >/dev/null; then echo "skip $variant: $bin not installed" >&2; continue; fi
+    SRV_PORT=$port srv_start "$variant" "$work/tree" "$work/srv" || { echo "FAILED to start $variant" >&2; exit 1; }
+    url=$SRV_URL
+    ext=html
+    [ "$variant" = nginx-json ] && ext=json
+    curl -fsS -D "$out/headers/$name.$ext.txt" -o "$out/$name.$ext" "$url"
+    curl -fsS -o "$out/$name-subdir.$ext" "$url$SUB"
+    curl -sS -o "$out/$name-site.$ext" "$url"site/ || true
+    if [ "$variant" = caddy ]; then
+        curl -fsS -H 'Accept: application/json' -D "$out/headers/caddy.json.txt" -o "$out/caddy.json" "$url"
+        curl -fsS -H 'Accept: application/json' -o "$out/caddy-subdir.json" "$url$SUB"
+    fi
+    # header files: drop the Date: line so re-captures diff cleanly
+    sed -i '/^\([Dd]ate\|Last-Modified\):/d' "$out"/headers/*.txt
+    printf '%-34s %s\n' "$name.$ext" "$(srv_version "$variant")" >>"$versions"
+    srv_stop_all
+    echo "captured $name.$ext from $variant ($url)"
+done
+# IIS has no Debian package: iis.html is hand-copied, see README.md.

@@ -1,0 +1,116 @@
+//! Command-line arguments (clap) and their translation into library [`Options`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use fetchall::Options;
+
+/// Download every file linked from a web page — typically a server's directory
+/// listing — concurrently, streamed to disk, and atomically.
+#[derive(Debug, Parser)]
+#[command(name = "fetchall", version, about, long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 all files downloaded or up to date; 1 some files failed; \
+2 bad usage or a start page could not be fetched; 130 interrupted."
+)]
+pub struct Args {
+    /// Pages to read: directory listings or any HTML page of links.
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+
+    /// Folder to write into [default: the last path segment of the URL, e.g. `bots`
+    /// for https://host/files/bots/].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// Transfers in flight at once.
+    #[arg(short, long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+
+    /// Transfers in flight at once to one host [default: same as --jobs].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub per_host: Option<u16>,
+
+    /// Seconds allowed to establish a connection.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
+    pub connect_timeout: Duration,
+
+    /// Seconds allowed with no bytes arriving before a transfer fails.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds)]
+    pub read_timeout: Duration,
+
+    /// List what would be downloaded (URL, local path, size from HEAD) and write nothing.
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
+    /// Also download files linked on other hosts (saved by file name).
+    #[arg(long)]
+    pub span_hosts: bool,
+
+    /// Print only errors.
+    #[arg(short, long, conflicts_with_all = ["verbose", "json"])]
+    pub quiet: bool,
+
+    /// Print every event, including transfer starts.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Print one JSON object per event on stdout (no progress bars).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Value of the User-Agent header [default: fetchall/VERSION].
+    #[arg(long, value_name = "TEXT")]
+    pub user_agent: Option<String>,
+}
+
+impl Args {
+    /// The library options these arguments ask for.
+    pub fn to_options(&self) -> Options {
+        let mut options = Options::new(self.urls.iter().cloned());
+        options.output = self.output.clone();
+        options.jobs = usize::from(self.jobs);
+        options.jobs_per_host = usize::from(self.per_host.unwrap_or(self.jobs));
+        options.connect_timeout = self.connect_timeout;
+        options.read_timeout = self.read_timeout;
+        options.dry_run = self.dry_run;
+        options.span_hosts = self.span_hosts;
+        if let Some(user_agent) = &self.user_agent {
+            options.user_agent = user_agent.clone();
+        }
+        options
+    }
+}
+
+/// Parses a positive number of seconds (`10`, `0.5`).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(seconds > 0.0 && seconds.is_finite()) {
+        return Err(format!("`{text}` must be a positive number of seconds"));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_parsed_and_checked() {
+        assert_eq!(parse_seconds("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("soon").is_err());
+    }
+
+    #[test]
+    fn per_host_defaults_to_jobs() {
+        let args = Args::parse_from(["fetchall", "-j", "4", "http://h/"]);
+        assert_eq!(args.to_options().jobs_per_host, 4);
+    }
+}

@@ -1,0 +1,5 @@
+//! The command-line front end: arguments, reporters and exit codes. It uses only the
+//! library's public API.
+
+pub mod args;
+pub mod report;

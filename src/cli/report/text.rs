@@ -1,0 +1,107 @@
+//! The words used for each event, shared by the plain and the progress-bar reporters.
+
+use fetchall::{Event, Summary};
+use indicatif::HumanBytes;
+
+use super::Verbosity;
+
+/// Where a line goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// The line for `event` at this verbosity, if it gets one.
+pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)> {
+    let normal = verbosity >= Verbosity::Normal;
+    let line = match event {
+        Event::PageListed { url, links, files } if normal => {
+            format!("found {links} links in {url} ({files} files)")
+        }
+        Event::PageFailed { url, error } => {
+            return Some((
+                Stream::Stderr,
+                format!("error: failed to fetch page {url}: {error}"),
+            ));
+        }
+        Event::Skipped { link, reason, .. } if normal => {
+            format!("skipped {} ({reason})", printable(link))
+        }
+        Event::Planned {
+            url,
+            path,
+            size,
+            exists,
+        } => {
+            let size = size.map_or_else(
+                || "size unknown".to_string(),
+                |size| HumanBytes(size).to_string(),
+            );
+            let exists = if *exists { ", exists" } else { "" };
+            format!("{url} -> {path} ({size}{exists})")
+        }
+        Event::Started { path, size, .. } if verbosity >= Verbosity::Verbose => match size {
+            Some(size) => format!("started {path} ({})", HumanBytes(*size)),
+            None => format!("started {path}"),
+        },
+        Event::Downloaded { path, bytes, .. } if normal => {
+            format!(
+                "downloaded {} -> {path} ({})",
+                file_name(path),
+                HumanBytes(*bytes)
+            )
+        }
+        Event::UpToDate { path, .. } if normal => format!("up to date {path}"),
+        Event::Failed {
+            url, path, error, ..
+        } => {
+            return Some((Stream::Stderr, format!("failed {url} -> {path}: {error}")));
+        }
+        Event::Summary(summary) if normal => summary_line(summary),
+        _ => return None,
+    };
+    Some((Stream::Stdout, line))
+}
+
+/// The last line of a run: counts, bytes, time and mean rate.
+pub fn summary_line(summary: &Summary) -> String {
+    let head = if summary.interrupted {
+        "interrupted"
+    } else {
+        "done"
+    };
+    if summary.planned > 0 {
+        return format!(
+            "{head}: {} files would be downloaded, {} skipped (dry run)",
+            summary.planned, summary.skipped
+        );
+    }
+    format!(
+        "{head}: {} downloaded, {} up to date, {} skipped, {} failed; {} in {:.1} s ({}/s)",
+        summary.downloaded,
+        summary.up_to_date,
+        summary.skipped,
+        summary.failed + summary.pages_failed,
+        HumanBytes(summary.bytes),
+        summary.elapsed_secs,
+        HumanBytes(summary.rate() as u64),
+    )
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// A link as written in a page may hold anything, terminal escapes included.
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|character| {
+            if character.is_control() {
+                character.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![character]
+            }
+        })
+        .collect()
+}

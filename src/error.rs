@@ -1,0 +1,152 @@
+//! Error types. A fatal [`Error`] stops the run (bad start page, unusable output
+//! folder); a [`TransferError`] fails one file and the run goes on.
+
+use std::io;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What stops a whole run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The start URL could not be parsed.
+    #[error("invalid URL `{input}`")]
+    InvalidUrl {
+        /// What the user gave.
+        input: String,
+        /// Why it is not a URL.
+        #[source]
+        source: url::ParseError,
+    },
+    /// The start URL is not http or https.
+    #[error("unsupported URL `{url}`: only http and https are supported")]
+    UnsupportedScheme {
+        /// The URL.
+        url: String,
+    },
+    /// The start page could not be fetched or read.
+    #[error("failed to fetch page `{url}`")]
+    Page {
+        /// The page URL.
+        url: String,
+        /// What went wrong.
+        #[source]
+        source: Box<PageError>,
+    },
+    /// The output folder could not be created or used.
+    #[error("cannot use output folder `{}`", path.display())]
+    OutputDir {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("failed to set up the HTTP client")]
+    Client(#[source] reqwest::Error),
+}
+
+/// Why a page could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// Connection, TLS or protocol failure.
+    #[error("request failed")]
+    Request(#[source] reqwest::Error),
+    /// The server answered with an error status.
+    #[error("server answered {status}")]
+    Status {
+        /// The HTTP status.
+        status: reqwest::StatusCode,
+    },
+    /// The server stopped sending.
+    #[error("no data received for {} s", .0.as_secs_f64())]
+    ReadTimeout(Duration),
+    /// The page is larger than we are willing to hold in memory.
+    #[error("page is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The body could not be decompressed.
+    #[error("cannot decode `{encoding}` content")]
+    Decode {
+        /// The Content-Encoding.
+        encoding: String,
+        /// The decoder error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Why one file failed. The run goes on with the others.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// Connection, TLS or protocol failure.
+    #[error("request failed")]
+    Request(#[source] reqwest::Error),
+    /// The server answered with an error status.
+    #[error("server answered {status}")]
+    Status {
+        /// The HTTP status.
+        status: reqwest::StatusCode,
+    },
+    /// No bytes arrived for the read timeout.
+    #[error("no data received for {} s", .0.as_secs_f64())]
+    ReadTimeout(Duration),
+    /// The body ended before Content-Length.
+    #[error("connection closed after {received} of {expected} bytes")]
+    Truncated {
+        /// Bytes announced by Content-Length.
+        expected: u64,
+        /// Bytes received.
+        received: u64,
+    },
+    /// The body went past Content-Length.
+    #[error("server sent more than the {expected} bytes it announced")]
+    TooLong {
+        /// Bytes announced by Content-Length.
+        expected: u64,
+    },
+    /// A local file operation failed.
+    #[error("cannot {action} `{}`", path.display())]
+    Io {
+        /// What we were doing: "create", "write", "rename to"...
+        action: &'static str,
+        /// The local path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The run was interrupted (Ctrl-C).
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl TransferError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        TransferError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Formats an error and all its causes on one line: `a: b: c`.
+///
+/// reqwest's own messages are terse ("error sending request"); the useful part
+/// ("connection refused") is several sources down.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

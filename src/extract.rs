@@ -1,0 +1,234 @@
+//! Link extraction with html5ever's HTML5 tokenizer: attribute values come out with
+//! entities decoded and quoting handled exactly as a browser would, and the text of
+//! `<script>`, `<style>` or `<textarea>` is never mistaken for markup.
+
+use std::cell::RefCell;
+
+use encoding_rs::Encoding;
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, StartTag, Tag, TagToken, Token, TokenSink, TokenSinkResult, Tokenizer,
+    TokenizerOpts,
+};
+use url::Url;
+
+/// One `<a href>` (or `<area href>`) of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The attribute value, entities decoded, surrounding whitespace removed.
+    pub href: String,
+    /// The href resolved against the document's base URL, or why it could not be.
+    pub url: Result<Url, url::ParseError>,
+}
+
+/// Extracts every link of `html`, in document order, resolved against the page URL
+/// or the document's `<base href>`.
+pub fn extract_links(html: &str, page_url: &Url) -> Vec<Link> {
+    let collector = tokenize(html, LinkCollector::default());
+    let collected = collector.into_inner();
+    // The first <base href> sets the base for the whole document, even for links
+    // that come before it.
+    let base = collected
+        .base
+        .as_deref()
+        .and_then(|base| page_url.join(base).ok())
+        .unwrap_or_else(|| page_url.clone());
+    collected
+        .hrefs
+        .into_iter()
+        .map(|href| {
+            let url = base.join(&href);
+            Link { href, url }
+        })
+        .collect()
+}
+
+/// Looks for `<meta charset=...>` or `<meta http-equiv=Content-Type content=...>`
+/// in the first 1024 bytes, as the HTML spec's encoding prescan does.
+pub fn prescan_meta_charset(body: &[u8]) -> Option<&'static Encoding> {
+    let head = &body[..body.len().min(1024)];
+    // windows-1252 maps every byte to one char, so ASCII markup survives whatever
+    // the real encoding is.
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(head);
+    let finder = tokenize(&text, MetaCharsetFinder::default());
+    let label = finder.into_inner()?;
+    let encoding = Encoding::for_label(label.trim().as_bytes())?;
+    // A page that claims UTF-16 in ASCII-compatible markup is really UTF-8 (spec).
+    if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+        Some(encoding_rs::UTF_8)
+    } else {
+        Some(encoding)
+    }
+}
+
+/// Runs the tokenizer over a whole document and returns the sink.
+fn tokenize<S: TokenSink>(html: &str, sink: S) -> S {
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(html));
+    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
+    // Without a tree builder the tokenizer never pauses for scripts, so one feed
+    // consumes everything.
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink
+}
+
+/// The raw-text state that the tree builder would switch the tokenizer into after
+/// this start tag; without it, `<script>"<a href=x>"</script>` would yield a link.
+fn raw_text_state(tag: &Tag) -> Option<TokenSinkResult<()>> {
+    let kind = match &*tag.name {
+        "script" => RawKind::ScriptData,
+        "style" | "xmp" | "iframe" | "noembed" | "noframes" => RawKind::Rawtext,
+        "title" | "textarea" => RawKind::Rcdata,
+        "plaintext" => return Some(TokenSinkResult::Plaintext),
+        _ => return None,
+    };
+    Some(TokenSinkResult::RawData(kind))
+}
+
+fn attribute<'a>(tag: &'a Tag, name: &str) -> Option<&'a str> {
+    tag.attrs
+        .iter()
+        .find(|attribute| &*attribute.name.local == name)
+        .map(|attribute| &*attribute.value)
+}
+
+#[derive(Default)]
+struct CollectedLinks {
+    hrefs: Vec<String>,
+    base: Option<String>,
+}
+
+#[derive(Default)]
+struct LinkCollector(RefCell<CollectedLinks>);
+
+impl LinkCollector {
+    fn into_inner(self) -> CollectedLinks {
+        self.0.into_inner()
+    }
+}
+
+impl TokenSink for LinkCollector {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line_number: u64) -> TokenSinkResult<()> {
+        let TagToken(tag) = token else {
+            return TokenSinkResult::Continue;
+        };
+        if tag.kind != StartTag {
+            return TokenSinkResult::Continue;
+        }
+        let mut collected = self.0.borrow_mut();
+        match &*tag.name {
+            "a" | "area" => {
+                if let Some(href) = attribute(&tag, "href") {
+                    // Browsers strip leading and trailing ASCII whitespace from URLs.
+                    collected.hrefs.push(href.trim().to_string());
+                }
+            }
+            "base" if collected.base.is_none() => {
+                collected.base = attribute(&tag, "href").map(|href| href.trim().to_string());
+            }
+            _ => {}
+        }
+        raw_text_state(&tag).unwrap_or(TokenSinkResult::Continue)
+    }
+}
+
+#[derive(Default)]
+struct MetaCharsetFinder(RefCell<Option<String>>);
+
+impl MetaCharsetFinder {
+    fn into_inner(self) -> Option<String> {
+        self.0.into_inner()
+    }
+}
+
+impl TokenSink for MetaCharsetFinder {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line_number: u64) -> TokenSinkResult<()> {
+        let TagToken(tag) = token else {
+            return TokenSinkResult::Continue;
+        };
+        if tag.kind != StartTag {
+            return TokenSinkResult::Continue;
+        }
+        if &*tag.name == "meta" && self.0.borrow().is_none() {
+            let label = attribute(&tag, "charset").map(str::to_string).or_else(|| {
+                let is_content_type = attribute(&tag, "http-equiv")
+                    .is_some_and(|value| value.eq_ignore_ascii_case("content-type"));
+                is_content_type
+                    .then(|| attribute(&tag, "content"))
+                    .flatten()
+                    .and_then(crate::page::charset_parameter)
+            });
+            *self.0.borrow_mut() = label;
+        }
+        raw_text_state(&tag).unwrap_or(TokenSinkResult::Continue)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hrefs(html: &str, page: &str) -> Vec<String> {
+        let page = Url::parse(page).expect("test URL");
+        extract_links(html, &page)
+            .into_iter()
+            .map(|link| link.url.map(String::from).unwrap_or(link.href))
+            .collect()
+    }
+
+    #[test]
+    fn decodes_entities_and_resolves_against_the_page() {
+        let links = hrefs(
+            r#"<a href="a&amp;b.txt">x</a><a href='caf%C3%A9.txt'>y</a><a href=plain.zip>z</a>"#,
+            "http://h/files/",
+        );
+        assert_eq!(
+            links,
+            [
+                "http://h/files/a&b.txt",
+                "http://h/files/caf%C3%A9.txt",
+                "http://h/files/plain.zip"
+            ]
+        );
+    }
+
+    #[test]
+    fn base_href_applies_to_every_link() {
+        let links = hrefs(
+            r#"<a href="one.txt">1</a><base href="/mirror/"><a href="two.txt">2</a>"#,
+            "http://h/files/",
+        );
+        assert_eq!(
+            links,
+            ["http://h/mirror/one.txt", "http://h/mirror/two.txt"]
+        );
+    }
+
+    #[test]
+    fn markup_inside_scripts_and_comments_is_not_a_link() {
+        let links = hrefs(
+            r#"<script>var s = "<a href='evil.txt'>";</script><!-- <a href="old.txt"> -->
+               <textarea><a href="t.txt"></textarea><a href="real.txt">r</a>"#,
+            "http://h/",
+        );
+        assert_eq!(links, ["http://h/real.txt"]);
+    }
+
+    #[test]
+    fn meta_charset_is_found() {
+        let page = b"<html><head><meta charset=\"iso-8859-1\"></head>";
+        assert_eq!(
+            prescan_meta_charset(page).map(|e| e.name()),
+            Some("windows-1252")
+        );
+        let page = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\">";
+        assert_eq!(prescan_meta_charset(page).map(|e| e.name()), Some("KOI8-R"));
+        assert_eq!(prescan_meta_charset(b"<p>no charset</p>"), None);
+    }
+}

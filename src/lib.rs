@@ -1,0 +1,34 @@
+//! fetchall: download every file linked from a web page — typically a web server's
+//! directory listing — concurrently, streamed to disk, and atomically.
+//!
+//! The data flows through one module per step:
+//!
+//! ```text
+//! page      fetch a listing page (decompress, decode its charset)   Url  -> Page
+//! extract   every <a href> of the page, resolved                   Page -> Vec<Link>
+//! scope     which links are files to fetch, and why others are not Link -> Verdict
+//! paths     URL -> a safe path under the output folder             Url  -> RelativePath
+//! plan      deduplicate, refuse collisions, look at the disk       Verdict -> Task
+//! transfer  one file over HTTP into a temporary file, then rename  Task -> Outcome
+//! mirror    the engine that runs all of the above concurrently     Options -> Summary
+//! event     what the engine reports, and the Reporter trait
+//! ```
+//!
+//! The library never prints: it reports [`Event`]s to a [`Reporter`], and the binary
+//! turns them into progress bars, plain lines or JSON.
+
+pub mod client;
+pub mod error;
+pub mod event;
+pub mod extract;
+pub mod mirror;
+pub mod page;
+pub mod paths;
+pub mod plan;
+pub mod scope;
+pub mod transfer;
+
+pub use error::{Error, TransferError};
+pub use event::{Event, NoopReporter, Reporter, SkipReason, Summary};
+pub use mirror::{Options, mirror};
+pub use tokio_util::sync::CancellationToken;

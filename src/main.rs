@@ -1,0 +1,123 @@
+//! The `fetchall` command: parse arguments, pick a reporter, run the library, map the
+//! result to an exit code.
+
+mod cli;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use fetchall::{CancellationToken, Reporter, Summary};
+
+use cli::args::Args;
+use cli::report::{BarsReporter, JsonReporter, PlainReporter, Verbosity};
+
+/// Documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// Every file downloaded or up to date.
+    Success = 0,
+    /// Some files failed.
+    SomeFailed = 1,
+    /// Bad usage, or a start page could not be fetched.
+    Usage = 2,
+    /// Interrupted by Ctrl-C or SIGTERM.
+    Interrupted = 130,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(Exit::Usage as u8);
+        }
+    };
+    let exit = runtime.block_on(run(args));
+    ExitCode::from(exit as u8)
+}
+
+async fn run(args: Args) -> Exit {
+    let options = args.to_options();
+    let reporter = choose_reporter(&args);
+    let cancel = CancellationToken::new();
+    tokio::spawn(stop_on_signals(cancel.clone()));
+    match fetchall::mirror(&options, reporter, cancel).await {
+        Ok(summary) => exit_code(&summary),
+        Err(error) => {
+            eprintln!("error: {error}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            Exit::Usage
+        }
+    }
+}
+
+fn choose_reporter(args: &Args) -> Arc<dyn Reporter> {
+    let verbosity = if args.quiet {
+        Verbosity::Quiet
+    } else if args.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    if args.json {
+        Arc::new(JsonReporter::new())
+    } else if std::io::stdout().is_terminal() && !args.quiet && !args.dry_run {
+        Arc::new(BarsReporter::new(verbosity))
+    } else {
+        Arc::new(PlainReporter::new(verbosity))
+    }
+}
+
+fn exit_code(summary: &Summary) -> Exit {
+    if summary.interrupted {
+        Exit::Interrupted
+    } else if summary.pages_failed > 0 {
+        Exit::Usage
+    } else if summary.failed > 0 {
+        Exit::SomeFailed
+    } else {
+        Exit::Success
+    }
+}
+
+/// The first Ctrl-C (or SIGTERM) stops new transfers and lets the run report its
+/// summary; the second exits at once.
+async fn stop_on_signals(cancel: CancellationToken) {
+    let mut signals_seen = 0;
+    loop {
+        if wait_for_signal().await.is_err() {
+            return;
+        }
+        signals_seen += 1;
+        if signals_seen == 1 {
+            cancel.cancel();
+        } else {
+            std::process::exit(Exit::Interrupted as i32);
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result,
+        _ = terminate.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> std::io::Result<()> {
+    tokio::signal::ctrl_c().await
+}

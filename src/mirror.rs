@@ -1,0 +1,484 @@
+//! The engine: reads each start page, plans its files and transfers them with
+//! bounded concurrency, reporting every step as an [`Event`].
+//!
+//! Pages are read by a producer that sends [`Task`]s down a bounded channel; a
+//! dispatcher starts a transfer for each as soon as a slot (global and per host) is
+//! free, so downloads begin while the listing is still being processed.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::client::{ClientSettings, build_client, default_user_agent};
+use crate::error::{Error, TransferError, error_chain};
+use crate::event::{Event, Reporter, SkipReason, Summary, TransferId};
+use crate::extract::{Link, extract_links};
+use crate::page::fetch_page;
+use crate::paths::{self, RelativePath};
+use crate::plan::{LocalFile, Planner, Task};
+use crate::scope::{Scope, Verdict};
+use crate::transfer::{self, Outcome};
+
+/// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Pages to read (listings, or any HTML page of links).
+    pub urls: Vec<String>,
+    /// Output folder; `None` means a folder named after each start URL's last path
+    /// segment, in the current directory.
+    pub output: Option<PathBuf>,
+    /// Transfers in flight at once.
+    pub jobs: usize,
+    /// Transfers in flight at once to one host.
+    pub jobs_per_host: usize,
+    /// Limit for establishing a connection.
+    pub connect_timeout: Duration,
+    /// Limit for any wait with no bytes arriving.
+    pub read_timeout: Duration,
+    /// Only report what would be downloaded; write nothing.
+    pub dry_run: bool,
+    /// Also download files linked on other hosts.
+    pub span_hosts: bool,
+    /// Sent as `User-Agent`.
+    pub user_agent: String,
+}
+
+impl Options {
+    /// Options with the defaults for `urls`.
+    pub fn new(urls: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Options {
+            urls: urls.into_iter().map(Into::into).collect(),
+            output: None,
+            jobs: 16,
+            jobs_per_host: 16,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            dry_run: false,
+            span_hosts: false,
+            user_agent: default_user_agent(),
+        }
+    }
+}
+
+/// Runs a whole download: every start URL, every file. Returns the totals.
+///
+/// Fatal errors (an invalid URL, an output folder that cannot be created) are
+/// returned before anything is downloaded. A start page that cannot be fetched is
+/// reported as [`Event::PageFailed`] and counted in [`Summary::pages_failed`]; a
+/// file that fails is reported and counted, and the run goes on.
+pub async fn mirror(
+    options: &Options,
+    reporter: Arc<dyn Reporter>,
+    cancel: CancellationToken,
+) -> Result<Summary, Error> {
+    let started = Instant::now();
+    let starts = options
+        .urls
+        .iter()
+        .map(|input| parse_start_url(input))
+        .collect::<Result<Vec<_>, _>>()?;
+    let client = build_client(&ClientSettings {
+        user_agent: options.user_agent.clone(),
+        connect_timeout: options.connect_timeout,
+        read_timeout: options.read_timeout,
+        idle_connections_per_host: options.jobs_per_host.max(1),
+    })?;
+    let mut outputs = Vec::new();
+    for start in &starts {
+        let output = options
+            .output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(default_output_name(start)));
+        if !options.dry_run {
+            std::fs::create_dir_all(&output).map_err(|source| Error::OutputDir {
+                path: output.clone(),
+                source,
+            })?;
+        }
+        outputs.push(output);
+    }
+
+    let engine = Arc::new(Engine {
+        client,
+        options: options.clone(),
+        reporter,
+        cancel,
+        summary: Mutex::new(Summary::default()),
+        next_id: Mutex::new(0),
+    });
+    let (sender, receiver) = mpsc::channel::<Task>(1024);
+    let producer = {
+        let engine = Arc::clone(&engine);
+        tokio::spawn(async move {
+            let mut planner = Planner::default();
+            for (start, output) in starts.into_iter().zip(outputs) {
+                if engine.cancel.is_cancelled() {
+                    break;
+                }
+                engine
+                    .read_start_page(&start, output, &mut planner, &sender)
+                    .await;
+            }
+        })
+    };
+    engine.dispatch(receiver).await;
+    // The producer has finished once the channel closed; this only collects a panic.
+    let _ = producer.await;
+
+    let mut summary = engine.take_summary();
+    summary.elapsed_secs = started.elapsed().as_secs_f64();
+    summary.interrupted = engine.cancel.is_cancelled();
+    engine.reporter.report(&Event::Summary(summary.clone()));
+    Ok(summary)
+}
+
+/// Parses a start URL, accepting only http and https.
+pub fn parse_start_url(input: &str) -> Result<Url, Error> {
+    let url = Url::parse(input.trim()).map_err(|source| Error::InvalidUrl {
+        input: input.to_string(),
+        source,
+    })?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        _ => Err(Error::UnsupportedScheme {
+            url: input.to_string(),
+        }),
+    }
+}
+
+/// The default output folder for a start URL, as `wget -nH --cut-dirs` users would
+/// name it by hand: `https://h/files/quake/bots/` → `bots`, `https://h/` → `h`.
+pub fn default_output_name(start: &Url) -> String {
+    let folder = crate::scope::folder_of(start);
+    folder
+        .path_segments()
+        .and_then(|segments| segments.rev().find(|segment| !segment.is_empty()))
+        .and_then(|segment| paths::local_name(segment).ok())
+        .or_else(|| start.host_str().map(str::to_string))
+        .unwrap_or_else(|| "download".to_string())
+}
+
+struct Engine {
+    client: reqwest::Client,
+    options: Options,
+    reporter: Arc<dyn Reporter>,
+    cancel: CancellationToken,
+    summary: Mutex<Summary>,
+    next_id: Mutex<TransferId>,
+}
+
+impl Engine {
+    fn report(&self, event: Event) {
+        self.reporter.report(&event);
+    }
+
+    fn count(&self, update: impl FnOnce(&mut Summary)) {
+        if let Ok(mut summary) = self.summary.lock() {
+            update(&mut summary);
+        }
+    }
+
+    fn take_summary(&self) -> Summary {
+        self.summary
+            .lock()
+            .map(|summary| summary.clone())
+            .unwrap_or_default()
+    }
+
+    fn next_transfer_id(&self) -> TransferId {
+        let mut next = self
+            .next_id
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *next += 1;
+        *next
+    }
+
+    /// Fetches a start page and sends a task for each of its files.
+    async fn read_start_page(
+        &self,
+        start: &Url,
+        output: PathBuf,
+        planner: &mut Planner,
+        tasks: &mpsc::Sender<Task>,
+    ) {
+        let page = tokio::select! {
+            () = self.cancel.cancelled() => return,
+            page = fetch_page(&self.client, start, self.options.read_timeout) => page,
+        };
+        let page = match page {
+            Ok(page) => page,
+            Err(source) => {
+                self.count(|summary| summary.pages_failed += 1);
+                self.report(Event::PageFailed {
+                    url: start.to_string(),
+                    error: error_chain(&source),
+                });
+                return;
+            }
+        };
+        // Scope from the URL the page was really served from: `/dir` redirects to `/dir/`.
+        let scope = Scope::new(&page.url, self.options.span_hosts);
+        let links = extract_links(&page.html, &page.url);
+        let link_count = links.len();
+        let mut skipped = Vec::new();
+        let mut files = Vec::new();
+        for link in links {
+            match plan_link(&scope, &page.url, &link, planner) {
+                Ok(Some((url, relative))) => files.push(plan_task(url, relative, &output)),
+                Ok(None) => {}
+                Err((url, reason)) => skipped.push((link.href, url, reason)),
+            }
+        }
+        self.report(Event::PageListed {
+            url: page.url.to_string(),
+            links: link_count,
+            files: files.len(),
+        });
+        for (link, url, reason) in skipped {
+            self.count(|summary| summary.skipped += 1);
+            self.report(Event::Skipped { link, url, reason });
+        }
+        for task in files {
+            if tasks.send(task).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Starts a transfer (or, in a dry run, a size probe) for each task, with at most
+    /// `jobs` in flight and `jobs_per_host` per host.
+    async fn dispatch(self: &Arc<Self>, mut tasks: mpsc::Receiver<Task>) {
+        let slots = Arc::new(Semaphore::new(self.options.jobs.max(1)));
+        let mut host_slots: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        let mut running = JoinSet::new();
+        loop {
+            let task = tokio::select! {
+                () = self.cancel.cancelled() => break,
+                task = tasks.recv() => task,
+            };
+            let Some(task) = task else { break };
+            let host = task.url.host_str().unwrap_or_default().to_string();
+            let host_slot =
+                Arc::clone(host_slots.entry(host).or_insert_with(|| {
+                    Arc::new(Semaphore::new(self.options.jobs_per_host.max(1)))
+                }));
+            let permits = tokio::select! {
+                () = self.cancel.cancelled() => break,
+                permits = async {
+                    let global = Arc::clone(&slots).acquire_owned().await;
+                    let host = host_slot.acquire_owned().await;
+                    global.and_then(|global| host.map(|host| (global, host)))
+                } => permits,
+            };
+            let Ok(permits) = permits else { break };
+            let engine = Arc::clone(self);
+            running.spawn(async move {
+                let _permits = permits;
+                if engine.options.dry_run {
+                    engine.probe(task).await;
+                } else {
+                    engine.transfer(task).await;
+                }
+            });
+            // Reap finished transfers so the set does not grow with the listing.
+            while running.try_join_next().is_some() {}
+        }
+        // Closing the channel stops the producer promptly after a Ctrl-C.
+        drop(tasks);
+        while running.join_next().await.is_some() {}
+    }
+
+    async fn transfer(&self, task: Task) {
+        let id = self.next_transfer_id();
+        let url = task.url.to_string();
+        let path = task.destination.display().to_string();
+        let mut progress = ReportedProgress {
+            engine: self,
+            id,
+            url: &url,
+            path: &path,
+            last_report: None,
+        };
+        let result = transfer::download(
+            &self.client,
+            &task,
+            self.options.read_timeout,
+            &self.cancel,
+            &mut progress,
+        )
+        .await;
+        match result {
+            Ok(Outcome::Downloaded { bytes }) => {
+                self.count(|summary| {
+                    summary.downloaded += 1;
+                    summary.bytes += bytes;
+                });
+                self.report(Event::Downloaded {
+                    id,
+                    url,
+                    path,
+                    bytes,
+                });
+            }
+            Ok(Outcome::UpToDate) => {
+                self.count(|summary| summary.up_to_date += 1);
+                self.report(Event::UpToDate {
+                    id: Some(id),
+                    url,
+                    path,
+                });
+            }
+            // Not a failure of the file: the user stopped the run.
+            Err(TransferError::Interrupted) => {}
+            Err(error) => {
+                self.count(|summary| summary.failed += 1);
+                self.report(Event::Failed {
+                    id: Some(id),
+                    url,
+                    path,
+                    error: error_chain(&error),
+                });
+            }
+        }
+    }
+
+    /// Dry run: ask the server for the size with HEAD, write nothing.
+    async fn probe(&self, task: Task) {
+        let size = tokio::select! {
+            () = self.cancel.cancelled() => return,
+            size = probe_size(&self.client, &task.url, self.options.read_timeout) => size,
+        };
+        self.count(|summary| summary.planned += 1);
+        self.report(Event::Planned {
+            url: task.url.to_string(),
+            path: task.destination.display().to_string(),
+            size,
+            exists: task.local != LocalFile::Missing,
+        });
+    }
+}
+
+/// Decides what to do with one link: `Ok(Some)` a file to fetch at a local path,
+/// `Ok(None)` a repeat of a link already handled, `Err` a skip with its reason.
+fn plan_link(
+    scope: &Scope,
+    page: &Url,
+    link: &Link,
+    planner: &mut Planner,
+) -> Result<Option<(Url, RelativePath)>, (String, SkipReason)> {
+    let resolved = match &link.url {
+        Ok(url) => url,
+        Err(error) => {
+            return Err((link.href.clone(), SkipReason::InvalidUrl(error.to_string())));
+        }
+    };
+    let url = match scope.classify(&link.href, resolved, page) {
+        Verdict::File(url) => url,
+        Verdict::Directory(url) => {
+            return if planner.is_new_url(&url) {
+                Err((url.to_string(), SkipReason::Directory))
+            } else {
+                Ok(None)
+            };
+        }
+        Verdict::Skip(reason) => return Err((resolved.to_string(), reason)),
+    };
+    let relative = paths::path_under(scope.start_dir(), &url)
+        .unwrap_or_else(|| paths::file_name_only(&url))
+        .map_err(|why| (url.to_string(), SkipReason::UnsafePath(why.to_string())))?;
+    match planner.admit(&url, &relative) {
+        Ok(()) => Ok(Some((url, relative))),
+        // A link repeated on a page (icon and name both link the file) is normal.
+        Err(SkipReason::Duplicate) => Ok(None),
+        Err(reason) => Err((url.to_string(), reason)),
+    }
+}
+
+fn plan_task(url: Url, relative: RelativePath, output: &std::path::Path) -> Task {
+    let destination = output.join(relative.to_path_buf());
+    let local = LocalFile::inspect(&destination);
+    Task {
+        url,
+        relative,
+        destination,
+        local,
+    }
+}
+
+/// The Content-Length of a HEAD answer, if the server gives one.
+async fn probe_size(client: &reqwest::Client, url: &Url, timeout: Duration) -> Option<u64> {
+    let request = client
+        .head(url.clone())
+        .header(reqwest::header::ACCEPT_ENCODING, "identity");
+    let response = tokio::time::timeout(timeout, request.send())
+        .await
+        .ok()?
+        .ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// Turns a transfer's progress into events, at most ten a second per transfer.
+struct ReportedProgress<'a> {
+    engine: &'a Engine,
+    id: TransferId,
+    url: &'a str,
+    path: &'a str,
+    last_report: Option<Instant>,
+}
+
+impl transfer::Progress for ReportedProgress<'_> {
+    fn started(&mut self, size: Option<u64>) {
+        self.engine.report(Event::Started {
+            id: self.id,
+            url: self.url.to_string(),
+            path: self.path.to_string(),
+            size,
+        });
+    }
+
+    fn advanced(&mut self, total: u64) {
+        let now = Instant::now();
+        if self
+            .last_report
+            .is_some_and(|last| now.duration_since(last) < Duration::from_millis(100))
+        {
+            return;
+        }
+        self.last_report = Some(now);
+        self.engine.report(Event::Progress {
+            id: self.id,
+            bytes: total,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_output_folder_is_the_last_path_segment() {
+        let name = |url: &str| default_output_name(&Url::parse(url).expect("test URL"));
+        assert_eq!(name("https://h/files/quake/bots/"), "bots");
+        assert_eq!(name("https://h/files/quake/bots/index.html"), "bots");
+        assert_eq!(name("https://h/caf%C3%A9/"), "café");
+        assert_eq!(name("https://h/"), "h");
+        assert_eq!(name("https://h/%2e%2e/"), "h");
+    }
+}

@@ -1,0 +1,130 @@
+//! Deciding before acting: which URL goes to which local path, refusing duplicates
+//! and collisions, and what is already on disk. Pure apart from reading metadata.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use url::Url;
+
+use crate::event::SkipReason;
+use crate::paths::RelativePath;
+
+/// One file to fetch.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// The file URL.
+    pub url: Url,
+    /// Its path relative to the output folder.
+    pub relative: RelativePath,
+    /// Its final path on disk.
+    pub destination: PathBuf,
+    /// What is at `destination` now.
+    pub local: LocalFile,
+}
+
+/// What the disk holds at a destination before the transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalFile {
+    /// Nothing.
+    Missing,
+    /// A regular file.
+    Present {
+        /// Its length.
+        size: u64,
+        /// Its modification time, when the file system reports one.
+        modified: Option<SystemTime>,
+    },
+    /// Something that is not a regular file (a folder, a socket...).
+    Other,
+}
+
+impl LocalFile {
+    /// Looks at `path` without following a final symlink into somewhere else.
+    pub fn inspect(path: &Path) -> LocalFile {
+        match std::fs::symlink_metadata(path) {
+            Ok(metadata) if metadata.is_file() => LocalFile::Present {
+                size: metadata.len(),
+                modified: metadata.modified().ok(),
+            },
+            Ok(_) => LocalFile::Other,
+            Err(_) => LocalFile::Missing,
+        }
+    }
+}
+
+/// Remembers every URL and local path admitted so far in a run, so that a link
+/// that appears twice is fetched once and two links never write the same path.
+#[derive(Debug, Default)]
+pub struct Planner {
+    urls: HashSet<Url>,
+    files: HashMap<RelativePath, Url>,
+    folders: HashSet<RelativePath>,
+}
+
+impl Planner {
+    /// Records `url` as a file to write at `path`, or says why it must be skipped.
+    pub fn admit(&mut self, url: &Url, path: &RelativePath) -> Result<(), SkipReason> {
+        if self.urls.contains(url) {
+            return Err(SkipReason::Duplicate);
+        }
+        if let Some(other) = self.files.get(path) {
+            return Err(SkipReason::Collision(other.to_string()));
+        }
+        if self.folders.contains(path) {
+            return Err(SkipReason::Collision(format!("the files under `{path}/`")));
+        }
+        if let Some(other) = path.ancestors().find_map(|folder| self.files.get(&folder)) {
+            return Err(SkipReason::Collision(other.to_string()));
+        }
+        self.urls.insert(url.clone());
+        self.files.insert(path.clone(), url.clone());
+        self.folders.extend(path.ancestors());
+        Ok(())
+    }
+
+    /// Marks a URL as seen without giving it a path (so a later duplicate is reported).
+    pub fn is_new_url(&mut self, url: &Url) -> bool {
+        self.urls.insert(url.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::relative_path_from_segments;
+
+    fn path(text: &str) -> RelativePath {
+        relative_path_from_segments(text.split('/')).expect("valid path")
+    }
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("test URL")
+    }
+
+    #[test]
+    fn duplicates_and_collisions_are_refused() {
+        let mut planner = Planner::default();
+        assert_eq!(
+            planner.admit(&url("http://h/a.zip"), &path("a.zip")),
+            Ok(())
+        );
+        assert_eq!(
+            planner.admit(&url("http://h/a.zip"), &path("a.zip")),
+            Err(SkipReason::Duplicate)
+        );
+        assert_eq!(
+            planner.admit(&url("http://h/A.zip?x"), &path("a.zip")),
+            Err(SkipReason::Collision("http://h/a.zip".into()))
+        );
+        assert_eq!(planner.admit(&url("http://h/d/x"), &path("d/x")), Ok(()));
+        assert!(matches!(
+            planner.admit(&url("http://h/d"), &path("d")),
+            Err(SkipReason::Collision(_))
+        ));
+        assert!(matches!(
+            planner.admit(&url("http://h/a.zip/y"), &path("a.zip/y")),
+            Err(SkipReason::Collision(_))
+        ));
+    }
+}
