@@ -76,17 +76,20 @@ done
 # ---------------------------------------------------------------------------
 expectations() {
     local server=$1 mode=$2
+    args() { printf '%s\n' "$@"; }   # one compare.py argument per line
     case "$server" in
         nginx|nginx-json)
             # nginx autoindex never lists names starting with '.' (both formats).
-            echo --exclude .hidden ;;
+            args --exclude .hidden ;;
         apache|apache-plain)
             # Debian's mods-available/autoindex.conf, which we include, has
-            # "IndexIgnore .??* ..." so dotfiles are not listed.
-            echo --exclude .hidden ;;
+            # "IndexIgnore .??* *~ *# RCS CVS *,v *,t": dotfiles, names ending
+            # in '~' or '#' (including the directory "dir with space & #") are
+            # not listed, although they are served.
+            args --exclude .hidden --exclude 'backup.txt~' --exclude 'dir with space & #' ;;
         lighttpd)
             # mod_dirlisting: dir-listing.hide-dotfiles defaults to "enable".
-            echo --exclude .hidden ;;
+            args --exclude .hidden ;;
         caddy)
             ;;  # lists everything, dotfiles included
         python)
@@ -95,7 +98,7 @@ expectations() {
             # site/page.txt is invisible. Whether the client saves that page
             # as site/index.html (same bytes as the real file) is its choice.
             if [ "$mode" = recursive ]; then
-                echo --exclude site/page.txt --optional site/index.html
+                args --exclude site/page.txt --optional site/index.html
             fi ;;
         rclone)
             ;;  # lists everything, dotfiles included
@@ -246,7 +249,7 @@ for server in "${SERVERS[@]}"; do
         secs=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$(date +%s.%N)")
         cmp_args=(--max-list 15)
         [ "$mode" = flat ] && cmp_args+=(--flat)
-        read -r -a extra_args <<<"$(expectations "$server" "$mode")"
+        mapfile -t extra_args < <(expectations "$server" "$mode")
         cmp_args+=("${extra_args[@]}")
         report=$(python3 "$lib/compare.py" "$tree" "$out" "${cmp_args[@]}")
         crc=$?

@@ -56,4 +56,6 @@ for spec in $specs; do
     srv_stop_all
     echo "captured $name.$ext from $variant ($url)"
 done
-# IIS has no Debian package: iis.html is hand-copied, see README.md.
+# IIS has no Debian package: iis.html is rendered in real IIS markup, see README.md.
+python3 "$here/make_iis_fixture.py" "$work/tree" >"$out/iis.html"
+echo "rendered iis.html (make_iis_fixture.py)"

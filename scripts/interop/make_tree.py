@@ -103,6 +103,7 @@ ROOT_FILES = {
     "random-1.5MiB.bin": prng_bytes("random-1.5MiB", 1572864 + 1234),
     "archive.tar.gz": make_targz(),                             # really gzip; must be saved as-is
     ".hidden": b"dotfile\n",
+    "backup.txt~": text("backup.txt~"),                         # Debian Apache's IndexIgnore hides *~ (and *#)
 }
 
 # Files below sub-directories (POSIX relative paths).

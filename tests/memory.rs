@@ -1,0 +1,92 @@
+//! A 200 MB body is streamed to disk: the peak resident memory of the `fetchall`
+//! process, measured by the kernel (getrusage via wait4), stays bounded.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::process::Command;
+
+use support::tree::pseudo_random_bytes;
+use support::{ListingStyle, TestServer};
+
+const MIB: usize = 1024 * 1024;
+const FILE_MIB: usize = 200;
+/// The process with its runtime, TLS stack and buffers is ~15 MiB; a body held in
+/// memory would push it past 200.
+const PEAK_RSS_LIMIT_MIB: i64 = 64;
+
+#[test]
+fn a_200_mb_file_is_downloaded_in_bounded_memory() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let big = served.path().join("big/huge.bin");
+    std::fs::create_dir_all(big.parent().expect("parent")).expect("folder");
+    let mut file = std::fs::File::create(&big).expect("create");
+    for block in 0..FILE_MIB {
+        file.write_all(&pseudo_random_bytes(block as u64, MIB))
+            .expect("write");
+    }
+    drop(file);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which also gives its rusage"
+    )]
+    let child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(["-q", "-o", "out", &server.url("/big/")])
+        .current_dir(work.path())
+        .spawn()
+        .expect("spawn fetchall");
+    let (status, peak_rss_kib) = wait_with_peak_rss(child.id() as libc::pid_t);
+    assert_eq!(status, 0, "fetchall exit status");
+    let peak_mib = peak_rss_kib / 1024;
+    println!("peak RSS for a {FILE_MIB} MiB download: {peak_mib} MiB ({peak_rss_kib} KiB)");
+    assert!(
+        peak_mib < PEAK_RSS_LIMIT_MIB,
+        "peak RSS {peak_mib} MiB is not bounded"
+    );
+    assert_files_equal(&big, &work.path().join("out/huge.bin"));
+}
+
+/// Waits for `pid` and returns its exit code and peak resident set size in KiB.
+fn wait_with_peak_rss(pid: libc::pid_t) -> (i32, i64) {
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data that wait4 fills in; `pid` is our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4 failed");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, usage.ru_maxrss)
+}
+
+fn assert_files_equal(expected: &std::path::Path, actual: &std::path::Path) {
+    let mut expected = std::fs::File::open(expected).expect("open expected");
+    let mut actual = std::fs::File::open(actual).expect("open downloaded file");
+    let mut left = vec![0; MIB];
+    let mut right = vec![0; MIB];
+    let mut offset = 0;
+    loop {
+        let read = expected.read(&mut left).expect("read expected");
+        actual
+            .read_exact(&mut right[..read])
+            .expect("downloaded file is shorter");
+        assert!(
+            left[..read] == right[..read],
+            "bytes differ in the MiB at {offset}"
+        );
+        if read == 0 {
+            break;
+        }
+        offset += read;
+    }
+    assert_eq!(
+        actual.read(&mut right).expect("read"),
+        0,
+        "downloaded file is longer"
+    );
+}

@@ -1,0 +1,188 @@
+//! Directory listings in the markup real servers produce (shapes taken from Apache
+//! 2.4 mod_autoindex with FancyIndexing, nginx autoindex and python's http.server).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::SystemTime;
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Which server's markup to imitate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingStyle {
+    /// Apache mod_autoindex, FancyIndexing with a table and sort links; gzip when
+    /// the client accepts it (Debian enables mod_deflate for text/html).
+    Apache,
+    /// nginx `autoindex on`: a `<pre>` with `../`, names cut at 50 characters.
+    Nginx,
+    /// `python3 -m http.server`: a `<ul>`, every name fully percent-encoded.
+    Python,
+}
+
+/// Apache's and nginx's escaping leaves most punctuation alone, so `&` reaches the
+/// HTML as `&amp;` and must be entity-decoded.
+const SERVER_ESCAPE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'?')
+    .add(b'<')
+    .add(b'>');
+
+/// Python's `urllib.parse.quote` keeps only unreserved characters and `/`.
+const PYTHON_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+struct Entry {
+    name: String,
+    is_dir: bool,
+    size: u64,
+    modified: SystemTime,
+}
+
+pub fn respond(root: &Path, url_path: &str, style: ListingStyle, accepts_gzip: bool) -> Response {
+    let decoded = percent_encoding::percent_decode_str(url_path).decode_utf8_lossy();
+    let dir = root.join(decoded.trim_start_matches('/'));
+    let Ok(read) = std::fs::read_dir(&dir) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let mut entries: Vec<Entry> = read
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let metadata = entry.metadata().ok()?;
+            Some(Entry {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                is_dir: metadata.is_dir(),
+                size: metadata.len(),
+                modified: metadata.modified().ok()?,
+            })
+        })
+        .collect();
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    let html = match style {
+        ListingStyle::Apache => apache(url_path, &entries),
+        ListingStyle::Nginx => nginx(url_path, &entries),
+        ListingStyle::Python => python(url_path, &entries),
+    };
+    let mut response = Response::new(Body::empty());
+    let headers = response.headers_mut();
+    headers.insert(
+        "content-type",
+        match style {
+            ListingStyle::Nginx => "text/html",
+            _ => "text/html;charset=UTF-8",
+        }
+        .parse()
+        .expect("header"),
+    );
+    if style == ListingStyle::Apache && accepts_gzip {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(html.as_bytes()).expect("gzip in memory");
+        let body = encoder.finish().expect("gzip in memory");
+        response
+            .headers_mut()
+            .insert("content-encoding", "gzip".parse().expect("header"));
+        *response.body_mut() = Body::from(body);
+    } else {
+        *response.body_mut() = Body::from(html);
+    }
+    response
+}
+
+fn href(name: &str, is_dir: bool, set: &'static AsciiSet) -> String {
+    let mut href = html_escape(&utf8_percent_encode(name, set).to_string());
+    if is_dir {
+        href.push('/');
+    }
+    href
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn date(time: SystemTime) -> String {
+    httpdate::fmt_http_date(time)
+}
+
+fn apache(path: &str, entries: &[Entry]) -> String {
+    let parent = path
+        .trim_end_matches('/')
+        .rsplit_once('/')
+        .map_or("/", |(parent, _)| parent);
+    let mut html = format!(
+        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n <head>\n  <title>Index of {path}</title>\n </head>\n <body>\n<h1>Index of {path}</h1>\n  <table>\n   <tr><th valign=\"top\"><img src=\"/icons/blank.gif\" alt=\"[ICO]\"></th><th><a href=\"?C=N;O=D\">Name</a></th><th><a href=\"?C=M;O=A\">Last modified</a></th><th><a href=\"?C=S;O=A\">Size</a></th><th><a href=\"?C=D;O=A\">Description</a></th></tr>\n   <tr><th colspan=\"5\"><hr></th></tr>\n<tr><td valign=\"top\"><img src=\"/icons/back.gif\" alt=\"[PARENTDIR]\"></td><td><a href=\"{parent}/\">Parent Directory</a></td><td>&nbsp;</td><td align=\"right\">  - </td><td>&nbsp;</td></tr>\n"
+    );
+    for entry in entries {
+        let icon = if entry.is_dir { "folder" } else { "unknown" };
+        let size = if entry.is_dir {
+            "  - ".to_string()
+        } else {
+            format!("{}K", entry.size.div_ceil(1024))
+        };
+        let slash = if entry.is_dir { "/" } else { "" };
+        html.push_str(&format!(
+            "<tr><td valign=\"top\"><img src=\"/icons/{icon}.gif\" alt=\"[   ]\"></td><td><a href=\"{}\">{}{slash}</a></td><td align=\"right\">{}  </td><td align=\"right\">{size}</td><td>&nbsp;</td></tr>\n",
+            href(&entry.name, entry.is_dir, SERVER_ESCAPE),
+            html_escape(&entry.name),
+            date(entry.modified),
+        ));
+    }
+    html.push_str("   <tr><th colspan=\"5\"><hr></th></tr>\n</table>\n<address>Apache/2.4 Server at 127.0.0.1</address>\n</body></html>\n");
+    html
+}
+
+fn nginx(path: &str, entries: &[Entry]) -> String {
+    let mut html = format!(
+        "<html>\r\n<head><title>Index of {path}</title></head>\r\n<body>\r\n<h1>Index of {path}</h1><hr><pre><a href=\"../\">../</a>\r\n"
+    );
+    for entry in entries.iter().filter(|entry| !entry.name.starts_with('.')) {
+        let mut text: String = entry.name.chars().take(50).collect();
+        if entry.name.chars().count() > 50 {
+            text.truncate(text.len() - text.chars().last().map_or(0, char::len_utf8));
+            text.push_str("..&gt;");
+        } else {
+            text = html_escape(&text);
+        }
+        let slash = if entry.is_dir { "/" } else { "" };
+        let size = if entry.is_dir {
+            "-".to_string()
+        } else {
+            entry.size.to_string()
+        };
+        html.push_str(&format!(
+            "<a href=\"{}\">{text}{slash}</a> {} {size:>19}\r\n",
+            href(&entry.name, entry.is_dir, SERVER_ESCAPE),
+            date(entry.modified),
+        ));
+    }
+    html.push_str("</pre><hr></body>\r\n</html>\r\n");
+    html
+}
+
+fn python(path: &str, entries: &[Entry]) -> String {
+    let mut html = format!(
+        "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Directory listing for {path}</title>\n</head>\n<body>\n<h1>Directory listing for {path}</h1>\n<hr>\n<ul>\n"
+    );
+    for entry in entries {
+        let slash = if entry.is_dir { "/" } else { "" };
+        html.push_str(&format!(
+            "<li><a href=\"{}\">{}{slash}</a></li>\n",
+            href(&entry.name, entry.is_dir, PYTHON_ESCAPE),
+            html_escape(&entry.name),
+        ));
+    }
+    html.push_str("</ul>\n<hr>\n</body>\n</html>\n");
+    html
+}

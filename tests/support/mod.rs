@@ -1,0 +1,210 @@
+//! Test support: a real HTTP server on 127.0.0.1:0 serving a folder, with directory
+//! listings in the markup of real servers, a request log, and canned responses for
+//! pages and files that need to misbehave.
+//!
+//! Files are served by tower-http's `ServeDir`, which implements Range,
+//! Last-Modified and If-Modified-Since for real.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the support"
+)]
+
+pub mod listing;
+pub mod tree;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+pub use listing::ListingStyle;
+
+/// One request the server received, and what it answered.
+#[derive(Debug, Clone)]
+pub struct LoggedRequest {
+    pub method: Method,
+    /// Path and query, as sent.
+    pub target: String,
+    pub headers: HeaderMap,
+    pub status: StatusCode,
+}
+
+/// A fixed answer for one path (path and query, as sent).
+#[derive(Debug, Clone)]
+pub struct Canned {
+    pub status: StatusCode,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Canned {
+    pub fn html(body: impl Into<Vec<u8>>) -> Self {
+        Canned {
+            status: StatusCode::OK,
+            headers: vec![("content-type".into(), "text/html".into())],
+            body: body.into(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+struct ServerState {
+    root: PathBuf,
+    style: ListingStyle,
+    canned: Mutex<HashMap<String, Canned>>,
+    log: Mutex<Vec<LoggedRequest>>,
+}
+
+/// The server; it stops when dropped.
+pub struct TestServer {
+    address: SocketAddr,
+    state: Arc<ServerState>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Serves `root` on 127.0.0.1 with listings in `style`.
+    pub fn start(root: &Path, style: ListingStyle) -> TestServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let address = listener.local_addr().expect("local address");
+        let state = Arc::new(ServerState {
+            root: root.to_path_buf(),
+            style,
+            canned: Mutex::new(HashMap::new()),
+            log: Mutex::new(Vec::new()),
+        });
+        let (shutdown, shutdown_signal) = tokio::sync::oneshot::channel::<()>();
+        let app_state = Arc::clone(&state);
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                let app = axum::Router::new().fallback(handle).with_state(app_state);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = shutdown_signal.await;
+                    })
+                    .await
+                    .expect("server");
+            });
+        });
+        TestServer {
+            address,
+            state,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` followed by `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    /// Answers `target` (path and query) with `canned` from now on.
+    pub fn can(&self, target: &str, canned: Canned) {
+        self.state
+            .canned
+            .lock()
+            .expect("canned lock")
+            .insert(target.to_string(), canned);
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.state.log.lock().expect("log lock").clone()
+    }
+
+    /// Forgets the requests so far.
+    pub fn clear_log(&self) {
+        self.state.log.lock().expect("log lock").clear();
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Response {
+    let method = request.method().clone();
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|target| target.as_str().to_string())
+        .unwrap_or_default();
+    let headers = request.headers().clone();
+    let response = respond(&state, request).await;
+    state.log.lock().expect("log lock").push(LoggedRequest {
+        method,
+        target,
+        headers,
+        status: response.status(),
+    });
+    response
+}
+
+async fn respond(state: &ServerState, request: Request) -> Response {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|target| target.as_str().to_string())
+        .unwrap_or_default();
+    let canned = state
+        .canned
+        .lock()
+        .expect("canned lock")
+        .get(&target)
+        .cloned();
+    if let Some(canned) = canned {
+        let mut response = Response::new(Body::from(canned.body));
+        *response.status_mut() = canned.status;
+        for (name, value) in canned.headers {
+            response.headers_mut().insert(
+                axum::http::HeaderName::try_from(name).expect("header name"),
+                value.parse().expect("header value"),
+            );
+        }
+        return response;
+    }
+    let path = request.uri().path().to_string();
+    if path.ends_with('/') {
+        let accepts_gzip = request
+            .headers()
+            .get("accept-encoding")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.contains("gzip"));
+        return listing::respond(&state.root, &path, state.style, accepts_gzip);
+    }
+    match ServeDir::new(&state.root).oneshot(request).await {
+        Ok(response) => response.into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
+}

@@ -1,0 +1,79 @@
+//! Building a served tree on disk, and reading a downloaded one back for comparison.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Deterministic, incompressible-looking bytes (xorshift), so a wrong offset or a
+/// swapped file cannot compare equal by accident.
+pub fn pseudo_random_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut bytes = Vec::with_capacity(len);
+    while bytes.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    bytes.truncate(len);
+    bytes
+}
+
+/// Writes each `(relative path, contents)` under `root`.
+pub fn write_files(root: &Path, files: &[(&str, Vec<u8>)]) {
+    for (path, contents) in files {
+        let path = root.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create test folder");
+        }
+        std::fs::write(&path, contents).expect("write test file");
+    }
+}
+
+/// Every regular file under `root`, by `/`-separated relative path.
+pub fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let file_type = entry.file_type().expect("file type");
+            if file_type.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                files.insert(relative, std::fs::read(&path).expect("read file"));
+            }
+        }
+    }
+    files
+}
+
+/// A readable account of how two trees differ (empty when equal).
+pub fn tree_difference(
+    expected: &BTreeMap<String, Vec<u8>>,
+    actual: &BTreeMap<String, Vec<u8>>,
+) -> String {
+    let mut report = String::new();
+    for (path, contents) in expected {
+        match actual.get(path) {
+            None => report.push_str(&format!("missing: {path}\n")),
+            Some(got) if got != contents => report.push_str(&format!(
+                "wrong: {path} ({} bytes, expected {})\n",
+                got.len(),
+                contents.len()
+            )),
+            Some(_) => {}
+        }
+    }
+    for path in actual.keys().filter(|path| !expected.contains_key(*path)) {
+        report.push_str(&format!("extra: {path}\n"));
+    }
+    report
+}
