@@ -31,7 +31,7 @@ impl BarsReporter {
         let bars = MultiProgress::new();
         let overall = bars.add(ProgressBar::new(0));
         overall.set_style(style(
-            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files  {msg}  ETA {eta}",
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} files  {msg}  ETA {eta}",
         ));
         overall.enable_steady_tick(Duration::from_millis(120));
         BarsReporter {
@@ -75,22 +75,23 @@ impl Reporter for BarsReporter {
         match event {
             Event::PageListed { files, .. } => self.overall.inc_length(*files as u64),
             Event::Started { id, path, size, .. } => {
+                // Added to the multi-bar before anything is set on it: a free-standing
+                // bar would draw itself on stderr and break the multi-bar's layout.
                 let bar = match size {
                     Some(size) => {
-                        let bar = ProgressBar::new(*size);
+                        let bar = self.bars.add(ProgressBar::new(*size));
                         bar.set_style(style(
                             "  {bar:30} {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12} {msg}",
                         ));
                         bar
                     }
                     None => {
-                        let bar = ProgressBar::new_spinner();
+                        let bar = self.bars.add(ProgressBar::new_spinner());
                         bar.set_style(style("  {spinner} {bytes:>10} {bytes_per_sec:>12} {msg}"));
                         bar
                     }
                 };
                 bar.set_message(path.clone());
-                let bar = self.bars.add(bar);
                 state.transfers.insert(*id, bar);
             }
             Event::Progress { id, bytes } => {
