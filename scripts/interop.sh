@@ -9,7 +9,8 @@
 #   --modes LIST    flat,recursive (default: both)
 #   --keep          keep the temp dir (tree, server configs/logs, outputs)
 #   --no-install    never call apt-get; servers whose binary is missing are SKIPped
-#   --timeout SECS  limit for one fetchall run (default 300)
+#   --build         run `cargo build --release` first even if the binary exists
+#   --timeout SECS  limit for one fetchall run (default 60)
 #   --list          print the server variants and exit
 #
 # Environment:
@@ -31,7 +32,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 lib="$here/interop"
-# shellcheck source=interop/servers.sh
+# shellcheck source=scripts/interop/servers.sh
 . "$lib/servers.sh"
 
 ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone"
@@ -39,7 +40,8 @@ servers=$ALL_SERVERS
 modes="flat,recursive"
 keep=0
 install=1
-timeout_s=300
+build=0
+timeout_s=60
 
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
         --modes=*) modes=${1#*=}; shift ;;
         --keep) keep=1; shift ;;
         --no-install) install=0; shift ;;
+        --build) build=1; shift ;;
         --timeout) timeout_s=${2:?}; shift 2 ;;
         --timeout=*) timeout_s=${1#*=}; shift ;;
         --list) tr ',' '\n' <<<"$ALL_SERVERS"; exit 0 ;;
@@ -112,15 +115,15 @@ log() { printf '%s\n' "$*" >&2; }
 # temporary policy-rc.d, and anything Debian started anyway is stopped and
 # disabled, so nothing keeps port 80 or runs after this script.
 # ---------------------------------------------------------------------------
-declare -A SKIP_REASON=()
 created_policy=0
+policy_sudo=""
 
 cleanup_policy() {
-    if [ "$created_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; created_policy=0; fi
+    if [ "$created_policy" = 1 ]; then $policy_sudo rm -f /usr/sbin/policy-rc.d; created_policy=0; fi
 }
 
 ensure_tools() {
-    local need_pkgs=() b s
+    local need_pkgs=() b s p
     declare -A want=()
     command -v curl >/dev/null 2>&1 || want[curl]=1
     command -v python3 >/dev/null 2>&1 || want[python3]=1
@@ -150,23 +153,31 @@ ensure_tools() {
         printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
         $sudo chmod 755 /usr/sbin/policy-rc.d
         created_policy=1
+        policy_sudo=$sudo
     fi
     local aptlog
     aptlog=$(mktemp)
     $sudo apt-get update -qq >"$aptlog" 2>&1 || log "apt-get update failed (continuing): $(tail -n 3 "$aptlog")"
     if ! $sudo apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >>"$aptlog" 2>&1; then
         # one at a time, so one unavailable package (e.g. rclone) does not block the rest
-        local p
         for p in "${need_pkgs[@]}"; do
             $sudo apt-get install -y -qq --no-install-recommends "$p" >>"$aptlog" 2>&1 \
                 || log "apt-get install $p failed: $(tail -n 2 "$aptlog")"
         done
     fi
     rm -f "$aptlog"
-    if [ "$created_policy" = 1 ]; then $sudo rm -f /usr/sbin/policy-rc.d; created_policy=0; fi
-    # In case a service got started anyway (no policy-rc.d honoured, systemd...)
-    local svc
-    for svc in nginx apache2 lighttpd caddy apache-htcacheclean; do
+    cleanup_policy
+    # In case a service of a package we just installed got started anyway
+    # (policy-rc.d not honoured, systemd presets...): stop and disable it.
+    # Services of packages that were already installed are left alone.
+    local svc svcs=()
+    for p in "${need_pkgs[@]}"; do
+        case "$p" in
+            apache2) svcs+=(apache2 apache-htcacheclean) ;;
+            nginx|lighttpd|caddy) svcs+=("$p") ;;
+        esac
+    done
+    for svc in "${svcs[@]}"; do
         if [ -e "/etc/init.d/$svc" ] || [ -e "/lib/systemd/system/$svc.service" ]; then
             if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
                 $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
@@ -201,7 +212,7 @@ done
 # Client under test
 if [ -z "${FETCHALL:-}" ]; then
     FETCHALL="$repo/target/release/fetchall"
-    if [ ! -x "$FETCHALL" ]; then
+    if [ ! -x "$FETCHALL" ] || [ "$build" = 1 ]; then
         log "building fetchall (cargo build --release)"
         (cd "$repo" && cargo build --release -q) || { log "cargo build --release failed"; exit 1; }
     fi
@@ -232,7 +243,7 @@ for server in "${SERVERS[@]}"; do
     fi
     log "== $server ($(srv_version "$server"))"
     if ! srv_start "$server" "$tree" "$work/srv"; then
-        for mode in "${MODES[@]}"; do add_result "$server" "$mode" FAIL "server did not start (see $work/srv/$server/server.log)"; done
+        for mode in "${MODES[@]}"; do add_result "$server" "$mode" FAIL "server did not start (logs above)"; done
         srv_stop_all
         continue
     fi

@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 out=${1:-$repo/tests/fixtures/listings}
 mkdir -p "$out" "$out/headers"
-# shellcheck source=servers.sh
+# shellcheck source=scripts/interop/servers.sh
 . "$here/servers.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/fetchall-capture.XXXXXX")

@@ -21,6 +21,19 @@
 #                                      VersionSort, no NameWidth=* -> names cut at 23 chars
 #   lighttpd caddy python rclone
 
+# lighttpd 1.4.69 keeps the files it served open (fd cache, evicted lazily):
+# with the common soft limit of 1024 open files, a fast client crawling the
+# 2,000-file directory gets "403 Forbidden" after ~1,000 files. Raise our soft
+# limit (inherited by every server we start) to the hard limit.
+srv_raise_nofile() {
+    local hard
+    hard=$(ulimit -Hn 2>/dev/null) || return 0
+    [ "$hard" = unlimited ] && hard=1048576
+    [ "$hard" -gt 65536 ] 2>/dev/null && hard=65536
+    ulimit -n "$hard" 2>/dev/null || true
+}
+srv_raise_nofile
+
 SRV_PIDS=()
 SRV_NAMES=()
 SRV_URL=""
@@ -91,21 +104,23 @@ _srv_unpriv_group() {
 }
 
 _srv_wait() {
-    # _srv_wait URL PID LOG
-    local url=$1 pid=$2 log=$3 i
+    # _srv_wait URL PID WORKDIR: wait until URL answers 2xx; on failure show the logs
+    local url=$1 pid=$2 w=$3 i why
     for i in $(seq 1 100); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "server exited early; log:" >&2
-            tail -n 30 "$log" >&2
-            return 1
-        fi
+        if ! kill -0 "$pid" 2>/dev/null; then why="server exited early"; break; fi
         if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then
             return 0
         fi
+        why="server did not answer 2xx on $url within 10s ($(curl -s -o /dev/null -w 'HTTP %{http_code}' --max-time 2 "$url" 2>/dev/null))"
         sleep 0.1
     done
-    echo "server did not answer on $url within 10s; log:" >&2
-    tail -n 30 "$log" >&2
+    echo "$why; logs:" >&2
+    local f
+    for f in "$w"/*.log; do
+        [ -s "$f" ] || continue
+        echo "  $f:" >&2
+        tail -n 15 "$f" | sed 's/^/    /' >&2
+    done
     return 1
 }
 
@@ -242,7 +257,7 @@ server.port = $port
 # opened after dropping privileges (server.username) and fail
 $userline
 # no index file: always list directories
-index-file.names = ( )
+index-file.names = ( "__fetchall_no_such_index__" )
 dir-listing.activate = "enable"
 dir-listing.encoding = "utf-8"
 include_shell "/usr/share/lighttpd/create-mime.conf.pl"
@@ -290,7 +305,7 @@ CONF
     SRV_PIDS+=("$pid")
     SRV_NAMES+=("$variant")
     echo "$pid" >"$w/job.pid"
-    _srv_wait "$SRV_URL" "$pid" "$log"
+    _srv_wait "$SRV_URL" "$pid" "$w"
 }
 
 srv_stop_all() {
