@@ -46,6 +46,15 @@ pub enum Event {
         /// Whether a file is already at that path.
         exists: bool,
     },
+    /// `--flat`: a file's name was taken by another file, so it gets a numbered name.
+    Renamed {
+        /// The file URL.
+        url: String,
+        /// The path it is saved under instead.
+        path: String,
+        /// The URL that has the plain name.
+        taken_by: String,
+    },
     /// A transfer started.
     Started {
         /// The transfer.
@@ -121,6 +130,12 @@ pub enum SkipReason {
     OtherHost(String),
     /// A sub-directory; followed only in recursive mode.
     Directory,
+    /// A sub-directory deeper than `--level` (or than 100 levels).
+    TooDeep,
+    /// A folder that lists exactly what one of its ancestors lists: a symlink loop.
+    Loop,
+    /// Left out by a filter (`--accept`, `--reject`, `--include`, `--exclude`, sizes, dates).
+    Filtered(String),
     /// The same URL was already seen on this page.
     Duplicate,
     /// The link cannot be turned into a safe local path.
@@ -143,6 +158,11 @@ impl std::fmt::Display for SkipReason {
                 write!(f, "on another host ({host}); use --span-hosts")
             }
             SkipReason::Directory => f.write_str("sub-directory; use --recursive"),
+            SkipReason::TooDeep => f.write_str("deeper than --level"),
+            SkipReason::Loop => {
+                f.write_str("lists the same entries as a parent folder (symlink loop)")
+            }
+            SkipReason::Filtered(why) => write!(f, "filtered: {why}"),
             SkipReason::Duplicate => f.write_str("duplicate link"),
             SkipReason::UnsafePath(why) => write!(f, "unsafe local path: {why}"),
             SkipReason::Collision(other) => {

@@ -3,6 +3,7 @@
 //! `<script>`, `<style>` or `<textarea>` is never mistaken for markup.
 
 use std::cell::RefCell;
+use std::time::SystemTime;
 
 use encoding_rs::Encoding;
 use html5ever::tendril::StrTendril;
@@ -20,6 +21,10 @@ pub struct Link {
     pub href: String,
     /// The href resolved against the document's base URL, or why it could not be.
     pub url: Result<Url, url::ParseError>,
+    /// The exact size in bytes, when the listing states it (JSON listings).
+    pub size: Option<u64>,
+    /// The exact modification time, when the listing states it (JSON listings).
+    pub modified: Option<SystemTime>,
 }
 
 /// Extracts every link of `html`, in document order, resolved against the page URL
@@ -39,10 +44,76 @@ pub fn extract_links(html: &str, page_url: &Url) -> Vec<Link> {
         .into_iter()
         .map(|href| {
             let url = base.join(&href);
-            Link { href, url }
+            Link {
+                href,
+                url,
+                size: None,
+                modified: None,
+            }
         })
         .collect()
 }
+
+/// Extracts the entries of a machine-readable listing: nginx's `autoindex_format
+/// json` (`name`, `type`, `size`, `mtime` as an HTTP date) or Caddy's browse JSON
+/// (`name`, `url`, `size`, `is_dir`, `mod_time` in RFC 3339). Both give exact sizes
+/// and times. Anything else yields no links.
+pub fn extract_json_links(text: &str, page_url: &Url) -> Vec<Link> {
+    let Ok(serde_json::Value::Array(entries)) = serde_json::from_str(text) else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let name = entry.get("name")?.as_str()?;
+            let is_dir = entry
+                .get("is_dir")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
+                || entry.get("type").and_then(serde_json::Value::as_str) == Some("directory");
+            let href = match entry.get("url").and_then(serde_json::Value::as_str) {
+                Some(url) => url.to_string(),
+                None => {
+                    let trimmed = name.trim_end_matches('/');
+                    let mut href = format!(
+                        "./{}",
+                        percent_encoding::utf8_percent_encode(trimmed, NAME_ESCAPE)
+                    );
+                    if is_dir {
+                        href.push('/');
+                    }
+                    href
+                }
+            };
+            let size = (!is_dir)
+                .then(|| entry.get("size").and_then(serde_json::Value::as_u64))
+                .flatten();
+            let modified = entry
+                .get("mtime")
+                .and_then(serde_json::Value::as_str)
+                .and_then(|date| httpdate::parse_http_date(date).ok())
+                .or_else(|| {
+                    entry
+                        .get("mod_time")
+                        .and_then(serde_json::Value::as_str)
+                        .and_then(crate::timestamp::parse_iso)
+                });
+            Some(Link {
+                url: page_url.join(&href),
+                href,
+                size,
+                modified,
+            })
+        })
+        .collect()
+}
+
+/// A file name as one URL path segment: everything but unreserved characters escaped.
+const NAME_ESCAPE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Looks for `<meta charset=...>` or `<meta http-equiv=Content-Type content=...>`
 /// in the first 1024 bytes, as the HTML spec's encoding prescan does.

@@ -10,6 +10,8 @@
 //! paths     URL -> a safe path under the output folder             Url  -> RelativePath
 //! plan      deduplicate, refuse collisions, look at the disk       Verdict -> Task
 //! transfer  one file over HTTP into a temporary file, then rename  Task -> Outcome
+//! filter    globs, regexes, sizes and dates the user asked for      Link -> Verdict
+//! crawl     listing pages in breadth-first order, recursively     Url  -> Tasks
 //! mirror    the engine that runs all of the above concurrently     Options -> Summary
 //! event     what the engine reports, and the Reporter trait
 //! ```
@@ -18,17 +20,21 @@
 //! turns them into progress bars, plain lines or JSON.
 
 pub mod client;
+mod crawl;
 pub mod error;
 pub mod event;
 pub mod extract;
+pub mod filter;
 pub mod mirror;
 pub mod page;
 pub mod paths;
 pub mod plan;
 pub mod scope;
+pub mod timestamp;
 pub mod transfer;
 
 pub use error::{Error, TransferError};
 pub use event::{Event, NoopReporter, Reporter, SkipReason, Summary};
+pub use filter::Filters;
 pub use mirror::{Options, mirror};
 pub use tokio_util::sync::CancellationToken;

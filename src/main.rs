@@ -11,7 +11,7 @@ use clap::Parser;
 use fetchall::{CancellationToken, Reporter, Summary};
 
 use cli::args::Args;
-use cli::report::{BarsReporter, JsonReporter, PlainReporter, Verbosity};
+use cli::report::{BarsReporter, JsonReporter, PlainReporter, TreeReporter, Verbosity};
 
 /// Documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,21 +43,32 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Exit {
-    let options = args.to_options();
+    let options = match args.to_options() {
+        Ok(options) => options,
+        Err(error) => {
+            print_error(&error);
+            return Exit::Usage;
+        }
+    };
     let reporter = choose_reporter(&args);
     let cancel = CancellationToken::new();
     tokio::spawn(stop_on_signals(cancel.clone()));
     match fetchall::mirror(&options, reporter, cancel).await {
         Ok(summary) => exit_code(&summary),
         Err(error) => {
-            eprintln!("error: {error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
-            }
+            print_error(&error);
             Exit::Usage
         }
+    }
+}
+
+/// `error: …` then one `  caused by: …` line per source.
+fn print_error(error: &dyn std::error::Error) {
+    eprintln!("error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
     }
 }
 
@@ -71,6 +82,8 @@ fn choose_reporter(args: &Args) -> Arc<dyn Reporter> {
     };
     if args.json {
         Arc::new(JsonReporter::new())
+    } else if args.dry_run {
+        Arc::new(TreeReporter::new(verbosity))
     } else if std::io::stdout().is_terminal() && !args.quiet && !args.dry_run {
         Arc::new(BarsReporter::new(verbosity))
     } else {

@@ -16,13 +16,12 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::client::{ClientSettings, build_client, default_user_agent};
+use crate::crawl::Start;
 use crate::error::{Error, TransferError, error_chain};
-use crate::event::{Event, Reporter, SkipReason, Summary, TransferId};
-use crate::extract::{Link, extract_links};
-use crate::page::fetch_page;
-use crate::paths::{self, RelativePath};
-use crate::plan::{LocalFile, Planner, Task};
-use crate::scope::{Scope, Verdict};
+use crate::event::{Event, Reporter, Summary, TransferId};
+use crate::filter::Filters;
+use crate::paths;
+use crate::plan::{LocalFile, Task};
 use crate::transfer::{self, Outcome};
 
 /// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
@@ -47,6 +46,15 @@ pub struct Options {
     pub span_hosts: bool,
     /// Sent as `User-Agent`.
     pub user_agent: String,
+    /// Follow sub-directory links (`-r`).
+    pub recursive: bool,
+    /// `--level N`: files of the start page are level 1, those of its
+    /// sub-directories level 2...; `None` is unlimited.
+    pub max_level: Option<usize>,
+    /// Save every file directly in the output folder (`--flat`).
+    pub flat: bool,
+    /// Which files (and directories) are wanted.
+    pub filters: Filters,
 }
 
 impl Options {
@@ -62,6 +70,10 @@ impl Options {
             dry_run: false,
             span_hosts: false,
             user_agent: default_user_agent(),
+            recursive: false,
+            max_level: None,
+            flat: false,
+            filters: Filters::default(),
         }
     }
 }
@@ -109,23 +121,19 @@ pub async fn mirror(
         options: options.clone(),
         reporter,
         cancel,
+        filters: options.filters.clone(),
         summary: Mutex::new(Summary::default()),
         next_id: Mutex::new(0),
     });
     let (sender, receiver) = mpsc::channel::<Task>(1024);
+    let starts = starts
+        .into_iter()
+        .zip(outputs)
+        .map(|(url, output)| Start { url, output })
+        .collect();
     let producer = {
         let engine = Arc::clone(&engine);
-        tokio::spawn(async move {
-            let mut planner = Planner::default();
-            for (start, output) in starts.into_iter().zip(outputs) {
-                if engine.cancel.is_cancelled() {
-                    break;
-                }
-                engine
-                    .read_start_page(&start, output, &mut planner, &sender)
-                    .await;
-            }
-        })
+        tokio::spawn(async move { engine.crawl(starts, sender).await })
     };
     engine.dispatch(receiver).await;
     // The producer has finished once the channel closed; this only collects a panic.
@@ -164,21 +172,23 @@ pub fn default_output_name(start: &Url) -> String {
         .unwrap_or_else(|| "download".to_string())
 }
 
-struct Engine {
-    client: reqwest::Client,
-    options: Options,
+/// The state shared by the crawler and the transfers of one run.
+pub(crate) struct Engine {
+    pub(crate) client: reqwest::Client,
+    pub(crate) options: Options,
+    pub(crate) filters: Filters,
     reporter: Arc<dyn Reporter>,
-    cancel: CancellationToken,
+    pub(crate) cancel: CancellationToken,
     summary: Mutex<Summary>,
     next_id: Mutex<TransferId>,
 }
 
 impl Engine {
-    fn report(&self, event: Event) {
+    pub(crate) fn report(&self, event: Event) {
         self.reporter.report(&event);
     }
 
-    fn count(&self, update: impl FnOnce(&mut Summary)) {
+    pub(crate) fn count(&self, update: impl FnOnce(&mut Summary)) {
         if let Ok(mut summary) = self.summary.lock() {
             update(&mut summary);
         }
@@ -198,58 +208,6 @@ impl Engine {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         *next += 1;
         *next
-    }
-
-    /// Fetches a start page and sends a task for each of its files.
-    async fn read_start_page(
-        &self,
-        start: &Url,
-        output: PathBuf,
-        planner: &mut Planner,
-        tasks: &mpsc::Sender<Task>,
-    ) {
-        let page = tokio::select! {
-            () = self.cancel.cancelled() => return,
-            page = fetch_page(&self.client, start, self.options.read_timeout) => page,
-        };
-        let page = match page {
-            Ok(page) => page,
-            Err(source) => {
-                self.count(|summary| summary.pages_failed += 1);
-                self.report(Event::PageFailed {
-                    url: start.to_string(),
-                    error: error_chain(&source),
-                });
-                return;
-            }
-        };
-        // Scope from the URL the page was really served from: `/dir` redirects to `/dir/`.
-        let scope = Scope::new(&page.url, self.options.span_hosts);
-        let links = extract_links(&page.html, &page.url);
-        let link_count = links.len();
-        let mut skipped = Vec::new();
-        let mut files = Vec::new();
-        for link in links {
-            match plan_link(&scope, &page.url, &link, planner) {
-                Ok(Some((url, relative))) => files.push(plan_task(url, relative, &output)),
-                Ok(None) => {}
-                Err((url, reason)) => skipped.push((link.href, url, reason)),
-            }
-        }
-        self.report(Event::PageListed {
-            url: page.url.to_string(),
-            links: link_count,
-            files: files.len(),
-        });
-        for (link, url, reason) in skipped {
-            self.count(|summary| summary.skipped += 1);
-            self.report(Event::Skipped { link, url, reason });
-        }
-        for task in files {
-            if tasks.send(task).await.is_err() {
-                return;
-            }
-        }
     }
 
     /// Starts a transfer (or, in a dry run, a size probe) for each task, with at most
@@ -299,6 +257,15 @@ impl Engine {
         let id = self.next_transfer_id();
         let url = task.url.to_string();
         let path = task.destination.display().to_string();
+        if task.is_up_to_date_by_listing() {
+            self.count(|summary| summary.up_to_date += 1);
+            self.report(Event::UpToDate {
+                id: None,
+                url,
+                path,
+            });
+            return;
+        }
         let mut progress = ReportedProgress {
             engine: self,
             id,
@@ -311,6 +278,7 @@ impl Engine {
             &task,
             self.options.read_timeout,
             &self.cancel,
+            &self.filters,
             &mut progress,
         )
         .await;
@@ -335,6 +303,14 @@ impl Engine {
                     path,
                 });
             }
+            Ok(Outcome::Filtered(reason)) => {
+                self.count(|summary| summary.skipped += 1);
+                self.report(Event::Skipped {
+                    link: url.clone(),
+                    url,
+                    reason,
+                });
+            }
             // Not a failure of the file: the user stopped the run.
             Err(TransferError::Interrupted) => {}
             Err(error) => {
@@ -351,10 +327,24 @@ impl Engine {
 
     /// Dry run: ask the server for the size with HEAD, write nothing.
     async fn probe(&self, task: Task) {
-        let size = tokio::select! {
-            () = self.cancel.cancelled() => return,
-            size = probe_size(&self.client, &task.url, self.options.read_timeout) => size,
+        let (size, modified) = if task.listed_size.is_some() {
+            (task.listed_size, task.listed_modified)
+        } else {
+            tokio::select! {
+                () = self.cancel.cancelled() => return,
+                head = probe(&self.client, &task.url, self.options.read_timeout) => head,
+            }
         };
+        if let Err(reason) = self.filters.check_metadata(size, modified) {
+            self.count(|summary| summary.skipped += 1);
+            let url = task.url.to_string();
+            self.report(Event::Skipped {
+                link: url.clone(),
+                url,
+                reason,
+            });
+            return;
+        }
         self.count(|summary| summary.planned += 1);
         self.report(Event::Planned {
             url: task.url.to_string(),
@@ -365,72 +355,30 @@ impl Engine {
     }
 }
 
-/// Decides what to do with one link: `Ok(Some)` a file to fetch at a local path,
-/// `Ok(None)` a repeat of a link already handled, `Err` a skip with its reason.
-fn plan_link(
-    scope: &Scope,
-    page: &Url,
-    link: &Link,
-    planner: &mut Planner,
-) -> Result<Option<(Url, RelativePath)>, (String, SkipReason)> {
-    let resolved = match &link.url {
-        Ok(url) => url,
-        Err(error) => {
-            return Err((link.href.clone(), SkipReason::InvalidUrl(error.to_string())));
-        }
-    };
-    let url = match scope.classify(&link.href, resolved, page) {
-        Verdict::File(url) => url,
-        Verdict::Directory(url) => {
-            return if planner.is_new_url(&url) {
-                Err((url.to_string(), SkipReason::Directory))
-            } else {
-                Ok(None)
-            };
-        }
-        Verdict::Skip(reason) => return Err((resolved.to_string(), reason)),
-    };
-    let relative = paths::path_under(scope.start_dir(), &url)
-        .unwrap_or_else(|| paths::file_name_only(&url))
-        .map_err(|why| (url.to_string(), SkipReason::UnsafePath(why.to_string())))?;
-    match planner.admit(&url, &relative) {
-        Ok(()) => Ok(Some((url, relative))),
-        // A link repeated on a page (icon and name both link the file) is normal.
-        Err(SkipReason::Duplicate) => Ok(None),
-        Err(reason) => Err((url.to_string(), reason)),
-    }
-}
-
-fn plan_task(url: Url, relative: RelativePath, output: &std::path::Path) -> Task {
-    let destination = output.join(relative.to_path_buf());
-    let local = LocalFile::inspect(&destination);
-    Task {
-        url,
-        relative,
-        destination,
-        local,
-    }
-}
-
-/// The Content-Length of a HEAD answer, if the server gives one.
-async fn probe_size(client: &reqwest::Client, url: &Url, timeout: Duration) -> Option<u64> {
+/// The size and modification time a HEAD answer gives, if any.
+async fn probe(
+    client: &reqwest::Client,
+    url: &Url,
+    timeout: Duration,
+) -> (Option<u64>, Option<std::time::SystemTime>) {
     let request = client
         .head(url.clone())
         .header(reqwest::header::ACCEPT_ENCODING, "identity");
-    let response = tokio::time::timeout(timeout, request.send())
-        .await
-        .ok()?
-        .ok()?;
-    if !response.status().is_success() {
-        return None;
-    }
-    response
-        .headers()
-        .get(reqwest::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
+    let response = match tokio::time::timeout(timeout, request.send()).await {
+        Ok(Ok(response)) if response.status().is_success() => response,
+        _ => return (None, None),
+    };
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string)
+    };
+    let size = header(reqwest::header::CONTENT_LENGTH).and_then(|value| value.parse().ok());
+    let modified = header(reqwest::header::LAST_MODIFIED)
+        .and_then(|value| httpdate::parse_http_date(&value).ok());
+    (size, modified)
 }
 
 /// Turns a transfer's progress into events, at most ten a second per transfer.

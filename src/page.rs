@@ -20,6 +20,8 @@ pub struct Page {
     pub url: Url,
     /// The decoded text of the page.
     pub html: String,
+    /// True when the server sent JSON (nginx `autoindex_format json`, Caddy).
+    pub is_json: bool,
 }
 
 /// Fetches `url` and returns its text, decompressed and decoded.
@@ -58,9 +60,14 @@ pub async fn fetch_page(
     }
     let body = decompress(&headers, body)?;
     let html = decode_text(&body, content_type_charset(&headers).as_deref());
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().starts_with("application/json"));
     Ok(Page {
         url: final_url,
         html,
+        is_json,
     })
 }
 

@@ -21,6 +21,33 @@ pub struct Task {
     pub destination: PathBuf,
     /// What is at `destination` now.
     pub local: LocalFile,
+    /// The exact size the listing gave, if it gave one.
+    pub listed_size: Option<u64>,
+    /// The exact modification time the listing gave, if it gave one.
+    pub listed_modified: Option<SystemTime>,
+}
+
+impl Task {
+    /// True when the listing's exact size and time equal the local file's, so the
+    /// file is up to date without asking the server anything.
+    pub fn is_up_to_date_by_listing(&self) -> bool {
+        let LocalFile::Present {
+            size,
+            modified: Some(modified),
+        } = self.local
+        else {
+            return false;
+        };
+        let seconds = |time: SystemTime| {
+            time.duration_since(SystemTime::UNIX_EPOCH)
+                .ok()
+                .map(|duration| duration.as_secs())
+        };
+        self.listed_size == Some(size)
+            && self
+                .listed_modified
+                .is_some_and(|listed| seconds(listed) == seconds(modified))
+    }
 }
 
 /// What the disk holds at a destination before the transfer.

@@ -74,6 +74,10 @@ impl Scope {
                 Verdict::File(url)
             };
         }
+        // `../` of a sub-directory page, or any other ancestor of the page.
+        if folder_of(page).path().starts_with(url.path()) && url.path().ends_with('/') {
+            return Verdict::Skip(SkipReason::ParentDirectory);
+        }
         if !url.path().starts_with(self.start_dir.path()) {
             return Verdict::Skip(if self.start_dir.path().starts_with(url.path()) {
                 SkipReason::ParentDirectory

@@ -13,6 +13,8 @@ use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::TransferError;
+use crate::event::SkipReason;
+use crate::filter::Filters;
 use crate::paths::MAX_NAME_BYTES;
 use crate::plan::{LocalFile, Task};
 
@@ -20,7 +22,7 @@ use crate::plan::{LocalFile, Task};
 const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 
 /// How a transfer ended well.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The body was written and renamed into place.
     Downloaded {
@@ -29,6 +31,8 @@ pub enum Outcome {
     },
     /// The server says the local file is current; no body was transferred.
     UpToDate,
+    /// The size or date the server announced is outside the user's filters.
+    Filtered(SkipReason),
 }
 
 /// Receives a transfer's progress.
@@ -45,6 +49,7 @@ pub async fn download(
     task: &Task,
     read_timeout: Duration,
     cancel: &CancellationToken,
+    filters: &Filters,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
     if task.local == LocalFile::Other {
@@ -76,8 +81,16 @@ pub async fn download(
     if !status.is_success() {
         return Err(TransferError::Status { status });
     }
+    // `dir` answered by a redirect to `dir/`: a folder linked without its slash.
+    if response.url().path().ends_with('/') && !task.url.path().ends_with('/') {
+        return Ok(Outcome::Filtered(SkipReason::Directory));
+    }
     let expected = content_length(response.headers());
     let last_modified = last_modified(response.headers());
+    // Size and date filters are judged on the answer's headers: no extra request.
+    if let Err(reason) = filters.check_metadata(expected, last_modified) {
+        return Ok(Outcome::Filtered(reason));
+    }
     if is_same_as_local(task.local, expected, last_modified) {
         // Dropping the response closes the body without reading it.
         return Ok(Outcome::UpToDate);

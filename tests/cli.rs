@@ -250,8 +250,9 @@ fn dry_run_lists_sizes_and_writes_nothing() {
     let output = fetchall(work.path(), &["-n", "-o", "out", &server.url("/")]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("one.bin -> out/one.bin (1.21 KiB)"), "{text}");
-    assert!(text.contains("two.bin -> out/two.bin (10 B)"), "{text}");
+    assert!(text.contains("one.bin  1.21 KiB"), "{text}");
+    assert!(text.contains("two.bin  10 B"), "{text}");
+    assert!(text.contains("total: 2 files, 1.21 KiB"), "{text}");
     assert!(
         !work.path().join("out").exists(),
         "a dry run writes nothing"

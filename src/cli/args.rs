@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use fetchall::Options;
+use fetchall::{Filters, Options};
 
 /// Download every file linked from a web page — typically a server's directory
 /// listing — concurrently, streamed to disk, and atomically.
@@ -63,11 +63,55 @@ pub struct Args {
     /// Value of the User-Agent header [default: fetchall/VERSION].
     #[arg(long, value_name = "TEXT")]
     pub user_agent: Option<String>,
+
+    /// Follow sub-directory links and mirror the tree below the start URL.
+    #[arg(short, long)]
+    pub recursive: bool,
+
+    /// With -r: how deep to go, as in wget: 1 = the start page's files only, 2 = also
+    /// its sub-directories' files... [default: unlimited; 0 also means unlimited]
+    #[arg(short = 'l', long, value_name = "N")]
+    pub level: Option<usize>,
+
+    /// Save every file directly in the output folder; a name already taken gets a
+    /// number (`x (2).zip`), decided in crawl order and reported.
+    #[arg(long)]
+    pub flat: bool,
+
+    /// File names to accept: comma-separated globs (`*.zip,*.txt`) or suffixes (`zip`).
+    #[arg(short = 'A', long, value_name = "GLOBS")]
+    pub accept: Vec<String>,
+
+    /// File names to reject (same syntax as --accept); reject wins over accept.
+    #[arg(short = 'R', long, value_name = "GLOBS")]
+    pub reject: Vec<String>,
+
+    /// Only files whose path relative to the start URL matches this regex.
+    #[arg(long, value_name = "REGEX")]
+    pub include: Option<String>,
+
+    /// No file or directory whose relative path (directories end with `/`) matches
+    /// this regex; an excluded directory is not crawled (`--exclude '^old/'`).
+    #[arg(long, value_name = "REGEX")]
+    pub exclude: Option<String>,
+
+    /// Skip files smaller than this (`10M`, `1.5GiB`, `200k`), when the size is known.
+    #[arg(long, value_name = "SIZE", value_parser = fetchall::filter::parse_size)]
+    pub min_size: Option<u64>,
+
+    /// Skip files larger than this, when the size is known.
+    #[arg(long, value_name = "SIZE", value_parser = fetchall::filter::parse_size)]
+    pub max_size: Option<u64>,
+
+    /// Skip files not modified after this date (`2024-01-31`, `2024-01-31T12:00:00Z`),
+    /// when the date is known.
+    #[arg(long, value_name = "DATE", value_parser = fetchall::timestamp::parse_user_date)]
+    pub newer_than: Option<std::time::SystemTime>,
 }
 
 impl Args {
-    /// The library options these arguments ask for.
-    pub fn to_options(&self) -> Options {
+    /// The library options these arguments ask for, or why they are unusable.
+    pub fn to_options(&self) -> Result<Options, fetchall::filter::FilterError> {
         let mut options = Options::new(self.urls.iter().cloned());
         options.output = self.output.clone();
         options.jobs = usize::from(self.jobs);
@@ -79,7 +123,19 @@ impl Args {
         if let Some(user_agent) = &self.user_agent {
             options.user_agent = user_agent.clone();
         }
-        options
+        options.recursive = self.recursive;
+        options.max_level = self.level.filter(|level| *level > 0);
+        options.flat = self.flat;
+        let mut filters = Filters::default()
+            .with_accept(&self.accept)?
+            .with_reject(&self.reject)?
+            .with_include(self.include.as_deref())?
+            .with_exclude(self.exclude.as_deref())?;
+        filters.min_size = self.min_size;
+        filters.max_size = self.max_size;
+        filters.newer_than = self.newer_than;
+        options.filters = filters;
+        Ok(options)
     }
 }
 
@@ -111,6 +167,6 @@ mod tests {
     #[test]
     fn per_host_defaults_to_jobs() {
         let args = Args::parse_from(["fetchall", "-j", "4", "http://h/"]);
-        assert_eq!(args.to_options().jobs_per_host, 4);
+        assert_eq!(args.to_options().map(|o| o.jobs_per_host).ok(), Some(4));
     }
 }

@@ -57,7 +57,8 @@ pub fn respond(root: &Path, url_path: &str, style: ListingStyle, accepts_gzip: b
     let mut entries: Vec<Entry> = read
         .filter_map(Result::ok)
         .filter_map(|entry| {
-            let metadata = entry.metadata().ok()?;
+            // Follow symlinks, as servers do (Apache FollowSymLinks, nginx).
+            let metadata = std::fs::metadata(entry.path()).ok()?;
             Some(Entry {
                 name: entry.file_name().to_string_lossy().into_owned(),
                 is_dir: metadata.is_dir(),
@@ -117,10 +118,11 @@ fn date(time: SystemTime) -> String {
 }
 
 fn apache(path: &str, entries: &[Entry]) -> String {
+    // Apache links the parent by its absolute path, with a trailing slash.
     let parent = path
         .trim_end_matches('/')
         .rsplit_once('/')
-        .map_or("/", |(parent, _)| parent);
+        .map_or("", |(parent, _)| parent);
     let mut html = format!(
         "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n <head>\n  <title>Index of {path}</title>\n </head>\n <body>\n<h1>Index of {path}</h1>\n  <table>\n   <tr><th valign=\"top\"><img src=\"/icons/blank.gif\" alt=\"[ICO]\"></th><th><a href=\"?C=N;O=D\">Name</a></th><th><a href=\"?C=M;O=A\">Last modified</a></th><th><a href=\"?C=S;O=A\">Size</a></th><th><a href=\"?C=D;O=A\">Description</a></th></tr>\n   <tr><th colspan=\"5\"><hr></th></tr>\n<tr><td valign=\"top\"><img src=\"/icons/back.gif\" alt=\"[PARENTDIR]\"></td><td><a href=\"{parent}/\">Parent Directory</a></td><td>&nbsp;</td><td align=\"right\">  - </td><td>&nbsp;</td></tr>\n"
     );

@@ -5,10 +5,12 @@ mod bars;
 mod json;
 mod plain;
 mod text;
+mod tree;
 
 pub use bars::BarsReporter;
 pub use json::JsonReporter;
 pub use plain::PlainReporter;
+pub use tree::TreeReporter;
 
 /// How much a human-facing reporter prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -41,6 +41,11 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
             let exists = if *exists { ", exists" } else { "" };
             format!("{url} -> {path} ({size}{exists})")
         }
+        Event::Renamed {
+            url,
+            path,
+            taken_by,
+        } if normal => format!("renamed {url} -> {path} (the name is taken by {taken_by})"),
         Event::Started { path, size, .. } if verbosity >= Verbosity::Verbose => match size {
             Some(size) => format!("started {path} ({})", HumanBytes(*size)),
             None => format!("started {path}"),

@@ -1,0 +1,249 @@
+//! Recursive mirroring, filters and `--flat` against the in-process server.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use support::{ListingStyle, TestServer};
+
+fn fetchall(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run fetchall")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A 3-level tree like a software archive.
+fn archive() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("README.txt", b"top\n".to_vec()),
+        ("release-1.0.zip", pseudo_random_bytes(1, 5000)),
+        ("beta-2.0.zip", pseudo_random_bytes(2, 6000)),
+        ("v1/notes.txt", b"notes\n".to_vec()),
+        ("v1/app-1.zip", pseudo_random_bytes(3, 7000)),
+        ("v1/linux/app-1.tar.gz", pseudo_random_bytes(4, 8000)),
+        (
+            "v1/linux/index.html",
+            b"<a href='x'>a file, not a listing</a>".to_vec(),
+        ),
+        ("old/ancient.zip", pseudo_random_bytes(5, 100)),
+        ("old/deeper/fossil.zip", pseudo_random_bytes(6, 100)),
+        ("x.zip/inside.txt", b"folder named like a file\n".to_vec()),
+    ]
+}
+
+fn expected(files: &[(&str, Vec<u8>)], keep: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<u8>> {
+    files
+        .iter()
+        .filter(|(path, _)| keep(path))
+        .map(|(path, contents)| (path.to_string(), contents.clone()))
+        .collect()
+}
+
+#[test]
+fn recursive_mirrors_the_whole_tree() {
+    for style in [
+        ListingStyle::Apache,
+        ListingStyle::Nginx,
+        ListingStyle::Python,
+    ] {
+        let served = tempfile::tempdir().expect("temp dir");
+        let files = archive();
+        write_files(&served.path().join("pub"), &files);
+        let server = TestServer::start(served.path(), style);
+        let work = tempfile::tempdir().expect("temp dir");
+        let output = fetchall(work.path(), &["-r", "-o", "out", &server.url("/pub/")]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{style:?}: {}",
+            text(&output.stderr)
+        );
+        let got = read_tree(&work.path().join("out"));
+        assert_eq!(
+            tree_difference(&expected(&files, |_| true), &got),
+            "",
+            "{style:?}"
+        );
+        // Never above the start folder.
+        assert!(
+            server
+                .requests()
+                .iter()
+                .all(|request| request.target.starts_with("/pub/")),
+            "{style:?} asked outside /pub/"
+        );
+    }
+}
+
+#[test]
+fn level_limits_the_depth_like_wget() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files = archive();
+    write_files(served.path(), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "-l", "2", "-o", "out", &server.url("/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let depth = |path: &str| path.matches('/').count();
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(
+        tree_difference(&expected(&files, |path| depth(path) <= 1), &got),
+        ""
+    );
+}
+
+#[test]
+fn accept_reject_and_exclude_do_what_the_readme_says() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files = archive();
+    write_files(served.path(), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Apache);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &[
+            "-r",
+            "-A",
+            "*.zip",
+            "-R",
+            "beta*",
+            "--exclude",
+            "^old/",
+            "-o",
+            "out",
+            &server.url("/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let got = read_tree(&work.path().join("out"));
+    let wanted = |path: &str| {
+        path.ends_with(".zip")
+            && !path.rsplit('/').next().unwrap_or("").starts_with("beta")
+            && !path.starts_with("old/")
+    };
+    assert_eq!(tree_difference(&expected(&files, wanted), &got), "");
+    // An excluded folder is pruned: its listing is never requested.
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|request| !request.target.starts_with("/old/")),
+        "the excluded folder was crawled"
+    );
+}
+
+#[test]
+fn size_filters_use_the_answer_headers() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[("small.bin", vec![1; 100]), ("big.bin", vec![2; 5000])],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["--min-size", "1k", "-o", "out", &server.url("/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(got.keys().collect::<Vec<_>>(), ["big.bin"]);
+    assert!(
+        text(&output.stdout).contains("smaller than --min-size"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn flat_puts_every_file_in_one_folder_and_renames_collisions_deterministically() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("a.txt", b"top".to_vec()),
+            ("one/a.txt", b"one".to_vec()),
+            ("two/a.txt", b"two".to_vec()),
+            ("two/b.txt", b"b".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    for _ in 0..2 {
+        let work = tempfile::tempdir().expect("temp dir");
+        let output = fetchall(
+            work.path(),
+            &["-r", "--flat", "-o", "out", &server.url("/")],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let got = read_tree(&work.path().join("out"));
+        let want: BTreeMap<String, Vec<u8>> = [
+            ("a.txt", "top"),
+            ("a (2).txt", "one"),
+            ("a (3).txt", "two"),
+            ("b.txt", "b"),
+        ]
+        .into_iter()
+        .map(|(path, contents)| (path.to_string(), contents.as_bytes().to_vec()))
+        .collect();
+        assert_eq!(tree_difference(&want, &got), "");
+        assert!(
+            text(&output.stdout).contains("renamed "),
+            "{}",
+            text(&output.stdout)
+        );
+    }
+}
+
+#[test]
+fn a_symlink_loop_on_the_server_terminates() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("d/file.txt", b"f".to_vec())]);
+    std::os::unix::fs::symlink(".", served.path().join("d/loop")).expect("symlink");
+    let server = TestServer::start(served.path(), ListingStyle::Apache);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-r", "-o", "out", &server.url("/d/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("symlink loop"),
+        "{}",
+        text(&output.stdout)
+    );
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(got.keys().collect::<Vec<_>>(), ["file.txt"]);
+}
+
+#[test]
+fn dry_run_prints_the_tree_with_sizes_and_a_total() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("a.bin", vec![0; 1024]),
+            ("l1/b.bin", vec![0; 2048]),
+            ("l1/l2/c.bin", vec![0; 1024]),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Apache);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-r", "-n", "-o", "out", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("└── out/  (3 files, 4.00 KiB)"), "{stdout}");
+    assert!(stdout.contains("l1/  (2 files, 3.00 KiB)"), "{stdout}");
+    assert!(stdout.contains("l2/  (1 files, 1.00 KiB)"), "{stdout}");
+    assert!(stdout.contains("c.bin  1.00 KiB"), "{stdout}");
+    assert!(stdout.contains("total: 3 files, 4.00 KiB"), "{stdout}");
+    assert!(!work.path().join("out").exists());
+}
