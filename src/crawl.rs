@@ -250,7 +250,7 @@ impl Engine {
         if let Err(reason) = self
             .filters
             .check_file(&name, &mirrored.to_string())
-            .and_then(|()| self.filters.check_metadata(link.size, link.modified))
+            .and_then(|()| self.filters.check_listed(link.size, link.modified))
         {
             return LinkPlan::Skip(url.to_string(), reason);
         }
@@ -377,7 +377,9 @@ fn listing_fingerprint(links: &[Link]) -> Option<u64> {
     for link in entries {
         has_files |= !link.href.ends_with('/');
         link.href.hash(&mut hasher);
-        link.size.hash(&mut hasher);
+        link.size
+            .map(|size| (size.low, size.high))
+            .hash(&mut hasher);
     }
     has_files.then(|| hasher.finish())
 }
@@ -397,7 +399,7 @@ fn plan_task(url: Url, relative: RelativePath, output: &Path, link: &Link) -> Ta
         relative,
         destination,
         local,
-        listed_size: link.size,
+        listed_size: link.size.and_then(|size| size.exact_bytes()),
         listed_modified: link.modified,
     }
 }

@@ -9,10 +9,12 @@ use encoding_rs::Encoding;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
-    BufferQueue, StartTag, Tag, TagToken, Token, TokenSink, TokenSinkResult, Tokenizer,
-    TokenizerOpts,
+    BufferQueue, CharacterTokens, StartTag, Tag, TagToken, Token, TokenSink, TokenSinkResult,
+    Tokenizer, TokenizerOpts,
 };
 use url::Url;
+
+use crate::listing_meta::{ListedSize, size_in_row};
 
 /// One `<a href>` (or `<area href>`) of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,8 +23,9 @@ pub struct Link {
     pub href: String,
     /// The href resolved against the document's base URL, or why it could not be.
     pub url: Result<Url, url::ParseError>,
-    /// The exact size in bytes, when the listing states it (JSON listings).
-    pub size: Option<u64>,
+    /// The size the listing states, if any: exact (nginx, IIS, JSON) or a rounded
+    /// range (Apache's `1.5M`).
+    pub size: Option<ListedSize>,
     /// The exact modification time, when the listing states it (JSON listings).
     pub modified: Option<SystemTime>,
 }
@@ -40,14 +43,23 @@ pub fn extract_links(html: &str, page_url: &Url) -> Vec<Link> {
         .and_then(|base| page_url.join(base).ok())
         .unwrap_or_else(|| page_url.clone());
     collected
-        .hrefs
+        .links
         .into_iter()
-        .map(|href| {
-            let url = base.join(&href);
+        .map(|link| {
+            let url = base.join(&link.href);
+            // Directories have no size; a `-` or a folder's block size is no file size.
+            let size = if link.href.ends_with('/') {
+                None
+            } else {
+                link.data_size
+                    .map(ListedSize::exact)
+                    .or_else(|| size_in_row(&link.after))
+                    .or_else(|| size_in_row(&link.before))
+            };
             Link {
-                href,
+                href: link.href,
                 url,
-                size: None,
+                size,
                 modified: None,
             }
         })
@@ -87,7 +99,8 @@ pub fn extract_json_links(text: &str, page_url: &Url) -> Vec<Link> {
             };
             let size = (!is_dir)
                 .then(|| entry.get("size").and_then(serde_json::Value::as_u64))
-                .flatten();
+                .flatten()
+                .map(ListedSize::exact);
             let modified = entry
                 .get("mtime")
                 .and_then(serde_json::Value::as_str)
@@ -165,10 +178,74 @@ fn attribute<'a>(tag: &'a Tag, name: &str) -> Option<&'a str> {
         .map(|attribute| &*attribute.value)
 }
 
+/// One link and the text of its listing row around it.
+#[derive(Default)]
+struct CollectedLink {
+    href: String,
+    /// Row text after the link (nginx, Apache, lighttpd...).
+    after: String,
+    /// Row text before the link (IIS prints date and size first).
+    before: String,
+    /// Caddy's `data-size` attribute in the row.
+    data_size: Option<u64>,
+}
+
+/// Text between two links, cut where a listing row ends (a line break, `<br>`,
+/// `<tr>`...): what comes before the first cut belongs to the previous link's row,
+/// what comes after the last cut to the next link's row.
+enum Piece {
+    Text(String),
+    DataSize(u64),
+    RowEnd,
+}
+
 #[derive(Default)]
 struct CollectedLinks {
-    hrefs: Vec<String>,
+    links: Vec<CollectedLink>,
     base: Option<String>,
+    segment: Vec<Piece>,
+    in_anchor: bool,
+    /// Inside `<pre>` a line break ends a row (nginx, Apache, IIS); elsewhere it is
+    /// only indentation (Caddy's pretty-printed table).
+    in_pre: bool,
+}
+
+impl CollectedLinks {
+    /// Hands the pieces seen since the last link to the rows they belong to.
+    fn close_segment(&mut self, next: Option<&mut CollectedLink>) {
+        let pieces = std::mem::take(&mut self.segment);
+        let first_end = pieces
+            .iter()
+            .position(|piece| matches!(piece, Piece::RowEnd));
+        let last_end = pieces
+            .iter()
+            .rposition(|piece| matches!(piece, Piece::RowEnd));
+        let (to_previous, to_next) = match (first_end, last_end) {
+            (Some(first), Some(last)) => (&pieces[..first], &pieces[last + 1..]),
+            _ => (&pieces[..], &pieces[..0]),
+        };
+        if let Some(previous) = self.links.last_mut() {
+            for piece in to_previous {
+                match piece {
+                    Piece::Text(text) => {
+                        // Table cells touch (`05:06</td><td>1.5M`): keep words apart.
+                        previous.after.push(' ');
+                        previous.after.push_str(text);
+                    }
+                    Piece::DataSize(size) => previous.data_size = Some(*size),
+                    Piece::RowEnd => {}
+                }
+            }
+        }
+        if let Some(next) = next {
+            for piece in to_next {
+                if let Piece::Text(text) = piece {
+                    next.before.push(' ');
+                    next.before.push_str(text);
+                }
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -176,26 +253,74 @@ struct LinkCollector(RefCell<CollectedLinks>);
 
 impl LinkCollector {
     fn into_inner(self) -> CollectedLinks {
-        self.0.into_inner()
+        let mut collected = self.0.into_inner();
+        collected.close_segment(None);
+        collected
     }
+}
+
+/// Tags that end a row of a listing.
+fn ends_row(name: &str) -> bool {
+    matches!(
+        name,
+        "br" | "tr" | "li" | "p" | "div" | "pre" | "table" | "ul" | "hr" | "dd" | "dt"
+    )
 }
 
 impl TokenSink for LinkCollector {
     type Handle = ();
 
     fn process_token(&self, token: Token, _line_number: u64) -> TokenSinkResult<()> {
-        let TagToken(tag) = token else {
-            return TokenSinkResult::Continue;
+        let mut collected = self.0.borrow_mut();
+        let tag = match token {
+            TagToken(tag) => tag,
+            CharacterTokens(text) if !collected.in_anchor && !collected.in_pre => {
+                collected.segment.push(Piece::Text(text.to_string()));
+                return TokenSinkResult::Continue;
+            }
+            CharacterTokens(text) if !collected.in_anchor => {
+                let mut lines = text.split('\n');
+                if let Some(first) = lines.next() {
+                    collected.segment.push(Piece::Text(first.to_string()));
+                }
+                for line in lines {
+                    collected.segment.push(Piece::RowEnd);
+                    collected.segment.push(Piece::Text(line.to_string()));
+                }
+                return TokenSinkResult::Continue;
+            }
+            _ => return TokenSinkResult::Continue,
         };
+        if &*tag.name == "pre" {
+            collected.in_pre = tag.kind == StartTag;
+        }
         if tag.kind != StartTag {
+            if &*tag.name == "a" {
+                collected.in_anchor = false;
+            } else if ends_row(&tag.name) {
+                collected.segment.push(Piece::RowEnd);
+            }
             return TokenSinkResult::Continue;
         }
-        let mut collected = self.0.borrow_mut();
+        // Caddy states exact sizes in attributes: `data-size` (2.7+) or `data-order` (2.6).
+        let exact_size = attribute(&tag, "data-size").or_else(|| attribute(&tag, "data-order"));
+        if let Some(size) = exact_size.and_then(|size| size.trim().parse().ok()) {
+            collected.segment.push(Piece::DataSize(size));
+        }
+        if ends_row(&tag.name) {
+            collected.segment.push(Piece::RowEnd);
+        }
         match &*tag.name {
             "a" | "area" => {
                 if let Some(href) = attribute(&tag, "href") {
-                    // Browsers strip leading and trailing ASCII whitespace from URLs.
-                    collected.hrefs.push(href.trim().to_string());
+                    let mut link = CollectedLink {
+                        // Browsers strip leading and trailing ASCII whitespace from URLs.
+                        href: href.trim().to_string(),
+                        ..CollectedLink::default()
+                    };
+                    collected.close_segment(Some(&mut link));
+                    collected.links.push(link);
+                    collected.in_anchor = &*tag.name == "a";
                 }
             }
             "base" if collected.base.is_none() => {

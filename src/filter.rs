@@ -7,6 +7,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
 use crate::event::SkipReason;
+use crate::listing_meta::ListedSize;
 
 /// The user's filters, compiled once.
 #[derive(Debug, Clone, Default)]
@@ -140,6 +141,32 @@ impl Filters {
             return Err(SkipReason::Filtered("not newer than --newer-than".into()));
         }
         Ok(())
+    }
+
+    /// Like [`Filters::check_metadata`] for what a listing says: a rounded size
+    /// (`1.5M`) is judged only when its whole range is outside the limits.
+    pub fn check_listed(
+        &self,
+        size: Option<ListedSize>,
+        modified: Option<SystemTime>,
+    ) -> Result<(), SkipReason> {
+        if let (Some(min), Some(size)) = (self.min_size, size)
+            && size.high < min
+        {
+            return Err(SkipReason::Filtered(format!(
+                "smaller than --min-size (listed as at most {} bytes)",
+                size.high
+            )));
+        }
+        if let (Some(max), Some(size)) = (self.max_size, size)
+            && size.low > max
+        {
+            return Err(SkipReason::Filtered(format!(
+                "larger than --max-size (listed as at least {} bytes)",
+                size.low
+            )));
+        }
+        self.check_metadata(None, modified)
     }
 
     /// True when a size or date filter is set, so the server's answer must be checked.

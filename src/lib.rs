@@ -25,6 +25,7 @@ pub mod error;
 pub mod event;
 pub mod extract;
 pub mod filter;
+pub mod listing_meta;
 pub mod mirror;
 pub mod page;
 pub mod paths;

@@ -113,8 +113,14 @@ fn html_escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// `04-Mar-2021 05:06` (nginx) style, from an HTTP date: `Thu, 04 Mar 2021 05:06:07 GMT`.
 fn date(time: SystemTime) -> String {
-    httpdate::fmt_http_date(time)
+    let http = httpdate::fmt_http_date(time);
+    let parts: Vec<&str> = http.split(' ').collect();
+    match parts.as_slice() {
+        [_, day, month, year, clock, _] => format!("{day}-{month}-{year} {}", &clock[..5]),
+        _ => http,
+    }
 }
 
 fn apache(path: &str, entries: &[Entry]) -> String {

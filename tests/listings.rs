@@ -1,0 +1,167 @@
+//! Link and size extraction over listings captured from real servers
+//! (`tests/fixtures/listings/`, see its README), checked against the tree those
+//! servers were serving, regenerated here by `scripts/interop/make_tree.py`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use fetchall::extract::{Link, extract_json_links, extract_links};
+use fetchall::paths;
+use fetchall::scope::{Scope, Verdict};
+use url::Url;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/listings");
+
+/// The tree's top-level files and folders, with file sizes.
+struct Tree {
+    files: Vec<(String, u64)>,
+    folders: BTreeSet<String>,
+}
+
+fn generated_tree() -> (tempfile::TempDir, Tree) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/interop/make_tree.py");
+    let status = Command::new("python3")
+        .arg(script)
+        .arg(dir.path())
+        .status()
+        .expect("python3 runs make_tree.py");
+    assert!(status.success(), "make_tree.py failed");
+    let mut files = Vec::new();
+    let mut folders = BTreeSet::new();
+    for entry in std::fs::read_dir(dir.path()).expect("read tree").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let metadata = entry.metadata().expect("metadata");
+        if metadata.is_dir() {
+            folders.insert(name);
+        } else {
+            files.push((name, metadata.len()));
+        }
+    }
+    (dir, Tree { files, folders })
+}
+
+fn links_of(fixture: &str, page: &Url) -> Vec<Link> {
+    let bytes = std::fs::read(Path::new(FIXTURES).join(fixture)).expect("fixture");
+    let text = fetchall::page::decode_text(&bytes, Some("utf-8"));
+    if fixture.ends_with(".json") {
+        extract_json_links(&text, page)
+    } else {
+        extract_links(&text, page)
+    }
+}
+
+/// Every fixture lists the tree's files (minus what that server hides) and folders,
+/// and every size it states covers the true size.
+#[test]
+fn real_listings_yield_the_served_files_and_their_sizes() {
+    let (_dir, tree) = generated_tree();
+    // What each server does not list, as recorded in the fixtures' README.
+    let cases: [(&str, &[&str]); 11] = [
+        ("apache-fancy.html", &[".hidden", "backup.txt~"]),
+        ("apache-plain.html", &[".hidden", "backup.txt~"]),
+        ("apache-fancy-pre.html", &[".hidden", "backup.txt~"]),
+        (
+            "apache-fancy-namewidth-default.html",
+            &[".hidden", "backup.txt~"],
+        ),
+        ("nginx.html", &[".hidden"]),
+        ("nginx.json", &[".hidden"]),
+        ("lighttpd.html", &[".hidden"]),
+        ("caddy.html", &[]),
+        ("caddy.json", &[]),
+        ("python-http-server.html", &[]),
+        ("rclone.html", &[]),
+    ];
+    let page = Url::parse("http://127.0.0.1:8080/").expect("page URL");
+    let scope = Scope::new(&page, false);
+    for (fixture, hidden) in cases {
+        let mut files = BTreeSet::new();
+        let mut folders = BTreeSet::new();
+        let mut sized = 0;
+        for link in links_of(fixture, &page) {
+            let Ok(url) = &link.url else { continue };
+            match scope.classify(&link.href, url, &page) {
+                Verdict::File(url) => {
+                    let path = paths::path_under(scope.start_dir(), &url)
+                        .expect("under start")
+                        .expect("safe path")
+                        .to_string();
+                    if let Some(size) = link.size {
+                        let (_, truth) = tree
+                            .files
+                            .iter()
+                            .find(|(name, _)| *name == path)
+                            .unwrap_or_else(|| panic!("{fixture}: unknown file {path}"));
+                        assert!(
+                            size.low <= *truth && *truth <= size.high,
+                            "{fixture}: {path} is {truth} bytes, listed as {size:?}"
+                        );
+                        sized += 1;
+                    }
+                    files.insert(path);
+                }
+                Verdict::Directory(url) => {
+                    let name = url.path().trim_matches('/').to_string();
+                    folders.insert(
+                        percent_encoding::percent_decode_str(&name)
+                            .decode_utf8_lossy()
+                            .into_owned(),
+                    );
+                }
+                Verdict::Skip(_) => {}
+            }
+        }
+        let expected: BTreeSet<String> = tree
+            .files
+            .iter()
+            .map(|(name, _)| name.clone())
+            .filter(|name| !hidden.contains(&name.as_str()))
+            .collect();
+        assert_eq!(files, expected, "{fixture}: files");
+        let expected_folders: BTreeSet<String> = tree
+            .folders
+            .iter()
+            .filter(|name| !(fixture.starts_with("apache") && name.ends_with('#')))
+            .cloned()
+            .collect();
+        assert_eq!(folders, expected_folders, "{fixture}: folders");
+        // python and Apache without FancyIndexing print names only.
+        let sizes_expected = !(fixture.starts_with("python") || fixture == "apache-plain.html");
+        assert_eq!(
+            sized > 0,
+            sizes_expected,
+            "{fixture}: sizes found for {sized} files"
+        );
+    }
+}
+
+#[test]
+fn iis_listing_links_are_absolute_and_sizes_come_first() {
+    let (_dir, tree) = generated_tree();
+    let page = Url::parse("http://127.0.0.1:8080/").expect("page URL");
+    let scope = Scope::new(&page, false);
+    let mut checked = 0;
+    for link in links_of("iis.html", &page) {
+        let Ok(url) = &link.url else { continue };
+        if let Verdict::File(url) = scope.classify(&link.href, url, &page) {
+            let path = paths::path_under(scope.start_dir(), &url)
+                .expect("under start")
+                .expect("safe path")
+                .to_string();
+            let (_, truth) = tree
+                .files
+                .iter()
+                .find(|(name, _)| *name == path)
+                .unwrap_or_else(|| panic!("unknown file {path}"));
+            assert_eq!(
+                link.size.and_then(|size| size.exact_bytes()),
+                Some(*truth),
+                "{path}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} IIS files");
+}
