@@ -10,6 +10,8 @@
 //! paths     URL -> a safe path under the output folder             Url  -> RelativePath
 //! plan      deduplicate, refuse collisions, look at the disk       Verdict -> Task
 //! transfer  one file over HTTP into a temporary file, then rename  Task -> Outcome
+//! resume    partial files, their validators, Range answers        Partial -> Decision
+//! retry     transient failures, backoff, Retry-After, host pacing  Task -> Outcome
 //! mirror    the engine that runs all of the above concurrently     Options -> Summary
 //! event     what the engine reports, and the Reporter trait
 //! ```
@@ -25,6 +27,8 @@ pub mod mirror;
 pub mod page;
 pub mod paths;
 pub mod plan;
+pub mod resume;
+pub mod retry;
 pub mod scope;
 pub mod transfer;
 

@@ -22,8 +22,9 @@ use crate::extract::{Link, extract_links};
 use crate::page::fetch_page;
 use crate::paths::{self, RelativePath};
 use crate::plan::{LocalFile, Planner, Task};
+use crate::retry::{self, HostPacer, RetryPolicy};
 use crate::scope::{Scope, Verdict};
-use crate::transfer::{self, Outcome};
+use crate::transfer::{self, Existing, Outcome};
 
 /// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
 #[derive(Debug, Clone)]
@@ -47,6 +48,10 @@ pub struct Options {
     pub span_hosts: bool,
     /// Sent as `User-Agent`.
     pub user_agent: String,
+    /// How failed transfers are retried.
+    pub retry: RetryPolicy,
+    /// How files already on disk are treated (compare, keep, replace).
+    pub existing: Existing,
 }
 
 impl Options {
@@ -62,6 +67,8 @@ impl Options {
             dry_run: false,
             span_hosts: false,
             user_agent: default_user_agent(),
+            retry: RetryPolicy::default(),
+            existing: Existing::default(),
         }
     }
 }
@@ -111,6 +118,7 @@ pub async fn mirror(
         cancel,
         summary: Mutex::new(Summary::default()),
         next_id: Mutex::new(0),
+        pacer: HostPacer::default(),
     });
     let (sender, receiver) = mpsc::channel::<Task>(1024);
     let producer = {
@@ -171,6 +179,8 @@ struct Engine {
     cancel: CancellationToken,
     summary: Mutex<Summary>,
     next_id: Mutex<TransferId>,
+    /// Holds back requests to a host that answered 429 or 503.
+    pacer: HostPacer,
 }
 
 impl Engine {
@@ -306,10 +316,16 @@ impl Engine {
             path: &path,
             last_report: None,
         };
-        let result = transfer::download(
+        let settings = transfer::Settings {
+            read_timeout: self.options.read_timeout,
+            existing: self.options.existing,
+        };
+        let result = retry::download(
             &self.client,
             &task,
-            self.options.read_timeout,
+            settings,
+            self.options.retry,
+            &self.pacer,
             &self.cancel,
             &mut progress,
         )
@@ -449,6 +465,16 @@ impl transfer::Progress for ReportedProgress<'_> {
             url: self.url.to_string(),
             path: self.path.to_string(),
             size,
+        });
+    }
+
+    fn retrying(&mut self, attempt: u32, delay: Duration, error: &TransferError) {
+        self.engine.report(Event::Retrying {
+            id: self.id,
+            url: self.url.to_string(),
+            attempt,
+            delay_secs: delay.as_secs_f64(),
+            error: error_chain(error),
         });
     }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use fetchall::Options;
+use fetchall::transfer::Existing;
 
 /// Download every file linked from a web page — typically a server's directory
 /// listing — concurrently, streamed to disk, and atomically.
@@ -63,6 +64,23 @@ pub struct Args {
     /// Value of the User-Agent header [default: fetchall/VERSION].
     #[arg(long, value_name = "TEXT")]
     pub user_agent: Option<String>,
+
+    /// Retries of a file after a transient failure (dropped connection, timeout,
+    /// 408/425/429/5xx); each continues from where the last attempt stopped.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+
+    /// Longest wait before one retry, in seconds (a Retry-After is cut to it).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds)]
+    pub retry_wait: Duration,
+
+    /// Never touch a file that already exists: count it as up to date, ask nothing.
+    #[arg(long, conflicts_with = "force")]
+    pub no_clobber: bool,
+
+    /// Download every file again, even when the local copy looks current.
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl Args {
@@ -79,6 +97,16 @@ impl Args {
         if let Some(user_agent) = &self.user_agent {
             options.user_agent = user_agent.clone();
         }
+        options.retry.retries = self.retries;
+        options.retry.max_wait = self.retry_wait;
+        options.retry.base_wait = options.retry.base_wait.min(self.retry_wait);
+        options.existing = if self.no_clobber {
+            Existing::Keep
+        } else if self.force {
+            Existing::Replace
+        } else {
+            Existing::Compare
+        };
         options
     }
 }
