@@ -195,7 +195,16 @@ async fn send(
     }
     cancellable(cancel, settings.read_timeout, request.send())
         .await?
-        .map_err(TransferError::Request)
+        .map_err(|error| request_error(error, settings.read_timeout))
+}
+
+/// reqwest's own read timeout fires before ours: say it in the same plain words.
+fn request_error(error: reqwest::Error, read_timeout: Duration) -> TransferError {
+    if error.is_timeout() && !error.is_connect() {
+        TransferError::ReadTimeout(read_timeout)
+    } else {
+        TransferError::Request(error)
+    }
 }
 
 /// Streams a 200 (from byte 0) or a fitting 206 (after `partial`) into the partial
@@ -247,7 +256,7 @@ async fn receive(
         loop {
             let chunk = cancellable(cancel, settings.read_timeout, response.chunk())
                 .await?
-                .map_err(TransferError::Request)?;
+                .map_err(|error| request_error(error, settings.read_timeout))?;
             let Some(chunk) = chunk else { break };
             received += chunk.len() as u64;
             if let Some(expected) = expected
