@@ -79,17 +79,17 @@ impl PartPaths {
         let _ = tokio::fs::remove_file(&self.sidecar_temporary).await;
     }
 
-    /// Saves `validator` for the partial file, durably and atomically.
+    /// Saves `validator` for the partial file, atomically: a reader sees the old
+    /// sidecar or the new one, never half of one.
+    ///
+    /// Not synced: it only has to survive the process (kill -9), and after a power
+    /// loss a sidecar that is empty or unreadable only costs a restart of that file,
+    /// while an fsync per file would slow down mirrors of many small files.
     pub async fn save(&self, validator: &Validator) -> Result<(), TransferError> {
         let text = serde_json::to_vec(validator).map_err(|source| {
             TransferError::io("write", &self.sidecar_temporary, io::Error::other(source))
         })?;
-        let write = async {
-            let mut file = tokio::fs::File::create(&self.sidecar_temporary).await?;
-            tokio::io::AsyncWriteExt::write_all(&mut file, &text).await?;
-            file.sync_data().await
-        };
-        write
+        tokio::fs::write(&self.sidecar_temporary, text)
             .await
             .map_err(|source| TransferError::io("write", &self.sidecar_temporary, source))?;
         tokio::fs::rename(&self.sidecar_temporary, &self.sidecar)
