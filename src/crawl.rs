@@ -18,9 +18,10 @@ use crate::error::{PageError, error_chain};
 use crate::event::{Event, SkipReason};
 use crate::extract::{Link, extract_json_links, extract_links};
 use crate::mirror::Engine;
-use crate::page::{Page, fetch_page};
+use crate::page::Page;
 use crate::paths::{self, RelativePath};
 use crate::plan::{LocalFile, Planner, Task};
+use crate::retry;
 use crate::scope::{Scope, Verdict, folder_of};
 
 /// Listing pages fetched ahead of the one being planned.
@@ -89,7 +90,11 @@ impl Engine {
                 let client = self.client.clone();
                 let url = pending.url.clone();
                 let timeout = self.options.read_timeout;
-                let fetch = tokio::spawn(async move { fetch_page(&client, &url, timeout).await });
+                let policy = self.options.retry;
+                let cancel = self.cancel.clone();
+                let fetch = tokio::spawn(async move {
+                    retry::fetch_page(&client, &url, timeout, policy, &cancel).await
+                });
                 window.push_back((pending, fetch));
             }
             let Some((pending, fetch)) = window.pop_front() else {

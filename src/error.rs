@@ -89,6 +89,8 @@ pub enum TransferError {
     Status {
         /// The HTTP status.
         status: reqwest::StatusCode,
+        /// How long the server asked us to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
     },
     /// No bytes arrived for the read timeout.
     #[error("no data received for {} s", .0.as_secs_f64())]
@@ -117,6 +119,24 @@ pub enum TransferError {
         /// The I/O error.
         #[source]
         source: io::Error,
+    },
+    /// The server answered a request without `Range` with a partial body, so there
+    /// is no way to get the whole file from it.
+    #[error(
+        "server sent part of the file (`Content-Range: {content_range}`) when asked for all of it"
+    )]
+    UnexpectedPartial {
+        /// The Content-Range it sent.
+        content_range: String,
+    },
+    /// Transient failures went on past the retry limit; `last` is the final one.
+    #[error("gave up after {attempts} attempts")]
+    GaveUp {
+        /// Requests made, the first included.
+        attempts: u32,
+        /// The error of the last attempt.
+        #[source]
+        last: Box<TransferError>,
     },
     /// The run was interrupted (Ctrl-C).
     #[error("interrupted")]

@@ -73,6 +73,20 @@ pub enum Event {
         /// Bytes received so far.
         bytes: u64,
     },
+    /// A transfer failed for a reason that may pass, and will be tried again (from
+    /// where it stopped) after a wait.
+    Retrying {
+        /// The transfer.
+        id: TransferId,
+        /// The file URL.
+        url: String,
+        /// The number of the attempt about to be made (2 for the first retry).
+        attempt: u32,
+        /// The wait before it, in seconds.
+        delay_secs: f64,
+        /// Why the previous attempt failed, in plain words.
+        error: String,
+    },
     /// A file was downloaded and renamed into place.
     Downloaded {
         /// The transfer.

@@ -12,6 +12,8 @@
 //! transfer  one file over HTTP into a temporary file, then rename  Task -> Outcome
 //! filter    globs, regexes, sizes and dates the user asked for      Link -> Verdict
 //! crawl     listing pages in breadth-first order, recursively     Url  -> Tasks
+//! resume    partial files, their validators, Range answers        Partial -> Decision
+//! retry     transient failures, backoff, Retry-After, host pacing  Task -> Outcome
 //! mirror    the engine that runs all of the above concurrently     Options -> Summary
 //! event     what the engine reports, and the Reporter trait
 //! ```
@@ -30,6 +32,8 @@ pub mod mirror;
 pub mod page;
 pub mod paths;
 pub mod plan;
+pub mod resume;
+pub mod retry;
 pub mod scope;
 pub mod timestamp;
 pub mod transfer;

@@ -22,7 +22,8 @@ use crate::event::{Event, Reporter, Summary, TransferId};
 use crate::filter::Filters;
 use crate::paths;
 use crate::plan::{LocalFile, Task};
-use crate::transfer::{self, Outcome};
+use crate::retry::{self, HostPacer, RetryPolicy};
+use crate::transfer::{self, Existing, Outcome};
 
 /// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
 #[derive(Debug, Clone)]
@@ -55,6 +56,10 @@ pub struct Options {
     pub flat: bool,
     /// Which files (and directories) are wanted.
     pub filters: Filters,
+    /// How failed transfers are retried.
+    pub retry: RetryPolicy,
+    /// How files already on disk are treated (compare, keep, replace).
+    pub existing: Existing,
 }
 
 impl Options {
@@ -74,6 +79,8 @@ impl Options {
             max_level: None,
             flat: false,
             filters: Filters::default(),
+            retry: RetryPolicy::default(),
+            existing: Existing::default(),
         }
     }
 }
@@ -124,6 +131,7 @@ pub async fn mirror(
         filters: options.filters.clone(),
         summary: Mutex::new(Summary::default()),
         next_id: Mutex::new(0),
+        pacer: HostPacer::default(),
     });
     let (sender, receiver) = mpsc::channel::<Task>(1024);
     let starts = starts
@@ -181,6 +189,8 @@ pub(crate) struct Engine {
     pub(crate) cancel: CancellationToken,
     summary: Mutex<Summary>,
     next_id: Mutex<TransferId>,
+    /// Holds back requests to a host that answered 429 or 503.
+    pacer: HostPacer,
 }
 
 impl Engine {
@@ -273,10 +283,16 @@ impl Engine {
             path: &path,
             last_report: None,
         };
-        let result = transfer::download(
+        let settings = transfer::Settings {
+            read_timeout: self.options.read_timeout,
+            existing: self.options.existing,
+        };
+        let result = retry::download(
             &self.client,
             &task,
-            self.options.read_timeout,
+            settings,
+            self.options.retry,
+            &self.pacer,
             &self.cancel,
             &self.filters,
             &mut progress,
@@ -397,6 +413,16 @@ impl transfer::Progress for ReportedProgress<'_> {
             url: self.url.to_string(),
             path: self.path.to_string(),
             size,
+        });
+    }
+
+    fn retrying(&mut self, attempt: u32, delay: Duration, error: &TransferError) {
+        self.engine.report(Event::Retrying {
+            id: self.id,
+            url: self.url.to_string(),
+            attempt,
+            delay_secs: delay.as_secs_f64(),
+            error: error_chain(error),
         });
     }
 

@@ -1,13 +1,15 @@
-//! One file over HTTP: streamed in chunks into a temporary file beside the
-//! destination, checked against Content-Length, then renamed into place. A file under
-//! its final name is therefore always complete.
+//! One attempt at one file over HTTP: streamed in chunks into a partial file beside
+//! the destination (continuing an earlier attempt's bytes when the server allows),
+//! checked against the announced size, then renamed into place. A file under its
+//! final name is therefore always complete. Retries are [`crate::retry`]'s job.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::{
-    ACCEPT_ENCODING, CONTENT_LENGTH, HeaderMap, IF_MODIFIED_SINCE, LAST_MODIFIED,
+    ACCEPT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, HeaderMap, IF_MODIFIED_SINCE, IF_RANGE,
+    LAST_MODIFIED, RANGE,
 };
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio_util::sync::CancellationToken;
@@ -15,8 +17,8 @@ use tokio_util::sync::CancellationToken;
 use crate::error::TransferError;
 use crate::event::SkipReason;
 use crate::filter::Filters;
-use crate::paths::MAX_NAME_BYTES;
 use crate::plan::{LocalFile, Task};
+use crate::resume::{self, Decision, PartPaths, Partial, Validator};
 
 /// Bytes buffered before a write reaches the file: few system calls, bounded memory.
 const WRITE_BUFFER_BYTES: usize = 256 * 1024;
@@ -31,23 +33,50 @@ pub enum Outcome {
     },
     /// The server says the local file is current; no body was transferred.
     UpToDate,
-    /// The size or date the server announced is outside the user's filters.
+    /// Not a file after all, or its size or date is outside the user's filters.
     Filtered(SkipReason),
 }
 
 /// Receives a transfer's progress.
 pub trait Progress: Send {
-    /// The server answered with a body of this size (if announced).
+    /// The server answered with a body; `size` is the whole file's size (if announced).
     fn started(&mut self, size: Option<u64>);
-    /// `total` bytes of the body have arrived so far.
+    /// `total` bytes of the file are on disk so far (resumed bytes included).
     fn advanced(&mut self, total: u64);
+    /// Attempt number `attempt` will start after `delay`, because of `error`.
+    fn retrying(&mut self, _attempt: u32, _delay: Duration, _error: &TransferError) {}
 }
 
-/// Downloads `task.url` to `task.destination`.
+/// How one transfer treats what is already on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Existing {
+    /// Ask the server whether the local file is current (If-Modified-Since, then
+    /// size and date), and replace it only if not.
+    #[default]
+    Compare,
+    /// Never touch an existing file: it counts as up to date, with no request.
+    Keep,
+    /// Download everything again: no conditional request, leftover partials dropped.
+    Replace,
+}
+
+/// What one attempt needs besides the task.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Limit for any wait with no bytes arriving.
+    pub read_timeout: Duration,
+    /// How existing files are treated.
+    pub existing: Existing,
+}
+
+/// One attempt at downloading `task.url` to `task.destination`, continuing a partial
+/// file left by an earlier attempt when the server allows it (see [`crate::resume`]).
+///
+/// On failure the partial file is kept for the next attempt if its version is known.
 pub async fn download(
     client: &reqwest::Client,
     task: &Task,
-    read_timeout: Duration,
+    settings: Settings,
     cancel: &CancellationToken,
     filters: &Filters,
     progress: &mut dyn Progress,
@@ -59,60 +88,191 @@ pub async fn download(
             std::io::Error::other("it exists and is not a regular file"),
         ));
     }
+    if settings.existing == Existing::Keep && matches!(task.local, LocalFile::Present { .. }) {
+        return Ok(Outcome::UpToDate);
+    }
+    let parts = PartPaths::new(&task.destination);
+    let mut partial = parts.load(&task.url).await;
+    // At most two requests: a ranged one, and a plain one if the range did not fit.
+    loop {
+        let response = send(client, task, settings, partial.as_ref(), cancel).await?;
+        let status = response.status();
+        match resume::decide(status, response.headers(), partial.as_ref()) {
+            Decision::Restart => {
+                parts.discard().await;
+                partial = None;
+                continue;
+            }
+            Decision::Complete => {
+                let Some(partial) = partial else {
+                    return Err(TransferError::Status {
+                        status,
+                        retry_after: None,
+                    });
+                };
+                progress.started(partial.validator.total);
+                return finish(task, &parts, &partial.validator, partial.offset).await;
+            }
+            Decision::Append => {
+                let Some(partial) = partial else {
+                    return Err(TransferError::Status {
+                        status,
+                        retry_after: None,
+                    });
+                };
+                progress.started(partial.validator.total);
+                return receive(
+                    response,
+                    task,
+                    &parts,
+                    Some(partial),
+                    settings,
+                    cancel,
+                    progress,
+                )
+                .await;
+            }
+            Decision::Fresh => {
+                // `dir` answered by a redirect to `dir/`: a folder linked without its slash.
+                if response.url().path().ends_with('/') && !task.url.path().ends_with('/') {
+                    return Ok(Outcome::Filtered(SkipReason::Directory));
+                }
+                // Size and date filters are judged on the answer's headers: no extra request.
+                let announced = content_length(response.headers());
+                if let Err(reason) =
+                    filters.check_metadata(announced, last_modified(response.headers()))
+                {
+                    return Ok(Outcome::Filtered(reason));
+                }
+                if partial.is_none()
+                    && settings.existing == Existing::Compare
+                    && is_same_as_local(
+                        task.local,
+                        content_length(response.headers()),
+                        last_modified(response.headers()),
+                    )
+                {
+                    // Dropping the response closes the body without reading it.
+                    return Ok(Outcome::UpToDate);
+                }
+                progress.started(content_length(response.headers()));
+                return receive(response, task, &parts, None, settings, cancel, progress).await;
+            }
+            Decision::Other => {}
+        }
+        if status == StatusCode::NOT_MODIFIED && partial.is_none() {
+            return Ok(Outcome::UpToDate);
+        }
+        if status == StatusCode::PARTIAL_CONTENT {
+            return Err(TransferError::UnexpectedPartial {
+                content_range: response
+                    .headers()
+                    .get(CONTENT_RANGE)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("none")
+                    .to_string(),
+            });
+        }
+        return Err(TransferError::Status {
+            status,
+            retry_after: crate::retry::retry_after(response.headers()),
+        });
+    }
+}
+
+/// Sends the request for one attempt: ranged when a partial file can be continued,
+/// conditional when a local file may already be current.
+async fn send(
+    client: &reqwest::Client,
+    task: &Task,
+    settings: Settings,
+    partial: Option<&Partial>,
+    cancel: &CancellationToken,
+) -> Result<reqwest::Response, TransferError> {
     // `identity`: the bytes on disk must be the bytes on the server, so a `.tar.gz`
     // is never transparently gunzipped.
     let mut request = client
         .get(task.url.clone())
         .header(ACCEPT_ENCODING, "identity");
-    if let LocalFile::Present {
-        modified: Some(modified),
-        ..
-    } = task.local
+    if let Some(partial) = partial {
+        request = request.header(RANGE, format!("bytes={}-", partial.offset));
+        if let Some(validator) = partial.validator.if_range() {
+            request = request.header(IF_RANGE, validator);
+        }
+    } else if let (
+        Existing::Compare,
+        LocalFile::Present {
+            modified: Some(modified),
+            ..
+        },
+    ) = (settings.existing, task.local)
     {
         request = request.header(IF_MODIFIED_SINCE, httpdate::fmt_http_date(modified));
     }
-    let mut response = cancellable(cancel, read_timeout, request.send())
+    cancellable(cancel, settings.read_timeout, request.send())
         .await?
-        .map_err(TransferError::Request)?;
-    let status = response.status();
-    if status == StatusCode::NOT_MODIFIED {
-        return Ok(Outcome::UpToDate);
-    }
-    if !status.is_success() {
-        return Err(TransferError::Status { status });
-    }
-    // `dir` answered by a redirect to `dir/`: a folder linked without its slash.
-    if response.url().path().ends_with('/') && !task.url.path().ends_with('/') {
-        return Ok(Outcome::Filtered(SkipReason::Directory));
-    }
-    let expected = content_length(response.headers());
-    let last_modified = last_modified(response.headers());
-    // Size and date filters are judged on the answer's headers: no extra request.
-    if let Err(reason) = filters.check_metadata(expected, last_modified) {
-        return Ok(Outcome::Filtered(reason));
-    }
-    if is_same_as_local(task.local, expected, last_modified) {
-        // Dropping the response closes the body without reading it.
-        return Ok(Outcome::UpToDate);
-    }
-    progress.started(expected);
+        .map_err(|error| request_error(error, settings.read_timeout))
+}
 
-    let temporary = temporary_path(&task.destination);
-    let result = async {
-        if let Some(parent) = temporary.parent() {
-            tokio::fs::create_dir_all(parent)
+/// reqwest's own read timeout fires before ours: say it in the same plain words.
+fn request_error(error: reqwest::Error, read_timeout: Duration) -> TransferError {
+    if error.is_timeout() && !error.is_connect() {
+        TransferError::ReadTimeout(read_timeout)
+    } else {
+        TransferError::Request(error)
+    }
+}
+
+/// Streams a 200 (from byte 0) or a fitting 206 (after `partial`) into the partial
+/// file, then puts the file in place.
+async fn receive(
+    mut response: reqwest::Response,
+    task: &Task,
+    parts: &PartPaths,
+    partial: Option<Partial>,
+    settings: Settings,
+    cancel: &CancellationToken,
+    progress: &mut dyn Progress,
+) -> Result<Outcome, TransferError> {
+    let body_length = content_length(response.headers());
+    let (validator, offset, file) = match partial {
+        Some(partial) => {
+            let file = tokio::fs::OpenOptions::new()
+                .append(true)
+                .open(&parts.data)
                 .await
-                .map_err(|source| TransferError::io("create folder", parent, source))?;
+                .map_err(|source| TransferError::io("append to", &parts.data, source))?;
+            (partial.validator, partial.offset, file)
         }
-        let file = tokio::fs::File::create(&temporary)
-            .await
-            .map_err(|source| TransferError::io("create", &temporary, source))?;
-        let mut writer = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
-        let mut received: u64 = 0;
+        None => {
+            let validator = Validator::from_response(&task.url, response.headers(), body_length);
+            if let Some(parent) = parts.data.parent() {
+                tokio::fs::create_dir_all(parent)
+                    .await
+                    .map_err(|source| TransferError::io("create folder", parent, source))?;
+            }
+            // The validator is on disk before the first byte, so a partial file never
+            // exists without the version it belongs to.
+            parts.discard().await;
+            if validator.if_range().is_some() {
+                parts.save(&validator).await?;
+            }
+            let file = tokio::fs::File::create(&parts.data)
+                .await
+                .map_err(|source| TransferError::io("create", &parts.data, source))?;
+            (validator, 0, file)
+        }
+    };
+    let expected = validator
+        .total
+        .or_else(|| body_length.map(|length| offset + length));
+    let mut writer = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+    let mut received = offset;
+    let streamed = async {
         loop {
-            let chunk = cancellable(cancel, read_timeout, response.chunk())
+            let chunk = cancellable(cancel, settings.read_timeout, response.chunk())
                 .await?
-                .map_err(TransferError::Request)?;
+                .map_err(|error| request_error(error, settings.read_timeout))?;
             let Some(chunk) = chunk else { break };
             received += chunk.len() as u64;
             if let Some(expected) = expected
@@ -123,39 +283,66 @@ pub async fn download(
             writer
                 .write_all(&chunk)
                 .await
-                .map_err(|source| TransferError::io("write", &temporary, source))?;
+                .map_err(|source| TransferError::io("write", &parts.data, source))?;
             progress.advanced(received);
         }
-        if let Some(expected) = expected
-            && received != expected
-        {
-            return Err(TransferError::Truncated { expected, received });
-        }
-        writer
-            .flush()
-            .await
-            .map_err(|source| TransferError::io("write", &temporary, source))?;
-        let file = writer.into_inner();
-        // Durable before it gets its final name: a crash never leaves a short file there.
-        file.sync_data()
-            .await
-            .map_err(|source| TransferError::io("write", &temporary, source))?;
-        drop(file);
-        if let Some(modified) = last_modified {
-            filetime::set_file_mtime(&temporary, filetime::FileTime::from_system_time(modified))
-                .map_err(|source| TransferError::io("set the time of", &temporary, source))?;
-        }
-        tokio::fs::rename(&temporary, &task.destination)
-            .await
-            .map_err(|source| TransferError::io("rename into", &task.destination, source))?;
-        Ok(Outcome::Downloaded { bytes: received })
+        Ok(())
     }
     .await;
-    if result.is_err() {
-        // Best effort: the error that matters is the one we return.
-        let _ = tokio::fs::remove_file(&temporary).await;
+    // Whatever happened, what arrived is written out: it is the next attempt's start.
+    let flushed = writer
+        .flush()
+        .await
+        .map_err(|source| TransferError::io("write", &parts.data, source));
+    let result = streamed.and(flushed).and_then(|()| match expected {
+        Some(expected) if received != expected => {
+            Err(TransferError::Truncated { expected, received })
+        }
+        _ => Ok(()),
+    });
+    if let Err(error) = result {
+        let resumable =
+            validator.if_range().is_some() && !matches!(error, TransferError::TooLong { .. });
+        if !resumable {
+            parts.discard().await;
+        }
+        return Err(error);
     }
-    result
+    drop(writer);
+    finish(task, parts, &validator, received).await
+}
+
+/// Makes the complete partial file durable, gives it the server's time and its final
+/// name, and forgets its validator.
+async fn finish(
+    task: &Task,
+    parts: &PartPaths,
+    validator: &Validator,
+    bytes: u64,
+) -> Result<Outcome, TransferError> {
+    let sync = async {
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(&parts.data)
+            .await?;
+        // Durable before it gets its final name: a crash never leaves a short file there.
+        file.sync_data().await
+    };
+    sync.await
+        .map_err(|source| TransferError::io("write", &parts.data, source))?;
+    let modified = validator
+        .last_modified
+        .as_deref()
+        .and_then(|text| httpdate::parse_http_date(text).ok());
+    if let Some(modified) = modified {
+        filetime::set_file_mtime(&parts.data, filetime::FileTime::from_system_time(modified))
+            .map_err(|source| TransferError::io("set the time of", &parts.data, source))?;
+    }
+    tokio::fs::rename(&parts.data, &task.destination)
+        .await
+        .map_err(|source| TransferError::io("rename into", &task.destination, source))?;
+    parts.finish().await;
+    Ok(Outcome::Downloaded { bytes })
 }
 
 /// Awaits `future`, giving up when nothing happens for `idle` or the run is cancelled.
@@ -218,25 +405,13 @@ fn last_modified(headers: &HeaderMap) -> Option<SystemTime> {
 /// The temporary file for `destination`: hidden, in the same folder (so the final
 /// rename is atomic), and never longer than a file system allows.
 pub fn temporary_path(destination: &Path) -> PathBuf {
-    let name = destination
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let candidate = format!(".{name}.fetchall-part");
-    let temporary_name = if candidate.len() <= MAX_NAME_BYTES {
-        candidate
-    } else {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        name.hash(&mut hasher);
-        format!(".fetchall-{:016x}.fetchall-part", hasher.finish())
-    };
-    destination.with_file_name(temporary_name)
+    PartPaths::new(destination).data
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::paths::MAX_NAME_BYTES;
 
     #[test]
     fn temporary_names_stay_short_and_beside_the_file() {

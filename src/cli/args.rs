@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use fetchall::transfer::Existing;
 use fetchall::{Filters, Options};
 
 /// Download every file linked from a web page — typically a server's directory
@@ -107,6 +108,22 @@ pub struct Args {
     /// when the date is known.
     #[arg(long, value_name = "DATE", value_parser = fetchall::timestamp::parse_user_date)]
     pub newer_than: Option<std::time::SystemTime>,
+    /// Retries of a file after a transient failure (dropped connection, timeout,
+    /// 408/425/429/5xx); each continues from where the last attempt stopped.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+
+    /// Longest wait before one retry, in seconds (a Retry-After is cut to it).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds)]
+    pub retry_wait: Duration,
+
+    /// Never touch a file that already exists: count it as up to date, ask nothing.
+    #[arg(long, conflicts_with = "force")]
+    pub no_clobber: bool,
+
+    /// Download every file again, even when the local copy looks current.
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl Args {
@@ -135,6 +152,16 @@ impl Args {
         filters.max_size = self.max_size;
         filters.newer_than = self.newer_than;
         options.filters = filters;
+        options.retry.retries = self.retries;
+        options.retry.max_wait = self.retry_wait;
+        options.retry.base_wait = options.retry.base_wait.min(self.retry_wait);
+        options.existing = if self.no_clobber {
+            Existing::Keep
+        } else if self.force {
+            Existing::Replace
+        } else {
+            Existing::Compare
+        };
         Ok(options)
     }
 }

@@ -10,6 +10,7 @@
     reason = "each test binary uses a different part of the support"
 )]
 
+pub mod faults;
 pub mod listing;
 pub mod tree;
 
@@ -66,6 +67,7 @@ struct ServerState {
     style: ListingStyle,
     canned: Mutex<HashMap<String, Canned>>,
     log: Mutex<Vec<LoggedRequest>>,
+    faults: faults::Faults,
 }
 
 /// The server; it stops when dropped.
@@ -89,6 +91,7 @@ impl TestServer {
             style,
             canned: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
+            faults: faults::Faults::default(),
         });
         let (shutdown, shutdown_signal) = tokio::sync::oneshot::channel::<()>();
         let app_state = Arc::clone(&state);
@@ -136,6 +139,11 @@ impl TestServer {
         self.state.log.lock().expect("log lock").clone()
     }
 
+    /// The fault scripts: misbehaviour per path (see [`faults`]).
+    pub fn faults(&self) -> &faults::Faults {
+        &self.state.faults
+    }
+
     /// Forgets the requests so far.
     pub fn clear_log(&self) {
         self.state.log.lock().expect("log lock").clear();
@@ -144,6 +152,7 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        self.state.faults.stop();
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -172,6 +181,9 @@ async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Resp
 }
 
 async fn respond(state: &ServerState, request: Request) -> Response {
+    if let Some(response) = state.faults.respond(&state.root, &request) {
+        return response;
+    }
     let target = request
         .uri()
         .path_and_query()

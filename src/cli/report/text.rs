@@ -50,6 +50,15 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
             Some(size) => format!("started {path} ({})", HumanBytes(*size)),
             None => format!("started {path}"),
         },
+        Event::Retrying {
+            url,
+            attempt,
+            delay_secs,
+            error,
+            ..
+        } if verbosity >= Verbosity::Verbose => {
+            format!("retrying {url} in {delay_secs:.1} s (attempt {attempt}): {error}")
+        }
         Event::Downloaded { path, bytes, .. } if normal => {
             format!(
                 "downloaded {} -> {path} ({})",

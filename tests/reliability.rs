@@ -1,0 +1,536 @@
+//! Issue 4, "never lose a byte": retries, resume, re-runs, interruption, local faults
+//! and hostile servers, each checked through the binary against the in-process
+//! server's fault scripts and request log. Waits and timeouts are kept short, and
+//! nothing asserts on timing: only on files, exit codes and what the server saw.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::{Method, StatusCode};
+use support::faults::Fault;
+use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use support::{Canned, ListingStyle, LoggedRequest, TestServer};
+
+/// Fast retries for tests: short waits, short read timeout.
+const QUICK: &[&str] = &["--retry-wait", "0.05", "--read-timeout", "1", "-o", "out"];
+
+fn fetchall(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(QUICK)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run fetchall")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A served folder with `files`, and a server over it.
+fn serve(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, TestServer) {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), files);
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    (served, server)
+}
+
+fn expected(files: &[(&str, Vec<u8>)]) -> BTreeMap<String, Vec<u8>> {
+    files
+        .iter()
+        .map(|(path, contents)| (path.to_string(), contents.clone()))
+        .collect()
+}
+
+/// The GET requests for `target`, in order.
+fn gets(server: &TestServer, target: &str) -> Vec<LoggedRequest> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|request| request.method == Method::GET && request.target == target)
+        .collect()
+}
+
+fn header(request: &LoggedRequest, name: &str) -> Option<String> {
+    Some(request.headers.get(name)?.to_str().ok()?.to_string())
+}
+
+/// The `N` of the `Range: bytes=N-` a request sent.
+fn range_start(request: &LoggedRequest) -> Option<u64> {
+    header(request, "range")?
+        .strip_prefix("bytes=")?
+        .strip_suffix('-')?
+        .parse()
+        .ok()
+}
+
+/// The output folder holds exactly `files`: no partial file, no sidecar.
+fn assert_tree(work: &Path, files: &[(&str, Vec<u8>)]) {
+    let got = read_tree(&work.join("out"));
+    assert_eq!(tree_difference(&expected(files), &got), "");
+}
+
+#[test]
+fn flaky_statuses_are_retried_until_the_file_arrives() {
+    let files = [
+        ("f.bin", pseudo_random_bytes(1, 100_000)),
+        ("ok.txt", b"fine".to_vec()),
+    ];
+    let (_served, server) = serve(&files);
+    server.faults().script(
+        "/f.bin",
+        [Fault::Status(503, vec![]), Fault::Status(500, vec![])],
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-v", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+    let statuses: Vec<u16> = gets(&server, "/f.bin")
+        .iter()
+        .map(|request| request.status.as_u16())
+        .collect();
+    assert_eq!(statuses, [503, 500, 200]);
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("(attempt 2): server answered 503"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(attempt 3): server answered 500"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn retry_after_is_honoured_up_to_the_cap_and_the_attempts_are_counted() {
+    let files = [("busy.bin", b"busy".to_vec())];
+    let (_served, server) = serve(&files);
+    let retry_after = |value: &str| Fault::Status(429, vec![("retry-after", value.to_string())]);
+    server.faults().always("/busy.bin", retry_after("0"));
+    server.faults().script("/busy.bin", [retry_after("3600")]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["--json", "--retries", "2", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let events: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
+    let delays: Vec<f64> = events
+        .iter()
+        .filter(|event| event["event"] == "retrying")
+        .map(|event| event["delay_secs"].as_f64().expect("delay"))
+        .collect();
+    // An hour is cut to --retry-wait; zero seconds means at once.
+    assert_eq!(delays, [0.05, 0.0]);
+    let failed = events
+        .iter()
+        .find(|event| event["event"] == "failed")
+        .expect("a failed event");
+    let error = failed["error"].as_str().expect("error");
+    assert!(
+        error.contains("gave up after 3 attempts") && error.contains("429"),
+        "{error}"
+    );
+    assert_eq!(gets(&server, "/busy.bin").len(), 3);
+    assert!(!work.path().join("out/busy.bin").exists());
+}
+
+#[test]
+fn other_client_errors_are_final_at_once() {
+    let files = [("secret.bin", b"no".to_vec()), ("ok.txt", b"ok".to_vec())];
+    let (_served, server) = serve(&files);
+    server
+        .faults()
+        .always("/secret.bin", Fault::Status(403, vec![]));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("secret.bin") && stderr.contains("403"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("gave up"), "{stderr}");
+    assert_eq!(
+        gets(&server, "/secret.bin").len(),
+        1,
+        "a 403 is not retried"
+    );
+    assert_tree(work.path(), &[("ok.txt", b"ok".to_vec())]);
+}
+
+#[test]
+fn a_reset_mid_body_is_resumed_with_range_and_if_range() {
+    let files = [("big.bin", pseudo_random_bytes(2, 1_000_000))];
+    let (_served, server) = serve(&files);
+    server.faults().always("/big.bin", Fault::Serve);
+    server
+        .faults()
+        .script("/big.bin", [Fault::ResetAfter(300_000)]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+    let requests = gets(&server, "/big.bin");
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert_eq!(range_start(&requests[0]), None);
+    let resumed_at = range_start(&requests[1]).expect("the retry sent Range");
+    assert!(resumed_at > 0 && resumed_at <= 300_000, "{resumed_at}");
+    let etag = requests[1].headers.get("if-range").expect("If-Range");
+    assert!(etag.to_str().expect("text").starts_with('"'), "{etag:?}");
+    assert_eq!(requests[1].status, StatusCode::PARTIAL_CONTENT);
+}
+
+#[test]
+fn a_stalled_body_hits_the_read_timeout_and_is_resumed() {
+    let files = [("slow.bin", pseudo_random_bytes(3, 500_000))];
+    let (_served, server) = serve(&files);
+    server.faults().always("/slow.bin", Fault::Serve);
+    server.faults().script(
+        "/slow.bin",
+        [Fault::StallAfter(100_000, Duration::from_secs(20))],
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-v", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+    let requests = gets(&server, "/slow.bin");
+    assert_eq!(requests.len(), 2);
+    assert!(range_start(&requests[1]).is_some_and(|start| start > 0));
+    assert!(
+        text(&output.stdout).contains("no data received"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn a_short_body_is_never_a_complete_file_and_a_later_run_resumes_it() {
+    let files = [("short.bin", pseudo_random_bytes(4, 200_000))];
+    let (_served, server) = serve(&files);
+    server
+        .faults()
+        .always("/short.bin", Fault::ShortBody(50_000));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["--retries", "0", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!work.path().join("out/short.bin").exists());
+    assert!(
+        work.path().join("out/.short.bin.fetchall-part").exists(),
+        "the partial file is kept for the next run: {:?} {}",
+        read_tree(&work.path().join("out"))
+            .keys()
+            .collect::<Vec<_>>(),
+        text(&output.stderr)
+    );
+
+    server.faults().always("/short.bin", Fault::Serve);
+    server.clear_log();
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+    let requests = gets(&server, "/short.bin");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(range_start(&requests[0]), Some(50_000));
+    assert_eq!(requests[0].status, StatusCode::PARTIAL_CONTENT);
+}
+
+/// A first answer cut at 300 kB, then `then` for the ranged retry: whatever the server
+/// does, the file ends up right and is never appended to with the wrong bytes.
+fn resume_meets(then: Vec<Fault>) -> Vec<LoggedRequest> {
+    let files = [("r.bin", pseudo_random_bytes(5, 1_000_000))];
+    let (_served, server) = serve(&files);
+    server.faults().always("/r.bin", Fault::Serve);
+    let mut script = vec![Fault::ResetAfter(300_000)];
+    script.extend(then);
+    server.faults().script("/r.bin", script);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+    gets(&server, "/r.bin")
+}
+
+#[test]
+fn a_server_that_ignores_range_restarts_the_file_cleanly() {
+    let requests = resume_meets(vec![Fault::IgnoreRange]);
+    assert_eq!(requests.len(), 2);
+    assert!(range_start(&requests[1]).is_some());
+    assert_eq!(requests[1].status, StatusCode::OK);
+}
+
+#[test]
+fn a_wrong_content_range_restarts_without_range() {
+    let requests = resume_meets(vec![Fault::WrongContentRange]);
+    assert_eq!(requests.len(), 3);
+    assert!(range_start(&requests[1]).is_some());
+    assert_eq!(range_start(&requests[2]), None);
+}
+
+#[test]
+fn a_server_that_ignores_if_range_is_caught_by_the_validator() {
+    let requests = resume_meets(vec![Fault::IgnoreIfRange]);
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[1].status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(range_start(&requests[2]), None);
+}
+
+#[test]
+fn a_file_that_changed_since_the_partial_is_downloaded_whole() {
+    let (served, server) = serve(&[("v.bin", pseudo_random_bytes(6, 200_000))]);
+    server.faults().always("/v.bin", Fault::ShortBody(80_000));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["--retries", "0", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(1));
+
+    // Same size, new bytes, new date: only the validator can tell.
+    let new = [("v.bin", pseudo_random_bytes(7, 200_000))];
+    write_files(served.path(), &new);
+    let later = filetime::FileTime::from_unix_time(2_000_000_000, 0);
+    filetime::set_file_mtime(served.path().join("v.bin"), later).expect("set time");
+    server.faults().always("/v.bin", Fault::Serve);
+    server.clear_log();
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &new);
+    let requests = gets(&server, "/v.bin");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(range_start(&requests[0]), Some(80_000));
+    assert_eq!(requests[0].status, StatusCode::OK, "If-Range did not match");
+}
+
+#[test]
+fn a_partial_that_is_already_whole_is_finished_on_416() {
+    let files = [("done.bin", pseudo_random_bytes(8, 10_000))];
+    let (served, server) = serve(&files);
+    server.faults().always("/done.bin", Fault::Serve);
+    let modified = std::fs::metadata(served.path().join("done.bin"))
+        .and_then(|metadata| metadata.modified())
+        .expect("mtime");
+    let work = tempfile::tempdir().expect("temp dir");
+    // What a run killed between the last byte and the rename leaves behind.
+    let sidecar = serde_json::json!({
+        "url": server.url("/done.bin"),
+        "etag": null,
+        "last_modified": httpdate::fmt_http_date(modified),
+        "total": 10_000,
+    });
+    write_files(
+        &work.path().join("out"),
+        &[
+            (".done.bin.fetchall-part", files[0].1.clone()),
+            (
+                ".done.bin.fetchall-part.json",
+                sidecar.to_string().into_bytes(),
+            ),
+        ],
+    );
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+    let requests = gets(&server, "/done.bin");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(range_start(&requests[0]), Some(10_000));
+    assert_eq!(requests[0].status, StatusCode::RANGE_NOT_SATISFIABLE);
+}
+
+#[test]
+fn a_redirect_loop_fails_once_without_retries() {
+    let (_served, server) = serve(&[("ok.txt", b"ok".to_vec())]);
+    server.can(
+        "/loop/",
+        Canned::html(r#"<a href="a.bin">a</a> <a href="/ok.txt">ok</a>"#),
+    );
+    server
+        .faults()
+        .always("/loop/a.bin", Fault::Redirect("/loop/b.bin".into()));
+    server
+        .faults()
+        .always("/loop/b.bin", Fault::Redirect("/loop/a.bin".into()));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[&server.url("/loop/")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("a.bin") && stderr.contains("redirect"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("gave up"), "{stderr}");
+    assert!(gets(&server, "/loop/a.bin").len() <= 11);
+    assert!(!work.path().join("out/a.bin").exists());
+}
+
+#[test]
+fn no_clobber_asks_nothing_and_force_asks_without_conditions() {
+    let files = [("a.txt", b"server".to_vec()), ("b.txt", b"new".to_vec())];
+    let (_served, server) = serve(&files);
+    let work = tempfile::tempdir().expect("temp dir");
+    write_files(&work.path().join("out"), &[("a.txt", b"mine".to_vec())]);
+
+    let output = fetchall(work.path(), &["--no-clobber", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("1 downloaded, 1 up to date"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(
+        gets(&server, "/a.txt").is_empty(),
+        "no request for a kept file"
+    );
+    assert_tree(
+        work.path(),
+        &[("a.txt", b"mine".to_vec()), ("b.txt", b"new".to_vec())],
+    );
+
+    server.clear_log();
+    let output = fetchall(work.path(), &["--force", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+    for target in ["/a.txt", "/b.txt"] {
+        let requests = gets(&server, target);
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].status, StatusCode::OK);
+        assert!(header(&requests[0], "if-modified-since").is_none());
+    }
+
+    let output = fetchall(work.path(), &["--force", "--no-clobber", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(2), "the two flags conflict");
+}
+
+#[test]
+fn local_faults_name_the_file_and_spare_the_others() {
+    let deep: String = (0..20).map(|_| format!("{}/", "d".repeat(250))).collect();
+    let deep_file = format!("{deep}deep.txt");
+    let (_served, server) = serve(&[
+        ("sub/x.txt", b"x".to_vec()),
+        ("dir.txt", b"d".to_vec()),
+        ("good.txt", b"good".to_vec()),
+    ]);
+    server.can(
+        "/",
+        Canned::html(format!(
+            r#"<a href="sub/x.txt">1</a> <a href="dir.txt">2</a> <a href="good.txt">3</a>
+               <a href="{deep_file}">4</a>"#
+        )),
+    );
+    server.can(&format!("/{deep_file}"), Canned::html("deep"));
+    let work = tempfile::tempdir().expect("temp dir");
+    let out = work.path().join("out");
+    // A file where a folder must go, and a folder where a file must go.
+    write_files(&out, &[("sub", b"a file".to_vec())]);
+    std::fs::create_dir_all(out.join("dir.txt")).expect("folder");
+
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    let failed: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("failed"))
+        .collect();
+    assert!(
+        failed
+            .iter()
+            .any(|line| line.contains("out/dir.txt") && line.contains("not a regular file")),
+        "{stderr}"
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|line| line.contains("out/sub") && line.contains("x.txt")),
+        "{stderr}"
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|line| line.contains("deep.txt") && line.contains("too long")),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(out.join("good.txt")).expect("good"), b"good");
+    assert_eq!(std::fs::read(out.join("sub")).expect("kept"), b"a file");
+}
+
+/// Starts fetchall on a file whose body stalls after `stall_after` bytes, waits until
+/// its partial file holds some of them, and hands back the child.
+fn start_stalled_run(work: &Path, server: &TestServer, stall_after: usize) -> std::process::Child {
+    server.faults().script(
+        "/big.bin",
+        [Fault::StallAfter(stall_after, Duration::from_secs(30))],
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(["-o", "out", "--read-timeout", "30", &server.url("/")])
+        .current_dir(work)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fetchall");
+    let part = work.join("out/.big.bin.fetchall-part");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::metadata(&part).map_or(0, |metadata| metadata.len()) == 0 {
+        assert!(Instant::now() < deadline, "the partial file never grew");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// The re-run after an interruption: it must continue at the partial file's length.
+fn rerun_resumes(work: &Path, server: &TestServer, files: &[(&str, Vec<u8>)]) {
+    let part = work.join("out/.big.bin.fetchall-part");
+    let kept = std::fs::metadata(&part).expect("partial kept").len();
+    assert!(work.join("out/.big.bin.fetchall-part.json").exists());
+    server.clear_log();
+    let output = fetchall(work, &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work, files);
+    let requests = gets(server, "/big.bin");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(range_start(&requests[0]), Some(kept));
+    assert!(kept > 0);
+    assert_eq!(requests[0].status, StatusCode::PARTIAL_CONTENT);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_keeps_the_partial_file_and_a_rerun_resumes_it() {
+    let files = [("big.bin", pseudo_random_bytes(9, 1_000_000))];
+    let (_served, server) = serve(&files);
+    server.faults().always("/big.bin", Fault::Serve);
+    let work = tempfile::tempdir().expect("temp dir");
+    let child = start_stalled_run(work.path(), &server, 400_000);
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("interrupted:"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(
+        std::fs::metadata(work.path().join("out/.big.bin.fetchall-part")).is_ok(),
+        "the partial file is kept"
+    );
+    rerun_resumes(work.path(), &server, &files);
+}
+
+#[cfg(unix)]
+#[test]
+fn kill_9_then_a_rerun_resumes_the_partial_file() {
+    let files = [("big.bin", pseudo_random_bytes(10, 1_000_000))];
+    let (_served, server) = serve(&files);
+    server.faults().always("/big.bin", Fault::Serve);
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut child = start_stalled_run(work.path(), &server, 600_000);
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("wait");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGKILL)
+    );
+    rerun_resumes(work.path(), &server, &files);
+}
