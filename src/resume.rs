@@ -108,6 +108,10 @@ impl PartPaths {
             .map(|metadata| metadata.len());
         let validator = match tokio::fs::read(&self.sidecar).await {
             Ok(text) => serde_json::from_slice::<Validator>(&text).ok(),
+            // The usual case, a file never started: nothing to clean up.
+            Err(error) if error.kind() == io::ErrorKind::NotFound && length.is_none() => {
+                return None;
+            }
             Err(_) => None,
         };
         let usable = match (length, validator) {

@@ -155,6 +155,10 @@ pub async fn download(
                     // Dropping the response closes the body without reading it.
                     return Ok(Outcome::UpToDate);
                 }
+                if partial.is_some() {
+                    // A 200 to a ranged request: the server sends it all, from zero.
+                    parts.discard().await;
+                }
                 progress.started(content_length(response.headers()));
                 return receive(response, task, &parts, None, settings, cancel, progress).await;
             }
@@ -253,7 +257,6 @@ async fn receive(
             }
             // The validator is on disk before the first byte, so a partial file never
             // exists without the version it belongs to.
-            parts.discard().await;
             if validator.if_range().is_some() {
                 parts.save(&validator).await?;
             }

@@ -534,3 +534,33 @@ fn kill_9_then_a_rerun_resumes_the_partial_file() {
     );
     rerun_resumes(work.path(), &server, &files);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_folder_fails_its_file_with_the_path() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        eprintln!("skipped: running as root, and file modes do not stop root");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let (_served, server) = serve(&[("ro/x.txt", b"x".to_vec()), ("ok.txt", b"ok".to_vec())]);
+    server.can(
+        "/",
+        Canned::html(r#"<a href="ro/x.txt">x</a> <a href="ok.txt">ok</a>"#),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let read_only = work.path().join("out/ro");
+    std::fs::create_dir_all(&read_only).expect("folder");
+    std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o755))
+        .expect("chmod back");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("out/ro/x.txt") && stderr.contains("ermission denied"),
+        "{stderr}"
+    );
+    assert_tree(work.path(), &[("ok.txt", b"ok".to_vec())]);
+}
