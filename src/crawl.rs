@@ -115,7 +115,9 @@ impl Engine {
                     continue;
                 }
             };
-            let scope = scope.get_or_insert_with(|| Scope::new(&page.url, self.options.span_hosts));
+            let scope = scope.get_or_insert_with(|| {
+                Scope::new(&page.url, self.options.span_hosts).with_domains(&self.options.domains)
+            });
             if pending.depth > 0
                 && !is_new_directory_target(scope, &pending.url, &page.url, &mut visited)
             {

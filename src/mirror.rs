@@ -45,6 +45,9 @@ pub struct Options {
     pub dry_run: bool,
     /// Also download files linked on other hosts.
     pub span_hosts: bool,
+    /// With `span_hosts`: the only other hosts allowed (and their sub-domains); empty
+    /// means any.
+    pub domains: Vec<String>,
     /// Sent as `User-Agent`.
     pub user_agent: String,
     /// Follow sub-directory links (`-r`).
@@ -74,6 +77,7 @@ impl Options {
             read_timeout: Duration::from_secs(30),
             dry_run: false,
             span_hosts: false,
+            domains: Vec::new(),
             user_agent: default_user_agent(),
             recursive: false,
             max_level: None,

@@ -9,6 +9,7 @@ use crate::event::SkipReason;
 pub struct Scope {
     start_dir: Url,
     span_hosts: bool,
+    domains: Vec<String>,
 }
 
 /// The decision for one link.
@@ -29,7 +30,29 @@ impl Scope {
         Scope {
             start_dir: folder_of(start),
             span_hosts,
+            domains: Vec::new(),
         }
+    }
+
+    /// `--domains`: with `span_hosts`, only these hosts and their sub-domains
+    /// (`example.org` allows `cdn.example.org`, not `badexample.org`).
+    #[must_use]
+    pub fn with_domains(mut self, domains: &[String]) -> Self {
+        self.domains = domains
+            .iter()
+            .map(|domain| domain.trim().trim_start_matches('.').to_ascii_lowercase())
+            .filter(|domain| !domain.is_empty())
+            .collect();
+        self
+    }
+
+    fn allows_host(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.domains.is_empty()
+            || self
+                .domains
+                .iter()
+                .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")))
     }
 
     /// The start folder, ending with `/`.
@@ -64,8 +87,8 @@ impl Scope {
             });
         }
         if !same_origin(&url, &self.start_dir) {
-            if !self.span_hosts {
-                let host = url.host_str().unwrap_or_default().to_string();
+            let host = url.host_str().unwrap_or_default().to_string();
+            if !self.span_hosts || !self.allows_host(&host) {
                 return Verdict::Skip(SkipReason::OtherHost(host));
             }
             return if url.path().ends_with('/') {
@@ -171,6 +194,28 @@ mod tests {
         assert_eq!(
             Scope::new(&start, false).start_dir().as_str(),
             "http://h/files/"
+        );
+    }
+
+    #[test]
+    fn domains_restrict_the_other_hosts() {
+        let start = Url::parse("http://h/files/").expect("test URL");
+        let scope = Scope::new(&start, true).with_domains(&["example.org".to_string()]);
+        let verdict = |text: &str| {
+            let url = Url::parse(text).expect("test URL");
+            scope.classify(text, &url, &start)
+        };
+        assert!(matches!(
+            verdict("http://cdn.example.org/a.zip"),
+            Verdict::File(_)
+        ));
+        assert!(matches!(
+            verdict("http://example.org/a.zip"),
+            Verdict::File(_)
+        ));
+        assert_eq!(
+            verdict("http://badexample.org/a.zip"),
+            Verdict::Skip(SkipReason::OtherHost("badexample.org".into()))
         );
     }
 

@@ -49,6 +49,10 @@ pub struct Args {
     #[arg(long)]
     pub span_hosts: bool,
 
+    /// With --span-hosts: only these hosts and their sub-domains (comma-separated).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub domains: Vec<String>,
+
     /// Print only errors.
     #[arg(short, long, conflicts_with_all = ["verbose", "json"])]
     pub quiet: bool,
@@ -137,6 +141,7 @@ impl Args {
         options.read_timeout = self.read_timeout;
         options.dry_run = self.dry_run;
         options.span_hosts = self.span_hosts;
+        options.domains = self.domains.clone();
         if let Some(user_agent) = &self.user_agent {
             options.user_agent = user_agent.clone();
         }
