@@ -92,8 +92,9 @@ impl Engine {
                 let timeout = self.options.read_timeout;
                 let policy = self.options.retry;
                 let cancel = self.cancel.clone();
+                let retry_refused = pending.depth > 0;
                 let fetch = tokio::spawn(async move {
-                    retry::fetch_page(&client, &url, timeout, policy, &cancel).await
+                    retry::fetch_page(&client, &url, timeout, policy, retry_refused, &cancel).await
                 });
                 window.push_back((pending, fetch));
             }

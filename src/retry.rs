@@ -208,11 +208,15 @@ pub async fn download(
 
 /// Fetches a listing page, retrying the failures that [`is_transient`] retries for
 /// files (lighttpd, for one, answers 503 while too many listings are being built).
+///
+/// A refused connection to the *start* page is not retried (`retry_refused` false):
+/// as with wget, a mistyped port should fail at once, not after a minute of backoff.
 pub async fn fetch_page(
     client: &reqwest::Client,
     url: &url::Url,
     read_timeout: Duration,
     policy: RetryPolicy,
+    retry_refused: bool,
     cancel: &CancellationToken,
 ) -> Result<Page, PageError> {
     let mut attempts: u32 = 0;
@@ -223,6 +227,9 @@ pub async fn fetch_page(
             Err(error) => error,
         };
         let transient = match &error {
+            PageError::Request(error) if error.is_connect() && !retry_refused => {
+                !is_connection_refused(error)
+            }
             PageError::Request(error) => !error.is_redirect() && !error.is_builder(),
             PageError::Status { status } => {
                 matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
@@ -238,6 +245,20 @@ pub async fn fetch_page(
             () = tokio::time::sleep(policy.backoff(attempts, random_fraction())) => {}
         }
     }
+}
+
+/// True when the error's cause chain holds an `ECONNREFUSED`.
+fn is_connection_refused(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Passes progress on, but reports the start of a transfer once however many
