@@ -56,12 +56,12 @@ impl PartPaths {
             .unwrap_or_default();
         let mut stem = format!(".{name}");
         if stem.len() + SIDECAR_TEMPORARY_SUFFIX.len() > MAX_NAME_BYTES {
-            use std::hash::{Hash, Hasher};
-            // SipHash with fixed keys: the same name gets the same hash in every run
-            // of this build, so a later run finds the partial again.
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            name.hash(&mut hasher);
-            stem = format!(".fetchall-{:016x}", hasher.finish());
+            // FNV-1a: specified, so every build of fetchall finds the partial again
+            // (std's hasher may change between Rust versions).
+            let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+            });
+            stem = format!(".fetchall-{hash:016x}");
         }
         PartPaths {
             data: destination.with_file_name(format!("{stem}{PART_SUFFIX}")),

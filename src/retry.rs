@@ -167,18 +167,28 @@ pub async fn download(
     let mut progress = StartedOnce {
         inner: progress,
         started: false,
+        total: 0,
     };
     let mut attempts: u32 = 0;
+    // Failures in a row without a byte of progress: a long file on a connection that
+    // drops every few minutes keeps going, a dead server does not.
+    let mut failures: u32 = 0;
     loop {
         pacer.wait(host, cancel).await?;
         attempts += 1;
+        let total_before = progress.total;
         let error = match transfer::download(client, task, settings, cancel, filters, &mut progress)
             .await
         {
             Ok(outcome) => return Ok(outcome),
             Err(error) => error,
         };
-        if !is_transient(&error) || attempts > policy.retries {
+        failures = if progress.total > total_before {
+            1
+        } else {
+            failures + 1
+        };
+        if !is_transient(&error) || failures > policy.retries {
             return Err(if attempts > 1 {
                 TransferError::GaveUp {
                     attempts,
@@ -193,7 +203,7 @@ pub async fn download(
                 retry_after: Some(wait),
                 ..
             } => (*wait).min(policy.max_wait),
-            _ => policy.backoff(attempts, random_fraction()),
+            _ => policy.backoff(failures, random_fraction()),
         };
         if slows_host(&error) {
             pacer.slow_down(host, delay);
@@ -266,6 +276,8 @@ fn is_connection_refused(error: &(dyn std::error::Error + 'static)) -> bool {
 struct StartedOnce<'a> {
     inner: &'a mut dyn Progress,
     started: bool,
+    /// Bytes of the file on disk, as last reported.
+    total: u64,
 }
 
 impl Progress for StartedOnce<'_> {
@@ -277,6 +289,7 @@ impl Progress for StartedOnce<'_> {
     }
 
     fn advanced(&mut self, total: u64) {
+        self.total = total;
         self.inner.advanced(total);
     }
 

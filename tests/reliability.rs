@@ -564,3 +564,33 @@ fn a_read_only_folder_fails_its_file_with_the_path() {
     );
     assert_tree(work.path(), &[("ok.txt", b"ok".to_vec())]);
 }
+
+#[test]
+fn attempts_that_make_progress_do_not_use_up_the_retries() {
+    let files = [("long.bin", pseudo_random_bytes(9, 600_000))];
+    let (_served, server) = serve(&files);
+    server.faults().always("/long.bin", Fault::Serve);
+    // Four drops, each after 100 KB more: more failures than --retries 2 allows, but
+    // every attempt moves the file forward.
+    server.faults().script(
+        "/long.bin",
+        [
+            Fault::ResetAfter(100_000),
+            Fault::ResetAfter(100_000),
+            Fault::ResetAfter(100_000),
+            Fault::ResetAfter(100_000),
+        ],
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["--retries", "2", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+    let starts: Vec<Option<u64>> = gets(&server, "/long.bin").iter().map(range_start).collect();
+    assert_eq!(starts.len(), 5, "{starts:?}");
+    assert!(
+        starts
+            .windows(2)
+            .all(|pair| pair[0].unwrap_or(0) < pair[1].unwrap_or(0)),
+        "each attempt resumed further: {starts:?}"
+    );
+}
