@@ -129,6 +129,11 @@ impl Engine {
             } else {
                 extract_links(&page.html, &page.url)
             };
+            // The links are all that is needed from here on; a big listing's text goes.
+            let page = Page {
+                html: String::new(),
+                ..page
+            };
             let fingerprint = listing_fingerprint(&links);
             if fingerprint.is_some() && pending.ancestors.contains(&fingerprint) {
                 self.count(|summary| summary.skipped += 1);

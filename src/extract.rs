@@ -149,13 +149,45 @@ pub fn prescan_meta_charset(body: &[u8]) -> Option<&'static Encoding> {
 /// Runs the tokenizer over a whole document and returns the sink.
 fn tokenize<S: TokenSink>(html: &str, sink: S) -> S {
     let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(html));
     let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
-    // Without a tree builder the tokenizer never pauses for scripts, so one feed
-    // consumes everything.
-    let _ = tokenizer.feed(&input);
+    // Fed in slices, so a listing of many megabytes is not copied whole into the
+    // tokenizer's buffer. Without a tree builder the tokenizer never pauses for
+    // scripts, so each feed consumes its slice.
+    let mut rest = html;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(TOKENIZER_SLICE_BYTES);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (slice, remainder) = rest.split_at(cut);
+        input.push_back(StrTendril::from_slice(slice));
+        let _ = tokenizer.feed(&input);
+        rest = remainder;
+    }
     tokenizer.end();
     tokenizer.sink
+}
+
+/// How much of a page the tokenizer is handed at a time.
+const TOKENIZER_SLICE_BYTES: usize = 64 * 1024;
+
+/// Row text kept around a link: dates and sizes are near it; a long description is not
+/// worth memory in a listing of 50,000 entries.
+const ROW_TEXT_BYTES: usize = 200;
+
+/// Appends `text` to a row, word-separated, up to [`ROW_TEXT_BYTES`].
+fn push_row_text(row: &mut String, text: &str) {
+    if row.len() >= ROW_TEXT_BYTES {
+        return;
+    }
+    row.push(' ');
+    let mut end = text
+        .len()
+        .min(ROW_TEXT_BYTES - row.len().min(ROW_TEXT_BYTES));
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    row.push_str(&text[..end]);
 }
 
 /// The raw-text state that the tree builder would switch the tokenizer into after
@@ -227,11 +259,8 @@ impl CollectedLinks {
         if let Some(previous) = self.links.last_mut() {
             for piece in to_previous {
                 match piece {
-                    Piece::Text(text) => {
-                        // Table cells touch (`05:06</td><td>1.5M`): keep words apart.
-                        previous.after.push(' ');
-                        previous.after.push_str(text);
-                    }
+                    // Table cells touch (`05:06</td><td>1.5M`): keep words apart.
+                    Piece::Text(text) => push_row_text(&mut previous.after, text),
                     Piece::DataSize(size) => previous.data_size = Some(*size),
                     Piece::RowEnd => {}
                 }
@@ -240,8 +269,7 @@ impl CollectedLinks {
         if let Some(next) = next {
             for piece in to_next {
                 if let Piece::Text(text) = piece {
-                    next.before.push(' ');
-                    next.before.push_str(text);
+                    push_row_text(&mut next.before, text);
                 }
             }
         }

@@ -59,7 +59,7 @@ pub async fn fetch_page(
         body.extend_from_slice(&chunk);
     }
     let body = decompress(&headers, body)?;
-    let html = decode_text(&body, content_type_charset(&headers).as_deref());
+    let html = decode_text(body, content_type_charset(&headers).as_deref());
     let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -126,12 +126,20 @@ pub(crate) fn charset_parameter(media_type: &str) -> Option<String> {
 /// Decodes a page as a browser would: a byte-order mark wins, then the header's
 /// charset, then a `<meta charset>` in the first kilobyte, then UTF-8 (which is what
 /// listings of modern servers are, even when they do not say so).
-pub fn decode_text(body: &[u8], header_charset: Option<&str>) -> String {
-    let encoding = Encoding::for_bom(body)
+pub fn decode_text(body: Vec<u8>, header_charset: Option<&str>) -> String {
+    let encoding = Encoding::for_bom(&body)
         .map(|(encoding, _)| encoding)
         .or_else(|| header_charset.and_then(|label| Encoding::for_label(label.as_bytes())))
-        .or_else(|| crate::extract::prescan_meta_charset(body))
+        .or_else(|| crate::extract::prescan_meta_charset(&body))
         .unwrap_or(encoding_rs::UTF_8);
-    let (text, _, _) = encoding.decode(body);
+    // The common case, valid UTF-8 without a BOM, keeps the bytes: no second copy of
+    // a listing that may be megabytes long.
+    if encoding == encoding_rs::UTF_8 && !body.starts_with(b"\xEF\xBB\xBF") {
+        return match String::from_utf8(body) {
+            Ok(text) => text,
+            Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+        };
+    }
+    let (text, _, _) = encoding.decode(&body);
     text.into_owned()
 }

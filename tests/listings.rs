@@ -44,7 +44,7 @@ fn generated_tree() -> (tempfile::TempDir, Tree) {
 
 fn links_of(fixture: &str, page: &Url) -> Vec<Link> {
     let bytes = std::fs::read(Path::new(FIXTURES).join(fixture)).expect("fixture");
-    let text = fetchall::page::decode_text(&bytes, Some("utf-8"));
+    let text = fetchall::page::decode_text(bytes, Some("utf-8"));
     if fixture.ends_with(".json") {
         extract_json_links(&text, page)
     } else {

@@ -49,6 +49,44 @@ fn a_200_mb_file_is_downloaded_in_bounded_memory() {
     assert_files_equal(&big, &work.path().join("out/huge.bin"));
 }
 
+#[test]
+fn a_listing_of_50000_links_is_read_in_bounded_memory() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    // nginx-shaped rows with long names: about 9 MB of HTML.
+    let mut page = String::from("<html><body><pre><a href=\"../\">../</a>\n");
+    for index in 0..50_000 {
+        let name =
+            format!("dataset-part-{index:06}-of-050000-with-a-rather-long-descriptive-name.tar.gz");
+        page.push_str(&format!(
+            "<a href=\"{name}\">{name}</a>   04-Mar-2021 05:06   {}\n",
+            1_000_000 + index
+        ));
+    }
+    page.push_str("</pre></body></html>");
+    let page_bytes = page.len();
+    server.can("/big-listing/", support::Canned::html(page));
+    let work = tempfile::tempdir().expect("temp dir");
+    // Every file rejected by a filter: this measures reading and planning the listing.
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which also gives its rusage"
+    )]
+    let child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(["-q", "-R", "*", "-o", "out", &server.url("/big-listing/")])
+        .current_dir(work.path())
+        .spawn()
+        .expect("spawn fetchall");
+    let (status, peak_rss_kib) = wait_with_peak_rss(child.id() as libc::pid_t);
+    assert_eq!(status, 0, "fetchall exit status");
+    let peak_mib = peak_rss_kib / 1024;
+    println!(
+        "peak RSS for a listing of 50,000 links ({} MiB of HTML): {peak_mib} MiB",
+        page_bytes / MIB
+    );
+    assert!(peak_mib < PEAK_RSS_LIMIT_MIB, "peak RSS {peak_mib} MiB");
+}
+
 /// Waits for `pid` and returns its exit code and peak resident set size in KiB.
 fn wait_with_peak_rss(pid: libc::pid_t) -> (i32, i64) {
     let mut status = 0;
