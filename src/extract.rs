@@ -175,19 +175,16 @@ const TOKENIZER_SLICE_BYTES: usize = 64 * 1024;
 /// worth memory in a listing of 50,000 entries.
 const ROW_TEXT_BYTES: usize = 200;
 
-/// Appends `text` to a row, word-separated, up to [`ROW_TEXT_BYTES`].
+/// Appends the words of `text` to a row, one space apart, up to [`ROW_TEXT_BYTES`]
+/// (Apache pads its `<pre>` rows with hundreds of spaces).
 fn push_row_text(row: &mut String, text: &str) {
-    if row.len() >= ROW_TEXT_BYTES {
-        return;
+    for word in text.split_whitespace() {
+        if row.len() + word.len() + 1 > ROW_TEXT_BYTES {
+            return;
+        }
+        row.push(' ');
+        row.push_str(word);
     }
-    row.push(' ');
-    let mut end = text
-        .len()
-        .min(ROW_TEXT_BYTES - row.len().min(ROW_TEXT_BYTES));
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    row.push_str(&text[..end]);
 }
 
 /// The raw-text state that the tree builder would switch the tokenizer into after
