@@ -538,12 +538,8 @@ fn kill_9_then_a_rerun_resumes_the_partial_file() {
 #[cfg(unix)]
 #[test]
 fn a_read_only_folder_fails_its_file_with_the_path() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        eprintln!("skipped: running as root, and file modes do not stop root");
-        return;
-    }
     use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
     let (_served, server) = serve(&[("ro/x.txt", b"x".to_vec()), ("ok.txt", b"ok".to_vec())]);
     server.can(
         "/",
@@ -553,7 +549,21 @@ fn a_read_only_folder_fails_its_file_with_the_path() {
     let read_only = work.path().join("out/ro");
     std::fs::create_dir_all(&read_only).expect("folder");
     std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o555)).expect("chmod");
-    let output = fetchall(work.path(), &[&server.url("/")]);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fetchall"));
+    command
+        .args(QUICK)
+        .arg(server.url("/"))
+        .current_dir(work.path());
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // File modes do not stop root: run the child as `nobody`, in folders it may use.
+        for folder in [work.path(), &work.path().join("out")] {
+            std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o777))
+                .expect("chmod");
+        }
+        command.uid(65534).gid(65534);
+    }
+    let output = command.output().expect("run fetchall");
     std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o755))
         .expect("chmod back");
     assert_eq!(output.status.code(), Some(1));
@@ -563,6 +573,40 @@ fn a_read_only_folder_fails_its_file_with_the_path() {
         "{stderr}"
     );
     assert_tree(work.path(), &[("ok.txt", b"ok".to_vec())]);
+}
+
+#[test]
+fn a_full_disk_fails_the_file_with_its_path_and_leaves_no_final_file() {
+    let files = [
+        ("a-small.txt", b"small".to_vec()),
+        ("b-big.bin", pseudo_random_bytes(11, 3_000_000)),
+    ];
+    let (_served, server) = serve(&files);
+    let work = tempfile::tempdir().expect("temp dir");
+    let out = work.path().join("out");
+    std::fs::create_dir_all(&out).expect("folder");
+    // A 1 MiB tmpfs is a full disk on demand; it needs root (CI runs as root).
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&out)
+        .status()
+        .is_ok_and(|status| status.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let output = fetchall(work.path(), &["-j", "1", &server.url("/")]);
+    let small = std::fs::read(out.join("a-small.txt")).ok();
+    let big_exists = out.join("b-big.bin").exists();
+    let _ = Command::new("umount").arg(&out).status();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("b-big.bin") && stderr.contains("No space left"),
+        "{stderr}"
+    );
+    assert!(!big_exists, "no partial file under the final name");
+    assert_eq!(small.as_deref(), Some(&b"small"[..]));
 }
 
 #[test]
