@@ -249,11 +249,13 @@ impl Engine {
             Verdict::Directory(url) => return self.plan_directory(scope, depth, url, planner),
             Verdict::Skip(reason) => return LinkPlan::Skip(resolved.to_string(), reason),
         };
-        let under_start = paths::path_under(scope.start_dir(), &url);
-        let mirrored = match under_start
-            .clone()
+        let mapped = paths::path_under(scope.start_dir(), &url)
             .unwrap_or_else(|| paths::file_name_only(&url))
-        {
+            .and_then(|relative| match url.query() {
+                Some(query) => relative.with_query(query),
+                None => Ok(relative),
+            });
+        let mirrored = match mapped {
             Ok(relative) => relative,
             Err(why) => {
                 return LinkPlan::Skip(url.to_string(), SkipReason::UnsafePath(why.to_string()));

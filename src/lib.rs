@@ -23,6 +23,7 @@
 
 pub mod client;
 mod crawl;
+pub mod disposition;
 pub mod error;
 pub mod event;
 pub mod extract;

@@ -18,7 +18,7 @@ use url::Url;
 use crate::client::{ClientSettings, build_client, default_user_agent};
 use crate::crawl::Start;
 use crate::error::{Error, TransferError, error_chain};
-use crate::event::{Event, Reporter, Summary, TransferId};
+use crate::event::{Event, Reporter, SkipReason, Summary, TransferId};
 use crate::filter::Filters;
 use crate::paths;
 use crate::plan::{LocalFile, Task};
@@ -59,6 +59,8 @@ pub struct Options {
     pub flat: bool,
     /// Which files (and directories) are wanted.
     pub filters: Filters,
+    /// Save files under the name of their `Content-Disposition` header, sanitised.
+    pub content_disposition: bool,
     /// How failed transfers are retried.
     pub retry: RetryPolicy,
     /// How files already on disk are treated (compare, keep, replace).
@@ -83,6 +85,7 @@ impl Options {
             max_level: None,
             flat: false,
             filters: Filters::default(),
+            content_disposition: false,
             retry: RetryPolicy::default(),
             existing: Existing::default(),
         }
@@ -135,6 +138,7 @@ pub async fn mirror(
         filters: options.filters.clone(),
         summary: Mutex::new(Summary::default()),
         next_id: Mutex::new(0),
+        claimed: Mutex::new(std::collections::HashSet::new()),
         pacer: HostPacer::default(),
     });
     let (sender, receiver) = mpsc::channel::<Task>(1024);
@@ -193,6 +197,8 @@ pub(crate) struct Engine {
     pub(crate) cancel: CancellationToken,
     summary: Mutex<Summary>,
     next_id: Mutex<TransferId>,
+    /// Paths written by this run, for `--content-disposition` collisions.
+    claimed: Mutex<std::collections::HashSet<PathBuf>>,
     /// Holds back requests to a host that answered 429 or 503.
     pacer: HostPacer,
 }
@@ -236,6 +242,17 @@ impl Engine {
                 task = tasks.recv() => task,
             };
             let Some(task) = task else { break };
+            if self.options.content_disposition && !self.claim(&task.destination) {
+                // A Content-Disposition name took this path earlier in the run.
+                self.count(|summary| summary.skipped += 1);
+                let url = task.url.to_string();
+                self.report(Event::Skipped {
+                    link: url.clone(),
+                    url,
+                    reason: SkipReason::Collision("a Content-Disposition name".into()),
+                });
+                continue;
+            }
             let host = task.url.host_str().unwrap_or_default().to_string();
             let host_slot =
                 Arc::clone(host_slots.entry(host).or_insert_with(|| {
@@ -303,7 +320,14 @@ impl Engine {
         )
         .await;
         match result {
-            Ok(Outcome::Downloaded { bytes }) => {
+            Ok(Outcome::Downloaded {
+                bytes,
+                suggested_name,
+            }) => {
+                let path = match suggested_name.filter(|_| self.options.content_disposition) {
+                    Some(name) => self.rename_to_suggested(&task, &name, path).await,
+                    None => path,
+                };
                 self.count(|summary| {
                     summary.downloaded += 1;
                     summary.bytes += bytes;
@@ -342,6 +366,28 @@ impl Engine {
                     error: error_chain(&error),
                 });
             }
+        }
+    }
+
+    /// Records `path` as written by this run; false if something else claimed it.
+    fn claim(&self, path: &std::path::Path) -> bool {
+        self.claimed
+            .lock()
+            .map(|mut claimed| claimed.insert(path.to_path_buf()))
+            .unwrap_or(false)
+    }
+
+    /// `--content-disposition`: moves a downloaded file to the name its server
+    /// suggested, in the same folder, unless another file of the run has that path
+    /// (then it keeps its link's name). Returns the path it ends up at.
+    async fn rename_to_suggested(&self, task: &Task, name: &str, path: String) -> String {
+        let suggested = task.destination.with_file_name(name);
+        if suggested == task.destination || !self.claim(&suggested) {
+            return path;
+        }
+        match tokio::fs::rename(&task.destination, &suggested).await {
+            Ok(()) => suggested.display().to_string(),
+            Err(_) => path,
         }
     }
 

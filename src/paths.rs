@@ -28,6 +28,16 @@ impl RelativePath {
         &self.names
     }
 
+    /// The same path with `?query` appended to the file name, as wget saves
+    /// `get.php?id=1`: two URLs that differ only by their query stay two files.
+    pub fn with_query(&self, query: &str) -> Result<RelativePath, UnsafePath> {
+        let mut names = self.names.clone();
+        let last = names.pop().unwrap_or_default();
+        let name = local_name(&format!("{}%3F{query}", last.replace('%', "%25")))?;
+        names.push(name);
+        Ok(RelativePath { names })
+    }
+
     /// Every ancestor folder of this path, shortest first (`a`, `a/b` for `a/b/c`).
     pub fn ancestors(&self) -> impl Iterator<Item = RelativePath> + '_ {
         (1..self.names.len()).map(|len| RelativePath {
@@ -191,6 +201,17 @@ mod tests {
             Err(UnsafePath::NameTooLong(256))
         );
         assert!(local_name(&"a".repeat(255)).is_ok());
+    }
+
+    #[test]
+    fn a_query_stays_in_the_file_name() {
+        let start = Url::parse("http://h/f/").expect("test URL");
+        let url = Url::parse("http://h/f/get.php?id=1&x=%2F").expect("test URL");
+        let path = path_under(&start, &url).expect("under").expect("safe");
+        let with_query = path
+            .with_query(url.query().unwrap_or_default())
+            .expect("safe");
+        assert_eq!(with_query.to_string(), "get.php?id=1&x=%2F");
     }
 
     #[test]

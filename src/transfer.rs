@@ -30,6 +30,8 @@ pub enum Outcome {
     Downloaded {
         /// Bytes written.
         bytes: u64,
+        /// The sanitised name of the answer's `Content-Disposition`, if it had one.
+        suggested_name: Option<String>,
     },
     /// The server says the local file is current; no body was transferred.
     UpToDate,
@@ -239,6 +241,11 @@ async fn receive(
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
     let body_length = content_length(response.headers());
+    let suggested_name = response
+        .headers()
+        .get(reqwest::header::CONTENT_DISPOSITION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(crate::disposition::file_name);
     let (validator, offset, file) = match partial {
         Some(partial) => {
             let file = tokio::fs::OpenOptions::new()
@@ -312,7 +319,14 @@ async fn receive(
         return Err(error);
     }
     drop(writer);
-    finish(task, parts, &validator, received).await
+    let outcome = finish(task, parts, &validator, received).await?;
+    Ok(match outcome {
+        Outcome::Downloaded { bytes, .. } => Outcome::Downloaded {
+            bytes,
+            suggested_name,
+        },
+        other => other,
+    })
 }
 
 /// Makes the complete partial file durable, gives it the server's time and its final
@@ -345,7 +359,10 @@ async fn finish(
         .await
         .map_err(|source| TransferError::io("rename into", &task.destination, source))?;
     parts.finish().await;
-    Ok(Outcome::Downloaded { bytes })
+    Ok(Outcome::Downloaded {
+        bytes,
+        suggested_name: None,
+    })
 }
 
 /// Awaits `future`, giving up when nothing happens for `idle` or the run is cancelled.

@@ -638,3 +638,58 @@ fn attempts_that_make_progress_do_not_use_up_the_retries() {
         "each attempt resumed further: {starts:?}"
     );
 }
+
+#[test]
+fn content_disposition_names_are_used_only_when_asked_and_sanitised() {
+    let (_served, server) = serve(&[]);
+    server.can(
+        "/",
+        Canned::html(
+            r#"<a href="dl?id=1">one</a> <a href="dl?id=2">two</a> <a href="dl?id=3">evil</a>"#,
+        ),
+    );
+    let answer = |body: &str, disposition: &str| {
+        Canned {
+            status: StatusCode::OK,
+            headers: vec![("content-type".into(), "application/octet-stream".into())],
+            body: body.as_bytes().to_vec(),
+        }
+        .with_header("content-disposition", disposition)
+    };
+    server.can(
+        "/dl?id=1",
+        answer("first", "attachment; filename=\"report.txt\""),
+    );
+    server.can(
+        "/dl?id=2",
+        answer("second", "attachment; filename*=UTF-8''na%C3%AFve.txt"),
+    );
+    server.can(
+        "/dl?id=3",
+        answer("third", "attachment; filename=\"../../escape.txt\""),
+    );
+
+    let plain = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(plain.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let names: Vec<String> = read_tree(&plain.path().join("out")).into_keys().collect();
+    assert_eq!(
+        names,
+        ["dl?id=1", "dl?id=2", "dl?id=3"],
+        "without the flag: link names"
+    );
+
+    let named = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(named.path(), &["--content-disposition", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let everything = read_tree(named.path());
+    let expected: BTreeMap<String, Vec<u8>> = [
+        ("out/report.txt", "first"),
+        ("out/naïve.txt", "second"),
+        ("out/escape.txt", "third"),
+    ]
+    .into_iter()
+    .map(|(path, body)| (path.to_string(), body.as_bytes().to_vec()))
+    .collect();
+    assert_eq!(everything, expected);
+}

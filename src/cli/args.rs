@@ -69,6 +69,11 @@ pub struct Args {
     #[arg(long, value_name = "TEXT")]
     pub user_agent: Option<String>,
 
+    /// Save each file under the name its server gives in `Content-Disposition`
+    /// (sanitised like any name, in the link's folder) instead of the link's name.
+    #[arg(long)]
+    pub content_disposition: bool,
+
     /// Follow sub-directory links and mirror the tree below the start URL.
     #[arg(short, long)]
     pub recursive: bool,
@@ -148,6 +153,7 @@ impl Args {
         options.recursive = self.recursive;
         options.max_level = self.level.filter(|level| *level > 0);
         options.flat = self.flat;
+        options.content_disposition = self.content_disposition;
         let mut filters = Filters::default()
             .with_accept(&self.accept)?
             .with_reject(&self.reject)?
