@@ -41,7 +41,10 @@ fn href() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
+    // 4,000 cases in `cargo test`; at scale: PROPTEST_CASES=1000000 (see README).
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(4000)
+    ))]
 
     #[test]
     fn no_href_maps_outside_the_output_folder(href in href(), span_hosts in any::<bool>()) {
