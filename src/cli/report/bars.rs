@@ -115,6 +115,11 @@ impl Reporter for BarsReporter {
                 self.finish(&mut state, *id);
             }
             Event::Summary(_) => {
+                // Transfers cut short by Ctrl-C never finished: clear their bars too.
+                for (_, bar) in state.transfers.drain() {
+                    bar.finish_and_clear();
+                    self.bars.remove(&bar);
+                }
                 self.overall.finish_and_clear();
                 let _ = self.bars.clear();
                 if let Some((_, line)) = describe(event, self.verbosity) {
