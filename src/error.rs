@@ -129,6 +129,10 @@ pub enum TransferError {
         /// The Content-Range it sent.
         content_range: String,
     },
+    /// A range of a split download came back as another version (or whole): the
+    /// partial file was dropped and the file starts again.
+    #[error("the file changed on the server during a split download")]
+    Changed,
     /// Transient failures went on past the retry limit; `last` is the final one.
     #[error("gave up after {attempts} attempts")]
     GaveUp {

@@ -10,6 +10,7 @@
 //! paths     URL -> a safe path under the output folder             Url  -> RelativePath
 //! plan      deduplicate, refuse collisions, look at the disk       Verdict -> Task
 //! transfer  one file over HTTP into a temporary file, then rename  Task -> Outcome
+//! segmented a large file over several ranged connections           Task -> Outcome
 //! filter    globs, regexes, sizes and dates the user asked for      Link -> Verdict
 //! crawl     listing pages in breadth-first order, recursively     Url  -> Tasks
 //! resume    partial files, their validators, Range answers        Partial -> Decision
@@ -36,6 +37,7 @@ pub mod plan;
 pub mod resume;
 pub mod retry;
 pub mod scope;
+pub mod segmented;
 pub mod timestamp;
 pub mod transfer;
 

@@ -23,6 +23,7 @@ use crate::filter::Filters;
 use crate::paths;
 use crate::plan::{LocalFile, Task};
 use crate::retry::{self, HostPacer, RetryPolicy};
+use crate::segmented::SplitPolicy;
 use crate::transfer::{self, Existing, Outcome};
 
 /// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
@@ -61,6 +62,8 @@ pub struct Options {
     pub filters: Filters,
     /// Save files under the name of their `Content-Disposition` header, sanitised.
     pub content_disposition: bool,
+    /// When and how large files are split over several connections.
+    pub split: SplitPolicy,
     /// How failed transfers are retried.
     pub retry: RetryPolicy,
     /// How files already on disk are treated (compare, keep, replace).
@@ -86,6 +89,7 @@ impl Options {
             flat: false,
             filters: Filters::default(),
             content_disposition: false,
+            split: SplitPolicy::default(),
             retry: RetryPolicy::default(),
             existing: Existing::default(),
         }
@@ -307,6 +311,8 @@ impl Engine {
         let settings = transfer::Settings {
             read_timeout: self.options.read_timeout,
             existing: self.options.existing,
+            split: self.options.split,
+            retry: self.options.retry,
         };
         let result = retry::download(
             &self.client,

@@ -148,6 +148,9 @@ pub struct Validator {
     pub last_modified: Option<String>,
     /// The full size of the file, when the server said it.
     pub total: Option<u64>,
+    /// For a segmented download: the byte ranges and how much of each is on disk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Vec<crate::segmented::Segment>>,
 }
 
 impl Validator {
@@ -158,6 +161,7 @@ impl Validator {
             etag: strong_etag(headers),
             last_modified: header_text(headers, LAST_MODIFIED),
             total,
+            segments: None,
         }
     }
 
@@ -168,7 +172,7 @@ impl Validator {
 
     /// False when a response says it is another version than this one. A server
     /// that ignores `If-Range` but honours `Range` is caught here.
-    fn matches(&self, headers: &HeaderMap) -> bool {
+    pub(crate) fn matches(&self, headers: &HeaderMap) -> bool {
         let same = |ours: &Option<String>, theirs: Option<String>| match (ours, theirs) {
             (Some(ours), Some(theirs)) => *ours == theirs,
             _ => true,
@@ -304,6 +308,7 @@ mod tests {
                 etag: Some("\"v1\"".into()),
                 last_modified: None,
                 total,
+                segments: None,
             },
         }
     }

@@ -72,6 +72,8 @@ pub fn is_transient(error: &TransferError) -> bool {
         // The partial file was dropped; a fresh attempt may get a consistent body.
         TransferError::TooLong { .. } => true,
         TransferError::ReadTimeout(_) | TransferError::Truncated { .. } => true,
+        // The partial file is gone; the next attempt starts clean.
+        TransferError::Changed => true,
         TransferError::Io { .. }
         | TransferError::UnexpectedPartial { .. }
         | TransferError::GaveUp { .. }
@@ -300,7 +302,7 @@ impl Progress for StartedOnce<'_> {
 
 /// A uniformly random number in `[0, 1)`. Jitter needs no strong randomness: std's
 /// per-instance random SipHash keys are enough, and spare a dependency.
-fn random_fraction() -> f64 {
+pub(crate) fn random_fraction() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(

@@ -19,6 +19,8 @@ use crate::event::SkipReason;
 use crate::filter::Filters;
 use crate::plan::{LocalFile, Task};
 use crate::resume::{self, Decision, PartPaths, Partial, Validator};
+use crate::retry::RetryPolicy;
+use crate::segmented::{self, Segment, SplitPolicy};
 
 /// Bytes buffered before a write reaches the file: few system calls, bounded memory.
 const WRITE_BUFFER_BYTES: usize = 256 * 1024;
@@ -69,6 +71,10 @@ pub struct Settings {
     pub read_timeout: Duration,
     /// How existing files are treated.
     pub existing: Existing,
+    /// When and how large files are split over several connections.
+    pub split: SplitPolicy,
+    /// How the segments of a split file are retried, each on its own.
+    pub retry: RetryPolicy,
 }
 
 /// One attempt at downloading `task.url` to `task.destination`, continuing a partial
@@ -95,6 +101,17 @@ pub async fn download(
     }
     let parts = PartPaths::new(&task.destination);
     let mut partial = parts.load(&task.url).await;
+    // A split download left by an earlier attempt: every segment continues.
+    if let Some(partial) = &partial
+        && let Some(segments) = partial.validator.segments.clone()
+    {
+        progress.started(partial.validator.total);
+        let validator = partial.validator.clone();
+        return segmented::download(
+            client, task, &parts, validator, segments, None, settings, cancel, progress,
+        )
+        .await;
+    }
     // At most two requests: a ranged one, and a plain one if the range did not fit.
     loop {
         let response = send(client, task, settings, partial.as_ref(), cancel).await?;
@@ -162,6 +179,20 @@ pub async fn download(
                     parts.discard().await;
                 }
                 progress.started(content_length(response.headers()));
+                if let Some((validator, segments)) = split_plan(task, &response, settings) {
+                    return segmented::download(
+                        client,
+                        task,
+                        &parts,
+                        validator,
+                        segments,
+                        Some(response),
+                        settings,
+                        cancel,
+                        progress,
+                    )
+                    .await;
+                }
                 return receive(response, task, &parts, None, settings, cancel, progress).await;
             }
             Decision::Other => {}
@@ -184,6 +215,23 @@ pub async fn download(
             retry_after: crate::retry::retry_after(response.headers()),
         });
     }
+}
+
+/// The segments of a full answer worth splitting: large enough, ranges accepted, and
+/// a validator (ETag or Last-Modified) so that every range is of the same version.
+fn split_plan(
+    task: &Task,
+    response: &reqwest::Response,
+    settings: Settings,
+) -> Option<(Validator, Vec<Segment>)> {
+    if response.status() != StatusCode::OK || !segmented::accepts_ranges(response.headers()) {
+        return None;
+    }
+    let total = content_length(response.headers())?;
+    let segments = segmented::plan_segments(total, settings.split)?;
+    let validator = Validator::from_response(&task.url, response.headers(), Some(total));
+    validator.if_range()?;
+    Some((validator, segments))
 }
 
 /// Sends the request for one attempt: ranged when a partial file can be continued,
@@ -221,7 +269,7 @@ async fn send(
 }
 
 /// reqwest's own read timeout fires before ours: say it in the same plain words.
-fn request_error(error: reqwest::Error, read_timeout: Duration) -> TransferError {
+pub(crate) fn request_error(error: reqwest::Error, read_timeout: Duration) -> TransferError {
     if error.is_timeout() && !error.is_connect() {
         TransferError::ReadTimeout(read_timeout)
     } else {
@@ -331,7 +379,7 @@ async fn receive(
 
 /// Makes the complete partial file durable, gives it the server's time and its final
 /// name, and forgets its validator.
-async fn finish(
+pub(crate) async fn finish(
     task: &Task,
     parts: &PartPaths,
     validator: &Validator,
@@ -366,7 +414,7 @@ async fn finish(
 }
 
 /// Awaits `future`, giving up when nothing happens for `idle` or the run is cancelled.
-async fn cancellable<T>(
+pub(crate) async fn cancellable<T>(
     cancel: &CancellationToken,
     idle: Duration,
     future: impl Future<Output = T>,

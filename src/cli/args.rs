@@ -74,6 +74,15 @@ pub struct Args {
     #[arg(long)]
     pub content_disposition: bool,
 
+    /// Most connections for one large file: it is split into ranges fetched in
+    /// parallel when the server accepts ranges (1 turns splitting off).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub split: u16,
+
+    /// Smallest range of a split file; files under twice this size are not split.
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = fetchall::filter::parse_size)]
+    pub min_split_size: u64,
+
     /// Follow sub-directory links and mirror the tree below the start URL.
     #[arg(short, long)]
     pub recursive: bool,
@@ -154,6 +163,10 @@ impl Args {
         options.max_level = self.level.filter(|level| *level > 0);
         options.flat = self.flat;
         options.content_disposition = self.content_disposition;
+        options.split = fetchall::segmented::SplitPolicy {
+            max_segments: usize::from(self.split),
+            min_segment_size: self.min_split_size.max(1),
+        };
         let mut filters = Filters::default()
             .with_accept(&self.accept)?
             .with_reject(&self.reject)?

@@ -134,6 +134,10 @@ impl Faults {
         let mut version = Version::of(&contents, modified);
         let total = contents.len();
         let asked = range_start(request);
+        // One past the last byte asked for (a closed range stops before the end).
+        let range_end = requested_range(request)
+            .and_then(|(_, end)| end)
+            .map_or(total, |end| (end + 1).min(total));
         let if_range_holds = request
             .headers()
             .get(header::IF_RANGE)
@@ -167,10 +171,15 @@ impl Faults {
             (_, Some(start)) => (
                 StatusCode::PARTIAL_CONTENT,
                 start,
-                Some(format!("bytes {start}-{}/{total}", total - 1)),
+                Some(format!("bytes {start}-{}/{total}", range_end - 1)),
             ),
         };
-        let body = Bytes::from(contents).slice(start..);
+        let end = if content_range.is_some() {
+            range_end
+        } else {
+            total
+        };
+        let body = Bytes::from(contents).slice(start..end);
         let length = body.len();
         let stream = self.body(body, fault);
         let mut response = Response::new(stream);
@@ -269,8 +278,19 @@ impl Version {
     }
 }
 
-/// The `N` of `Range: bytes=N-`, the only form fetchall sends.
+/// The `N` of `Range: bytes=N-` or `bytes=N-M` (the forms fetchall sends).
 fn range_start(request: &Request) -> Option<usize> {
+    requested_range(request).map(|(start, _)| start)
+}
+
+/// `(N, Some(M))` for `bytes=N-M`, `(N, None)` for `bytes=N-`.
+fn requested_range(request: &Request) -> Option<(usize, Option<usize>)> {
     let text = request.headers().get(header::RANGE)?.to_str().ok()?;
-    text.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok()
+    let (start, end) = text.strip_prefix("bytes=")?.split_once('-')?;
+    let end = if end.is_empty() {
+        None
+    } else {
+        Some(end.parse().ok()?)
+    };
+    Some((start.parse().ok()?, end))
 }

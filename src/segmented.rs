@@ -1,0 +1,433 @@
+//! Segmented downloads: one large file over several connections, each asking for
+//! its own byte range, all writing into one preallocated partial file at their
+//! offsets. It matters most when a server throttles each connection.
+//!
+//! The segments and how much of each is on disk live in the partial file's sidecar
+//! (see [`crate::resume`]), saved before the first byte and then every second, so a
+//! later attempt — after a dropped connection, a Ctrl-C or a `kill -9` — continues
+//! every segment where it stopped. A saved count is never ahead of the disk: a
+//! segment's count grows only after its bytes were written, so a stale sidecar only
+//! costs re-fetching a few bytes. Each segment is retried on its own; the file is
+//! renamed into place only when every segment is complete.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT_ENCODING, ACCEPT_RANGES, CONTENT_RANGE, HeaderMap, IF_RANGE, RANGE};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::TransferError;
+use crate::plan::Task;
+use crate::resume::{PartPaths, Validator, parse_content_range};
+use crate::retry::{RetryPolicy, is_transient};
+use crate::transfer::{Outcome, Progress, Settings, cancellable, finish, request_error};
+
+/// Bytes a segment gathers before one positioned write.
+const SEGMENT_BUFFER_BYTES: usize = 256 * 1024;
+/// How often the segments' progress is saved to the sidecar.
+const SAVE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How large files are split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitPolicy {
+    /// Most connections for one file; 1 turns splitting off.
+    pub max_segments: usize,
+    /// No segment is smaller than this, so a file is split only when it is at least
+    /// twice this size.
+    pub min_segment_size: u64,
+}
+
+impl Default for SplitPolicy {
+    fn default() -> Self {
+        SplitPolicy {
+            max_segments: 8,
+            min_segment_size: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// One byte range of the file, `start..end`, of which `done` bytes from `start` are
+/// on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// First byte.
+    pub start: u64,
+    /// One past the last byte.
+    pub end: u64,
+    /// Bytes written from `start`.
+    pub done: u64,
+}
+
+impl Segment {
+    fn next_byte(&self) -> u64 {
+        self.start + self.done
+    }
+
+    fn remaining(&self) -> u64 {
+        self.end - self.next_byte()
+    }
+}
+
+/// The segments for a file of `total` bytes, or `None` when it should not be split.
+pub fn plan_segments(total: u64, policy: SplitPolicy) -> Option<Vec<Segment>> {
+    let by_size = total / policy.min_segment_size.max(1);
+    let count = (policy.max_segments as u64).min(by_size);
+    if count < 2 {
+        return None;
+    }
+    let size = total.div_ceil(count);
+    Some(
+        (0..count)
+            .map(|index| Segment {
+                start: index * size,
+                end: ((index + 1) * size).min(total),
+                done: 0,
+            })
+            .filter(|segment| segment.start < segment.end)
+            .collect(),
+    )
+}
+
+/// True when a full answer says ranges can be asked for (`Accept-Ranges: bytes`).
+pub fn accepts_ranges(headers: &HeaderMap) -> bool {
+    headers
+        .get(ACCEPT_RANGES)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("bytes"))
+}
+
+/// What every segment of one file shares.
+struct Shared<'a> {
+    client: &'a reqwest::Client,
+    task: &'a Task,
+    parts: &'a PartPaths,
+    file: Arc<std::fs::File>,
+    validator: Validator,
+    segments: Mutex<Vec<Segment>>,
+    progress: Mutex<&'a mut dyn Progress>,
+    settings: Settings,
+    retry: RetryPolicy,
+    cancel: &'a CancellationToken,
+}
+
+/// Downloads `task` in `segments`, continuing from their `done` counts. `first` is
+/// the full (200) answer that revealed the file's size; it serves the first segment.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the pieces of one transfer, as transfer::download has them"
+)]
+pub(crate) async fn download(
+    client: &reqwest::Client,
+    task: &Task,
+    parts: &PartPaths,
+    mut validator: Validator,
+    segments: Vec<Segment>,
+    first: Option<reqwest::Response>,
+    settings: Settings,
+    cancel: &CancellationToken,
+    progress: &mut dyn Progress,
+) -> Result<Outcome, TransferError> {
+    let total = segments.last().map_or(0, |segment| segment.end);
+    validator.total = Some(total);
+    validator.segments = Some(segments.clone());
+    let file = open_preallocated(parts, total).await?;
+    // The segments are on disk before the first byte: the partial file is never
+    // without the layout its bytes follow.
+    parts.save(&validator).await?;
+    let shared = Shared {
+        client,
+        task,
+        parts,
+        file: Arc::new(file),
+        validator,
+        segments: Mutex::new(segments.clone()),
+        progress: Mutex::new(progress),
+        settings,
+        retry: settings.retry,
+        cancel,
+    };
+    shared.report_progress();
+    let mut first = first;
+    let workers = (0..segments.len()).map(|index| {
+        let first = if index == 0 && segments[0].done == 0 {
+            first.take()
+        } else {
+            None
+        };
+        shared.fetch_segment(index, first)
+    });
+    let all = futures_util::future::try_join_all(workers);
+    let result = tokio::select! {
+        result = all => result.map(|_| ()),
+        () = shared.save_periodically() => Ok(()),
+    };
+    if matches!(result, Err(TransferError::Changed)) {
+        parts.discard().await;
+        return Err(TransferError::Changed);
+    }
+    // Whatever happened, the counts reached are the next attempt's start.
+    shared.save().await;
+    result?;
+    let sync = Arc::clone(&shared.file);
+    tokio::task::spawn_blocking(move || sync.sync_data())
+        .await
+        .map_err(|error| TransferError::io("write", &parts.data, std::io::Error::other(error)))?
+        .map_err(|source| TransferError::io("write", &parts.data, source))?;
+    let mut validator = shared.validator.clone();
+    validator.segments = None;
+    finish(task, parts, &validator, total).await
+}
+
+async fn open_preallocated(parts: &PartPaths, total: u64) -> Result<std::fs::File, TransferError> {
+    let path = parts.data.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        // Sparse until written; a full disk shows up at the first write that needs room.
+        if file.metadata()?.len() != total {
+            file.set_len(total)?;
+        }
+        Ok(file)
+    })
+    .await
+    .map_err(std::io::Error::other)
+    .and_then(|result| result)
+    .map_err(|source| TransferError::io("create", &parts.data, source))
+}
+
+impl Shared<'_> {
+    fn snapshot(&self) -> Vec<Segment> {
+        self.segments
+            .lock()
+            .map(|segments| segments.clone())
+            .unwrap_or_default()
+    }
+
+    fn report_progress(&self) {
+        let done: u64 = self.snapshot().iter().map(|segment| segment.done).sum();
+        if let Ok(mut progress) = self.progress.lock() {
+            progress.advanced(done);
+        }
+    }
+
+    async fn save(&self) {
+        let mut validator = self.validator.clone();
+        validator.segments = Some(self.snapshot());
+        // A failed save costs at most re-fetching what it would have recorded.
+        let _ = self.parts.save(&validator).await;
+    }
+
+    async fn save_periodically(&self) {
+        loop {
+            tokio::time::sleep(SAVE_INTERVAL).await;
+            self.save().await;
+        }
+    }
+
+    /// Fetches one segment to its end, retrying on its own.
+    async fn fetch_segment(
+        &self,
+        index: usize,
+        mut first: Option<reqwest::Response>,
+    ) -> Result<(), TransferError> {
+        let mut failures: u32 = 0;
+        loop {
+            let before = self.segment(index);
+            if before.remaining() == 0 {
+                return Ok(());
+            }
+            let error = match self.fetch_segment_once(index, first.take()).await {
+                Ok(()) => return Ok(()),
+                Err(error) => error,
+            };
+            failures = if self.segment(index).done > before.done {
+                1
+            } else {
+                failures + 1
+            };
+            if matches!(error, TransferError::Changed) || !is_transient(&error) {
+                return Err(error);
+            }
+            if failures > self.retry.retries {
+                // Not transient any more: the caller must not retry the whole file.
+                return Err(TransferError::GaveUp {
+                    attempts: failures,
+                    last: Box::new(error),
+                });
+            }
+            let delay = self
+                .retry
+                .backoff(failures, crate::retry::random_fraction());
+            tokio::select! {
+                () = self.cancel.cancelled() => return Err(TransferError::Interrupted),
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
+    }
+
+    fn segment(&self, index: usize) -> Segment {
+        self.snapshot()[index]
+    }
+
+    async fn fetch_segment_once(
+        &self,
+        index: usize,
+        first: Option<reqwest::Response>,
+    ) -> Result<(), TransferError> {
+        let segment = self.segment(index);
+        let mut response = match first {
+            Some(response) => response,
+            None => self.request(segment).await?,
+        };
+        let mut position = segment.next_byte();
+        let mut buffer = Vec::with_capacity(SEGMENT_BUFFER_BYTES);
+        loop {
+            let chunk = cancellable(self.cancel, self.settings.read_timeout, response.chunk())
+                .await
+                .and_then(|chunk| {
+                    chunk.map_err(|error| request_error(error, self.settings.read_timeout))
+                });
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    self.write(index, position, &mut buffer).await?;
+                    return Err(error);
+                }
+            };
+            let end = self.segment(index).end;
+            let Some(chunk) = chunk else {
+                self.write(index, position, &mut buffer).await?;
+                let written = position + buffer.len() as u64;
+                return if written >= end {
+                    Ok(())
+                } else {
+                    Err(TransferError::Truncated {
+                        expected: end,
+                        received: written,
+                    })
+                };
+            };
+            // The first segment reads a whole-file answer: it stops at its own end.
+            let room = (end - position - buffer.len() as u64) as usize;
+            buffer.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if buffer.len() >= SEGMENT_BUFFER_BYTES || position + buffer.len() as u64 >= end {
+                let length = buffer.len() as u64;
+                self.write(index, position, &mut buffer).await?;
+                position += length;
+                if position >= end {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Asks for the rest of one segment, and checks that the answer is exactly that
+    /// range of the same version.
+    async fn request(&self, segment: Segment) -> Result<reqwest::Response, TransferError> {
+        let mut request = self
+            .client
+            .get(self.task.url.clone())
+            .header(ACCEPT_ENCODING, "identity")
+            .header(
+                RANGE,
+                format!("bytes={}-{}", segment.next_byte(), segment.end - 1),
+            );
+        if let Some(validator) = self.validator.if_range() {
+            request = request.header(IF_RANGE, validator);
+        }
+        let response = cancellable(self.cancel, self.settings.read_timeout, request.send())
+            .await?
+            .map_err(|error| request_error(error, self.settings.read_timeout))?;
+        let status = response.status();
+        if status == StatusCode::OK {
+            // The file changed (If-Range), or ranges are ignored: the segments cannot
+            // be trusted to fit together.
+            return Err(TransferError::Changed);
+        }
+        if status != StatusCode::PARTIAL_CONTENT {
+            return Err(TransferError::Status {
+                status,
+                retry_after: crate::retry::retry_after(response.headers()),
+            });
+        }
+        let range = response
+            .headers()
+            .get(CONTENT_RANGE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(parse_content_range);
+        let fits = range.is_some_and(|range| {
+            range.start == Some(segment.next_byte())
+                && range
+                    .total
+                    .is_none_or(|total| Some(total) == self.validator.total)
+        });
+        if !fits || !self.validator.matches(response.headers()) {
+            return Err(TransferError::Changed);
+        }
+        Ok(response)
+    }
+
+    /// Writes `buffer` at `position`, then counts it as done: never the other way round.
+    async fn write(
+        &self,
+        index: usize,
+        position: u64,
+        buffer: &mut Vec<u8>,
+    ) -> Result<(), TransferError> {
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        let data = std::mem::replace(buffer, Vec::with_capacity(SEGMENT_BUFFER_BYTES));
+        let length = data.len() as u64;
+        let file = Arc::clone(&self.file);
+        let written = tokio::task::spawn_blocking(move || {
+            use std::os::unix::fs::FileExt;
+            file.write_all_at(&data, position)
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|result| result);
+        written.map_err(|source| TransferError::io("write", &self.parts.data, source))?;
+        if let Ok(mut segments) = self.segments.lock() {
+            segments[index].done += length;
+        }
+        self.report_progress();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_split_only_when_large_enough() {
+        let policy = SplitPolicy {
+            max_segments: 4,
+            min_segment_size: 100,
+        };
+        assert_eq!(plan_segments(150, policy), None);
+        let two = plan_segments(200, policy).expect("split");
+        assert_eq!(two.len(), 2);
+        let four = plan_segments(1001, policy).expect("split");
+        assert_eq!(four.len(), 4);
+        assert_eq!(four[0].start, 0);
+        assert_eq!(four[3].end, 1001);
+        for pair in four.windows(2) {
+            assert_eq!(pair[0].end, pair[1].start, "segments touch");
+        }
+        let off = SplitPolicy {
+            max_segments: 1,
+            ..policy
+        };
+        assert_eq!(plan_segments(1_000_000, off), None);
+    }
+}

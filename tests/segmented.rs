@@ -1,0 +1,202 @@
+//! Split downloads: one file over several ranged connections, assembled by offset,
+//! resumed segment by segment.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::{Method, StatusCode};
+use support::faults::Fault;
+use support::tree::{pseudo_random_bytes, read_tree, write_files};
+use support::{ListingStyle, LoggedRequest, TestServer};
+
+/// Small thresholds so that a few megabytes are split into four.
+const SPLIT: &[&str] = &["--split", "4", "--min-split-size", "256k", "-o", "out"];
+
+fn fetchall(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(SPLIT)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run fetchall")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `(start, end)` of a `Range: bytes=START-END` request.
+fn range(request: &LoggedRequest) -> Option<(u64, Option<u64>)> {
+    let value = request.headers.get("range")?.to_str().ok()?;
+    let (start, end) = value.strip_prefix("bytes=")?.split_once('-')?;
+    Some((start.parse().ok()?, end.parse().ok()))
+}
+
+fn file_gets(server: &TestServer, target: &str) -> Vec<LoggedRequest> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|request| request.method == Method::GET && request.target == target)
+        .collect()
+}
+
+fn only_the_file(work: &Path, name: &str, contents: &[u8]) {
+    let tree = read_tree(&work.join("out"));
+    assert_eq!(
+        tree.keys().collect::<Vec<_>>(),
+        [name],
+        "no part files left"
+    );
+    assert!(tree[name] == contents, "bytes differ");
+}
+
+#[test]
+fn a_large_file_is_fetched_in_ranges_and_assembled_exactly() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let contents = pseudo_random_bytes(21, 4_000_003);
+    write_files(served.path(), &[("big.bin", contents.clone())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    only_the_file(work.path(), "big.bin", &contents);
+    let gets = file_gets(&server, "/big.bin");
+    assert_eq!(gets.len(), 4, "one full request and three ranges: {gets:?}");
+    let mut ranges: Vec<(u64, Option<u64>)> = gets.iter().filter_map(range).collect();
+    ranges.sort();
+    assert_eq!(ranges.len(), 3);
+    // Ranges are closed, touch each other, and end at the last byte.
+    assert_eq!(ranges[2].1, Some(4_000_002));
+    for pair in ranges.windows(2) {
+        assert_eq!(pair[0].1.map(|end| end + 1), Some(pair[1].0));
+    }
+    assert!(
+        gets.iter()
+            .filter(|request| range(request).is_some())
+            .all(|request| {
+                request.status == StatusCode::PARTIAL_CONTENT
+                    && request.headers.contains_key("if-range")
+            })
+    );
+}
+
+#[test]
+fn split_off_or_small_files_use_one_connection() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let contents = pseudo_random_bytes(22, 2_000_000);
+    write_files(served.path(), &[("big.bin", contents.clone())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(["--split", "1", "-o", "out", &server.url("/")])
+        .current_dir(work.path())
+        .output()
+        .expect("run fetchall");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    only_the_file(work.path(), "big.bin", &contents);
+    assert_eq!(file_gets(&server, "/big.bin").len(), 1);
+}
+
+#[test]
+fn a_dropped_range_is_resumed_inside_its_segment() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let contents = pseudo_random_bytes(23, 3_000_000);
+    write_files(served.path(), &[("big.bin", contents.clone())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.faults().always("/big.bin", Fault::Serve);
+    // The full answer is served; the first range request is cut after 100 KB.
+    server
+        .faults()
+        .script("/big.bin", [Fault::Serve, Fault::ResetAfter(100_000)]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["--retry-wait", "0.05", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    only_the_file(work.path(), "big.bin", &contents);
+    let starts: Vec<u64> = file_gets(&server, "/big.bin")
+        .iter()
+        .filter_map(range)
+        .map(|(start, _)| start)
+        .collect();
+    let segment_starts = [750_000, 1_500_000, 2_250_000];
+    assert_eq!(starts.len(), 4, "three ranges and one retry: {starts:?}");
+    assert!(
+        starts.iter().any(|start| segment_starts
+            .iter()
+            .any(|segment| start > segment && *start <= segment + 100_000)),
+        "the retry continued inside its segment: {starts:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn kill_9_then_a_rerun_continues_every_segment() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let contents = pseudo_random_bytes(24, 3_000_000);
+    write_files(served.path(), &[("big.bin", contents.clone())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    // Slow enough that the run is still going when it is killed.
+    server.faults().always(
+        "/big.bin",
+        Fault::Throttle {
+            chunk: 16 * 1024,
+            pause: Duration::from_millis(100),
+        },
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(SPLIT)
+        .arg(server.url("/"))
+        .current_dir(work.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start fetchall");
+    // Wait until the sidecar records progress in some segment (it is saved every second).
+    let sidecar = work.path().join("out/.big.bin.fetchall-part.json");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let saved: u64 = std::fs::read(&sidecar)
+            .ok()
+            .and_then(|text| serde_json::from_slice::<serde_json::Value>(&text).ok())
+            .and_then(|json| {
+                json["segments"]
+                    .as_array()
+                    .map(|segments| segments.iter().filter_map(|s| s["done"].as_u64()).sum())
+            })
+            .unwrap_or(0);
+        if saved > 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no segment progress was saved: {:?} {:?}",
+            std::fs::read_to_string(&sidecar),
+            std::fs::read_dir(work.path().join("out"))
+                .map(|dir| dir.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    server.faults().clear("/big.bin");
+    server.clear_log();
+
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    only_the_file(work.path(), "big.bin", &contents);
+    let gets = file_gets(&server, "/big.bin");
+    assert!(
+        !gets.is_empty() && gets.iter().all(|request| range(request).is_some()),
+        "{gets:?}"
+    );
+    let segment_starts = [0, 750_000, 1_500_000, 2_250_000];
+    assert!(
+        gets.iter()
+            .filter_map(range)
+            .any(|(start, _)| !segment_starts.contains(&start)),
+        "at least one segment continued from where it stopped: {gets:?}"
+    );
+}
