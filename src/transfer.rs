@@ -217,6 +217,16 @@ pub async fn download(
     }
 }
 
+/// Bodies smaller than this are not worth resuming: fetching them again costs less
+/// than the sidecar file that resuming needs, in a mirror of thousands of small files.
+const RESUME_MIN_BYTES: u64 = 64 * 1024;
+
+/// Whether a partial file of this answer is kept for resuming: it needs a validator,
+/// and a body of unknown or sizeable length.
+fn keeps_partial(validator: &Validator, body_length: Option<u64>) -> bool {
+    validator.if_range().is_some() && body_length.is_none_or(|length| length >= RESUME_MIN_BYTES)
+}
+
 /// The segments of a full answer worth splitting: large enough, ranges accepted, and
 /// a validator (ETag or Last-Modified) so that every range is of the same version.
 fn split_plan(
@@ -312,7 +322,7 @@ async fn receive(
             }
             // The validator is on disk before the first byte, so a partial file never
             // exists without the version it belongs to.
-            if validator.if_range().is_some() {
+            if keeps_partial(&validator, body_length) {
                 parts.save(&validator).await?;
             }
             let file = tokio::fs::File::create(&parts.data)
@@ -360,7 +370,7 @@ async fn receive(
     });
     if let Err(error) = result {
         let resumable =
-            validator.if_range().is_some() && !matches!(error, TransferError::TooLong { .. });
+            keeps_partial(&validator, expected) && !matches!(error, TransferError::TooLong { .. });
         if !resumable {
             parts.discard().await;
         }
