@@ -201,7 +201,8 @@ pub struct Summary {
     pub pages_failed: u64,
     /// In a dry run: files that would be downloaded.
     pub planned: u64,
-    /// Bytes of file bodies written.
+    /// Bytes of file bodies received in this run (resumed bytes from an earlier run
+    /// are not counted again).
     pub bytes: u64,
     /// Wall time of the run in seconds.
     pub elapsed_secs: f64,

@@ -329,6 +329,7 @@ impl Engine {
             Ok(Outcome::Downloaded {
                 bytes,
                 suggested_name,
+                transferred,
             }) => {
                 let path = match suggested_name.filter(|_| self.options.content_disposition) {
                     Some(name) => self.rename_to_suggested(&task, &name, path).await,
@@ -336,7 +337,7 @@ impl Engine {
                 };
                 self.count(|summary| {
                     summary.downloaded += 1;
-                    summary.bytes += bytes;
+                    summary.bytes += transferred;
                 });
                 self.report(Event::Downloaded {
                     id,

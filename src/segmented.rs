@@ -130,6 +130,7 @@ pub(crate) async fn download(
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
     let total = segments.last().map_or(0, |segment| segment.end);
+    let already_done: u64 = segments.iter().map(|segment| segment.done).sum();
     validator.total = Some(total);
     validator.segments = Some(segments.clone());
     let file = open_preallocated(parts, total).await?;
@@ -177,7 +178,19 @@ pub(crate) async fn download(
         .map_err(|source| TransferError::io("write", &parts.data, source))?;
     let mut validator = shared.validator.clone();
     validator.segments = None;
-    finish(task, parts, &validator, total).await
+    let outcome = finish(task, parts, &validator, total).await?;
+    Ok(match outcome {
+        Outcome::Downloaded {
+            bytes,
+            suggested_name,
+            ..
+        } => Outcome::Downloaded {
+            bytes,
+            suggested_name,
+            transferred: total - already_done,
+        },
+        other => other,
+    })
 }
 
 async fn open_preallocated(parts: &PartPaths, total: u64) -> Result<std::fs::File, TransferError> {

@@ -34,6 +34,9 @@ pub enum Outcome {
         bytes: u64,
         /// The sanitised name of the answer's `Content-Disposition`, if it had one.
         suggested_name: Option<String>,
+        /// Bytes received over the network in this run: less than `bytes` when the
+        /// file was resumed.
+        transferred: u64,
     },
     /// The server says the local file is current; no body was transferred.
     UpToDate,
@@ -382,6 +385,7 @@ async fn receive(
         Outcome::Downloaded { bytes, .. } => Outcome::Downloaded {
             bytes,
             suggested_name,
+            transferred: received - offset,
         },
         other => other,
     })
@@ -420,6 +424,7 @@ pub(crate) async fn finish(
     Ok(Outcome::Downloaded {
         bytes,
         suggested_name: None,
+        transferred: 0,
     })
 }
 
