@@ -184,9 +184,19 @@ fn kill_9_then_a_rerun_continues_every_segment() {
     server.faults().clear("/big.bin");
     server.clear_log();
 
-    let output = fetchall(work.path(), &[&server.url("/")]);
+    let output = fetchall(work.path(), &["--json", &server.url("/")]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     only_the_file(work.path(), "big.bin", &contents);
+    let summary: serde_json::Value = text(&output.stdout)
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .expect("a JSON summary");
+    let received = summary["bytes"].as_u64().expect("bytes");
+    assert!(
+        received > 0 && received < 3_000_000,
+        "only the missing bytes count as received: {received}"
+    );
     let gets = file_gets(&server, "/big.bin");
     assert!(
         !gets.is_empty() && gets.iter().all(|request| range(request).is_some()),
