@@ -38,6 +38,7 @@ pub mod resume;
 pub mod retry;
 pub mod scope;
 pub mod segmented;
+mod small_file;
 pub mod timestamp;
 pub mod transfer;
 

@@ -21,6 +21,7 @@ use crate::plan::{LocalFile, Task};
 use crate::resume::{self, Decision, PartPaths, Partial, Validator};
 use crate::retry::RetryPolicy;
 use crate::segmented::{self, Segment, SplitPolicy};
+use crate::small_file::{self, Placement, SMALL_FILE_BYTES};
 
 /// Bytes buffered before a write reaches the file: few system calls, bounded memory.
 const WRITE_BUFFER_BYTES: usize = 256 * 1024;
@@ -220,14 +221,10 @@ pub async fn download(
     }
 }
 
-/// Bodies smaller than this are not worth resuming: fetching them again costs less
-/// than the sidecar file that resuming needs, in a mirror of thousands of small files.
-const RESUME_MIN_BYTES: u64 = 64 * 1024;
-
 /// Whether a partial file of this answer is kept for resuming: it needs a validator,
 /// and a body of unknown or sizeable length.
 fn keeps_partial(validator: &Validator, body_length: Option<u64>) -> bool {
-    validator.if_range().is_some() && body_length.is_none_or(|length| length >= RESUME_MIN_BYTES)
+    validator.if_range().is_some() && body_length.is_none_or(|length| length >= SMALL_FILE_BYTES)
 }
 
 /// The segments of a full answer worth splitting: large enough, ranges accepted, and
@@ -307,6 +304,25 @@ async fn receive(
         .get(reqwest::header::CONTENT_DISPOSITION)
         .and_then(|value| value.to_str().ok())
         .and_then(crate::disposition::file_name);
+    if partial.is_none()
+        && let Some(length) = body_length.filter(|length| *length < SMALL_FILE_BYTES)
+    {
+        let placement = Placement {
+            temporary: parts.data.clone(),
+            destination: task.destination.clone(),
+            modified: last_modified(response.headers()),
+        };
+        return small_file::receive(
+            response,
+            length,
+            placement,
+            suggested_name,
+            settings,
+            cancel,
+            progress,
+        )
+        .await;
+    }
     let (validator, offset, file) = match partial {
         Some(partial) => {
             let file = tokio::fs::OpenOptions::new()
