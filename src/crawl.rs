@@ -128,6 +128,7 @@ impl Engine {
             } else {
                 extract_links(&page.html, &page.url)
             };
+            self.read_listed_checksums(scope, &page.url, &links).await;
             let fingerprint = listing_fingerprint(&links);
             if fingerprint.is_some() && pending.ancestors.contains(&fingerprint) {
                 self.count(|summary| summary.skipped += 1);

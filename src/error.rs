@@ -44,6 +44,15 @@ pub enum Error {
     /// The HTTP client could not be built (TLS set-up).
     #[error("failed to set up the HTTP client")]
     Client(#[source] reqwest::Error),
+    /// `--checksums FILE|URL` could not be read.
+    #[error("cannot read the checksum file `{location}`")]
+    Checksums {
+        /// The file or URL (password masked).
+        location: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// Why a page could not be read.
@@ -141,6 +150,9 @@ pub enum TransferError {
     /// The run was interrupted (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
+    /// The bytes do not have the digest a checksum file gives; they were deleted.
+    #[error("checksum mismatch")]
+    Checksum(#[source] crate::checksum::Mismatch),
 }
 
 impl TransferError {
@@ -168,5 +180,6 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         }
         source = cause.source();
     }
-    text
+    // HTTP library messages quote the URL, credentials included.
+    crate::redact::redact_text(&text)
 }

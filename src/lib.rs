@@ -21,6 +21,8 @@
 //! The library never prints: it reports [`Event`]s to a [`Reporter`], and the binary
 //! turns them into progress bars, plain lines or JSON.
 
+pub mod checksum;
+pub mod checksum_source;
 pub mod client;
 mod crawl;
 pub mod error;
@@ -28,15 +30,19 @@ pub mod event;
 pub mod extract;
 pub mod filter;
 pub mod listing_meta;
+pub mod manifest;
 pub mod mirror;
 pub mod page;
 pub mod paths;
 pub mod plan;
+pub mod redact;
 pub mod resume;
 pub mod retry;
 pub mod scope;
+pub mod sums;
 pub mod timestamp;
 pub mod transfer;
+pub mod verify;
 
 pub use error::{Error, TransferError};
 pub use event::{Event, NoopReporter, Reporter, SkipReason, Summary};

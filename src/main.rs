@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 use fetchall::{CancellationToken, Reporter, Summary};
 
-use cli::args::Args;
+use cli::args::{Args, Command};
 use cli::report::{BarsReporter, JsonReporter, PlainReporter, TreeReporter, Verbosity};
 
 /// Documented exit codes.
@@ -43,6 +43,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Exit {
+    if let Some(command) = &args.command {
+        return run_command(command);
+    }
     let options = match args.to_options() {
         Ok(options) => options,
         Err(error) => {
@@ -50,7 +53,17 @@ async fn run(args: Args) -> Exit {
             return Exit::Usage;
         }
     };
-    let reporter = choose_reporter(&args);
+    let mut reporter = choose_reporter(&args);
+    if let Some(path) = &args.manifest {
+        match fetchall::manifest::ManifestReporter::create(path, reporter) {
+            Ok(manifest) => reporter = Arc::new(manifest),
+            Err(error) => {
+                eprintln!("error: cannot create the manifest `{}`", path.display());
+                eprintln!("  caused by: {error}");
+                return Exit::Usage;
+            }
+        }
+    }
     let cancel = CancellationToken::new();
     tokio::spawn(stop_on_signals(cancel.clone()));
     match fetchall::mirror(&options, reporter, cancel).await {
@@ -59,6 +72,13 @@ async fn run(args: Args) -> Exit {
             print_error(&error);
             Exit::Usage
         }
+    }
+}
+
+/// The subcommands: no runtime, no network.
+fn run_command(command: &Command) -> Exit {
+    match command {
+        Command::Verify { dir, strict, json } => cli::verify::run(dir, *strict, *json),
     }
 }
 

@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::checksum_source::{ChecksumSource, ChecksumState};
 use crate::client::{ClientSettings, build_client, default_user_agent};
 use crate::crawl::Start;
 use crate::error::{Error, TransferError, error_chain};
@@ -63,6 +64,11 @@ pub struct Options {
     pub retry: RetryPolicy,
     /// How files already on disk are treated (compare, keep, replace).
     pub existing: Existing,
+    /// Where expected digests come from (`--checksums`).
+    pub checksums: ChecksumSource,
+    /// Compute every downloaded file's SHA-256 (reported in
+    /// [`Event::Downloaded`]; `--manifest` needs it).
+    pub record_sha256: bool,
 }
 
 impl Options {
@@ -85,6 +91,8 @@ impl Options {
             filters: Filters::default(),
             retry: RetryPolicy::default(),
             existing: Existing::default(),
+            checksums: ChecksumSource::default(),
+            record_sha256: false,
         }
     }
 }
@@ -136,7 +144,10 @@ pub async fn mirror(
         summary: Mutex::new(Summary::default()),
         next_id: Mutex::new(0),
         pacer: HostPacer::default(),
+        checksums: ChecksumState::default(),
     });
+    let start_urls: Vec<Url> = starts.clone();
+    engine.load_given_checksums(&start_urls).await?;
     let (sender, receiver) = mpsc::channel::<Task>(1024);
     let starts = starts
         .into_iter()
@@ -195,6 +206,8 @@ pub(crate) struct Engine {
     next_id: Mutex<TransferId>,
     /// Holds back requests to a host that answered 429 or 503.
     pacer: HostPacer,
+    /// Expected digests, from checksum files.
+    pub(crate) checksums: ChecksumState,
 }
 
 impl Engine {
@@ -290,6 +303,7 @@ impl Engine {
         let settings = transfer::Settings {
             read_timeout: self.options.read_timeout,
             existing: self.options.existing,
+            checks: self.checks_for(&task.url),
         };
         let result = retry::download(
             &self.client,
@@ -303,7 +317,7 @@ impl Engine {
         )
         .await;
         match result {
-            Ok(Outcome::Downloaded { bytes }) => {
+            Ok(Outcome::Downloaded { bytes, digest }) => {
                 self.count(|summary| {
                     summary.downloaded += 1;
                     summary.bytes += bytes;
@@ -313,6 +327,8 @@ impl Engine {
                     url,
                     path,
                     bytes,
+                    verified: digest.verified,
+                    sha256: digest.sha256,
                 });
             }
             Ok(Outcome::UpToDate) => {

@@ -75,6 +75,7 @@ pub fn is_transient(error: &TransferError) -> bool {
         TransferError::Io { .. }
         | TransferError::UnexpectedPartial { .. }
         | TransferError::GaveUp { .. }
+        | TransferError::Checksum(_)
         | TransferError::Interrupted => false,
     }
 }

@@ -14,6 +14,7 @@ use reqwest::header::{
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio_util::sync::CancellationToken;
 
+use crate::checksum::{BodyDigest, BodyHasher, Checks, VerifyError};
 use crate::error::TransferError;
 use crate::event::SkipReason;
 use crate::filter::Filters;
@@ -30,6 +31,8 @@ pub enum Outcome {
     Downloaded {
         /// Bytes written.
         bytes: u64,
+        /// Digests computed on the way ([`Settings::checks`]).
+        digest: BodyDigest,
     },
     /// The server says the local file is current; no body was transferred.
     UpToDate,
@@ -67,6 +70,8 @@ pub struct Settings {
     pub read_timeout: Duration,
     /// How existing files are treated.
     pub existing: Existing,
+    /// Digests to check or compute while the body streams in.
+    pub checks: Checks,
 }
 
 /// One attempt at downloading `task.url` to `task.destination`, continuing a partial
@@ -111,7 +116,10 @@ pub async fn download(
                     });
                 };
                 progress.started(partial.validator.total);
-                return finish(task, &parts, &partial.validator, partial.offset).await;
+                let digest = check_complete(&parts, settings.checks).await?;
+                return finish(task, &parts, &partial.validator, partial.offset)
+                    .await
+                    .map(|outcome| outcome.with_digest(digest));
             }
             Decision::Append => {
                 let Some(partial) = partial else {
@@ -269,6 +277,11 @@ async fn receive(
     let expected = validator
         .total
         .or_else(|| body_length.map(|length| offset + length));
+    // A resumed file: the bytes an earlier attempt wrote are hashed once, here.
+    let mut hasher = BodyHasher::new(settings.checks)
+        .feed_prefix(&parts.data, offset)
+        .await
+        .map_err(|source| TransferError::io("read", &parts.data, source))?;
     let mut writer = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
     let mut received = offset;
     let streamed = async {
@@ -283,6 +296,7 @@ async fn receive(
             {
                 return Err(TransferError::TooLong { expected });
             }
+            hasher.update(&chunk);
             writer
                 .write_all(&chunk)
                 .await
@@ -312,7 +326,38 @@ async fn receive(
         return Err(error);
     }
     drop(writer);
-    finish(task, parts, &validator, received).await
+    let digest = match hasher.finish() {
+        Ok(digest) => digest,
+        Err(mismatch) => {
+            // Bad bytes are never kept, not even to resume from.
+            parts.discard().await;
+            return Err(TransferError::Checksum(mismatch));
+        }
+    };
+    finish(task, parts, &validator, received)
+        .await
+        .map(|outcome| outcome.with_digest(digest))
+}
+
+/// A partial file the server says is complete: verified before it gets its name.
+async fn check_complete(parts: &PartPaths, checks: Checks) -> Result<BodyDigest, TransferError> {
+    match BodyHasher::check_file(checks, &parts.data).await {
+        Ok(digest) => Ok(digest),
+        Err(VerifyError::Mismatch(mismatch)) => {
+            parts.discard().await;
+            Err(TransferError::Checksum(mismatch))
+        }
+        Err(VerifyError::Io { path, source }) => Err(TransferError::io("read", path, source)),
+    }
+}
+
+impl Outcome {
+    fn with_digest(self, digest: BodyDigest) -> Outcome {
+        match self {
+            Outcome::Downloaded { bytes, .. } => Outcome::Downloaded { bytes, digest },
+            other => other,
+        }
+    }
 }
 
 /// Makes the complete partial file durable, gives it the server's time and its final
@@ -345,7 +390,10 @@ async fn finish(
         .await
         .map_err(|source| TransferError::io("rename into", &task.destination, source))?;
     parts.finish().await;
-    Ok(Outcome::Downloaded { bytes })
+    Ok(Outcome::Downloaded {
+        bytes,
+        digest: BodyDigest::default(),
+    })
 }
 
 /// Awaits `future`, giving up when nothing happens for `idle` or the run is cancelled.

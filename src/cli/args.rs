@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use fetchall::checksum_source::ChecksumSource;
 use fetchall::transfer::Existing;
 use fetchall::{Filters, Options};
 
@@ -15,7 +16,12 @@ use fetchall::{Filters, Options};
     after_help = "Exit codes: 0 all files downloaded or up to date; 1 some files failed; \
 2 bad usage or a start page could not be fetched; 130 interrupted."
 )]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
+    /// A task other than downloading.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Pages to read: directory listings or any HTML page of links.
     #[arg(required = true, value_name = "URL")]
     pub urls: Vec<String>,
@@ -128,6 +134,35 @@ pub struct Args {
     /// Download every file again, even when the local copy looks current.
     #[arg(long)]
     pub force: bool,
+
+    /// Where expected digests come from: `auto` (checksum files found in the
+    /// listings: SHA256SUMS, *.sha256...), `off`, a local checksum FILE or a URL.
+    /// A file whose digest differs fails and is deleted.
+    #[arg(long, value_name = "auto|off|FILE|URL", default_value = "auto")]
+    pub checksums: ChecksumSource,
+
+    /// Write one JSON line per downloaded file (path, size, sha256, url, mtime).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+}
+
+/// Tasks other than downloading.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an existing mirror against the checksum files in it (no network).
+    /// Exit 0 when every listed file present is intact, 1 otherwise.
+    Verify {
+        /// The mirror's folder.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Also fail when a listed file is missing (a partial or sharded mirror
+        /// lacks files by design, so missing files only warn by default).
+        #[arg(long)]
+        strict: bool,
+        /// One JSON object per file on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl Args {
@@ -167,6 +202,8 @@ impl Args {
         } else {
             Existing::Compare
         };
+        options.checksums = self.checksums.clone();
+        options.record_sha256 = self.manifest.is_some();
         Ok(options)
     }
 }

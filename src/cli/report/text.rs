@@ -59,12 +59,31 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
         } if verbosity >= Verbosity::Verbose => {
             format!("retrying {url} in {delay_secs:.1} s (attempt {attempt}): {error}")
         }
-        Event::Downloaded { path, bytes, .. } if normal => {
+        Event::Downloaded {
+            path,
+            bytes,
+            verified,
+            ..
+        } if normal => {
+            let verified = verified
+                .map(|algorithm| format!(", {algorithm} OK"))
+                .unwrap_or_default();
             format!(
-                "downloaded {} -> {path} ({})",
+                "downloaded {} -> {path} ({}{verified})",
                 file_name(path),
                 HumanBytes(*bytes)
             )
+        }
+        Event::ChecksumsLoaded { url, entries } if normal => {
+            format!("checksums: {entries} files listed in {url}")
+        }
+        Event::ChecksumsFailed { url, error } => {
+            return Some((
+                Stream::Stderr,
+                format!(
+                    "warning: cannot read checksum file {url} (its files are not verified): {error}"
+                ),
+            ));
         }
         Event::UpToDate { path, .. } if normal => format!("up to date {path}"),
         Event::Failed {
