@@ -39,6 +39,7 @@ pub mod redact;
 pub mod resume;
 pub mod retry;
 pub mod scope;
+pub mod shard;
 pub mod sums;
 pub mod timestamp;
 pub mod transfer;

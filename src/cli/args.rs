@@ -141,6 +141,12 @@ pub struct Args {
     #[arg(long, value_name = "auto|off|FILE|URL", default_value = "auto")]
     pub checksums: ChecksumSource,
 
+    /// Download only share K of N of the files (1 <= K <= N), chosen by a stable hash
+    /// of each file's path relative to the start URL; N runs with K = 1..N download
+    /// disjoint sets whose union is the full mirror.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<fetchall::shard::Shard>,
+
     /// Write one JSON line per downloaded file (path, size, sha256, url, mtime).
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
@@ -191,6 +197,7 @@ impl Args {
         filters.min_size = self.min_size;
         filters.max_size = self.max_size;
         filters.newer_than = self.newer_than;
+        filters.shard = self.shard;
         options.filters = filters;
         options.retry.retries = self.retries;
         options.retry.max_wait = self.retry_wait;
