@@ -92,7 +92,12 @@ impl Engine {
                 let timeout = self.options.read_timeout;
                 let policy = self.options.retry;
                 let cancel = self.cancel.clone();
+                let engine = Arc::clone(self);
                 let fetch = tokio::spawn(async move {
+                    engine
+                        .spacing
+                        .wait(url.host_str().unwrap_or_default())
+                        .await;
                     retry::fetch_page(&client, &url, timeout, policy, &cancel).await
                 });
                 window.push_back((pending, fetch));

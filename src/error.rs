@@ -44,6 +44,10 @@ pub enum Error {
     /// The HTTP client could not be built (TLS set-up).
     #[error("failed to set up the HTTP client")]
     Client(#[source] reqwest::Error),
+    /// The request options (`-H`, `--netrc`, `--cookies`, `--cacert`, `--proxy`) are
+    /// unusable.
+    #[error(transparent)]
+    Request(#[from] crate::request::RequestError),
     /// `--checksums FILE|URL` could not be read.
     #[error("cannot read the checksum file `{location}`")]
     Checksums {

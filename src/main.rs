@@ -46,13 +46,25 @@ async fn run(args: Args) -> Exit {
     if let Some(command) = &args.command {
         return run_command(command);
     }
-    let options = match args.to_options() {
+    let mut options = match args.to_options() {
         Ok(options) => options,
         Err(error) => {
             print_error(&error);
             return Exit::Usage;
         }
     };
+    match args
+        .user
+        .as_deref()
+        .map(cli::credentials::user_credentials)
+        .transpose()
+    {
+        Ok(user) => options.request.user = user,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Exit::Usage;
+        }
+    }
     let mut reporter = choose_reporter(&args);
     if let Some(path) = &args.manifest {
         match fetchall::manifest::ManifestReporter::create(path, reporter) {
@@ -84,10 +96,11 @@ fn run_command(command: &Command) -> Exit {
 
 /// `error: …` then one `  caused by: …` line per source.
 fn print_error(error: &dyn std::error::Error) {
-    eprintln!("error: {error}");
+    use fetchall::redact::redact_text;
+    eprintln!("error: {}", redact_text(&error.to_string()));
     let mut source = error.source();
     while let Some(cause) = source {
-        eprintln!("  caused by: {cause}");
+        eprintln!("  caused by: {}", redact_text(&cause.to_string()));
         source = cause.source();
     }
 }

@@ -16,14 +16,16 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::checksum_source::{ChecksumSource, ChecksumState};
-use crate::client::{ClientSettings, build_client, default_user_agent};
+use crate::client::{ClientSettings, HttpClient, build_client, default_user_agent};
 use crate::crawl::Start;
 use crate::error::{Error, TransferError, error_chain};
 use crate::event::{Event, Reporter, Summary, TransferId};
 use crate::filter::Filters;
 use crate::paths;
 use crate::plan::{LocalFile, Task};
+use crate::request::{RequestOptions, RequestRules};
 use crate::retry::{self, HostPacer, RetryPolicy};
+use crate::throttle::{HostSpacing, RateLimiter};
 use crate::transfer::{self, Existing, Outcome};
 
 /// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
@@ -66,6 +68,14 @@ pub struct Options {
     pub existing: Existing,
     /// Where expected digests come from (`--checksums`).
     pub checksums: ChecksumSource,
+    /// Headers, credentials, cookies, proxy and TLS options of every request.
+    pub request: RequestOptions,
+    /// `--limit-rate`: the most bytes per second all file transfers receive together.
+    pub limit_rate: Option<u64>,
+    /// `--wait`: the least time between the starts of two requests to one host.
+    pub wait: Duration,
+    /// `--random-wait`: vary each wait between 0.5 and 1.5 times `wait`.
+    pub random_wait: bool,
     /// Compute every downloaded file's SHA-256 (reported in
     /// [`Event::Downloaded`]; `--manifest` needs it).
     pub record_sha256: bool,
@@ -93,6 +103,10 @@ impl Options {
             existing: Existing::default(),
             checksums: ChecksumSource::default(),
             record_sha256: false,
+            request: RequestOptions::default(),
+            limit_rate: None,
+            wait: Duration::ZERO,
+            random_wait: false,
         }
     }
 }
@@ -109,17 +123,25 @@ pub async fn mirror(
     cancel: CancellationToken,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    let starts = options
+    let mut starts = options
         .urls
         .iter()
         .map(|input| parse_start_url(input))
         .collect::<Result<Vec<_>, _>>()?;
+    // `https://user:pass@host/` works like `-u` for that host; from here on the URLs
+    // (and so every event) carry no credentials.
+    let rules = RequestRules::new(&options.request, &starts)?;
+    crate::request::strip_credentials(&mut starts);
     let client = build_client(&ClientSettings {
         user_agent: options.user_agent.clone(),
         connect_timeout: options.connect_timeout,
         read_timeout: options.read_timeout,
         idle_connections_per_host: options.jobs_per_host.max(1),
+        proxy: options.request.proxy.clone(),
+        cacert: options.request.cacert.clone(),
+        insecure: options.request.insecure,
     })?;
+    let client = HttpClient::new(client, rules);
     let mut outputs = Vec::new();
     for start in &starts {
         let output = options
@@ -145,6 +167,8 @@ pub async fn mirror(
         next_id: Mutex::new(0),
         pacer: HostPacer::default(),
         checksums: ChecksumState::default(),
+        limiter: options.limit_rate.map(RateLimiter::new),
+        spacing: HostSpacing::new(options.wait, options.random_wait),
     });
     let start_urls: Vec<Url> = starts.clone();
     engine.load_given_checksums(&start_urls).await?;
@@ -197,7 +221,7 @@ pub fn default_output_name(start: &Url) -> String {
 
 /// The state shared by the crawler and the transfers of one run.
 pub(crate) struct Engine {
-    pub(crate) client: reqwest::Client,
+    pub(crate) client: crate::client::HttpClient,
     pub(crate) options: Options,
     pub(crate) filters: Filters,
     reporter: Arc<dyn Reporter>,
@@ -208,6 +232,10 @@ pub(crate) struct Engine {
     pacer: HostPacer,
     /// Expected digests, from checksum files.
     pub(crate) checksums: ChecksumState,
+    /// `--limit-rate`, shared by every transfer.
+    limiter: Option<RateLimiter>,
+    /// `--wait`: spacing of requests per host.
+    pub(crate) spacing: HostSpacing,
 }
 
 impl Engine {
@@ -263,6 +291,10 @@ impl Engine {
                 } => permits,
             };
             let Ok(permits) = permits else { break };
+            tokio::select! {
+                () = self.cancel.cancelled() => break,
+                () = self.spacing.wait(task.url.host_str().unwrap_or_default()) => {}
+            }
             let engine = Arc::clone(self);
             running.spawn(async move {
                 let _permits = permits;
@@ -304,6 +336,7 @@ impl Engine {
             read_timeout: self.options.read_timeout,
             existing: self.options.existing,
             checks: self.checks_for(&task.url),
+            limiter: self.limiter.as_ref(),
         };
         let result = retry::download(
             &self.client,
@@ -393,7 +426,7 @@ impl Engine {
 
 /// The size and modification time a HEAD answer gives, if any.
 async fn probe(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     url: &Url,
     timeout: Duration,
 ) -> (Option<u64>, Option<std::time::SystemTime>) {

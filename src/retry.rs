@@ -151,9 +151,9 @@ impl HostPacer {
     reason = "each is a separate concern of the engine; a struct would only rename them"
 )]
 pub async fn download(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     task: &Task,
-    settings: Settings,
+    settings: Settings<'_>,
     policy: RetryPolicy,
     pacer: &HostPacer,
     cancel: &CancellationToken,
@@ -210,7 +210,7 @@ pub async fn download(
 /// Fetches a listing page, retrying the failures that [`is_transient`] retries for
 /// files (lighttpd, for one, answers 503 while too many listings are being built).
 pub async fn fetch_page(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     url: &url::Url,
     read_timeout: Duration,
     policy: RetryPolicy,

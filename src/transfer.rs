@@ -65,13 +65,15 @@ pub enum Existing {
 
 /// What one attempt needs besides the task.
 #[derive(Debug, Clone, Copy)]
-pub struct Settings {
+pub struct Settings<'a> {
     /// Limit for any wait with no bytes arriving.
     pub read_timeout: Duration,
     /// How existing files are treated.
     pub existing: Existing,
     /// Digests to check or compute while the body streams in.
     pub checks: Checks,
+    /// `--limit-rate`: the bandwidth budget shared by every transfer of the run.
+    pub limiter: Option<&'a crate::throttle::RateLimiter>,
 }
 
 /// One attempt at downloading `task.url` to `task.destination`, continuing a partial
@@ -79,9 +81,9 @@ pub struct Settings {
 ///
 /// On failure the partial file is kept for the next attempt if its version is known.
 pub async fn download(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     task: &Task,
-    settings: Settings,
+    settings: Settings<'_>,
     cancel: &CancellationToken,
     filters: &Filters,
     progress: &mut dyn Progress,
@@ -195,9 +197,9 @@ pub async fn download(
 /// Sends the request for one attempt: ranged when a partial file can be continued,
 /// conditional when a local file may already be current.
 async fn send(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     task: &Task,
-    settings: Settings,
+    settings: Settings<'_>,
     partial: Option<&Partial>,
     cancel: &CancellationToken,
 ) -> Result<reqwest::Response, TransferError> {
@@ -242,7 +244,7 @@ async fn receive(
     task: &Task,
     parts: &PartPaths,
     partial: Option<Partial>,
-    settings: Settings,
+    settings: Settings<'_>,
     cancel: &CancellationToken,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
@@ -297,6 +299,9 @@ async fn receive(
                 return Err(TransferError::TooLong { expected });
             }
             hasher.update(&chunk);
+            if let Some(limiter) = settings.limiter {
+                limiter.take(chunk.len()).await;
+            }
             writer
                 .write_all(&chunk)
                 .await

@@ -150,6 +150,54 @@ pub struct Args {
     /// Write one JSON line per downloaded file (path, size, sha256, url, mtime).
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+
+    /// Extra header for every request, as in curl: `-H 'Name: value'` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+
+    /// Basic authentication for the start URLs' hosts: `USER:PASSWORD`, or `USER`
+    /// to be asked for the password on the terminal. Never sent to other hosts.
+    #[arg(short = 'u', long, value_name = "USER[:PASS]")]
+    pub user: Option<String>,
+
+    /// Credentials per host from ~/.netrc (`machine HOST login USER password PASS`).
+    #[arg(long, conflicts_with = "netrc_file")]
+    pub netrc: bool,
+
+    /// Credentials per host from this netrc file.
+    #[arg(long, value_name = "FILE")]
+    pub netrc_file: Option<PathBuf>,
+
+    /// Send the matching cookies of this Netscape cookies.txt file (as exported by
+    /// browsers, curl -c and wget --save-cookies).
+    #[arg(long, value_name = "FILE")]
+    pub cookies: Option<PathBuf>,
+
+    /// Every request through this proxy [default: HTTP_PROXY, HTTPS_PROXY,
+    /// ALL_PROXY and NO_PROXY from the environment].
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Also trust the certificates of this PEM file (a private CA).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Accept any TLS certificate (expired, self-signed, wrong host). Unsafe.
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Total download rate of the run, all transfers together (`500k`, `2M`;
+    /// bytes per second, K/M/G are powers of 1024).
+    #[arg(long, value_name = "RATE", value_parser = fetchall::filter::parse_size)]
+    pub limit_rate: Option<u64>,
+
+    /// Seconds between the starts of two requests to one host.
+    #[arg(short = 'w', long, value_name = "SECS", value_parser = parse_seconds)]
+    pub wait: Option<Duration>,
+
+    /// With --wait: vary each wait between 0.5 and 1.5 times it, as wget does.
+    #[arg(long, requires = "wait")]
+    pub random_wait: bool,
 }
 
 /// Tasks other than downloading.
@@ -211,7 +259,30 @@ impl Args {
         };
         options.checksums = self.checksums.clone();
         options.record_sha256 = self.manifest.is_some();
+        options.request.headers = self.headers.clone();
+        options.request.netrc = self.netrc_file.clone().or_else(|| {
+            self.netrc
+                .then(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".netrc")))
+                .flatten()
+        });
+        options.request.cookies = self.cookies.clone();
+        options.request.proxy = self.proxy.clone();
+        options.request.cacert = self.cacert.clone();
+        options.request.insecure = self.insecure;
+        options.limit_rate = self.limit_rate;
+        options.wait = self.wait.unwrap_or_default();
+        options.random_wait = self.random_wait;
         Ok(options)
+    }
+}
+
+/// `Name: value`, as curl reads `-H`.
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!("`{text}` is not `Name: value`")),
     }
 }
 
