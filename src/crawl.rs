@@ -73,6 +73,12 @@ impl Engine {
         planner: &mut Planner,
         tasks: &mpsc::Sender<Task>,
     ) {
+        if let Some(files) = self.start_as_file(&start.url, &start.output, planner).await {
+            for task in files {
+                let _ = tasks.send(task).await;
+            }
+            return;
+        }
         let mut visited = HashSet::from([normalized_directory(&start.url)]);
         let mut queue = VecDeque::from([PendingPage {
             url: start.url.clone(),

@@ -30,6 +30,7 @@ pub mod error;
 pub mod event;
 pub mod extract;
 pub mod filter;
+pub mod input;
 pub mod listing_meta;
 pub mod manifest;
 pub mod mirror;

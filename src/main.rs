@@ -53,6 +53,20 @@ async fn run(args: Args) -> Exit {
             return Exit::Usage;
         }
     };
+    if let Some(path) = &args.input_file {
+        match read_input_file(path) {
+            Ok(urls) => options.urls.extend(urls),
+            Err(error) => {
+                eprintln!("error: cannot read the URL list `{}`", path.display());
+                eprintln!("  caused by: {error}");
+                return Exit::Usage;
+            }
+        }
+        if options.urls.is_empty() {
+            eprintln!("error: no URL in `{}`", path.display());
+            return Exit::Usage;
+        }
+    }
     match args
         .user
         .as_deref()
@@ -85,6 +99,16 @@ async fn run(args: Args) -> Exit {
             Exit::Usage
         }
     }
+}
+
+/// `-i FILE` (or `-` for stdin): its URLs.
+fn read_input_file(path: &std::path::Path) -> std::io::Result<Vec<String>> {
+    let text = if path == std::path::Path::new("-") {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(path)?
+    };
+    Ok(fetchall::input::read_url_list(&text))
 }
 
 /// The subcommands: no runtime, no network.

@@ -22,9 +22,15 @@ pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Pages to read: directory listings or any HTML page of links.
-    #[arg(required = true, value_name = "URL")]
+    /// Pages to read (directory listings or any HTML page of links), or direct links
+    /// to files (any answer that is not HTML).
+    #[arg(required_unless_present = "input_file", value_name = "URL")]
     pub urls: Vec<String>,
+
+    /// Read more URLs from FILE (`-` for stdin): one per line, blank lines and
+    /// `#` comments ignored.
+    #[arg(short = 'i', long, value_name = "FILE")]
+    pub input_file: Option<PathBuf>,
 
     /// Folder to write into [default: the last path segment of the URL, e.g. `bots`
     /// for https://host/files/bots/].
