@@ -43,6 +43,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Exit {
+    args.color.apply();
     if let Some(command) = &args.command {
         return run_command(command);
     }
@@ -115,6 +116,21 @@ fn read_input_file(path: &std::path::Path) -> std::io::Result<Vec<String>> {
 fn run_command(command: &Command) -> Exit {
     match command {
         Command::Verify { dir, strict, json } => cli::verify::run(dir, *strict, *json),
+        Command::Completions { shell } => {
+            let mut command = <Args as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "fetchall", &mut std::io::stdout());
+            Exit::Success
+        }
+        Command::Man => {
+            let command = <Args as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
+                Ok(()) => Exit::Success,
+                Err(error) => {
+                    eprintln!("error: cannot write the man page: {error}");
+                    Exit::Usage
+                }
+            }
+        }
     }
 }
 

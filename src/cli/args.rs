@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use fetchall::checksum_source::ChecksumSource;
 use fetchall::transfer::Existing;
 use fetchall::{Filters, Options};
@@ -76,6 +76,11 @@ pub struct Args {
     /// Print one JSON object per event on stdout (no progress bars).
     #[arg(long)]
     pub json: bool,
+
+    /// When to use colours: `auto` (on a terminal, unless NO_COLOR is set),
+    /// `always` or `never`.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
 
     /// Value of the User-Agent header [default: fetchall/VERSION].
     #[arg(long, value_name = "TEXT")]
@@ -223,6 +228,42 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script: `fetchall completions bash >
+    /// /etc/bash_completion.d/fetchall`.
+    Completions {
+        /// The shell.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `fetchall man > /usr/local/share/man/man1/fetchall.1`.
+    Man,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colours on a terminal, unless `NO_COLOR` is set (to anything but empty).
+    Auto,
+    /// Always colours, even in a pipe.
+    Always,
+    /// Never colours.
+    Never,
+}
+
+impl ColorChoice {
+    /// Tells the terminal layer (console, under indicatif) what was chosen.
+    pub fn apply(self) {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let enabled = match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if no_color => false,
+            // console's own detection: a terminal, CLICOLOR, CLICOLOR_FORCE.
+            ColorChoice::Auto => return,
+        };
+        console::set_colors_enabled(enabled);
+        console::set_colors_enabled_stderr(enabled);
+    }
 }
 
 impl Args {

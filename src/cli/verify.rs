@@ -15,8 +15,19 @@ pub fn run(dir: &Path, strict: bool, json: bool) -> Exit {
             serde_json::to_string(checked).unwrap_or_default()
         } else {
             match &checked.status {
-                Status::Ok => format!("{}: OK ({})", checked.path, checked.algorithm),
-                Status::Failed(why) => format!("{}: FAILED ({why})", checked.path),
+                Status::Ok => format!(
+                    "{}: {} ({})",
+                    checked.path,
+                    console::style("OK").green(),
+                    checked.algorithm
+                ),
+                Status::Failed(why) => {
+                    format!(
+                        "{}: {} ({why})",
+                        checked.path,
+                        console::style("FAILED").red().bold()
+                    )
+                }
                 Status::Missing => format!("{}: missing", checked.path),
                 Status::Unreadable(why) => format!("{}: FAILED to read ({why})", checked.path),
             }

@@ -22,7 +22,10 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
         Event::PageFailed { url, error } => {
             return Some((
                 Stream::Stderr,
-                format!("error: failed to fetch page {url}: {error}"),
+                format!(
+                    "{} failed to fetch page {url}: {error}",
+                    console::style("error:").red().bold().for_stderr()
+                ),
             ));
         }
         Event::Skipped { link, reason, .. } if normal => {
@@ -66,7 +69,7 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
             ..
         } if normal => {
             let verified = verified
-                .map(|algorithm| format!(", {algorithm} OK"))
+                .map(|algorithm| format!(", {algorithm} {}", console::style("OK").green()))
                 .unwrap_or_default();
             format!(
                 "downloaded {} -> {path} ({}{verified})",
@@ -81,7 +84,8 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
             return Some((
                 Stream::Stderr,
                 format!(
-                    "warning: cannot read checksum file {url} (its files are not verified): {error}"
+                    "{} cannot read checksum file {url} (its files are not verified): {error}",
+                    console::style("warning:").yellow().for_stderr()
                 ),
             ));
         }
@@ -89,7 +93,13 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
         Event::Failed {
             url, path, error, ..
         } => {
-            return Some((Stream::Stderr, format!("failed {url} -> {path}: {error}")));
+            return Some((
+                Stream::Stderr,
+                format!(
+                    "{} {url} -> {path}: {error}",
+                    console::style("failed").red().bold().for_stderr()
+                ),
+            ));
         }
         Event::Summary(summary) if normal => summary_line(summary),
         _ => return None,
