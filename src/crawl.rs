@@ -73,6 +73,12 @@ impl Engine {
         planner: &mut Planner,
         tasks: &mpsc::Sender<Task>,
     ) {
+        if let Some(files) = self.start_as_file(&start.url, &start.output, planner).await {
+            for task in files {
+                let _ = tasks.send(task).await;
+            }
+            return;
+        }
         let mut visited = HashSet::from([normalized_directory(&start.url)]);
         let mut queue = VecDeque::from([PendingPage {
             url: start.url.clone(),
@@ -93,7 +99,12 @@ impl Engine {
                 let policy = self.options.retry;
                 let cancel = self.cancel.clone();
                 let retry_refused = pending.depth > 0;
+                let engine = Arc::clone(self);
                 let fetch = tokio::spawn(async move {
+                    engine
+                        .spacing
+                        .wait(url.host_str().unwrap_or_default())
+                        .await;
                     retry::fetch_page(&client, &url, timeout, policy, retry_refused, &cancel).await
                 });
                 window.push_back((pending, fetch));
@@ -129,6 +140,7 @@ impl Engine {
             } else {
                 extract_links(&page.html, &page.url)
             };
+            self.read_listed_checksums(scope, &page.url, &links).await;
             // The links are all that is needed from here on; a big listing's text goes.
             let page = Page {
                 html: String::new(),

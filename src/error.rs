@@ -44,6 +44,19 @@ pub enum Error {
     /// The HTTP client could not be built (TLS set-up).
     #[error("failed to set up the HTTP client")]
     Client(#[source] reqwest::Error),
+    /// The request options (`-H`, `--netrc`, `--cookies`, `--cacert`, `--proxy`) are
+    /// unusable.
+    #[error(transparent)]
+    Request(#[from] crate::request::RequestError),
+    /// `--checksums FILE|URL` could not be read.
+    #[error("cannot read the checksum file `{location}`")]
+    Checksums {
+        /// The file or URL (password masked).
+        location: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// Why a page could not be read.
@@ -145,6 +158,9 @@ pub enum TransferError {
     /// The run was interrupted (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
+    /// The bytes do not have the digest a checksum file gives; they were deleted.
+    #[error("checksum mismatch")]
+    Checksum(#[source] crate::checksum::Mismatch),
 }
 
 impl TransferError {
@@ -172,5 +188,6 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         }
         source = cause.source();
     }
-    text
+    // HTTP library messages quote the URL, credentials included.
+    crate::redact::redact_text(&text)
 }

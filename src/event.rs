@@ -97,6 +97,25 @@ pub enum Event {
         path: String,
         /// Its size.
         bytes: u64,
+        /// The algorithm it was verified with, when a checksum file listed it.
+        verified: Option<crate::checksum::Algorithm>,
+        /// Its SHA-256 (hexadecimal), when asked for (`--manifest`).
+        sha256: Option<String>,
+    },
+    /// A checksum file was read; its digests are checked as files stream in.
+    ChecksumsLoaded {
+        /// The checksum file's URL (or local path).
+        url: String,
+        /// How many files it gives a digest for.
+        entries: usize,
+    },
+    /// A checksum file linked from a listing could not be read; the files it lists
+    /// are downloaded without verification.
+    ChecksumsFailed {
+        /// The checksum file's URL.
+        url: String,
+        /// The reason, in plain words.
+        error: String,
     },
     /// A file on disk already matches the server's, so nothing was transferred.
     UpToDate {

@@ -22,6 +22,8 @@ pub struct Filters {
     pub max_size: Option<u64>,
     /// Only files modified after this time.
     pub newer_than: Option<SystemTime>,
+    /// `--shard K/N`: only the files of this share (directories are all crawled).
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// A filter that could not be compiled.
@@ -100,6 +102,11 @@ impl Filters {
             && !include.is_match(relative_path)
         {
             return Err(SkipReason::Filtered("does not match --include".into()));
+        }
+        if let Some(shard) = &self.shard
+            && !shard.contains(relative_path)
+        {
+            return Err(SkipReason::Filtered(format!("not in shard {shard}")));
         }
         Ok(())
     }

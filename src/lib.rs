@@ -19,28 +19,92 @@
 //! event     what the engine reports, and the Reporter trait
 //! ```
 //!
+//! Around them, for issue 5:
+//!
+//! ```text
+//! checksum         Algorithm, Expected, Verifier: hashing while bytes stream in
+//! sums             SHA256SUMS / MD5SUMS / *.sha256 formats, digests by URL
+//! checksum_source  --checksums auto|off|FILE|URL, read before a page's files start
+//! verify           re-checking an existing mirror against its checksum files
+//! manifest         --manifest: one JSON line per downloaded file
+//! shard            --shard K/N: a stable split of the files across machines
+//! request          -H, -u, netrc, cookies, proxy, TLS: what each request carries
+//! netrc, cookies   the .netrc and Netscape cookies.txt formats
+//! client           the HTTP client, decorating each request for its URL
+//! throttle         --limit-rate token bucket, --wait spacing per host
+//! input            -i URL lists, direct file links as start URLs
+//! redact           passwords masked in every reported URL and message
+//! ```
+//!
 //! The library never prints: it reports [`Event`]s to a [`Reporter`], and the binary
-//! turns them into progress bars, plain lines or JSON.
+//! turns them into progress bars, plain lines or JSON. A reporter of your own:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//!
+//! use fetchall::{CancellationToken, Event, Options, Reporter};
+//!
+//! /// Counts the bytes of the files downloaded, and prints failures.
+//! #[derive(Default)]
+//! struct Tally(AtomicU64);
+//!
+//! impl Reporter for Tally {
+//!     fn report(&self, event: &Event) {
+//!         match event {
+//!             Event::Downloaded { bytes, .. } => {
+//!                 self.0.fetch_add(*bytes, Ordering::Relaxed);
+//!             }
+//!             Event::Failed { url, error, .. } => eprintln!("{url}: {error}"),
+//!             _ => {}
+//!         }
+//!     }
+//! }
+//!
+//! # async fn example() -> Result<(), fetchall::Error> {
+//! let mut options = Options::new(["https://host/files/"]);
+//! options.output = Some("files".into());
+//! options.recursive = true;
+//! let tally = Arc::new(Tally::default());
+//! let summary = fetchall::mirror(&options, tally.clone(), CancellationToken::new()).await?;
+//! assert_eq!(summary.bytes, tally.0.load(Ordering::Relaxed));
+//! # Ok(())
+//! # }
+//! ```
 
+#![deny(missing_docs)]
+
+pub mod checksum;
+pub mod checksum_source;
 pub mod client;
+pub mod cookies;
 mod crawl;
 pub mod disposition;
 pub mod error;
 pub mod event;
 pub mod extract;
 pub mod filter;
+pub mod input;
 pub mod listing_meta;
+pub mod manifest;
 pub mod mirror;
+pub mod netrc;
 pub mod page;
 pub mod paths;
 pub mod plan;
+pub mod redact;
+pub mod request;
 pub mod resume;
 pub mod retry;
 pub mod scope;
 pub mod segmented;
+pub mod shard;
 mod small_file;
+pub mod sums;
+pub mod throttle;
 pub mod timestamp;
 pub mod transfer;
+pub mod verify;
 
 pub use error::{Error, TransferError};
 pub use event::{Event, NoopReporter, Reporter, SkipReason, Summary};

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::Parser;
 use fetchall::{CancellationToken, Reporter, Summary};
 
-use cli::args::Args;
+use cli::args::{Args, Command};
 use cli::report::{BarsReporter, JsonReporter, PlainReporter, TreeReporter, Verbosity};
 
 /// Documented exit codes.
@@ -43,14 +43,54 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Exit {
-    let options = match args.to_options() {
+    args.color.apply();
+    if let Some(command) = &args.command {
+        return run_command(command);
+    }
+    let mut options = match args.to_options() {
         Ok(options) => options,
         Err(error) => {
             print_error(&error);
             return Exit::Usage;
         }
     };
-    let reporter = choose_reporter(&args);
+    if let Some(path) = &args.input_file {
+        match read_input_file(path) {
+            Ok(urls) => options.urls.extend(urls),
+            Err(error) => {
+                eprintln!("error: cannot read the URL list `{}`", path.display());
+                eprintln!("  caused by: {error}");
+                return Exit::Usage;
+            }
+        }
+        if options.urls.is_empty() {
+            eprintln!("error: no URL in `{}`", path.display());
+            return Exit::Usage;
+        }
+    }
+    match args
+        .user
+        .as_deref()
+        .map(cli::credentials::user_credentials)
+        .transpose()
+    {
+        Ok(user) => options.request.user = user,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Exit::Usage;
+        }
+    }
+    let mut reporter = choose_reporter(&args);
+    if let Some(path) = &args.manifest {
+        match fetchall::manifest::ManifestReporter::create(path, reporter) {
+            Ok(manifest) => reporter = Arc::new(manifest),
+            Err(error) => {
+                eprintln!("error: cannot create the manifest `{}`", path.display());
+                eprintln!("  caused by: {error}");
+                return Exit::Usage;
+            }
+        }
+    }
     let cancel = CancellationToken::new();
     tokio::spawn(stop_on_signals(cancel.clone()));
     match fetchall::mirror(&options, reporter, cancel).await {
@@ -62,12 +102,45 @@ async fn run(args: Args) -> Exit {
     }
 }
 
+/// `-i FILE` (or `-` for stdin): its URLs.
+fn read_input_file(path: &std::path::Path) -> std::io::Result<Vec<String>> {
+    let text = if path == std::path::Path::new("-") {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(path)?
+    };
+    Ok(fetchall::input::read_url_list(&text))
+}
+
+/// The subcommands: no runtime, no network.
+fn run_command(command: &Command) -> Exit {
+    match command {
+        Command::Verify { dir, strict, json } => cli::verify::run(dir, *strict, *json),
+        Command::Completions { shell } => {
+            let mut command = <Args as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "fetchall", &mut std::io::stdout());
+            Exit::Success
+        }
+        Command::Man => {
+            let command = <Args as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
+                Ok(()) => Exit::Success,
+                Err(error) => {
+                    eprintln!("error: cannot write the man page: {error}");
+                    Exit::Usage
+                }
+            }
+        }
+    }
+}
+
 /// `error: …` then one `  caused by: …` line per source.
 fn print_error(error: &dyn std::error::Error) {
-    eprintln!("error: {error}");
+    use fetchall::redact::redact_text;
+    eprintln!("error: {}", redact_text(&error.to_string()));
     let mut source = error.source();
     while let Some(cause) = source {
-        eprintln!("  caused by: {cause}");
+        eprintln!("  caused by: {}", redact_text(&cause.to_string()));
         source = cause.source();
     }
 }

@@ -15,15 +15,18 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::client::{ClientSettings, build_client, default_user_agent};
+use crate::checksum_source::{ChecksumSource, ChecksumState};
+use crate::client::{ClientSettings, HttpClient, build_client, default_user_agent};
 use crate::crawl::Start;
 use crate::error::{Error, TransferError, error_chain};
 use crate::event::{Event, Reporter, SkipReason, Summary, TransferId};
 use crate::filter::Filters;
 use crate::paths;
 use crate::plan::{LocalFile, Task};
+use crate::request::{RequestOptions, RequestRules};
 use crate::retry::{self, HostPacer, RetryPolicy};
 use crate::segmented::SplitPolicy;
+use crate::throttle::{HostSpacing, RateLimiter};
 use crate::transfer::{self, Existing, Outcome};
 
 /// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
@@ -68,6 +71,19 @@ pub struct Options {
     pub retry: RetryPolicy,
     /// How files already on disk are treated (compare, keep, replace).
     pub existing: Existing,
+    /// Where expected digests come from (`--checksums`).
+    pub checksums: ChecksumSource,
+    /// Headers, credentials, cookies, proxy and TLS options of every request.
+    pub request: RequestOptions,
+    /// `--limit-rate`: the most bytes per second all file transfers receive together.
+    pub limit_rate: Option<u64>,
+    /// `--wait`: the least time between the starts of two requests to one host.
+    pub wait: Duration,
+    /// `--random-wait`: vary each wait between 0.5 and 1.5 times `wait`.
+    pub random_wait: bool,
+    /// Compute every downloaded file's SHA-256 (reported in
+    /// [`Event::Downloaded`]; `--manifest` needs it).
+    pub record_sha256: bool,
 }
 
 impl Options {
@@ -92,6 +108,12 @@ impl Options {
             split: SplitPolicy::default(),
             retry: RetryPolicy::default(),
             existing: Existing::default(),
+            checksums: ChecksumSource::default(),
+            record_sha256: false,
+            request: RequestOptions::default(),
+            limit_rate: None,
+            wait: Duration::ZERO,
+            random_wait: false,
         }
     }
 }
@@ -108,17 +130,25 @@ pub async fn mirror(
     cancel: CancellationToken,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    let starts = options
+    let mut starts = options
         .urls
         .iter()
         .map(|input| parse_start_url(input))
         .collect::<Result<Vec<_>, _>>()?;
+    // `https://user:pass@host/` works like `-u` for that host; from here on the URLs
+    // (and so every event) carry no credentials.
+    let rules = RequestRules::new(&options.request, &starts)?;
+    crate::request::strip_credentials(&mut starts);
     let client = build_client(&ClientSettings {
         user_agent: options.user_agent.clone(),
         connect_timeout: options.connect_timeout,
         read_timeout: options.read_timeout,
         idle_connections_per_host: options.jobs_per_host.max(1),
+        proxy: options.request.proxy.clone(),
+        cacert: options.request.cacert.clone(),
+        insecure: options.request.insecure,
     })?;
+    let client = HttpClient::new(client, rules);
     let mut outputs = Vec::new();
     for start in &starts {
         let output = options
@@ -144,7 +174,12 @@ pub async fn mirror(
         next_id: Mutex::new(0),
         claimed: Mutex::new(std::collections::HashSet::new()),
         pacer: HostPacer::default(),
+        checksums: ChecksumState::default(),
+        limiter: options.limit_rate.map(RateLimiter::new),
+        spacing: HostSpacing::new(options.wait, options.random_wait),
     });
+    let start_urls: Vec<Url> = starts.clone();
+    engine.load_given_checksums(&start_urls).await?;
     let (sender, receiver) = mpsc::channel::<Task>(1024);
     let starts = starts
         .into_iter()
@@ -194,7 +229,7 @@ pub fn default_output_name(start: &Url) -> String {
 
 /// The state shared by the crawler and the transfers of one run.
 pub(crate) struct Engine {
-    pub(crate) client: reqwest::Client,
+    pub(crate) client: crate::client::HttpClient,
     pub(crate) options: Options,
     pub(crate) filters: Filters,
     reporter: Arc<dyn Reporter>,
@@ -205,6 +240,12 @@ pub(crate) struct Engine {
     claimed: Mutex<std::collections::HashSet<PathBuf>>,
     /// Holds back requests to a host that answered 429 or 503.
     pacer: HostPacer,
+    /// Expected digests, from checksum files.
+    pub(crate) checksums: ChecksumState,
+    /// `--limit-rate`, shared by every transfer.
+    limiter: Option<RateLimiter>,
+    /// `--wait`: spacing of requests per host.
+    pub(crate) spacing: HostSpacing,
 }
 
 impl Engine {
@@ -271,6 +312,10 @@ impl Engine {
                 } => permits,
             };
             let Ok(permits) = permits else { break };
+            tokio::select! {
+                () = self.cancel.cancelled() => break,
+                () = self.spacing.wait(task.url.host_str().unwrap_or_default()) => {}
+            }
             let engine = Arc::clone(self);
             running.spawn(async move {
                 let _permits = permits;
@@ -313,6 +358,8 @@ impl Engine {
             existing: self.options.existing,
             split: self.options.split,
             retry: self.options.retry,
+            checks: self.checks_for(&task.url),
+            limiter: self.limiter.as_ref(),
         };
         let result = retry::download(
             &self.client,
@@ -330,6 +377,7 @@ impl Engine {
                 bytes,
                 suggested_name,
                 transferred,
+                digest,
             }) => {
                 let path = match suggested_name.filter(|_| self.options.content_disposition) {
                     Some(name) => self.rename_to_suggested(&task, &name, path).await,
@@ -344,6 +392,8 @@ impl Engine {
                     url,
                     path,
                     bytes,
+                    verified: digest.verified,
+                    sha256: digest.sha256,
                 });
             }
             Ok(Outcome::UpToDate) => {
@@ -430,7 +480,7 @@ impl Engine {
 
 /// The size and modification time a HEAD answer gives, if any.
 async fn probe(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     url: &Url,
     timeout: Duration,
 ) -> (Option<u64>, Option<std::time::SystemTime>) {

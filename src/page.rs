@@ -26,7 +26,7 @@ pub struct Page {
 
 /// Fetches `url` and returns its text, decompressed and decoded.
 pub async fn fetch_page(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     url: &Url,
     read_timeout: Duration,
 ) -> Result<Page, PageError> {

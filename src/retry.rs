@@ -77,6 +77,7 @@ pub fn is_transient(error: &TransferError) -> bool {
         TransferError::Io { .. }
         | TransferError::UnexpectedPartial { .. }
         | TransferError::GaveUp { .. }
+        | TransferError::Checksum(_)
         | TransferError::Interrupted => false,
     }
 }
@@ -152,9 +153,9 @@ impl HostPacer {
     reason = "each is a separate concern of the engine; a struct would only rename them"
 )]
 pub async fn download(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     task: &Task,
-    settings: Settings,
+    settings: Settings<'_>,
     policy: RetryPolicy,
     pacer: &HostPacer,
     cancel: &CancellationToken,
@@ -224,7 +225,7 @@ pub async fn download(
 /// A refused connection to the *start* page is not retried (`retry_refused` false):
 /// as with wget, a mistyped port should fail at once, not after a minute of backoff.
 pub async fn fetch_page(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     url: &url::Url,
     read_timeout: Duration,
     policy: RetryPolicy,

@@ -22,7 +22,9 @@ use crate::error::TransferError;
 use crate::plan::Task;
 use crate::resume::{PartPaths, Validator, parse_content_range};
 use crate::retry::{RetryPolicy, is_transient};
-use crate::transfer::{Outcome, Progress, Settings, cancellable, finish, request_error};
+use crate::transfer::{
+    Outcome, Progress, Settings, cancellable, check_complete, finish, request_error,
+};
 
 /// Bytes a segment gathers before one positioned write.
 const SEGMENT_BUFFER_BYTES: usize = 256 * 1024;
@@ -107,7 +109,7 @@ struct Shared<'a> {
     validator: Validator,
     segments: Mutex<Vec<Segment>>,
     progress: Mutex<&'a mut dyn Progress>,
-    settings: Settings,
+    settings: Settings<'a>,
     retry: RetryPolicy,
     cancel: &'a CancellationToken,
 }
@@ -125,7 +127,7 @@ pub(crate) async fn download(
     mut validator: Validator,
     segments: Vec<Segment>,
     first: Option<reqwest::Response>,
-    settings: Settings,
+    settings: Settings<'_>,
     cancel: &CancellationToken,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
@@ -176,6 +178,8 @@ pub(crate) async fn download(
         .await
         .map_err(|error| TransferError::io("write", &parts.data, std::io::Error::other(error)))?
         .map_err(|source| TransferError::io("write", &parts.data, source))?;
+    // The ranges arrive out of order: checksums are checked over the assembled file.
+    let digest = check_complete(parts, settings.checks).await?;
     let mut validator = shared.validator.clone();
     validator.segments = None;
     let outcome = finish(task, parts, &validator, total).await?;
@@ -188,6 +192,7 @@ pub(crate) async fn download(
             bytes,
             suggested_name,
             transferred: total - already_done,
+            digest,
         },
         other => other,
     })
@@ -329,6 +334,9 @@ impl Shared<'_> {
                 };
             };
             // The first segment reads a whole-file answer: it stops at its own end.
+            if let Some(limiter) = self.settings.limiter {
+                limiter.take(chunk.len()).await;
+            }
             let room = (end - position - buffer.len() as u64) as usize;
             buffer.extend_from_slice(&chunk[..chunk.len().min(room)]);
             if buffer.len() >= SEGMENT_BUFFER_BYTES || position + buffer.len() as u64 >= end {

@@ -10,6 +10,7 @@ use std::time::SystemTime;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::checksum::BodyHasher;
 use crate::error::TransferError;
 use crate::transfer::{Outcome, Progress, Settings, cancellable, request_error};
 
@@ -34,7 +35,7 @@ pub(crate) async fn receive(
     length: u64,
     placement: Placement,
     suggested_name: Option<String>,
-    settings: Settings,
+    settings: Settings<'_>,
     cancel: &CancellationToken,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
@@ -47,6 +48,9 @@ pub(crate) async fn receive(
         if body.len() as u64 + chunk.len() as u64 > length {
             return Err(TransferError::TooLong { expected: length });
         }
+        if let Some(limiter) = settings.limiter {
+            limiter.take(chunk.len()).await;
+        }
         body.extend_from_slice(&chunk);
         progress.advanced(body.len() as u64);
     }
@@ -56,6 +60,10 @@ pub(crate) async fn receive(
             received: body.len() as u64,
         });
     }
+    // Checked before anything is written: bad bytes never reach the disk.
+    let mut hasher = BodyHasher::new(settings.checks);
+    hasher.update(&body);
+    let digest = hasher.finish().map_err(TransferError::Checksum)?;
     let written = tokio::task::spawn_blocking(move || write_in_place(&body, &placement))
         .await
         .map_err(|error| {
@@ -66,6 +74,7 @@ pub(crate) async fn receive(
         bytes: length,
         suggested_name,
         transferred: length,
+        digest,
     })
 }
 

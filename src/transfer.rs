@@ -14,6 +14,7 @@ use reqwest::header::{
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio_util::sync::CancellationToken;
 
+use crate::checksum::{BodyDigest, BodyHasher, Checks, VerifyError};
 use crate::error::TransferError;
 use crate::event::SkipReason;
 use crate::filter::Filters;
@@ -38,6 +39,8 @@ pub enum Outcome {
         /// Bytes received over the network in this run: less than `bytes` when the
         /// file was resumed.
         transferred: u64,
+        /// Digests computed on the way ([`Settings::checks`]).
+        digest: BodyDigest,
     },
     /// The server says the local file is current; no body was transferred.
     UpToDate,
@@ -70,7 +73,7 @@ pub enum Existing {
 
 /// What one attempt needs besides the task.
 #[derive(Debug, Clone, Copy)]
-pub struct Settings {
+pub struct Settings<'a> {
     /// Limit for any wait with no bytes arriving.
     pub read_timeout: Duration,
     /// How existing files are treated.
@@ -79,6 +82,10 @@ pub struct Settings {
     pub split: SplitPolicy,
     /// How the segments of a split file are retried, each on its own.
     pub retry: RetryPolicy,
+    /// Digests to check or compute while the body streams in.
+    pub checks: Checks,
+    /// `--limit-rate`: the bandwidth budget shared by every transfer of the run.
+    pub limiter: Option<&'a crate::throttle::RateLimiter>,
 }
 
 /// One attempt at downloading `task.url` to `task.destination`, continuing a partial
@@ -86,9 +93,9 @@ pub struct Settings {
 ///
 /// On failure the partial file is kept for the next attempt if its version is known.
 pub async fn download(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     task: &Task,
-    settings: Settings,
+    settings: Settings<'_>,
     cancel: &CancellationToken,
     filters: &Filters,
     progress: &mut dyn Progress,
@@ -134,7 +141,10 @@ pub async fn download(
                     });
                 };
                 progress.started(partial.validator.total);
-                return finish(task, &parts, &partial.validator, partial.offset).await;
+                let digest = check_complete(&parts, settings.checks).await?;
+                return finish(task, &parts, &partial.validator, partial.offset)
+                    .await
+                    .map(|outcome| outcome.with_digest(digest));
             }
             Decision::Append => {
                 let Some(partial) = partial else {
@@ -247,9 +257,9 @@ fn split_plan(
 /// Sends the request for one attempt: ranged when a partial file can be continued,
 /// conditional when a local file may already be current.
 async fn send(
-    client: &reqwest::Client,
+    client: &crate::client::HttpClient,
     task: &Task,
-    settings: Settings,
+    settings: Settings<'_>,
     partial: Option<&Partial>,
     cancel: &CancellationToken,
 ) -> Result<reqwest::Response, TransferError> {
@@ -294,7 +304,7 @@ async fn receive(
     task: &Task,
     parts: &PartPaths,
     partial: Option<Partial>,
-    settings: Settings,
+    settings: Settings<'_>,
     cancel: &CancellationToken,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
@@ -353,6 +363,11 @@ async fn receive(
     let expected = validator
         .total
         .or_else(|| body_length.map(|length| offset + length));
+    // A resumed file: the bytes an earlier attempt wrote are hashed once, here.
+    let mut hasher = BodyHasher::new(settings.checks)
+        .feed_prefix(&parts.data, offset)
+        .await
+        .map_err(|source| TransferError::io("read", &parts.data, source))?;
     let mut writer = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
     let mut received = offset;
     let streamed = async {
@@ -366,6 +381,10 @@ async fn receive(
                 && received > expected
             {
                 return Err(TransferError::TooLong { expected });
+            }
+            hasher.update(&chunk);
+            if let Some(limiter) = settings.limiter {
+                limiter.take(chunk.len()).await;
             }
             writer
                 .write_all(&chunk)
@@ -396,15 +415,59 @@ async fn receive(
         return Err(error);
     }
     drop(writer);
+    let digest = match hasher.finish() {
+        Ok(digest) => digest,
+        Err(mismatch) => {
+            // Bad bytes are never kept, not even to resume from.
+            parts.discard().await;
+            return Err(TransferError::Checksum(mismatch));
+        }
+    };
     let outcome = finish(task, parts, &validator, received).await?;
     Ok(match outcome {
         Outcome::Downloaded { bytes, .. } => Outcome::Downloaded {
             bytes,
             suggested_name,
             transferred: received - offset,
+            digest,
         },
         other => other,
     })
+}
+
+/// A partial file the server says is complete: verified before it gets its name.
+pub(crate) async fn check_complete(
+    parts: &PartPaths,
+    checks: Checks,
+) -> Result<BodyDigest, TransferError> {
+    match BodyHasher::check_file(checks, &parts.data).await {
+        Ok(digest) => Ok(digest),
+        Err(VerifyError::Mismatch(mismatch)) => {
+            parts.discard().await;
+            Err(TransferError::Checksum(mismatch))
+        }
+        Err(VerifyError::Io { path, source }) => Err(TransferError::io("read", path, source)),
+    }
+}
+
+impl Outcome {
+    /// The same outcome, carrying the digests computed for it.
+    pub(crate) fn with_digest(self, digest: BodyDigest) -> Outcome {
+        match self {
+            Outcome::Downloaded {
+                bytes,
+                suggested_name,
+                transferred,
+                ..
+            } => Outcome::Downloaded {
+                bytes,
+                suggested_name,
+                transferred,
+                digest,
+            },
+            other => other,
+        }
+    }
 }
 
 /// Makes the complete partial file durable, gives it the server's time and its final
@@ -441,6 +504,7 @@ pub(crate) async fn finish(
         bytes,
         suggested_name: None,
         transferred: 0,
+        digest: BodyDigest::default(),
     })
 }
 

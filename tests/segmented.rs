@@ -210,3 +210,47 @@ fn kill_9_then_a_rerun_continues_every_segment() {
         "at least one segment continued from where it stopped: {gets:?}"
     );
 }
+
+#[test]
+fn a_split_file_is_checked_against_sha256sums_before_its_rename() {
+    use sha2::Digest;
+    let served = tempfile::tempdir().expect("temp dir");
+    let contents = pseudo_random_bytes(25, 2_000_000);
+    let good = hex(&sha2::Sha256::digest(&contents));
+    let bad = hex(&sha2::Sha256::digest(b"something else"));
+    for (digest, should_pass) in [(good, true), (bad, false)] {
+        write_files(
+            served.path(),
+            &[
+                ("big.bin", contents.clone()),
+                ("SHA256SUMS", format!("{digest}  big.bin\n").into_bytes()),
+            ],
+        );
+        let server = TestServer::start(served.path(), ListingStyle::Nginx);
+        let work = tempfile::tempdir().expect("temp dir");
+        let output = fetchall(work.path(), &[&server.url("/")]);
+        let ranged = file_gets(&server, "/big.bin")
+            .iter()
+            .filter(|request| range(request).is_some())
+            .count();
+        assert!(ranged >= 1, "the file was split");
+        let saved = work.path().join("out/big.bin");
+        if should_pass {
+            assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+            assert!(std::fs::read(&saved).expect("saved") == contents);
+        } else {
+            assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+            assert!(!saved.exists(), "bad bytes never get the final name");
+            let tree = read_tree(&work.path().join("out"));
+            assert!(
+                tree.keys().all(|name| !name.contains("fetchall-part")),
+                "nor a partial file: {:?}",
+                tree.keys().collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand, ValueEnum};
+use fetchall::checksum_source::ChecksumSource;
 use fetchall::transfer::Existing;
 use fetchall::{Filters, Options};
 
@@ -15,10 +16,21 @@ use fetchall::{Filters, Options};
     after_help = "Exit codes: 0 all files downloaded or up to date; 1 some files failed; \
 2 bad usage or a start page could not be fetched; 130 interrupted."
 )]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
-    /// Pages to read: directory listings or any HTML page of links.
-    #[arg(required = true, value_name = "URL")]
+    /// A task other than downloading.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Pages to read (directory listings or any HTML page of links), or direct links
+    /// to files (any answer that is not HTML).
+    #[arg(required_unless_present = "input_file", value_name = "URL")]
     pub urls: Vec<String>,
+
+    /// Read more URLs from FILE (`-` for stdin): one per line, blank lines and
+    /// `#` comments ignored.
+    #[arg(short = 'i', long, value_name = "FILE")]
+    pub input_file: Option<PathBuf>,
 
     /// Folder to write into [default: the last path segment of the URL, e.g. `bots`
     /// for https://host/files/bots/].
@@ -64,6 +76,11 @@ pub struct Args {
     /// Print one JSON object per event on stdout (no progress bars).
     #[arg(long)]
     pub json: bool,
+
+    /// When to use colours: `auto` (on a terminal, unless NO_COLOR is set),
+    /// `always` or `never`.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
 
     /// Value of the User-Agent header [default: fetchall/VERSION].
     #[arg(long, value_name = "TEXT")]
@@ -142,6 +159,125 @@ pub struct Args {
     /// Download every file again, even when the local copy looks current.
     #[arg(long)]
     pub force: bool,
+
+    /// Where expected digests come from: `auto` (checksum files found in the
+    /// listings: SHA256SUMS, *.sha256...), `off`, a local checksum FILE or a URL.
+    /// A file whose digest differs fails and is deleted.
+    #[arg(long, value_name = "auto|off|FILE|URL", default_value = "auto")]
+    pub checksums: ChecksumSource,
+
+    /// Download only share K of N of the files (1 <= K <= N), chosen by a stable hash
+    /// of each file's path relative to the start URL; N runs with K = 1..N download
+    /// disjoint sets whose union is the full mirror.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<fetchall::shard::Shard>,
+
+    /// Write one JSON line per downloaded file (path, size, sha256, url, mtime).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
+    /// Extra header for every request, as in curl: `-H 'Name: value'` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+
+    /// Basic authentication for the start URLs' hosts: `USER:PASSWORD`, or `USER`
+    /// to be asked for the password on the terminal. Never sent to other hosts.
+    #[arg(short = 'u', long, value_name = "USER[:PASS]")]
+    pub user: Option<String>,
+
+    /// Credentials per host from ~/.netrc (`machine HOST login USER password PASS`).
+    #[arg(long, conflicts_with = "netrc_file")]
+    pub netrc: bool,
+
+    /// Credentials per host from this netrc file.
+    #[arg(long, value_name = "FILE")]
+    pub netrc_file: Option<PathBuf>,
+
+    /// Send the matching cookies of this Netscape cookies.txt file (as exported by
+    /// browsers, curl -c and wget --save-cookies).
+    #[arg(long, value_name = "FILE")]
+    pub cookies: Option<PathBuf>,
+
+    /// Every request through this proxy [default: HTTP_PROXY, HTTPS_PROXY,
+    /// ALL_PROXY and NO_PROXY from the environment].
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Also trust the certificates of this PEM file (a private CA).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Accept any TLS certificate (expired, self-signed, wrong host). Unsafe.
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Total download rate of the run, all transfers together (`500k`, `2M`;
+    /// bytes per second, K/M/G are powers of 1024).
+    #[arg(long, value_name = "RATE", value_parser = fetchall::filter::parse_size)]
+    pub limit_rate: Option<u64>,
+
+    /// Seconds between the starts of two requests to one host.
+    #[arg(short = 'w', long, value_name = "SECS", value_parser = parse_seconds)]
+    pub wait: Option<Duration>,
+
+    /// With --wait: vary each wait between 0.5 and 1.5 times it, as wget does.
+    #[arg(long, requires = "wait")]
+    pub random_wait: bool,
+}
+
+/// Tasks other than downloading.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an existing mirror against the checksum files in it (no network).
+    /// Exit 0 when every listed file present is intact, 1 otherwise.
+    Verify {
+        /// The mirror's folder.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Also fail when a listed file is missing (a partial or sharded mirror
+        /// lacks files by design, so missing files only warn by default).
+        #[arg(long)]
+        strict: bool,
+        /// One JSON object per file on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script: `fetchall completions bash >
+    /// /etc/bash_completion.d/fetchall`.
+    Completions {
+        /// The shell.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `fetchall man > /usr/local/share/man/man1/fetchall.1`.
+    Man,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colours on a terminal, unless `NO_COLOR` is set (to anything but empty).
+    Auto,
+    /// Always colours, even in a pipe.
+    Always,
+    /// Never colours.
+    Never,
+}
+
+impl ColorChoice {
+    /// Tells the terminal layer (console, under indicatif) what was chosen.
+    pub fn apply(self) {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let enabled = match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if no_color => false,
+            // console's own detection: a terminal, CLICOLOR, CLICOLOR_FORCE.
+            ColorChoice::Auto => return,
+        };
+        console::set_colors_enabled(enabled);
+        console::set_colors_enabled_stderr(enabled);
+    }
 }
 
 impl Args {
@@ -175,6 +311,7 @@ impl Args {
         filters.min_size = self.min_size;
         filters.max_size = self.max_size;
         filters.newer_than = self.newer_than;
+        filters.shard = self.shard;
         options.filters = filters;
         options.retry.retries = self.retries;
         options.retry.max_wait = self.retry_wait;
@@ -186,7 +323,32 @@ impl Args {
         } else {
             Existing::Compare
         };
+        options.checksums = self.checksums.clone();
+        options.record_sha256 = self.manifest.is_some();
+        options.request.headers = self.headers.clone();
+        options.request.netrc = self.netrc_file.clone().or_else(|| {
+            self.netrc
+                .then(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".netrc")))
+                .flatten()
+        });
+        options.request.cookies = self.cookies.clone();
+        options.request.proxy = self.proxy.clone();
+        options.request.cacert = self.cacert.clone();
+        options.request.insecure = self.insecure;
+        options.limit_rate = self.limit_rate;
+        options.wait = self.wait.unwrap_or_default();
+        options.random_wait = self.random_wait;
         Ok(options)
+    }
+}
+
+/// `Name: value`, as curl reads `-H`.
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.trim().to_string()))
+        }
+        _ => Err(format!("`{text}` is not `Name: value`")),
     }
 }
 

@@ -2,4 +2,6 @@
 //! library's public API.
 
 pub mod args;
+pub mod credentials;
 pub mod report;
+pub mod verify;

@@ -31,7 +31,7 @@ impl BarsReporter {
         let bars = MultiProgress::new();
         let overall = bars.add(ProgressBar::new(0));
         overall.set_style(style(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} files  {msg}  ETA {eta}",
+            "{spinner:.green} [{elapsed_precise}] {bar:40.cyan/blue} {pos}/{len} files  {msg}  ETA {eta}",
         ));
         overall.enable_steady_tick(Duration::from_millis(120));
         BarsReporter {
@@ -81,7 +81,7 @@ impl Reporter for BarsReporter {
                     Some(size) => {
                         let bar = self.bars.add(ProgressBar::new(*size));
                         bar.set_style(style(
-                            "  {bar:30} {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12} {msg}",
+                            "  {bar:30.cyan/blue} {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12} {msg}",
                         ));
                         bar
                     }

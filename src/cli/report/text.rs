@@ -22,7 +22,10 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
         Event::PageFailed { url, error } => {
             return Some((
                 Stream::Stderr,
-                format!("error: failed to fetch page {url}: {error}"),
+                format!(
+                    "{} failed to fetch page {url}: {error}",
+                    console::style("error:").red().bold().for_stderr()
+                ),
             ));
         }
         Event::Skipped { link, reason, .. } if normal => {
@@ -59,18 +62,44 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
         } if verbosity >= Verbosity::Verbose => {
             format!("retrying {url} in {delay_secs:.1} s (attempt {attempt}): {error}")
         }
-        Event::Downloaded { path, bytes, .. } if normal => {
+        Event::Downloaded {
+            path,
+            bytes,
+            verified,
+            ..
+        } if normal => {
+            let verified = verified
+                .map(|algorithm| format!(", {algorithm} {}", console::style("OK").green()))
+                .unwrap_or_default();
             format!(
-                "downloaded {} -> {path} ({})",
+                "downloaded {} -> {path} ({}{verified})",
                 file_name(path),
                 HumanBytes(*bytes)
             )
+        }
+        Event::ChecksumsLoaded { url, entries } if normal => {
+            format!("checksums: {entries} files listed in {url}")
+        }
+        Event::ChecksumsFailed { url, error } => {
+            return Some((
+                Stream::Stderr,
+                format!(
+                    "{} cannot read checksum file {url} (its files are not verified): {error}",
+                    console::style("warning:").yellow().for_stderr()
+                ),
+            ));
         }
         Event::UpToDate { path, .. } if normal => format!("up to date {path}"),
         Event::Failed {
             url, path, error, ..
         } => {
-            return Some((Stream::Stderr, format!("failed {url} -> {path}: {error}")));
+            return Some((
+                Stream::Stderr,
+                format!(
+                    "{} {url} -> {path}: {error}",
+                    console::style("failed").red().bold().for_stderr()
+                ),
+            ));
         }
         Event::Summary(summary) if normal => summary_line(summary),
         _ => return None,

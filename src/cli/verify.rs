@@ -1,0 +1,65 @@
+//! `fetchall verify DIR`: one line per file, like `sha256sum -c`, then a summary.
+
+use std::io::Write;
+use std::path::Path;
+
+use fetchall::verify::{Checked, Status, verify_tree};
+
+use crate::Exit;
+
+/// Verifies `dir`, printing `path: OK`, `path: FAILED (…)` or `path: missing`.
+pub fn run(dir: &Path, strict: bool, json: bool) -> Exit {
+    let mut stdout = std::io::stdout().lock();
+    let print = |checked: &Checked| {
+        let line = if json {
+            serde_json::to_string(checked).unwrap_or_default()
+        } else {
+            match &checked.status {
+                Status::Ok => format!(
+                    "{}: {} ({})",
+                    checked.path,
+                    console::style("OK").green(),
+                    checked.algorithm
+                ),
+                Status::Failed(why) => {
+                    format!(
+                        "{}: {} ({why})",
+                        checked.path,
+                        console::style("FAILED").red().bold()
+                    )
+                }
+                Status::Missing => format!("{}: missing", checked.path),
+                Status::Unreadable(why) => format!("{}: FAILED to read ({why})", checked.path),
+            }
+        };
+        // A closed pipe must not hide the exit code.
+        let _ = writeln!(stdout, "{line}");
+    };
+    let results = match verify_tree(dir, print) {
+        Ok(results) => results,
+        Err(error) => {
+            eprintln!("error: cannot verify `{}`", dir.display());
+            eprintln!("  caused by: {error}");
+            return Exit::Usage;
+        }
+    };
+    let count = |wanted: fn(&Status) -> bool| results.iter().filter(|c| wanted(&c.status)).count();
+    let ok = count(|status| *status == Status::Ok);
+    let missing = count(|status| *status == Status::Missing);
+    let failed = results.len() - ok - missing;
+    if !json {
+        eprintln!("verified: {ok} OK, {failed} FAILED, {missing} missing");
+    }
+    if results.is_empty() {
+        eprintln!(
+            "error: no checksum file (SHA256SUMS, *.sha256, MD5SUMS...) found in `{}`",
+            dir.display()
+        );
+        return Exit::SomeFailed;
+    }
+    if failed > 0 || (strict && missing > 0) {
+        Exit::SomeFailed
+    } else {
+        Exit::Success
+    }
+}

@@ -1,0 +1,268 @@
+//! What every request of a run carries, as curl and wget users expect: extra
+//! headers (`-H`), credentials (`-u`, `--netrc`), cookies (`--cookies`), and how the
+//! client connects (`--proxy`, `--cacert`, `--insecure`).
+//!
+//! Credentials go only where they belong: `-u` to the hosts of the start URLs,
+//! `.netrc` entries to their `machine`, cookies to their domain and path. They are
+//! added to each request for its own URL, never as client-wide defaults, so a file
+//! linked on another host (`--span-hosts`) never receives them; on a redirect to
+//! another host, scheme or port, the HTTP client drops `Authorization` and `Cookie`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use reqwest::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use crate::cookies::CookieJar;
+use crate::netrc::Netrc;
+
+/// A user name and password. Its `Debug` output masks the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The user name.
+    pub user: String,
+    /// The password (empty when none was given).
+    pub password: String,
+}
+
+impl Credentials {
+    /// Credentials for `user`, with `password` or an empty one.
+    pub fn new(user: impl Into<String>, password: Option<String>) -> Credentials {
+        Credentials {
+            user: user.into(),
+            password: password.unwrap_or_default(),
+        }
+    }
+
+    /// The `Authorization: Basic …` value.
+    fn basic(&self) -> Option<HeaderValue> {
+        let token = base64(format!("{}:{}", self.user, self.password).as_bytes());
+        let mut value = HeaderValue::from_str(&format!("Basic {token}")).ok()?;
+        value.set_sensitive(true);
+        Some(value)
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Credentials({}:****)", self.user)
+    }
+}
+
+/// The request options of a run. Plain data: the CLI fills it from its arguments.
+#[derive(Debug, Clone, Default)]
+pub struct RequestOptions {
+    /// `-H 'Name: value'`: sent with every request (like curl, to every host).
+    pub headers: Vec<(String, String)>,
+    /// `-u`: sent to the hosts (and ports) of the start URLs only.
+    pub user: Option<Credentials>,
+    /// `--netrc` / `--netrc-file`: credentials per host from this file.
+    pub netrc: Option<PathBuf>,
+    /// `--cookies`: a Netscape `cookies.txt` whose cookies are sent where they match.
+    pub cookies: Option<PathBuf>,
+    /// `--proxy`: every request through this proxy (else `HTTP_PROXY`,
+    /// `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` from the environment).
+    pub proxy: Option<String>,
+    /// `--cacert`: also trust the certificates of this PEM file.
+    pub cacert: Option<PathBuf>,
+    /// `--insecure`: accept any TLS certificate. For tests and emergencies.
+    pub insecure: bool,
+}
+
+/// Why the request options cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// A `-H` header that is not `Name: value`.
+    #[error("invalid header `{0}`: expected `Name: value`")]
+    Header(String),
+    /// A file (netrc, cookies, CA certificates) could not be read.
+    #[error("cannot read `{}`", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CA file holds no usable certificate, or the proxy URL is invalid.
+    #[error("{0}")]
+    Client(String),
+}
+
+/// The request options, compiled for a run: what to add to a request for a URL.
+#[derive(Debug, Default)]
+pub struct RequestRules {
+    headers: HeaderMap,
+    /// Credentials by `host:port`: `-u` for each start URL's host, or the
+    /// `user:password@` of a start URL for its own host.
+    users: HashMap<String, Credentials>,
+    netrc: Option<Netrc>,
+    cookies: Option<CookieJar>,
+}
+
+impl RequestRules {
+    /// Compiles `options` for a run starting at `starts`.
+    pub fn new(options: &RequestOptions, starts: &[Url]) -> Result<RequestRules, RequestError> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in &options.headers {
+            let invalid = || RequestError::Header(format!("{name}: {value}"));
+            let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| invalid())?;
+            let value = HeaderValue::from_str(value.trim()).map_err(|_| invalid())?;
+            headers.append(name, value);
+        }
+        let read = |path: &PathBuf| {
+            std::fs::read_to_string(path).map_err(|source| RequestError::Read {
+                path: path.clone(),
+                source,
+            })
+        };
+        let mut users = HashMap::new();
+        for start in starts {
+            let from_url = (!start.username().is_empty()).then(|| {
+                let decode = |text: &str| {
+                    percent_encoding::percent_decode_str(text)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                };
+                Credentials::new(decode(start.username()), start.password().map(decode))
+            });
+            if let Some(credentials) = from_url.or_else(|| options.user.clone()) {
+                users.entry(host_key(start)).or_insert(credentials);
+            }
+        }
+        Ok(RequestRules {
+            headers,
+            users,
+            netrc: options
+                .netrc
+                .as_ref()
+                .map(read)
+                .transpose()?
+                .map(|text| Netrc::parse(&text)),
+            cookies: options
+                .cookies
+                .as_ref()
+                .map(read)
+                .transpose()?
+                .map(|text| CookieJar::parse(&text)),
+        })
+    }
+
+    /// Adds to `request` what a request for `url` carries.
+    pub fn decorate(
+        &self,
+        mut request: reqwest::RequestBuilder,
+        url: &Url,
+    ) -> reqwest::RequestBuilder {
+        if !self.headers.is_empty() {
+            request = request.headers(self.headers.clone());
+        }
+        if !self.headers.contains_key(AUTHORIZATION)
+            && let Some(value) = self.credentials_for(url).and_then(Credentials::basic)
+        {
+            request = request.header(AUTHORIZATION, value);
+        }
+        if let Some(cookie) = self.cookies.as_ref().and_then(|jar| jar.header_for(url))
+            && let Ok(mut value) = HeaderValue::from_str(&cookie)
+        {
+            value.set_sensitive(true);
+            request = request.header(COOKIE, value);
+        }
+        request
+    }
+
+    fn credentials_for(&self, url: &Url) -> Option<&Credentials> {
+        if let Some(user) = self.users.get(&host_key(url)) {
+            return Some(user);
+        }
+        self.netrc
+            .as_ref()
+            .and_then(|netrc| netrc.credentials_for(url.host_str()?))
+    }
+}
+
+/// Removes the `user:password@` of each URL (after [`RequestRules::new`] took it).
+pub fn strip_credentials(urls: &mut [Url]) {
+    for url in urls {
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+    }
+}
+
+/// `host:port`, lower-case, the port made explicit.
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default().to_ascii_lowercase(),
+        url.port_or_known_default().unwrap_or_default()
+    )
+}
+
+/// Standard base64 with padding (for `Authorization: Basic`).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let triple = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for index in 0..4 {
+            if index <= chunk.len() {
+                out.push(ALPHABET[(triple >> (18 - 6 * index) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("Aladdin:open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="),
+        ] {
+            assert_eq!(base64(input.as_bytes()), expected);
+        }
+    }
+
+    #[test]
+    fn user_credentials_go_to_the_start_hosts_only() {
+        let start = Url::parse("http://h:8080/files/").expect("URL");
+        let options = RequestOptions {
+            user: Some(Credentials::new("ann", Some("pw".into()))),
+            ..RequestOptions::default()
+        };
+        let rules = RequestRules::new(&options, &[start]).expect("rules");
+        let for_url = |url: &str| {
+            rules
+                .credentials_for(&Url::parse(url).expect("URL"))
+                .is_some()
+        };
+        assert!(for_url("http://h:8080/files/a.zip"));
+        assert!(for_url("http://H:8080/other/"));
+        assert!(!for_url("http://h:8081/files/a.zip"));
+        assert!(!for_url("http://cdn.h:8080/a.zip"));
+        assert_eq!(format!("{:?}", options.user), "Some(Credentials(ann:****))");
+    }
+
+    #[test]
+    fn bad_headers_are_refused() {
+        let options = RequestOptions {
+            headers: vec![("Bad Name".into(), "x".into())],
+            ..RequestOptions::default()
+        };
+        assert!(RequestRules::new(&options, &[]).is_err());
+    }
+}

@@ -1,0 +1,140 @@
+//! Being gentle with servers: `--limit-rate` (a token bucket shared by every transfer
+//! of a run, so the *total* rate stays under the limit) and `--wait`/`--random-wait`
+//! (a minimum time between the starts of two requests to one host).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// A token bucket of bytes per second. Transfers call [`RateLimiter::take`] after
+/// each chunk they receive; a transfer that overdraws the bucket sleeps until the
+/// debt is paid back, which holds back its reads and so (through TCP flow control)
+/// the sender.
+#[derive(Debug)]
+pub struct RateLimiter {
+    bytes_per_second: f64,
+    /// Bytes allowed at once after an idle time: a quarter of a second's worth.
+    burst: f64,
+    state: Mutex<(f64, Instant)>,
+}
+
+impl RateLimiter {
+    /// A limiter of `bytes_per_second` (at least 1).
+    pub fn new(bytes_per_second: u64) -> RateLimiter {
+        let rate = bytes_per_second.max(1) as f64;
+        RateLimiter {
+            bytes_per_second: rate,
+            burst: (rate / 4.0).max(16.0 * 1024.0),
+            state: Mutex::new((0.0, Instant::now())),
+        }
+    }
+
+    /// Accounts for `bytes` just received, and waits as long as the run is over its
+    /// budget.
+    pub async fn take(&self, bytes: usize) {
+        let wait = {
+            let Ok(mut state) = self.state.lock() else {
+                return;
+            };
+            let now = Instant::now();
+            let (tokens, last) = &mut *state;
+            let refill = now.duration_since(*last).as_secs_f64() * self.bytes_per_second;
+            *tokens = (*tokens + refill).min(self.burst) - bytes as f64;
+            *last = now;
+            (*tokens < 0.0).then(|| Duration::from_secs_f64(-*tokens / self.bytes_per_second))
+        };
+        if let Some(wait) = wait {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// `--wait SECS`, with `--random-wait` varying each wait between 0.5 and 1.5 times
+/// it (as wget does): requests to one host start at least that far apart.
+#[derive(Debug, Default)]
+pub struct HostSpacing {
+    interval: Duration,
+    random: bool,
+    next: Mutex<HashMap<String, Instant>>,
+}
+
+impl HostSpacing {
+    /// Spacing of `interval` (zero: none).
+    pub fn new(interval: Duration, random: bool) -> HostSpacing {
+        HostSpacing {
+            interval,
+            random,
+            next: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits for the turn of the next request to `host`.
+    pub async fn wait(&self, host: &str) {
+        if self.interval.is_zero() {
+            return;
+        }
+        let slot = {
+            let Ok(mut next) = self.next.lock() else {
+                return;
+            };
+            let now = Instant::now();
+            let slot = next
+                .get(host)
+                .copied()
+                .filter(|at| *at > now)
+                .unwrap_or(now);
+            let gap = if self.random {
+                self.interval.mul_f64(0.5 + random_fraction())
+            } else {
+                self.interval
+            };
+            next.insert(host.to_string(), slot + gap);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// A fraction in [0, 1) from the clock: enough to spread waits, not cryptography.
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|duration| duration.as_nanos() as u64)
+            .unwrap_or(0),
+    );
+    (hasher.finish() >> 11) as f64 / (1_u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_bucket_holds_the_total_rate() {
+        let limiter = RateLimiter::new(100_000);
+        let started = Instant::now();
+        for _ in 0..10 {
+            limiter.take(50_000).await;
+        }
+        // 500 kB at 100 kB/s, less the initial burst allowance of none: ~5 s.
+        let elapsed = started.elapsed().as_secs_f64();
+        assert!((4.5..=5.5).contains(&elapsed), "{elapsed}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_to_one_host_are_spaced() {
+        let spacing = HostSpacing::new(Duration::from_secs(2), false);
+        let started = Instant::now();
+        spacing.wait("a").await;
+        spacing.wait("b").await;
+        assert!(started.elapsed() < Duration::from_millis(10));
+        spacing.wait("a").await;
+        spacing.wait("a").await;
+        assert_eq!(started.elapsed().as_secs(), 4);
+    }
+}

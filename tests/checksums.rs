@@ -1,0 +1,335 @@
+//! Issue 5, checksums: files verified against the checksum files of their listing
+//! while they stream, a mismatch failing the file with no bytes left behind, resumed
+//! transfers verified too, `--checksums FILE|off`, `--manifest` and `fetchall verify`.
+//! Everything through the binary against the in-process server.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use axum::http::{Method, StatusCode};
+use fetchall::checksum::{Algorithm, Hasher, encode_hex};
+use support::faults::Fault;
+use support::tree::{pseudo_random_bytes, read_tree, write_files};
+use support::{ListingStyle, TestServer};
+
+fn fetchall(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(["--retry-wait", "0.05", "--read-timeout", "2", "-o", "out"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run fetchall")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn digest(algorithm: Algorithm, bytes: &[u8]) -> String {
+    let mut hasher = Hasher::new(algorithm);
+    hasher.update(bytes);
+    encode_hex(&hasher.finish())
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    digest(Algorithm::Sha256, bytes)
+}
+
+struct Fixture {
+    _served: tempfile::TempDir,
+    server: TestServer,
+    work: tempfile::TempDir,
+}
+
+/// Serves `files`; returns the server and an empty work folder.
+fn serve(files: &[(&str, Vec<u8>)]) -> Fixture {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), files);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    Fixture {
+        _served: served,
+        server,
+        work: tempfile::tempdir().expect("temp dir"),
+    }
+}
+
+fn events(output: &Output) -> Vec<serde_json::Value> {
+    text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect()
+}
+
+/// Only `good.bin`'s and `bad.bin`'s real digests; `bad.bin` is then corrupted on
+/// the server, as a broken mirror would serve it.
+fn listing_with_a_corrupted_file() -> Vec<(&'static str, Vec<u8>)> {
+    let good = pseudo_random_bytes(1, 200_000);
+    let bad = pseudo_random_bytes(2, 150_000);
+    let sums = format!("{}  good.bin\n{} *bad.bin\n", sha256(&good), sha256(&bad));
+    let mut corrupted = bad.clone();
+    corrupted[75_000] ^= 0x01;
+    vec![
+        ("good.bin", good),
+        ("bad.bin", corrupted),
+        ("SHA256SUMS", sums.into_bytes()),
+    ]
+}
+
+#[test]
+fn a_corrupted_file_is_caught_by_sha256sums_and_never_kept() {
+    let files = listing_with_a_corrupted_file();
+    let fixture = serve(&files);
+    let output = fetchall(fixture.work.path(), &["--json", &fixture.server.url("/")]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+
+    // No bytes of bad.bin anywhere: not under its name, not as a partial file.
+    let tree = read_tree(&fixture.work.path().join("out"));
+    let names: Vec<&String> = tree.keys().collect();
+    assert_eq!(names, ["SHA256SUMS", "good.bin"], "{names:?}");
+    assert_eq!(tree["good.bin"], files[0].1);
+
+    let events = events(&output);
+    let failed: Vec<_> = events.iter().filter(|e| e["event"] == "failed").collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let error = failed[0]["error"].as_str().expect("error text");
+    assert!(
+        failed[0]["url"]
+            .as_str()
+            .expect("url")
+            .ends_with("/bad.bin")
+    );
+    assert!(
+        error.contains("checksum mismatch") && error.contains("sha256"),
+        "{error}"
+    );
+    let downloaded = events
+        .iter()
+        .find(|e| {
+            e["event"] == "downloaded"
+                && e["path"].as_str().is_some_and(|p| p.ends_with("good.bin"))
+        })
+        .expect("good.bin downloaded");
+    assert_eq!(downloaded["verified"], "sha256");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "checksums_loaded" && e["entries"] == 2),
+        "{events:?}"
+    );
+
+    // The checksum file was read before any file it covers was requested, and a
+    // mismatch is not retried: the same bytes would come again.
+    let requests = fixture.server.requests();
+    let first_sums = requests
+        .iter()
+        .position(|r| r.target == "/SHA256SUMS")
+        .expect("SHA256SUMS fetched");
+    let first_file = requests
+        .iter()
+        .position(|r| r.target.ends_with(".bin"))
+        .expect("files fetched");
+    assert!(first_sums < first_file, "{requests:?}");
+    let bad_gets = requests
+        .iter()
+        .filter(|r| r.method == Method::GET && r.target == "/bad.bin")
+        .count();
+    assert_eq!(bad_gets, 1);
+}
+
+#[test]
+fn the_plain_output_names_the_corrupted_file() {
+    let fixture = serve(&listing_with_a_corrupted_file());
+    let output = fetchall(fixture.work.path(), &[&fixture.server.url("/")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("bad.bin") && stderr.contains("checksum mismatch"),
+        "{stderr}"
+    );
+    assert!(
+        text(&output.stdout).contains("good.bin (195.31 KiB, sha256 OK)"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn checksums_off_downloads_what_the_server_sends() {
+    let fixture = serve(&listing_with_a_corrupted_file());
+    let output = fetchall(
+        fixture.work.path(),
+        &["--checksums", "off", &fixture.server.url("/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(fixture.work.path().join("out/bad.bin").exists());
+}
+
+#[test]
+fn a_resumed_transfer_is_verified_over_all_its_bytes() {
+    let body = pseudo_random_bytes(3, 600_000);
+    let sums = format!("{}  big.bin\n", sha256(&body));
+    let fixture = serve(&[
+        ("big.bin", body.clone()),
+        ("big.bin.sha256", sums.into_bytes()),
+    ]);
+    let server = &fixture.server;
+    server.faults().always("/big.bin", Fault::Serve);
+    server
+        .faults()
+        .script("/big.bin", [Fault::ResetAfter(250_000)]);
+    let output = fetchall(fixture.work.path(), &["--json", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        std::fs::read(fixture.work.path().join("out/big.bin")).expect("file"),
+        body
+    );
+    let ranged: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.target == "/big.bin" && r.status == StatusCode::PARTIAL_CONTENT)
+        .collect();
+    assert_eq!(ranged.len(), 1, "the second attempt resumed");
+    assert!(
+        events(&output)
+            .iter()
+            .any(|e| e["event"] == "downloaded" && e["verified"] == "sha256"),
+    );
+}
+
+#[test]
+fn a_resumed_transfer_with_bad_bytes_leaves_nothing() {
+    let body = pseudo_random_bytes(4, 600_000);
+    let mut served = body.clone();
+    served[10] ^= 0xff; // in the part the first attempt writes
+    let sums = format!("MD5 (big.bin) = {}\n", digest(Algorithm::Md5, &body));
+    let fixture = serve(&[("big.bin", served), ("MD5SUMS", sums.into_bytes())]);
+    let server = &fixture.server;
+    server.faults().always("/big.bin", Fault::Serve);
+    server
+        .faults()
+        .script("/big.bin", [Fault::ResetAfter(250_000)]);
+    let output = fetchall(fixture.work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("md5"),
+        "{}",
+        text(&output.stderr)
+    );
+    let names: Vec<String> = read_tree(&fixture.work.path().join("out"))
+        .into_keys()
+        .collect();
+    assert_eq!(names, ["MD5SUMS"]);
+}
+
+#[test]
+fn a_local_checksum_file_applies_to_the_start_folder() {
+    let good = pseudo_random_bytes(5, 10_000);
+    let fixture = serve(&[("pub/a.bin", good.clone()), ("pub/b.bin", b"b".to_vec())]);
+    let sums = fixture.work.path().join("sums.txt");
+    // b.bin's digest is wrong on purpose.
+    std::fs::write(
+        &sums,
+        format!("{}  a.bin\n{}  b.bin\n", sha256(&good), sha256(b"not b")),
+    )
+    .expect("write sums");
+    let output = fetchall(
+        fixture.work.path(),
+        &["--checksums", "sums.txt", &fixture.server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(fixture.work.path().join("out/a.bin").exists());
+    assert!(!fixture.work.path().join("out/b.bin").exists());
+
+    let missing = fetchall(
+        fixture.work.path(),
+        &["--checksums", "no-such-file", &fixture.server.url("/pub/")],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("no-such-file"));
+}
+
+#[test]
+fn the_manifest_lists_each_download_with_its_sha256() {
+    let files = [
+        ("a.txt", b"hello".to_vec()),
+        ("sub dir/b.bin", pseudo_random_bytes(6, 70_000)),
+    ];
+    let fixture = serve(&files);
+    let output = fetchall(
+        fixture.work.path(),
+        &[
+            "-r",
+            "--manifest",
+            "manifest.jsonl",
+            &fixture.server.url("/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let manifest =
+        std::fs::read_to_string(fixture.work.path().join("manifest.jsonl")).expect("manifest");
+    let mut lines: Vec<serde_json::Value> = manifest
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
+    lines.sort_by_key(|line| line["path"].as_str().map(str::to_string));
+    assert_eq!(lines.len(), 2, "{manifest}");
+    for (line, (name, contents)) in lines.iter().zip(&files) {
+        assert_eq!(
+            line["path"],
+            Path::new("out").join(name).display().to_string()
+        );
+        assert_eq!(line["size"], contents.len());
+        assert_eq!(line["sha256"], sha256(contents));
+        assert!(
+            line["url"]
+                .as_str()
+                .expect("url")
+                .ends_with(&name.replace(' ', "%20"))
+        );
+        let mtime = line["mtime"].as_str().expect("mtime");
+        assert!(mtime.len() == 20 && mtime.ends_with('Z'), "{mtime}");
+    }
+}
+
+#[test]
+fn verify_checks_a_mirror_against_its_checksum_files() {
+    let files = listing_with_a_corrupted_file();
+    let fixture = serve(&files[..]);
+    let work = fixture.work.path();
+    let run = fetchall(work, &["--checksums", "off", &fixture.server.url("/")]);
+    assert_eq!(run.status.code(), Some(0));
+
+    let verify = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_fetchall"))
+            .arg("verify")
+            .args(args)
+            .current_dir(work)
+            .output()
+            .expect("run fetchall verify")
+    };
+    let output = verify(&["out"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("good.bin: OK (sha256)"), "{stdout}");
+    assert!(stdout.contains("bad.bin: FAILED"), "{stdout}");
+
+    std::fs::remove_file(work.join("out/bad.bin")).expect("remove");
+    let output = verify(&["out"]);
+    assert_eq!(output.status.code(), Some(0), "missing files only warn");
+    assert!(text(&output.stdout).contains("bad.bin: missing"));
+    assert_eq!(verify(&["--strict", "out"]).status.code(), Some(1));
+
+    let json = verify(&["--json", "out"]);
+    let statuses: Vec<serde_json::Value> = text(&json.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
+    assert_eq!(statuses.len(), 2);
+    assert!(
+        statuses
+            .iter()
+            .any(|s| s["path"] == "bad.bin" && s["status"] == "missing")
+    );
+}

@@ -1,0 +1,385 @@
+//! Issue 5, requests like curl and wget: headers, credentials (`-u`, URL userinfo,
+//! netrc) and cookies asserted from the server's request log; no credentials across
+//! a cross-host redirect nor in any output; proxies; rate and wait options.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use support::faults::Fault;
+use support::tree::write_files;
+use support::{ListingStyle, LoggedRequest, TestServer};
+
+/// `Basic base64("ann:s3cret")`.
+const ANN_BASIC: &str = "Basic YW5uOnMzY3JldA==";
+
+fn fetchall(dir: &Path, args: &[&str]) -> Output {
+    fetchall_with(dir, args, &[])
+}
+
+fn fetchall_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fetchall"));
+    for name in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .args(["--retry-wait", "0.05", "--read-timeout", "2", "-o", "out"])
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run fetchall")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn header(request: &LoggedRequest, name: &str) -> Option<String> {
+    Some(request.headers.get(name)?.to_str().ok()?.to_string())
+}
+
+fn serve(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, TestServer) {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), files);
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    (served, server)
+}
+
+#[test]
+fn headers_and_user_credentials_reach_every_request_to_the_start_host() {
+    let (_served, server) = serve(&[("pub/a.txt", b"a".to_vec()), ("pub/b.txt", b"b".to_vec())]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &[
+            "-H",
+            "X-Token: abc",
+            "-H",
+            "Accept-Language: fr",
+            "-u",
+            "ann:s3cret",
+            &server.url("/pub/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    for request in &requests {
+        assert_eq!(
+            header(request, "x-token").as_deref(),
+            Some("abc"),
+            "{}",
+            request.target
+        );
+        assert_eq!(header(request, "accept-language").as_deref(), Some("fr"));
+        assert_eq!(header(request, "authorization").as_deref(), Some(ANN_BASIC));
+    }
+}
+
+#[test]
+fn credentials_in_the_url_work_like_user_and_never_show() {
+    let (_served, server) = serve(&[("pub/a.txt", b"a".to_vec())]);
+    server.can(
+        "/pub/gone.txt",
+        support::Canned {
+            status: axum::http::StatusCode::NOT_FOUND,
+            headers: vec![],
+            body: vec![],
+        },
+    );
+    server.can(
+        "/pub/",
+        support::Canned::html(r#"<a href="a.txt">a</a> <a href="gone.txt">gone</a>"#),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let url = server.url("/pub/").replace("http://", "http://ann:s3cret@");
+    let output = fetchall(work.path(), &["--json", &url]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    for request in server.requests() {
+        assert_eq!(
+            header(&request, "authorization").as_deref(),
+            Some(ANN_BASIC),
+            "{}",
+            request.target
+        );
+    }
+    let everything = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(!everything.contains("s3cret"), "{everything}");
+    assert!(everything.contains("gone.txt"));
+
+    // A start page that fails reports its URL without the password.
+    let failing = server
+        .url("/nowhere/")
+        .replace("http://", "http://ann:s3cret@");
+    let output = fetchall(work.path(), &[&failing]);
+    assert_eq!(output.status.code(), Some(2));
+    let everything = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(
+        !everything.contains("s3cret") && everything.contains("nowhere"),
+        "{everything}"
+    );
+}
+
+#[test]
+fn a_redirect_to_another_host_carries_no_credentials_or_cookies() {
+    let (_served, server) = serve(&[
+        ("pub/local.txt", b"local".to_vec()),
+        ("pub/moved.bin", b"placeholder".to_vec()),
+    ]);
+    let (_other_files, other) = serve(&[("pub/moved.bin", b"moved".to_vec())]);
+    server.faults().always(
+        "/pub/moved.bin",
+        Fault::Redirect(other.url("/pub/moved.bin")),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let port = server
+        .url("")
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    std::fs::write(
+        work.path().join("cookies.txt"),
+        format!("127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tc00kie\n# port {port} is not part of a cookie's domain\n"),
+    )
+    .expect("cookies");
+    let output = fetchall(
+        work.path(),
+        &[
+            "-u",
+            "ann:s3cret",
+            "--cookies",
+            "cookies.txt",
+            &server.url("/pub/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        std::fs::read(work.path().join("out/moved.bin")).expect("moved"),
+        b"moved"
+    );
+
+    let first_hop = server
+        .requests()
+        .into_iter()
+        .find(|request| request.target == "/pub/moved.bin")
+        .expect("asked the first host");
+    assert_eq!(
+        header(&first_hop, "authorization").as_deref(),
+        Some(ANN_BASIC)
+    );
+    assert_eq!(
+        header(&first_hop, "cookie").as_deref(),
+        Some("session=c00kie")
+    );
+    let second_hop = other.requests();
+    assert_eq!(second_hop.len(), 1, "{second_hop:?}");
+    assert_eq!(
+        header(&second_hop[0], "authorization"),
+        None,
+        "credentials crossed to another port"
+    );
+    assert_eq!(
+        header(&second_hop[0], "cookie"),
+        None,
+        "cookies crossed to another port"
+    );
+}
+
+#[test]
+fn netrc_credentials_go_to_their_machine_only() {
+    let (_served, server) = serve(&[("a.txt", b"a".to_vec())]);
+    let work = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        work.path().join("netrc"),
+        "machine 127.0.0.1\n  login ann\n  password s3cret\n",
+    )
+    .expect("netrc");
+    std::fs::write(
+        work.path().join("other-netrc"),
+        "machine files.example.org login bob password x\n",
+    )
+    .expect("netrc");
+
+    let output = fetchall(work.path(), &["--netrc-file", "netrc", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| header(r, "authorization").as_deref() == Some(ANN_BASIC))
+    );
+
+    server.clear_log();
+    let output = fetchall(
+        work.path(),
+        &["--force", "--netrc-file", "other-netrc", &server.url("/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| header(r, "authorization").is_none())
+    );
+
+    // --netrc reads $HOME/.netrc.
+    server.clear_log();
+    std::fs::rename(work.path().join("netrc"), work.path().join(".netrc")).expect("rename");
+    let home = work.path().to_string_lossy().into_owned();
+    let output = fetchall_with(
+        work.path(),
+        &["--force", "--netrc", &server.url("/")],
+        &[("HOME", &home)],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| header(r, "authorization").as_deref() == Some(ANN_BASIC))
+    );
+}
+
+#[test]
+fn cookies_are_sent_by_domain_and_path() {
+    let (_served, server) = serve(&[("pub/a.txt", b"a".to_vec())]);
+    let work = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        work.path().join("cookies.txt"),
+        "# Netscape HTTP Cookie File\n\
+         127.0.0.1\tFALSE\t/pub\tFALSE\t0\tpub\t1\n\
+         #HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\troot\t2\n\
+         127.0.0.1\tFALSE\t/private\tFALSE\t0\tprivate\t3\n\
+         127.0.0.1\tFALSE\t/\tTRUE\t0\tsecure\t4\n\
+         127.0.0.1\tFALSE\t/\tFALSE\t1\texpired\t5\n\
+         example.org\tTRUE\t/\tFALSE\t0\tother\t6\n",
+    )
+    .expect("cookies");
+    let output = fetchall(
+        work.path(),
+        &["--cookies", "cookies.txt", &server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    for request in server.requests() {
+        assert_eq!(
+            header(&request, "cookie").as_deref(),
+            Some("pub=1; root=2"),
+            "{}",
+            request.target
+        );
+    }
+}
+
+#[test]
+fn a_user_without_password_and_no_terminal_fails_clearly() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-u", "ann", "http://127.0.0.1:9/"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("no terminal") && stderr.contains("--netrc"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unusable_request_options_are_usage_errors() {
+    let work = tempfile::tempdir().expect("temp dir");
+    for args in [
+        vec!["-H", "no colon"],
+        vec!["--cookies", "missing.txt"],
+        vec!["--netrc-file", "missing"],
+        vec!["--cacert", "missing.pem"],
+        vec!["--limit-rate", "fast"],
+        vec!["--random-wait"],
+    ] {
+        let mut all = args.clone();
+        all.push("http://127.0.0.1:9/");
+        let output = fetchall(work.path(), &all);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+    std::fs::write(work.path().join("empty.pem"), "not a certificate").expect("write");
+    let output = fetchall(
+        work.path(),
+        &["--cacert", "empty.pem", "http://127.0.0.1:9/"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("empty.pem"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn a_proxy_gets_every_request_in_absolute_form() {
+    let (_served, proxy) = serve(&[("pub/a.txt", b"a".to_vec()), ("pub/b.txt", b"b".to_vec())]);
+    let work = tempfile::tempdir().expect("temp dir");
+    // The host does not exist: only the proxy can answer.
+    let start = "http://files.invalid/pub/";
+    let output = fetchall(work.path(), &["--proxy", &proxy.url(""), start]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        std::fs::read(work.path().join("out/b.txt")).expect("b"),
+        b"b"
+    );
+    let hosts: Vec<Option<String>> = proxy.requests().iter().map(|r| header(r, "host")).collect();
+    assert_eq!(hosts.len(), 3);
+    assert!(
+        hosts
+            .iter()
+            .all(|host| host.as_deref() == Some("files.invalid")),
+        "{hosts:?}"
+    );
+
+    // The same from the environment.
+    proxy.clear_log();
+    let output = fetchall_with(
+        work.path(),
+        &["--force", start],
+        &[("HTTP_PROXY", &proxy.url(""))],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(proxy.requests().len(), 3);
+}
+
+#[test]
+fn rate_limit_and_wait_still_deliver_every_byte() {
+    let body = support::tree::pseudo_random_bytes(9, 300_000);
+    let (_served, server) = serve(&[("a.bin", body.clone()), ("b.txt", b"b".to_vec())]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &[
+            "--limit-rate",
+            "4M",
+            "--wait",
+            "0.05",
+            "--random-wait",
+            &server.url("/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        std::fs::read(work.path().join("out/a.bin")).expect("a"),
+        body
+    );
+}
