@@ -12,6 +12,7 @@
 
 pub mod faults;
 pub mod listing;
+pub mod tls;
 pub mod tree;
 
 use std::collections::HashMap;
@@ -33,6 +34,8 @@ pub use listing::ListingStyle;
 #[derive(Debug, Clone)]
 pub struct LoggedRequest {
     pub method: Method,
+    /// HTTP/1.1 or HTTP/2.
+    pub version: axum::http::Version,
     /// Path and query, as sent.
     pub target: String,
     pub headers: HeaderMap,
@@ -73,6 +76,10 @@ struct ServerState {
 /// The server; it stops when dropped.
 pub struct TestServer {
     address: SocketAddr,
+    /// `http`, or `https` for [`TestServer::start_tls`].
+    scheme: &'static str,
+    /// TLS connections accepted so far (HTTPS only).
+    connections: Arc<std::sync::atomic::AtomicUsize>,
     state: Arc<ServerState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -114,6 +121,8 @@ impl TestServer {
         });
         TestServer {
             address,
+            scheme: "http",
+            connections: Arc::default(),
             state,
             shutdown: Some(shutdown),
             thread: Some(thread),
@@ -122,7 +131,12 @@ impl TestServer {
 
     /// `http://127.0.0.1:PORT` followed by `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.address, path)
+        format!("{}://{}{}", self.scheme, self.address, path)
+    }
+
+    /// TLS connections the server has accepted (HTTPS only).
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Answers `target` (path and query) with `canned` from now on.
@@ -164,6 +178,7 @@ impl Drop for TestServer {
 
 async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Response {
     let method = request.method().clone();
+    let version = request.version();
     let target = request
         .uri()
         .path_and_query()
@@ -173,6 +188,7 @@ async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Resp
     let response = respond(&state, request).await;
     state.log.lock().expect("log lock").push(LoggedRequest {
         method,
+        version,
         target,
         headers,
         status: response.status(),

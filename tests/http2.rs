@@ -1,0 +1,73 @@
+//! HTTPS with HTTP/2: many files multiplexed over few connections, bytes exact.
+
+mod support;
+
+use std::process::Command;
+
+use axum::http::Version;
+use support::tls::certificate_path;
+use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use support::{ListingStyle, TestServer};
+
+#[test]
+fn files_over_https_share_http2_connections() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files: Vec<(String, Vec<u8>)> = (0..60)
+        .map(|index| {
+            (
+                format!("f{index:02}.bin"),
+                pseudo_random_bytes(index, 5_000 + index as usize * 997),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(name, contents)| (name.as_str(), contents.clone()))
+        .collect();
+    write_files(&served.path().join("pub"), &borrowed);
+    let work = tempfile::tempdir().expect("temp dir");
+    let certificate = certificate_path(work.path());
+    let server = TestServer::start_tls(served.path(), ListingStyle::Nginx, &certificate);
+
+    let output = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(["-q", "-j", "16", "-o", "out", "--cacert"])
+        .arg(&certificate)
+        .arg(server.url("/pub/"))
+        .current_dir(work.path())
+        .output()
+        .expect("run fetchall");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let expected = borrowed
+        .iter()
+        .map(|(name, contents)| (name.to_string(), contents.clone()))
+        .collect();
+    assert_eq!(
+        tree_difference(&expected, &read_tree(&work.path().join("out"))),
+        ""
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 61, "the listing and 60 files");
+    assert!(
+        requests
+            .iter()
+            .all(|request| request.version == Version::HTTP_2),
+        "every request over HTTP/2"
+    );
+    println!(
+        "{} TLS connection(s) for {} requests",
+        server.connections(),
+        requests.len()
+    );
+    // 61 requests, 16 at a time: multiplexed, they need one connection (allow a
+    // second for a race between the listing and the first files).
+    assert!(
+        server.connections() <= 2,
+        "{} TLS connections for 61 requests",
+        server.connections()
+    );
+}

@@ -1,0 +1,102 @@
+//! The test server over HTTPS with a self-signed certificate, offering HTTP/2 and
+//! HTTP/1.1 by ALPN, and counting the TLS connections it accepts — so a test can see
+//! many requests share few connections.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
+
+use super::{ListingStyle, ServerState, TestServer, faults, handle};
+
+impl TestServer {
+    /// Serves `root` over HTTPS on 127.0.0.1 (h2 and http/1.1), with a certificate
+    /// for `127.0.0.1` written as PEM to `certificate` for the client to trust.
+    pub fn start_tls(root: &Path, style: ListingStyle, certificate: &Path) -> TestServer {
+        let config = server_config(certificate);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let address = listener.local_addr().expect("local address");
+        let state = Arc::new(ServerState {
+            root: root.to_path_buf(),
+            style,
+            canned: Mutex::new(HashMap::new()),
+            log: Mutex::new(Vec::new()),
+            faults: faults::Faults::default(),
+        });
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (shutdown, mut shutdown_signal) = tokio::sync::oneshot::channel::<()>();
+        let app_state = Arc::clone(&state);
+        let counted = Arc::clone(&connections);
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                let acceptor = TlsAcceptor::from(Arc::new(config));
+                let app = axum::Router::new().fallback(handle).with_state(app_state);
+                loop {
+                    let accepted = tokio::select! {
+                        _ = &mut shutdown_signal => break,
+                        accepted = listener.accept() => accepted,
+                    };
+                    let Ok((tcp, _)) = accepted else { continue };
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let acceptor = acceptor.clone();
+                    let service = TowerToHyperService::new(app.clone());
+                    tokio::spawn(async move {
+                        let Ok(tls) = acceptor.accept(tcp).await else {
+                            return;
+                        };
+                        let _ = auto::Builder::new(TokioExecutor::new())
+                            .serve_connection(TokioIo::new(tls), service)
+                            .await;
+                    });
+                }
+            });
+        });
+        TestServer {
+            address,
+            scheme: "https",
+            connections,
+            state,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        }
+    }
+}
+
+/// A self-signed certificate for 127.0.0.1, saved as PEM, and a rustls server
+/// configuration that offers h2 before http/1.1.
+fn server_config(certificate: &Path) -> rustls::ServerConfig {
+    let generated = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])
+        .expect("self-signed certificate");
+    std::fs::write(certificate, generated.cert.pem()).expect("write certificate");
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(generated.signing_key.serialize_der().into());
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocol versions")
+    .with_no_client_auth()
+    .with_single_cert(vec![generated.cert.der().clone()], key)
+    .expect("server certificate");
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config
+}
+
+/// Where a test keeps the certificate to pass to `--cacert`.
+pub fn certificate_path(dir: &Path) -> PathBuf {
+    dir.join("test-ca.pem")
+}
