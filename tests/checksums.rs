@@ -10,21 +10,17 @@ use std::process::{Command, Output};
 
 use axum::http::{Method, StatusCode};
 use fetchall::checksum::{Algorithm, Hasher, encode_hex};
+use support::cli::text;
 use support::faults::Fault;
 use support::tree::{pseudo_random_bytes, read_tree, write_files};
 use support::{ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .args(["--retry-wait", "0.05", "--read-timeout", "2", "-o", "out"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run fetchall")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    support::cli::run(
+        dir,
+        &["--retry-wait", "0.05", "--read-timeout", "2", "-o", "out"],
+        args,
+    )
 }
 
 fn digest(algorithm: Algorithm, bytes: &[u8]) -> String {

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use axum::http::Method;
+use support::cli::text;
 use support::tree::{pseudo_random_bytes, read_tree, write_files};
 use support::{ListingStyle, TestServer};
 
@@ -27,10 +28,6 @@ fn fetchall(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .expect("write stdin");
     drop(input);
     child.wait_with_output().expect("wait")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn setup() -> (tempfile::TempDir, TestServer, Vec<u8>) {

@@ -6,7 +6,7 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use fetchall::checksum::{Algorithm, Hasher, encode_hex};
 use serde_json::Value;
@@ -56,8 +56,9 @@ fn has_type(value: &Value, kind: &str) -> bool {
 }
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .args([
+    support::cli::run(
+        dir,
+        &[
             "--json",
             "--retry-wait",
             "0.05",
@@ -65,11 +66,9 @@ fn fetchall(dir: &Path, args: &[&str]) -> Output {
             "2",
             "-o",
             "out",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run fetchall")
+        ],
+        args,
+    )
 }
 
 #[test]

@@ -4,21 +4,14 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use support::cli::text;
 use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
 use support::{ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run fetchall")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    support::cli::run(dir, &[], args)
 }
 
 /// A 3-level tree like a software archive.

@@ -11,6 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
+use support::cli::text;
 use support::faults::Fault;
 use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
 use support::{Canned, ListingStyle, LoggedRequest, TestServer};
@@ -19,16 +20,7 @@ use support::{Canned, ListingStyle, LoggedRequest, TestServer};
 const QUICK: &[&str] = &["--retry-wait", "0.05", "--read-timeout", "1", "-o", "out"];
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .args(QUICK)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run fetchall")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    support::cli::run(dir, QUICK, args)
 }
 
 /// A served folder with `files`, and a server over it.

@@ -7,6 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use support::cli::text;
 use support::faults::Fault;
 use support::tree::write_files;
 use support::{ListingStyle, LoggedRequest, TestServer};
@@ -40,10 +41,6 @@ fn fetchall_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("run fetchall")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn header(request: &LoggedRequest, name: &str) -> Option<String> {

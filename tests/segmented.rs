@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
+use support::cli::text;
 use support::faults::Fault;
 use support::tree::{pseudo_random_bytes, read_tree, write_files};
 use support::{ListingStyle, LoggedRequest, TestServer};
@@ -16,16 +17,7 @@ use support::{ListingStyle, LoggedRequest, TestServer};
 const SPLIT: &[&str] = &["--split", "4", "--min-split-size", "256k", "-o", "out"];
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .args(SPLIT)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run fetchall")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    support::cli::run(dir, SPLIT, args)
 }
 
 /// `(start, end)` of a `Range: bytes=START-END` request.

@@ -5,17 +5,13 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
 use support::{ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run fetchall")
+    support::cli::run(dir, &[], args)
 }
 
 fn tree_files() -> Vec<(String, Vec<u8>)> {

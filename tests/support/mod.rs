@@ -10,6 +10,7 @@
     reason = "each test binary uses a different part of the support"
 )]
 
+pub mod cli;
 pub mod faults;
 pub mod listing;
 pub mod tls;
