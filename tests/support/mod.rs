@@ -74,6 +74,28 @@ struct ServerState {
     faults: faults::Faults,
 }
 
+impl ServerState {
+    fn new(root: &Path, style: ListingStyle) -> Arc<ServerState> {
+        Arc::new(ServerState {
+            root: root.to_path_buf(),
+            style,
+            canned: Mutex::new(HashMap::new()),
+            log: Mutex::new(Vec::new()),
+            faults: faults::Faults::default(),
+        })
+    }
+}
+
+/// A listener on 127.0.0.1 with a port of the kernel's choosing.
+fn bind_loopback() -> (std::net::TcpListener, SocketAddr) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener
+        .set_nonblocking(true)
+        .expect("non-blocking listener");
+    let address = listener.local_addr().expect("local address");
+    (listener, address)
+}
+
 /// The server; it stops when dropped.
 pub struct TestServer {
     address: SocketAddr,
@@ -89,18 +111,8 @@ pub struct TestServer {
 impl TestServer {
     /// Serves `root` on 127.0.0.1 with listings in `style`.
     pub fn start(root: &Path, style: ListingStyle) -> TestServer {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let address = listener.local_addr().expect("local address");
-        let state = Arc::new(ServerState {
-            root: root.to_path_buf(),
-            style,
-            canned: Mutex::new(HashMap::new()),
-            log: Mutex::new(Vec::new()),
-            faults: faults::Faults::default(),
-        });
+        let (listener, address) = bind_loopback();
+        let state = ServerState::new(root, style);
         let (shutdown, shutdown_signal) = tokio::sync::oneshot::channel::<()>();
         let app_state = Arc::clone(&state);
         let thread = std::thread::spawn(move || {

@@ -2,10 +2,9 @@
 //! HTTP/1.1 by ALPN, and counting the TLS connections it accepts — so a test can see
 //! many requests share few connections.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -13,25 +12,15 @@ use hyper_util::service::TowerToHyperService;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 
-use super::{ListingStyle, ServerState, TestServer, faults, handle};
+use super::{ListingStyle, ServerState, TestServer, bind_loopback, handle};
 
 impl TestServer {
     /// Serves `root` over HTTPS on 127.0.0.1 (h2 and http/1.1), with a certificate
     /// for `127.0.0.1` written as PEM to `certificate` for the client to trust.
     pub fn start_tls(root: &Path, style: ListingStyle, certificate: &Path) -> TestServer {
         let config = server_config(certificate);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let address = listener.local_addr().expect("local address");
-        let state = Arc::new(ServerState {
-            root: root.to_path_buf(),
-            style,
-            canned: Mutex::new(HashMap::new()),
-            log: Mutex::new(Vec::new()),
-            faults: faults::Faults::default(),
-        });
+        let (listener, address) = bind_loopback();
+        let state = ServerState::new(root, style);
         let connections = Arc::new(AtomicUsize::new(0));
         let (shutdown, mut shutdown_signal) = tokio::sync::oneshot::channel::<()>();
         let app_state = Arc::clone(&state);
