@@ -10,6 +10,7 @@ use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use url::Url;
@@ -59,9 +60,29 @@ impl Engine {
     /// Crawls every start URL in turn, sending file tasks down `tasks`.
     pub(crate) async fn crawl(self: &Arc<Self>, starts: Vec<Start>, tasks: mpsc::Sender<Task>) {
         let mut planner = Planner::default();
-        for start in starts {
+        // Which start URLs are direct links to files: asked all at once (a long `-i`
+        // list of downloads must not cost one round trip after another), in order.
+        let urls: Vec<Url> = starts.iter().map(|start| start.url.clone()).collect();
+        let engine = Arc::clone(self);
+        let kinds: Vec<bool> = futures_util::stream::iter(urls)
+            .map(move |url| {
+                let engine = Arc::clone(&engine);
+                async move { engine.is_file_start(&url).await }
+            })
+            .buffered(self.options.jobs.max(1))
+            .collect()
+            .await;
+        for (start, is_file) in starts.into_iter().zip(kinds) {
             if self.cancel.is_cancelled() {
                 break;
+            }
+            if is_file {
+                for task in self.plan_start_file(&start.url, &start.output, &mut planner) {
+                    if tasks.send(task).await.is_err() {
+                        return;
+                    }
+                }
+                continue;
             }
             self.crawl_tree(start, &mut planner, &tasks).await;
         }
@@ -73,12 +94,6 @@ impl Engine {
         planner: &mut Planner,
         tasks: &mpsc::Sender<Task>,
     ) {
-        if let Some(files) = self.start_as_file(&start.url, &start.output, planner).await {
-            for task in files {
-                let _ = tasks.send(task).await;
-            }
-            return;
-        }
         let mut visited = HashSet::from([normalized_directory(&start.url)]);
         let mut queue = VecDeque::from([PendingPage {
             url: start.url.clone(),

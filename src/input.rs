@@ -50,30 +50,36 @@ pub fn is_page_type(content_type: Option<&str>) -> bool {
 }
 
 impl Engine {
-    /// When `start` is a direct link to a file: the task that downloads it (none if
-    /// a filter leaves it out). `None` when it is a page to read.
-    pub(crate) async fn start_as_file(
-        &self,
-        start: &Url,
-        output: &Path,
-        planner: &mut Planner,
-    ) -> Option<Vec<Task>> {
+    /// True when `start` is a direct link to a file rather than a page to read: a
+    /// HEAD answers with a type that is not a page. A URL ending with `/` or holding a
+    /// query is a page without asking.
+    pub(crate) async fn is_file_start(&self, start: &Url) -> bool {
         if start.path().ends_with('/') || start.query().is_some() {
-            return None;
+            return false;
         }
         let request = self.client.head(start.clone());
         let response = tokio::select! {
-            () = self.cancel.cancelled() => return None,
+            () = self.cancel.cancelled() => return false,
             answer = tokio::time::timeout(self.options.read_timeout, request.send()) => answer,
         };
-        let response = response.ok()?.ok()?;
+        let Ok(Ok(response)) = response else {
+            return false;
+        };
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|value| value.to_str().ok());
-        if !response.status().is_success() || is_page_type(content_type) {
-            return None;
-        }
+        response.status().is_success() && !is_page_type(content_type)
+    }
+
+    /// The task that downloads a start URL that is a file (none if a filter leaves
+    /// it out or it repeats an earlier one).
+    pub(crate) fn plan_start_file(
+        &self,
+        start: &Url,
+        output: &Path,
+        planner: &mut Planner,
+    ) -> Vec<Task> {
         let skip = |reason: SkipReason| {
             self.count(|summary| summary.skipped += 1);
             self.report(Event::Skipped {
@@ -81,7 +87,7 @@ impl Engine {
                 url: start.to_string(),
                 reason,
             });
-            Some(Vec::new())
+            Vec::new()
         };
         let relative = match paths::file_name_only(start) {
             Ok(relative) => relative,
@@ -93,19 +99,19 @@ impl Engine {
         }
         if let Err(reason) = planner.admit(start, &relative) {
             return match reason {
-                SkipReason::Duplicate => Some(Vec::new()),
+                SkipReason::Duplicate => Vec::new(),
                 reason => skip(reason),
             };
         }
         let destination = output.join(relative.to_path_buf());
-        Some(vec![Task {
+        vec![Task {
             url: start.clone(),
             local: LocalFile::inspect(&destination),
             relative,
             destination,
             listed_size: None,
             listed_modified: None,
-        }])
+        }]
     }
 }
 
