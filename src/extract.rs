@@ -26,7 +26,8 @@ pub struct Link {
     /// The size the listing states, if any: exact (nginx, IIS, JSON) or a rounded
     /// range (Apache's `1.5M`).
     pub size: Option<ListedSize>,
-    /// The exact modification time, when the listing states it (JSON listings).
+    /// The exact modification time, when the listing states it in UTC (JSON
+    /// listings, Caddy's `<time datetime>`); local times without a zone are not used.
     pub modified: Option<SystemTime>,
 }
 
@@ -60,7 +61,7 @@ pub fn extract_links(html: &str, page_url: &Url) -> Vec<Link> {
                 href: link.href,
                 url,
                 size,
-                modified: None,
+                modified: link.datetime,
             }
         })
         .collect()
@@ -109,7 +110,7 @@ pub fn extract_json_links(text: &str, page_url: &Url) -> Vec<Link> {
                     entry
                         .get("mod_time")
                         .and_then(serde_json::Value::as_str)
-                        .and_then(crate::timestamp::parse_iso)
+                        .and_then(crate::timestamp::parse_utc)
                 });
             Some(Link {
                 url: page_url.join(&href),
@@ -217,6 +218,8 @@ struct CollectedLink {
     before: String,
     /// Caddy's `data-size` attribute in the row.
     data_size: Option<u64>,
+    /// A `<time datetime="...">` in the row (Caddy): an exact UTC time.
+    datetime: Option<SystemTime>,
 }
 
 /// Text between two links, cut where a listing row ends (a line break, `<br>`,
@@ -225,6 +228,7 @@ struct CollectedLink {
 enum Piece {
     Text(String),
     DataSize(u64),
+    DateTime(SystemTime),
     RowEnd,
 }
 
@@ -259,6 +263,7 @@ impl CollectedLinks {
                     // Table cells touch (`05:06</td><td>1.5M`): keep words apart.
                     Piece::Text(text) => push_row_text(&mut previous.after, text),
                     Piece::DataSize(size) => previous.data_size = Some(*size),
+                    Piece::DateTime(time) => previous.datetime = Some(*time),
                     Piece::RowEnd => {}
                 }
             }
@@ -331,6 +336,11 @@ impl TokenSink for LinkCollector {
         let exact_size = attribute(&tag, "data-size").or_else(|| attribute(&tag, "data-order"));
         if let Some(size) = exact_size.and_then(|size| size.trim().parse().ok()) {
             collected.segment.push(Piece::DataSize(size));
+        }
+        if &*tag.name == "time"
+            && let Some(time) = attribute(&tag, "datetime").and_then(crate::timestamp::parse_utc)
+        {
+            collected.segment.push(Piece::DateTime(time));
         }
         if ends_row(&tag.name) {
             collected.segment.push(Piece::RowEnd);

@@ -54,6 +54,21 @@ pub fn parse_user_date(text: &str) -> Result<SystemTime, String> {
     })
 }
 
+/// A time that says it is UTC: `2021-03-04T05:06:07Z` (fractions allowed) or an
+/// offset of zero. A time without a zone is refused: it is some server's local time.
+pub fn parse_utc(text: &str) -> Option<SystemTime> {
+    let text = text.trim();
+    let zoned = text.ends_with('Z') || text.ends_with("+00:00") || text.ends_with("-00:00");
+    if !zoned || !text.contains('T') {
+        return None;
+    }
+    let text = text
+        .trim_end_matches('Z')
+        .trim_end_matches("+00:00")
+        .trim_end_matches("-00:00");
+    parse_iso(text)
+}
+
 /// `YYYY-MM-DD[( |T)HH:MM[:SS[.fraction]]][Z]`, read as UTC.
 pub fn parse_iso(text: &str) -> Option<SystemTime> {
     let text = text.trim().trim_end_matches('Z');
@@ -113,6 +128,16 @@ mod tests {
             951_782_400
         );
         assert!(parse_user_date("yesterday").is_err());
+        assert_eq!(
+            parse_utc(" 2021-03-04T05:06:07Z").map(unix),
+            Some(1_614_834_367)
+        );
+        assert_eq!(
+            parse_utc("2021-03-04T05:06:07.5+00:00").map(unix),
+            Some(1_614_834_367)
+        );
+        assert_eq!(parse_utc("2021-03-04T05:06:07"), None);
+        assert_eq!(parse_utc("2021-03-04T05:06:07+02:00"), None);
         assert!(parse_user_date("2021-13-01").is_err());
     }
 }

@@ -16,6 +16,8 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/list
 /// The tree's top-level files and folders, with file sizes.
 struct Tree {
     files: Vec<(String, u64)>,
+    /// Each file's modification time, to the second.
+    modified: std::collections::HashMap<String, u64>,
     folders: BTreeSet<String>,
 }
 
@@ -30,16 +32,31 @@ fn generated_tree() -> (tempfile::TempDir, Tree) {
     assert!(status.success(), "make_tree.py failed");
     let mut files = Vec::new();
     let mut folders = BTreeSet::new();
+    let mut modified = std::collections::HashMap::new();
     for entry in std::fs::read_dir(dir.path()).expect("read tree").flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let metadata = entry.metadata().expect("metadata");
         if metadata.is_dir() {
             folders.insert(name);
         } else {
+            let seconds = metadata
+                .modified()
+                .expect("mtime")
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_secs();
+            modified.insert(name.clone(), seconds);
             files.push((name, metadata.len()));
         }
     }
-    (dir, Tree { files, folders })
+    (
+        dir,
+        Tree {
+            files,
+            modified,
+            folders,
+        },
+    )
 }
 
 fn links_of(fixture: &str, page: &Url) -> Vec<Link> {
@@ -80,6 +97,7 @@ fn real_listings_yield_the_served_files_and_their_sizes() {
         let mut files = BTreeSet::new();
         let mut folders = BTreeSet::new();
         let mut sized = 0;
+        let mut dated = 0;
         for link in links_of(fixture, &page) {
             let Ok(url) = &link.url else { continue };
             match scope.classify(&link.href, url, &page) {
@@ -99,6 +117,14 @@ fn real_listings_yield_the_served_files_and_their_sizes() {
                             "{fixture}: {path} is {truth} bytes, listed as {size:?}"
                         );
                         sized += 1;
+                    }
+                    if let Some(listed) = link.modified {
+                        let listed = listed
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .expect("after 1970")
+                            .as_secs();
+                        assert_eq!(Some(&listed), tree.modified.get(&path), "{fixture}: {path}");
+                        dated += 1;
                     }
                     files.insert(path);
                 }
@@ -133,6 +159,13 @@ fn real_listings_yield_the_served_files_and_their_sizes() {
             sized > 0,
             sizes_expected,
             "{fixture}: sizes found for {sized} files"
+        );
+        // Exact UTC times: JSON listings and Caddy's <time datetime>; no local times.
+        let times_expected = fixture.ends_with(".json") || fixture == "caddy.html";
+        assert_eq!(
+            dated > 0,
+            times_expected,
+            "{fixture}: times found for {dated} files"
         );
     }
 }
