@@ -15,6 +15,7 @@
 //! crawl     listing pages in breadth-first order, recursively     Url  -> Tasks
 //! resume    partial files, their validators, Range answers        Partial -> Decision
 //! retry     transient failures, backoff, Retry-After, host pacing  Task -> Outcome
+//! options   what a run is asked to do (plain data)
 //! mirror    the engine that runs all of the above concurrently     Options -> Summary
 //! event     what the engine reports, and the Reporter trait
 //! ```
@@ -89,6 +90,7 @@ pub mod listing_meta;
 pub mod manifest;
 pub mod mirror;
 pub mod netrc;
+mod options;
 pub mod page;
 pub mod paths;
 pub mod plan;

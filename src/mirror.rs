@@ -15,108 +15,19 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::checksum_source::{ChecksumSource, ChecksumState};
-use crate::client::{ClientSettings, HttpClient, build_client, default_user_agent};
+use crate::checksum_source::ChecksumState;
+use crate::client::{ClientSettings, HttpClient, build_client};
 use crate::crawl::Start;
 use crate::error::{Error, TransferError, error_chain};
 use crate::event::{Event, Reporter, SkipReason, Summary, TransferId};
 use crate::filter::Filters;
+pub use crate::options::Options;
 use crate::paths;
 use crate::plan::{LocalFile, Task};
-use crate::request::{RequestOptions, RequestRules};
-use crate::retry::{self, HostPacer, RetryPolicy};
-use crate::segmented::SplitPolicy;
+use crate::request::RequestRules;
+use crate::retry::{self, HostPacer};
 use crate::throttle::{HostSpacing, RateLimiter};
-use crate::transfer::{self, Existing, Outcome};
-
-/// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// Pages to read (listings, or any HTML page of links).
-    pub urls: Vec<String>,
-    /// Output folder; `None` means a folder named after each start URL's last path
-    /// segment, in the current directory.
-    pub output: Option<PathBuf>,
-    /// Transfers in flight at once.
-    pub jobs: usize,
-    /// Transfers in flight at once to one host.
-    pub jobs_per_host: usize,
-    /// Limit for establishing a connection.
-    pub connect_timeout: Duration,
-    /// Limit for any wait with no bytes arriving.
-    pub read_timeout: Duration,
-    /// Only report what would be downloaded; write nothing.
-    pub dry_run: bool,
-    /// Also download files linked on other hosts.
-    pub span_hosts: bool,
-    /// With `span_hosts`: the only other hosts allowed (and their sub-domains); empty
-    /// means any.
-    pub domains: Vec<String>,
-    /// Sent as `User-Agent`.
-    pub user_agent: String,
-    /// Follow sub-directory links (`-r`).
-    pub recursive: bool,
-    /// `--level N`: files of the start page are level 1, those of its
-    /// sub-directories level 2...; `None` is unlimited.
-    pub max_level: Option<usize>,
-    /// Save every file directly in the output folder (`--flat`).
-    pub flat: bool,
-    /// Which files (and directories) are wanted.
-    pub filters: Filters,
-    /// Save files under the name of their `Content-Disposition` header, sanitised.
-    pub content_disposition: bool,
-    /// When and how large files are split over several connections.
-    pub split: SplitPolicy,
-    /// How failed transfers are retried.
-    pub retry: RetryPolicy,
-    /// How files already on disk are treated (compare, keep, replace).
-    pub existing: Existing,
-    /// Where expected digests come from (`--checksums`).
-    pub checksums: ChecksumSource,
-    /// Headers, credentials, cookies, proxy and TLS options of every request.
-    pub request: RequestOptions,
-    /// `--limit-rate`: the most bytes per second all file transfers receive together.
-    pub limit_rate: Option<u64>,
-    /// `--wait`: the least time between the starts of two requests to one host.
-    pub wait: Duration,
-    /// `--random-wait`: vary each wait between 0.5 and 1.5 times `wait`.
-    pub random_wait: bool,
-    /// Compute every downloaded file's SHA-256 (reported in
-    /// [`Event::Downloaded`]; `--manifest` needs it).
-    pub record_sha256: bool,
-}
-
-impl Options {
-    /// Options with the defaults for `urls`.
-    pub fn new(urls: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Options {
-            urls: urls.into_iter().map(Into::into).collect(),
-            output: None,
-            jobs: 16,
-            jobs_per_host: 16,
-            connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(30),
-            dry_run: false,
-            span_hosts: false,
-            domains: Vec::new(),
-            user_agent: default_user_agent(),
-            recursive: false,
-            max_level: None,
-            flat: false,
-            filters: Filters::default(),
-            content_disposition: false,
-            split: SplitPolicy::default(),
-            retry: RetryPolicy::default(),
-            existing: Existing::default(),
-            checksums: ChecksumSource::default(),
-            record_sha256: false,
-            request: RequestOptions::default(),
-            limit_rate: None,
-            wait: Duration::ZERO,
-            random_wait: false,
-        }
-    }
-}
+use crate::transfer::{self, Outcome};
 
 /// Runs a whole download: every start URL, every file. Returns the totals.
 ///
