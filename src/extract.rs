@@ -14,7 +14,7 @@ use html5ever::tokenizer::{
 };
 use url::Url;
 
-use crate::listing_meta::{ListedSize, size_in_row};
+use crate::listing_meta::{ListedSize, ListedTime, size_in_row, time_in_row};
 
 /// One `<a href>` (or `<area href>`) of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub struct Link {
     pub size: Option<ListedSize>,
     /// The exact modification time, when the listing states it in UTC (JSON
     /// listings, Caddy's `<time datetime>`); local times without a zone are not used.
-    pub modified: Option<SystemTime>,
+    pub modified: Option<ListedTime>,
 }
 
 /// Extracts every link of `html`, in document order, resolved against the page URL
@@ -61,7 +61,10 @@ pub fn extract_links(html: &str, page_url: &Url) -> Vec<Link> {
                 href: link.href,
                 url,
                 size,
-                modified: link.datetime,
+                modified: link
+                    .datetime
+                    .map(ListedTime::exact)
+                    .or_else(|| time_in_row(&link.after)),
             }
         })
         .collect()
@@ -116,7 +119,7 @@ pub fn extract_json_links(text: &str, page_url: &Url) -> Vec<Link> {
                 url: page_url.join(&href),
                 href,
                 size,
-                modified,
+                modified: modified.map(ListedTime::exact),
             })
         })
         .collect()

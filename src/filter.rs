@@ -7,7 +7,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
 use crate::event::SkipReason;
-use crate::listing_meta::ListedSize;
+use crate::listing_meta::{ListedSize, ListedTime};
 
 /// The user's filters, compiled once.
 #[derive(Debug, Clone, Default)]
@@ -155,7 +155,7 @@ impl Filters {
     pub fn check_listed(
         &self,
         size: Option<ListedSize>,
-        modified: Option<SystemTime>,
+        modified: Option<ListedTime>,
     ) -> Result<(), SkipReason> {
         if let (Some(min), Some(size)) = (self.min_size, size)
             && size.high < min
@@ -173,7 +173,8 @@ impl Filters {
                 size.low
             )));
         }
-        self.check_metadata(None, modified)
+        // Skipped only when even the latest time the listing allows is not newer.
+        self.check_metadata(None, modified.map(|time| time.latest))
     }
 
     /// True when a size or date filter is set, so the server's answer must be checked.

@@ -3,6 +3,8 @@
 //! from Caddy and rclone, or `data-size="1023"` in Caddy's markup), and most round
 //! them: a size here is a range, exact only when the server printed every byte.
 
+use std::time::SystemTime;
+
 /// A file size as a listing states it: `low..=high` bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListedSize {
@@ -25,6 +27,75 @@ impl ListedSize {
     pub fn exact_bytes(&self) -> Option<u64> {
         (self.low == self.high).then_some(self.low)
     }
+}
+
+/// A modification time as a listing states it: `earliest..=latest`. Exact when the
+/// listing gives seconds in UTC (JSON, Caddy); a whole minute for nginx's
+/// `04-Mar-2021 05:06`, which nginx prints in GMT by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListedTime {
+    /// Earliest time the printed value allows.
+    pub earliest: SystemTime,
+    /// Latest time the printed value allows.
+    pub latest: SystemTime,
+}
+
+impl ListedTime {
+    /// A time known to the second.
+    pub fn exact(time: SystemTime) -> Self {
+        ListedTime {
+            earliest: time,
+            latest: time,
+        }
+    }
+
+    /// True when `time` (to the second) is one the listing allows.
+    pub fn contains(&self, time: SystemTime) -> bool {
+        let second = |time: SystemTime| {
+            time.duration_since(SystemTime::UNIX_EPOCH)
+                .map(|duration| duration.as_secs())
+                .unwrap_or(0)
+        };
+        second(self.earliest) <= second(time) && second(time) <= second(self.latest)
+    }
+}
+
+/// Finds nginx's `04-Mar-2021 05:06` in a listing row, read as the UTC minute it
+/// names (nginx's default, `autoindex_localtime off`). A server that prints local
+/// time only makes the minute disagree with the file's, and then fetchall asks the
+/// server instead. Other servers' dates are not read: Apache and lighttpd print
+/// local time, with rounded sizes that could not skip a request anyway.
+pub fn time_in_row(text: &str) -> Option<ListedTime> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    tokens.windows(2).find_map(|pair| {
+        let mut date = pair[0].split('-');
+        let day: u32 = date.next()?.parse().ok()?;
+        let month = month_number(date.next()?)?;
+        let year: i64 = date.next()?.parse().ok()?;
+        let (hour, minute) = pair[1].split_once(':')?;
+        let earliest = crate::timestamp::utc(
+            year,
+            month,
+            day,
+            hour.parse().ok()?,
+            minute.parse().ok()?,
+            0,
+        )?;
+        Some(ListedTime {
+            earliest,
+            latest: earliest + std::time::Duration::from_secs(59),
+        })
+    })
+}
+
+fn month_number(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    MONTHS
+        .iter()
+        .position(|month| *month == name)
+        .and_then(|index| u32::try_from(index + 1).ok())
 }
 
 /// Finds the size in the text that belongs to one listing row (the link's own text
@@ -111,6 +182,18 @@ fn unit_multiplier(unit: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_nginx_minutes_as_a_range() {
+        let time = time_in_row("  04-Mar-2021 05:06     1574098\r\n").expect("a time");
+        let at = |second| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(second);
+        assert!(time.contains(at(1_614_834_360)));
+        assert!(time.contains(at(1_614_834_367)));
+        assert!(time.contains(at(1_614_834_419)));
+        assert!(!time.contains(at(1_614_834_420)));
+        assert!(!time.contains(at(1_614_834_359)));
+        assert_eq!(time_in_row("2021-03-04 05:06  1.5M"), None);
+    }
 
     #[test]
     fn reads_the_sizes_of_real_listing_rows() {

@@ -362,7 +362,10 @@ impl Engine {
     /// Dry run: ask the server for the size with HEAD, write nothing.
     async fn probe(&self, task: Task) {
         let (size, modified) = if task.listed_size.is_some() {
-            (task.listed_size, task.listed_modified)
+            (
+                task.listed_size,
+                task.listed_modified.map(|time| time.latest),
+            )
         } else {
             tokio::select! {
                 () = self.cancel.cancelled() => return,

@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use url::Url;
 
 use crate::event::SkipReason;
+use crate::listing_meta::ListedTime;
 use crate::paths::RelativePath;
 
 /// One file to fetch.
@@ -24,7 +25,7 @@ pub struct Task {
     /// The exact size the listing gave, if it gave one.
     pub listed_size: Option<u64>,
     /// The exact modification time the listing gave, if it gave one.
-    pub listed_modified: Option<SystemTime>,
+    pub listed_modified: Option<ListedTime>,
 }
 
 impl Task {
@@ -38,15 +39,10 @@ impl Task {
         else {
             return false;
         };
-        let seconds = |time: SystemTime| {
-            time.duration_since(SystemTime::UNIX_EPOCH)
-                .ok()
-                .map(|duration| duration.as_secs())
-        };
         self.listed_size == Some(size)
             && self
                 .listed_modified
-                .is_some_and(|listed| seconds(listed) == seconds(modified))
+                .is_some_and(|listed| listed.contains(modified))
     }
 }
 

@@ -277,9 +277,12 @@ async fn send(
         Existing::Compare,
         LocalFile::Present {
             modified: Some(modified),
-            ..
+            size,
         },
     ) = (settings.existing, task.local)
+        // A listing that states another exact size already says the file changed;
+        // If-Modified-Since could still answer 304 for a change within the same second.
+        && task.listed_size.is_none_or(|listed| listed == size)
     {
         request = request.header(IF_MODIFIED_SINCE, httpdate::fmt_http_date(modified));
     }

@@ -422,3 +422,37 @@ fn file_times_come_from_last_modified() {
         old
     );
 }
+
+#[test]
+fn a_rerun_against_an_exact_listing_asks_nothing_for_unchanged_files() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[("same.bin", vec![1; 5000]), ("grows.bin", vec![2; 5000])],
+    );
+    // nginx prints exact sizes and the GMT minute of each file.
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let url = server.url("/");
+    assert_eq!(
+        fetchall(work.path(), &["-o", "out", &url]).status.code(),
+        Some(0)
+    );
+    write_files(served.path(), &[("grows.bin", vec![3; 6000])]);
+    server.clear_log();
+
+    let output = fetchall(work.path(), &["-o", "out", &url]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let targets: Vec<String> = server
+        .requests()
+        .into_iter()
+        .map(|request| request.target)
+        .collect();
+    assert_eq!(
+        targets,
+        ["/", "/grows.bin"],
+        "only the listing and the changed file"
+    );
+    let replaced = std::fs::read(work.path().join("out/grows.bin")).expect("read");
+    assert!(replaced == vec![3; 6000], "the changed file was replaced");
+}
