@@ -235,7 +235,7 @@ fn dry_run_prints_the_tree_with_sizes_and_a_total() {
     let stdout = text(&output.stdout);
     assert!(stdout.contains("└── out/  (3 files, 4.00 KiB)"), "{stdout}");
     assert!(stdout.contains("l1/  (2 files, 3.00 KiB)"), "{stdout}");
-    assert!(stdout.contains("l2/  (1 files, 1.00 KiB)"), "{stdout}");
+    assert!(stdout.contains("l2/  (1 file, 1.00 KiB)"), "{stdout}");
     assert!(stdout.contains("c.bin  1.00 KiB"), "{stdout}");
     assert!(stdout.contains("total: 3 files, 4.00 KiB"), "{stdout}");
     assert!(!work.path().join("out").exists());

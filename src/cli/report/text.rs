@@ -17,7 +17,11 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
     let normal = verbosity >= Verbosity::Normal;
     let line = match event {
         Event::PageListed { url, links, files } if normal => {
-            format!("found {links} links in {url} ({files} files)")
+            format!(
+                "found {} in {url} ({})",
+                counted(*links as u64, "link"),
+                counted(*files as u64, "file")
+            )
         }
         Event::PageFailed { url, error } => {
             return Some((
@@ -107,6 +111,15 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
     Some((Stream::Stdout, line))
 }
 
+/// `1 file`, `2 files`.
+pub fn counted(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 /// The last line of a run: counts, bytes, time and mean rate.
 pub fn summary_line(summary: &Summary) -> String {
     let head = if summary.interrupted {
@@ -116,8 +129,9 @@ pub fn summary_line(summary: &Summary) -> String {
     };
     if summary.planned > 0 {
         return format!(
-            "{head}: {} files would be downloaded, {} skipped (dry run)",
-            summary.planned, summary.skipped
+            "{head}: {} would be downloaded, {} skipped (dry run)",
+            counted(summary.planned, "file"),
+            summary.skipped
         );
     }
     format!(

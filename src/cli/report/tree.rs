@@ -9,6 +9,7 @@ use indicatif::HumanBytes;
 
 use super::Verbosity;
 use super::plain::PlainReporter;
+use super::text::counted;
 
 /// Collects `Planned` events and prints them as a tree at the end.
 pub struct TreeReporter {
@@ -65,7 +66,8 @@ impl Folder {
             };
             let (files, bytes, _) = folder.totals();
             out.push_str(&format!(
-                "{prefix}{branch}{name}/  ({files} files, {})\n",
+                "{prefix}{branch}{name}/  ({}, {})\n",
+                counted(files, "file"),
                 HumanBytes(bytes)
             ));
             folder.render(&format!("{prefix}{next}"), out);
@@ -114,7 +116,8 @@ impl Reporter for TreeReporter {
                         String::new()
                     };
                     out.push_str(&format!(
-                        "total: {files} files, {}{unknown}",
+                        "total: {}, {}{unknown}",
+                        counted(files, "file"),
                         HumanBytes(bytes)
                     ));
                     println!("{out}");
