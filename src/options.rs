@@ -65,7 +65,7 @@ pub struct Options {
     /// `--random-wait`: vary each wait between 0.5 and 1.5 times `wait`.
     pub random_wait: bool,
     /// Compute every downloaded file's SHA-256 (reported in
-    /// [`Event::Downloaded`]; `--manifest` needs it).
+    /// [`Event::Downloaded`](crate::Event::Downloaded); `--manifest` needs it).
     pub record_sha256: bool,
 }
 
