@@ -16,8 +16,9 @@ import time
 THROTTLE_RATE = 5 * 1024 * 1024
 
 # One line per request, tab-separated; `escape=json` keeps a tab in a URI from
-# breaking the columns.
-LOG_FIELDS = ("msec", "connection", "connection_requests", "server_port",
+# breaking the columns. `$connection` is numbered per worker, so a connection is
+# identified by (pid, connection).
+LOG_FIELDS = ("msec", "pid", "connection", "connection_requests", "server_port",
               "server_protocol", "request_method", "uri", "status", "bytes_sent",
               "body_bytes_sent", "http_range")
 

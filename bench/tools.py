@@ -32,6 +32,8 @@ class Case:
         self.largest_file = largest_file
         self.jobs = jobs
         self.ca = ca
+        self.extensions = []              # file name extensions in the corpus
+        self.base_url = url
 
 
 class Tool:
@@ -84,7 +86,8 @@ class Fetchall(Tool):
             argv.append("-r")
         if self.split:
             argv += ["--split", str(case.jobs)]
-        return argv + [case.url], {}
+        # fetchall has no option for a CA file; rustls-native-certs reads this.
+        return argv + [case.url], {"SSL_CERT_FILE": case.ca}
 
 
 class Seed(Tool):
@@ -140,8 +143,15 @@ class Wget2(Tool):
     version_command = ["wget2", "--version"]
 
     def command(self, case):
-        argv = ["wget2", "-q", "--no-robots", "-N", f"--max-threads={case.jobs}", "-r",
-                "-np", "-nH", "-R", "index.html*", "-P", case.out]
+        # wget2 keeps the listing pages it read even when `-R 'index.html*'` rejects
+        # them, so it is given the corpus's file extensions to accept instead (the
+        # `-A zip,txt` a user would type).
+        argv = ["wget2", "-q", "--no-robots", f"--max-threads={case.jobs}", "-r",
+                "-np", "-nH", "-A", ",".join(case.extensions), "-P", case.out]
+        if not case.segmented:
+            # -N with --chunk-size makes wget2 1.99 ask for each chunk with
+            # If-Modified-Since; nginx answers 304 and wget2 asks again, forever.
+            argv.append("-N")
         if case.recursive:
             argv += [f"--cut-dirs={case.cut_dirs}", "-l", "0"]
         else:
