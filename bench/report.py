@@ -136,7 +136,10 @@ def case_section(data, case_id, info, lines):
     lines.append("")
     if case.get("segmented"):
         lines.append("Per-tool bound for S3: the throttle allows 5 MiB/s × the connections "
-                     "that carried file bytes (`conns` counts all connections):")
+                     "that carried file bytes (`conns` counts all connections). nginx's "
+                     "`limit_rate` is applied per request and lets the first second's worth "
+                     "(5 MiB) of each response go out at full speed, so a tool that asks for "
+                     "many short ranges (wget2 `--chunk-size`) can beat this figure:")
         lines.append("")
         for name, entry in results.items():
             stats = summary(entry)
@@ -145,6 +148,11 @@ def case_section(data, case_id, info, lines):
                 lines.append(f"- {name}: {stats['file_connections']:.0f} connections → "
                              f"{own:.2f} s; measured {stats['wall'] / own:.2f}× that")
         lines.append("")
+    if rerun:
+        plain = [t["name"] for t in data["tools"] if not t["incremental"] and t["name"] in results]
+        if plain:
+            notes.append(f"- {', '.join(plain)}: no incremental mode; they download every "
+                         "file again (shown for scale)")
     if any(name in handed for name in results):
         notes.append("- ¹ handed the URL list (it cannot read a listing): no discovery "
                      "round trip")

@@ -321,6 +321,11 @@ class Bench:
         base = case["base"]
         self.mirrors[case["id"]] = set()
         for tool in self.tools:
+            try:
+                tool.command(self.contexts[case["id"]])
+            except tools.NotApplicable as reason:
+                self.mirror_problem[(case["id"], tool.name)] = str(reason)
+                continue
             name = tool.name.replace(" ", "_")
             source = os.path.join(self.workdir, "out", base, name)
             target = os.path.join(self.workdir, "out", case["id"], name)

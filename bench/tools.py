@@ -228,6 +228,11 @@ class Curl(Tool):
                 "--create-dirs", "-R", "-K", case.config_file]
         if case.https:
             argv += ["--cacert", case.ca]
+        else:
+            # Over HTTP/1.1 there is nothing to multiplex: without this, curl 7.88
+            # waits for the first connection and fetches S3's two files one after
+            # the other.
+            argv.append("--parallel-immediate")
         return argv, {}
 
 
