@@ -116,6 +116,8 @@ impl Engine {
                 let retry_refused = pending.depth > 0;
                 let engine = Arc::clone(self);
                 let fetch = tokio::spawn(async move {
+                    // A listing fetch takes one of the run's `--jobs` slots while it runs.
+                    let _slot = Arc::clone(&engine.slots).acquire_owned().await;
                     engine
                         .spacing
                         .wait(url.host_str().unwrap_or_default())

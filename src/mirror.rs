@@ -88,6 +88,7 @@ pub async fn mirror(
         checksums: ChecksumState::default(),
         limiter: options.limit_rate.map(RateLimiter::new),
         spacing: HostSpacing::new(options.wait, options.random_wait),
+        slots: Arc::new(Semaphore::new(options.jobs.max(1))),
     });
     let start_urls: Vec<Url> = starts.clone();
     engine.load_given_checksums(&start_urls).await?;
@@ -157,6 +158,9 @@ pub(crate) struct Engine {
     limiter: Option<RateLimiter>,
     /// `--wait`: spacing of requests per host.
     pub(crate) spacing: HostSpacing,
+    /// `--jobs`: requests in flight at once, listing pages and transfers together,
+    /// so `-j 16` means 16 connections' worth of work, as with other tools.
+    pub(crate) slots: Arc<Semaphore>,
 }
 
 impl Engine {
@@ -189,7 +193,7 @@ impl Engine {
     /// Starts a transfer (or, in a dry run, a size probe) for each task, with at most
     /// `jobs` in flight and `jobs_per_host` per host.
     async fn dispatch(self: &Arc<Self>, mut tasks: mpsc::Receiver<Task>) {
-        let slots = Arc::new(Semaphore::new(self.options.jobs.max(1)));
+        let slots = Arc::clone(&self.slots);
         let mut host_slots: HashMap<String, Arc<Semaphore>> = HashMap::new();
         let mut running = JoinSet::new();
         loop {
