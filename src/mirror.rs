@@ -202,6 +202,19 @@ impl Engine {
                 task = tasks.recv() => task,
             };
             let Some(task) = task else { break };
+            // Up to date by the listing alone: no request, so no slot.
+            if !self.options.dry_run
+                && self.options.existing == crate::transfer::Existing::Compare
+                && task.is_up_to_date_by_listing()
+            {
+                self.count(|summary| summary.up_to_date += 1);
+                self.report(Event::UpToDate {
+                    id: None,
+                    url: task.url.to_string(),
+                    path: task.destination.display().to_string(),
+                });
+                continue;
+            }
             if self.options.content_disposition && !self.claim(&task.destination) {
                 // A Content-Disposition name took this path earlier in the run.
                 self.count(|summary| summary.skipped += 1);
@@ -233,11 +246,11 @@ impl Engine {
             }
             let engine = Arc::clone(self);
             running.spawn(async move {
-                let _permits = permits;
                 if engine.options.dry_run {
+                    let _permits = permits;
                     engine.probe(task).await;
                 } else {
-                    engine.transfer(task).await;
+                    engine.transfer(task, permits).await;
                 }
             });
             // Reap finished transfers so the set does not grow with the listing.
@@ -248,25 +261,20 @@ impl Engine {
         while running.join_next().await.is_some() {}
     }
 
-    async fn transfer(&self, task: Task) {
+    /// Downloads one file. `slots` (the run's and the host's) are given back as soon
+    /// as the body has arrived, so the next transfer starts while this one's file is
+    /// synced and renamed.
+    async fn transfer(&self, task: Task, slots: Slots) {
         let id = self.next_transfer_id();
         let url = task.url.to_string();
         let path = task.destination.display().to_string();
-        if task.is_up_to_date_by_listing() {
-            self.count(|summary| summary.up_to_date += 1);
-            self.report(Event::UpToDate {
-                id: None,
-                url,
-                path,
-            });
-            return;
-        }
         let mut progress = ReportedProgress {
             engine: self,
             id,
             url: &url,
             path: &path,
             last_report: None,
+            slots: Some(slots),
         };
         let settings = transfer::Settings {
             read_timeout: self.options.read_timeout,
@@ -422,13 +430,21 @@ async fn probe(
     (size, modified)
 }
 
-/// Turns a transfer's progress into events, at most ten a second per transfer.
+/// A transfer's share of `--jobs` and of `--per-host`.
+type Slots = (
+    tokio::sync::OwnedSemaphorePermit,
+    tokio::sync::OwnedSemaphorePermit,
+);
+
+/// Turns a transfer's progress into events, at most ten a second per transfer, and
+/// gives back its slots once the body is in.
 struct ReportedProgress<'a> {
     engine: &'a Engine,
     id: TransferId,
     url: &'a str,
     path: &'a str,
     last_report: Option<Instant>,
+    slots: Option<Slots>,
 }
 
 impl transfer::Progress for ReportedProgress<'_> {
@@ -439,6 +455,10 @@ impl transfer::Progress for ReportedProgress<'_> {
             path: self.path.to_string(),
             size,
         });
+    }
+
+    fn body_received(&mut self) {
+        self.slots = None;
     }
 
     fn retrying(&mut self, attempt: u32, delay: Duration, error: &TransferError) {

@@ -299,6 +299,10 @@ impl Progress for StartedOnce<'_> {
     fn retrying(&mut self, attempt: u32, delay: Duration, error: &TransferError) {
         self.inner.retrying(attempt, delay, error);
     }
+
+    fn body_received(&mut self) {
+        self.inner.body_received();
+    }
 }
 
 /// A uniformly random number in `[0, 1)`. Jitter needs no strong randomness: std's

@@ -173,6 +173,9 @@ pub(crate) async fn download(
     // Whatever happened, the counts reached are the next attempt's start.
     shared.save().await;
     result?;
+    if let Ok(mut progress) = shared.progress.lock() {
+        progress.body_received();
+    }
     let sync = Arc::clone(&shared.file);
     tokio::task::spawn_blocking(move || sync.sync_data())
         .await

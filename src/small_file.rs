@@ -19,6 +19,9 @@ use crate::transfer::{Outcome, Progress, Settings, cancellable, request_error};
 /// transfers in flight that is 1 MiB of buffers at most.
 pub const SMALL_FILE_BYTES: u64 = 64 * 1024;
 
+/// Small bodies received and waiting to be written, at most: 4 MiB of memory.
+static PENDING_WRITES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(16);
+
 /// Where the file goes and what it is given.
 pub(crate) struct Placement {
     /// The hidden file written first.
@@ -64,6 +67,10 @@ pub(crate) async fn receive(
     let mut hasher = BodyHasher::new(settings.checks);
     hasher.update(&body);
     let digest = hasher.finish().map_err(TransferError::Checksum)?;
+    // The connection is free for the next file while this one is written, but only
+    // so many bodies wait for the disk at once.
+    let _pending = PENDING_WRITES.acquire().await;
+    progress.body_received();
     let written = tokio::task::spawn_blocking(move || write_in_place(&body, &placement))
         .await
         .map_err(|error| {

@@ -56,6 +56,9 @@ pub trait Progress: Send {
     fn advanced(&mut self, total: u64);
     /// Attempt number `attempt` will start after `delay`, because of `error`.
     fn retrying(&mut self, _attempt: u32, _delay: Duration, _error: &TransferError) {}
+    /// The whole body has arrived: what is left is local work (sync, rename). The
+    /// engine lets the next transfer use the connection meanwhile.
+    fn body_received(&mut self) {}
 }
 
 /// How one transfer treats what is already on disk.
@@ -418,6 +421,7 @@ async fn receive(
         return Err(error);
     }
     drop(writer);
+    progress.body_received();
     let digest = match hasher.finish() {
         Ok(digest) => digest,
         Err(mismatch) => {
