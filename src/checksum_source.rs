@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use url::Url;
 
 use crate::checksum::Checks;
-use crate::error::{Error, error_chain};
+use crate::error::{Error, PageError, error_chain};
 use crate::event::Event;
 use crate::extract::Link;
 use crate::mirror::Engine;
@@ -116,23 +116,30 @@ impl Engine {
             }
             ChecksumSource::Url(text) => {
                 let url = crate::mirror::parse_start_url(text)?;
-                let page = retry::fetch_page(
-                    &self.client,
-                    &url,
-                    self.options.read_timeout,
-                    self.options.retry,
-                    true,
-                    &self.cancel,
-                )
-                .await
-                .map_err(|source| Error::Checksums {
-                    location: crate::redact::redacted(&url),
-                    source: Box::new(source),
-                })?;
+                let page =
+                    self.fetch_checksum_file(&url)
+                        .await
+                        .map_err(|source| Error::Checksums {
+                            location: crate::redact::redacted(&url),
+                            source: Box::new(source),
+                        })?;
                 self.read_checksum_text(&url, &page.html);
                 Ok(())
             }
         }
+    }
+
+    /// A checksum file's text, with the retries a listing page gets.
+    async fn fetch_checksum_file(&self, url: &Url) -> Result<crate::page::Page, PageError> {
+        retry::fetch_page(
+            &self.client,
+            url,
+            self.options.read_timeout,
+            self.options.retry,
+            true,
+            &self.cancel,
+        )
+        .await
     }
 
     /// `--checksums auto`: fetches and reads the checksum files among a page's links
@@ -158,14 +165,7 @@ impl Engine {
             }
             let fetched = tokio::select! {
                 () = self.cancel.cancelled() => return,
-                fetched = retry::fetch_page(
-                    &self.client,
-                    &url,
-                    self.options.read_timeout,
-                    self.options.retry,
-                    true,
-                    &self.cancel,
-                ) => fetched,
+                fetched = self.fetch_checksum_file(&url) => fetched,
             };
             match fetched {
                 Ok(sums_page) => self.read_checksum_text(&url, &sums_page.html),
