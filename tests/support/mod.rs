@@ -86,6 +86,25 @@ impl ServerState {
     }
 }
 
+/// Runs `serve` on a thread of its own with a two-worker runtime, so the server
+/// works under synchronous tests and beside the binary they run.
+fn on_server_thread(serve: impl Future<Output = ()> + Send + 'static) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("server runtime")
+            .block_on(serve);
+    })
+}
+
+/// Every request goes through [`handle`]: the request log, canned answers, faults,
+/// listings and files.
+fn router(state: Arc<ServerState>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(state)
+}
+
 /// A listener on 127.0.0.1 with a port of the kernel's choosing.
 fn bind_loopback() -> (std::net::TcpListener, SocketAddr) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -115,22 +134,14 @@ impl TestServer {
         let state = ServerState::new(root, style);
         let (shutdown, shutdown_signal) = tokio::sync::oneshot::channel::<()>();
         let app_state = Arc::clone(&state);
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("server runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-                let app = axum::Router::new().fallback(handle).with_state(app_state);
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = shutdown_signal.await;
-                    })
-                    .await
-                    .expect("server");
-            });
+        let thread = on_server_thread(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            axum::serve(listener, router(app_state))
+                .with_graceful_shutdown(async {
+                    let _ = shutdown_signal.await;
+                })
+                .await
+                .expect("server");
         });
         TestServer {
             address,

@@ -12,7 +12,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 
-use super::{ListingStyle, ServerState, TestServer, bind_loopback, handle};
+use super::{ListingStyle, ServerState, TestServer, bind_loopback, on_server_thread, router};
 
 impl TestServer {
     /// Serves `root` over HTTPS on 127.0.0.1 (h2 and http/1.1), with a certificate
@@ -25,35 +25,28 @@ impl TestServer {
         let (shutdown, mut shutdown_signal) = tokio::sync::oneshot::channel::<()>();
         let app_state = Arc::clone(&state);
         let counted = Arc::clone(&connections);
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("server runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-                let acceptor = TlsAcceptor::from(Arc::new(config));
-                let app = axum::Router::new().fallback(handle).with_state(app_state);
-                loop {
-                    let accepted = tokio::select! {
-                        _ = &mut shutdown_signal => break,
-                        accepted = listener.accept() => accepted,
+        let thread = on_server_thread(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            let acceptor = TlsAcceptor::from(Arc::new(config));
+            let app = router(app_state);
+            loop {
+                let accepted = tokio::select! {
+                    _ = &mut shutdown_signal => break,
+                    accepted = listener.accept() => accepted,
+                };
+                let Ok((tcp, _)) = accepted else { continue };
+                counted.fetch_add(1, Ordering::SeqCst);
+                let acceptor = acceptor.clone();
+                let service = TowerToHyperService::new(app.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
                     };
-                    let Ok((tcp, _)) = accepted else { continue };
-                    counted.fetch_add(1, Ordering::SeqCst);
-                    let acceptor = acceptor.clone();
-                    let service = TowerToHyperService::new(app.clone());
-                    tokio::spawn(async move {
-                        let Ok(tls) = acceptor.accept(tcp).await else {
-                            return;
-                        };
-                        let _ = auto::Builder::new(TokioExecutor::new())
-                            .serve_connection(TokioIo::new(tls), service)
-                            .await;
-                    });
-                }
-            });
+                    let _ = auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
+                });
+            }
         });
         TestServer {
             address,
