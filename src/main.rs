@@ -125,6 +125,8 @@ fn run_command(command: &Command) -> Exit {
             let command = <Args as clap::CommandFactory>::command();
             match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
                 Ok(()) => Exit::Success,
+                // `fetchall man | head`: the reader has seen what it wanted.
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
                 Err(error) => {
                     eprintln!("error: cannot write the man page: {error}");
                     Exit::Usage
