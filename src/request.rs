@@ -35,14 +35,6 @@ impl Credentials {
             password: password.unwrap_or_default(),
         }
     }
-
-    /// The `Authorization: Basic …` value.
-    fn basic(&self) -> Option<HeaderValue> {
-        let token = base64(format!("{}:{}", self.user, self.password).as_bytes());
-        let mut value = HeaderValue::from_str(&format!("Basic {token}")).ok()?;
-        value.set_sensitive(true);
-        Some(value)
-    }
 }
 
 impl fmt::Debug for Credentials {
@@ -160,9 +152,10 @@ impl RequestRules {
             request = request.headers(self.headers.clone());
         }
         if !self.headers.contains_key(AUTHORIZATION)
-            && let Some(value) = self.credentials_for(url).and_then(Credentials::basic)
+            && let Some(credentials) = self.credentials_for(url)
         {
-            request = request.header(AUTHORIZATION, value);
+            // reqwest encodes it and marks the header sensitive.
+            request = request.basic_auth(&credentials.user, Some(&credentials.password));
         }
         if let Some(cookie) = self.cookies.as_ref().and_then(|jar| jar.header_for(url))
             && let Ok(mut value) = HeaderValue::from_str(&cookie)
@@ -200,42 +193,9 @@ fn host_key(url: &Url) -> String {
     )
 }
 
-/// Standard base64 with padding (for `Authorization: Basic`).
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let triple = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for index in 0..4 {
-            if index <= chunk.len() {
-                out.push(ALPHABET[(triple >> (18 - 6 * index) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc_4648() {
-        for (input, expected) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("Aladdin:open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="),
-        ] {
-            assert_eq!(base64(input.as_bytes()), expected);
-        }
-    }
 
     #[test]
     fn user_credentials_go_to_the_start_hosts_only() {
