@@ -417,17 +417,10 @@ async fn probe(
         Ok(Ok(response)) if response.status().is_success() => response,
         _ => return (None, None),
     };
-    let header = |name| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_string)
-    };
-    let size = header(reqwest::header::CONTENT_LENGTH).and_then(|value| value.parse().ok());
-    let modified = header(reqwest::header::LAST_MODIFIED)
-        .and_then(|value| httpdate::parse_http_date(&value).ok());
-    (size, modified)
+    (
+        transfer::content_length(response.headers()),
+        transfer::last_modified(response.headers()),
+    )
 }
 
 /// A transfer's share of `--jobs` and of `--per-host`.

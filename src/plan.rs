@@ -32,17 +32,7 @@ impl Task {
     /// True when the listing's exact size and time equal the local file's, so the
     /// file is up to date without asking the server anything.
     pub fn is_up_to_date_by_listing(&self) -> bool {
-        let LocalFile::Present {
-            size,
-            modified: Some(modified),
-        } = self.local
-        else {
-            return false;
-        };
-        self.listed_size == Some(size)
-            && self
-                .listed_modified
-                .is_some_and(|listed| listed.contains(modified))
+        self.local.matches(self.listed_size, self.listed_modified)
     }
 }
 
@@ -63,6 +53,20 @@ pub enum LocalFile {
 }
 
 impl LocalFile {
+    /// True when this is a file of exactly `size` bytes whose time is one `time`
+    /// allows. Both must be known: a size alone proves nothing. The one rule behind
+    /// "up to date", whether the size and time come from a listing or an answer.
+    pub fn matches(&self, size: Option<u64>, time: Option<ListedTime>) -> bool {
+        let LocalFile::Present {
+            size: local_size,
+            modified: Some(modified),
+        } = *self
+        else {
+            return false;
+        };
+        size == Some(local_size) && time.is_some_and(|time| time.contains(modified))
+    }
+
     /// Looks at `path` without following a final symlink into somewhere else.
     pub fn inspect(path: &Path) -> LocalFile {
         match std::fs::symlink_metadata(path) {
@@ -123,6 +127,22 @@ mod tests {
 
     fn url(text: &str) -> Url {
         Url::parse(text).expect("test URL")
+    }
+
+    #[test]
+    fn up_to_date_needs_both_size_and_date() {
+        use std::time::Duration;
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let local = LocalFile::Present {
+            size: 10,
+            modified: Some(now),
+        };
+        let exact = Some(ListedTime::exact(now));
+        assert!(local.matches(Some(10), exact));
+        assert!(!local.matches(Some(11), exact));
+        assert!(!local.matches(Some(10), None));
+        assert!(!local.matches(None, exact));
+        assert!(!LocalFile::Missing.matches(Some(10), exact));
     }
 
     #[test]

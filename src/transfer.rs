@@ -18,6 +18,7 @@ use crate::checksum::{BodyDigest, BodyHasher, Checks, VerifyError};
 use crate::error::TransferError;
 use crate::event::SkipReason;
 use crate::filter::Filters;
+use crate::listing_meta::ListedTime;
 use crate::plan::{LocalFile, Task};
 use crate::resume::{self, Decision, PartPaths, Partial, Validator};
 use crate::retry::RetryPolicy;
@@ -182,10 +183,9 @@ pub async fn download(
                 }
                 if partial.is_none()
                     && settings.existing == Existing::Compare
-                    && is_same_as_local(
-                        task.local,
+                    && task.local.matches(
                         content_length(response.headers()),
-                        last_modified(response.headers()),
+                        last_modified(response.headers()).map(ListedTime::exact),
                     )
                 {
                     // Dropping the response closes the body without reading it.
@@ -530,35 +530,8 @@ pub(crate) async fn cancellable<T>(
     }
 }
 
-/// True when the server's size and date match the local file exactly, so the body
-/// need not be transferred. Both must be known: a size alone proves nothing.
-fn is_same_as_local(
-    local: LocalFile,
-    remote_size: Option<u64>,
-    remote_modified: Option<SystemTime>,
-) -> bool {
-    let LocalFile::Present {
-        size,
-        modified: Some(local_modified),
-    } = local
-    else {
-        return false;
-    };
-    remote_size == Some(size)
-        && remote_modified.is_some_and(|remote| same_second(remote, local_modified))
-}
-
-/// HTTP dates have one-second resolution.
-fn same_second(a: SystemTime, b: SystemTime) -> bool {
-    let seconds = |time: SystemTime| {
-        time.duration_since(SystemTime::UNIX_EPOCH)
-            .map(|duration| duration.as_secs())
-            .ok()
-    };
-    seconds(a) == seconds(b)
-}
-
-fn content_length(headers: &HeaderMap) -> Option<u64> {
+/// The Content-Length header, if it is a number.
+pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
     headers
         .get(CONTENT_LENGTH)?
         .to_str()
@@ -568,7 +541,8 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
         .ok()
 }
 
-fn last_modified(headers: &HeaderMap) -> Option<SystemTime> {
+/// The Last-Modified header, if it is an HTTP date.
+pub(crate) fn last_modified(headers: &HeaderMap) -> Option<SystemTime> {
     httpdate::parse_http_date(headers.get(LAST_MODIFIED)?.to_str().ok()?).ok()
 }
 
@@ -595,18 +569,5 @@ mod tests {
             .map(|name| name.len())
             .unwrap_or(usize::MAX);
         assert!(file_name <= MAX_NAME_BYTES);
-    }
-
-    #[test]
-    fn up_to_date_needs_both_size_and_date() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let local = LocalFile::Present {
-            size: 10,
-            modified: Some(now),
-        };
-        assert!(is_same_as_local(local, Some(10), Some(now)));
-        assert!(!is_same_as_local(local, Some(11), Some(now)));
-        assert!(!is_same_as_local(local, Some(10), None));
-        assert!(!is_same_as_local(LocalFile::Missing, Some(10), Some(now)));
     }
 }
