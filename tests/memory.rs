@@ -29,17 +29,7 @@ fn a_200_mb_file_is_downloaded_in_bounded_memory() {
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     let work = tempfile::tempdir().expect("temp dir");
 
-    #[expect(
-        clippy::zombie_processes,
-        reason = "reaped by wait4 below, which also gives its rusage"
-    )]
-    let child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .args(["-q", "-o", "out", &server.url("/big/")])
-        .current_dir(work.path())
-        .spawn()
-        .expect("spawn fetchall");
-    let (status, peak_rss_kib) = wait_with_peak_rss(child.id() as libc::pid_t);
-    assert_eq!(status, 0, "fetchall exit status");
+    let peak_rss_kib = run_with_peak_rss(work.path(), &["-q", "-o", "out", &server.url("/big/")]);
     let peak_mib = peak_rss_kib / 1024;
     println!("peak RSS for a {FILE_MIB} MiB download: {peak_mib} MiB ({peak_rss_kib} KiB)");
     assert!(
@@ -68,23 +58,31 @@ fn a_listing_of_50000_links_is_read_in_bounded_memory() {
     server.can("/big-listing/", support::Canned::html(page));
     let work = tempfile::tempdir().expect("temp dir");
     // Every file rejected by a filter: this measures reading and planning the listing.
-    #[expect(
-        clippy::zombie_processes,
-        reason = "reaped by wait4 below, which also gives its rusage"
-    )]
-    let child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .args(["-q", "-R", "*", "-o", "out", &server.url("/big-listing/")])
-        .current_dir(work.path())
-        .spawn()
-        .expect("spawn fetchall");
-    let (status, peak_rss_kib) = wait_with_peak_rss(child.id() as libc::pid_t);
-    assert_eq!(status, 0, "fetchall exit status");
+    let url = server.url("/big-listing/");
+    let peak_rss_kib = run_with_peak_rss(work.path(), &["-q", "-R", "*", "-o", "out", &url]);
     let peak_mib = peak_rss_kib / 1024;
     println!(
         "peak RSS for a listing of 50,000 links ({} MiB of HTML): {peak_mib} MiB",
         page_bytes / MIB
     );
     assert!(peak_mib < PEAK_RSS_LIMIT_MIB, "peak RSS {peak_mib} MiB");
+}
+
+/// Runs fetchall in `dir`, expects it to succeed, and returns its peak resident set
+/// size in KiB, as the kernel measured it.
+fn run_with_peak_rss(dir: &std::path::Path, args: &[&str]) -> i64 {
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which also gives its rusage"
+    )]
+    let child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(args)
+        .current_dir(dir)
+        .spawn()
+        .expect("spawn fetchall");
+    let (status, peak_rss_kib) = wait_with_peak_rss(child.id() as libc::pid_t);
+    assert_eq!(status, 0, "fetchall exit status");
+    peak_rss_kib
 }
 
 /// Waits for `pid` and returns its exit code and peak resident set size in KiB.
