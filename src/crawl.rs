@@ -21,7 +21,7 @@ use crate::extract::{Link, extract_json_links, extract_links};
 use crate::mirror::Engine;
 use crate::page::Page;
 use crate::paths::{self, RelativePath};
-use crate::plan::{LocalFile, Planner, Task};
+use crate::plan::{Planner, Task};
 use crate::retry;
 use crate::scope::{Scope, Verdict, folder_of};
 
@@ -435,16 +435,12 @@ enum LinkPlan {
     Skip(String, SkipReason),
 }
 
+/// The task for a file link, carrying what its listing says of it.
 fn plan_task(url: Url, relative: RelativePath, output: &Path, link: &Link) -> Task {
-    let destination = output.join(relative.to_path_buf());
-    let local = LocalFile::inspect(&destination);
     Task {
-        url,
-        relative,
-        destination,
-        local,
         listed_size: link.size.and_then(|size| size.exact_bytes()),
         listed_modified: link.modified,
+        ..Task::new(url, relative, output)
     }
 }
 

@@ -15,7 +15,7 @@ use url::Url;
 use crate::event::{Event, SkipReason};
 use crate::mirror::Engine;
 use crate::paths;
-use crate::plan::{LocalFile, Planner, Task};
+use crate::plan::{Planner, Task};
 
 /// The URLs of a URL list: one per line, surrounding blanks trimmed, blank lines
 /// and `#` comments ignored.
@@ -103,15 +103,7 @@ impl Engine {
                 reason => skip(reason),
             };
         }
-        let destination = output.join(relative.to_path_buf());
-        vec![Task {
-            url: start.clone(),
-            local: LocalFile::inspect(&destination),
-            relative,
-            destination,
-            listed_size: None,
-            listed_modified: None,
-        }]
+        vec![Task::new(start.clone(), relative, output)]
     }
 }
 

@@ -29,6 +29,21 @@ pub struct Task {
 }
 
 impl Task {
+    /// The task for `url`, written at `relative` under `output`, with what the disk
+    /// holds there now and nothing known from a listing.
+    pub fn new(url: Url, relative: RelativePath, output: &Path) -> Task {
+        let destination = output.join(relative.to_path_buf());
+        let local = LocalFile::inspect(&destination);
+        Task {
+            url,
+            relative,
+            destination,
+            local,
+            listed_size: None,
+            listed_modified: None,
+        }
+    }
+
     /// True when the listing's exact size and time equal the local file's, so the
     /// file is up to date without asking the server anything.
     pub fn is_up_to_date_by_listing(&self) -> bool {
