@@ -14,16 +14,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_ENCODING, ACCEPT_RANGES, CONTENT_RANGE, HeaderMap, IF_RANGE, RANGE};
+use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, HeaderMap};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use crate::client::HttpClient;
 use crate::error::TransferError;
 use crate::plan::Task;
 use crate::resume::{PartPaths, Validator, parse_content_range};
 use crate::retry::{RetryPolicy, is_transient};
 use crate::transfer::{
-    Outcome, Progress, Settings, cancellable, check_complete, finish, request_error,
+    Outcome, Progress, Settings, cancellable, check_complete, file_request, finish, request_error,
+    send_request, with_range,
 };
 
 /// Bytes a segment gathers before one positioned write.
@@ -102,7 +104,7 @@ pub fn accepts_ranges(headers: &HeaderMap) -> bool {
 
 /// What every segment of one file shares.
 struct Shared<'a> {
-    client: &'a reqwest::Client,
+    client: &'a HttpClient,
     task: &'a Task,
     parts: &'a PartPaths,
     file: Arc<std::fs::File>,
@@ -121,7 +123,7 @@ struct Shared<'a> {
     reason = "the pieces of one transfer, as transfer::download has them"
 )]
 pub(crate) async fn download(
-    client: &reqwest::Client,
+    client: &HttpClient,
     task: &Task,
     parts: &PartPaths,
     mut validator: Validator,
@@ -356,20 +358,13 @@ impl Shared<'_> {
     /// Asks for the rest of one segment, and checks that the answer is exactly that
     /// range of the same version.
     async fn request(&self, segment: Segment) -> Result<reqwest::Response, TransferError> {
-        let mut request = self
-            .client
-            .get(self.task.url.clone())
-            .header(ACCEPT_ENCODING, "identity")
-            .header(
-                RANGE,
-                format!("bytes={}-{}", segment.next_byte(), segment.end - 1),
-            );
-        if let Some(validator) = self.validator.if_range() {
-            request = request.header(IF_RANGE, validator);
-        }
-        let response = cancellable(self.cancel, self.settings.read_timeout, request.send())
-            .await?
-            .map_err(|error| request_error(error, self.settings.read_timeout))?;
+        let request = with_range(
+            file_request(self.client, &self.task.url),
+            segment.next_byte(),
+            Some(segment.end - 1),
+            &self.validator,
+        );
+        let response = send_request(request, self.settings.read_timeout, self.cancel).await?;
         let status = response.status();
         if status == StatusCode::OK {
             // The file changed (If-Range), or ranges are ignored: the segments cannot

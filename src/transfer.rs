@@ -6,13 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use reqwest::StatusCode;
 use reqwest::header::{
     ACCEPT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE, HeaderMap, IF_MODIFIED_SINCE, IF_RANGE,
     LAST_MODIFIED, RANGE,
 };
+use reqwest::{RequestBuilder, StatusCode};
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio_util::sync::CancellationToken;
+use url::Url;
 
 use crate::checksum::{BodyDigest, BodyHasher, Checks, VerifyError};
 use crate::error::TransferError;
@@ -266,16 +267,9 @@ async fn send(
     partial: Option<&Partial>,
     cancel: &CancellationToken,
 ) -> Result<reqwest::Response, TransferError> {
-    // `identity`: the bytes on disk must be the bytes on the server, so a `.tar.gz`
-    // is never transparently gunzipped.
-    let mut request = client
-        .get(task.url.clone())
-        .header(ACCEPT_ENCODING, "identity");
+    let mut request = file_request(client, &task.url);
     if let Some(partial) = partial {
-        request = request.header(RANGE, format!("bytes={}-", partial.offset));
-        if let Some(validator) = partial.validator.if_range() {
-            request = request.header(IF_RANGE, validator);
-        }
+        request = with_range(request, partial.offset, None, &partial.validator);
     } else if let (
         Existing::Compare,
         LocalFile::Present {
@@ -289,9 +283,40 @@ async fn send(
     {
         request = request.header(IF_MODIFIED_SINCE, httpdate::fmt_http_date(modified));
     }
-    cancellable(cancel, settings.read_timeout, request.send())
+    send_request(request, settings.read_timeout, cancel).await
+}
+
+/// A GET for a file body. `identity`: the bytes on disk must be the bytes on the
+/// server, so a `.tar.gz` is never transparently gunzipped.
+pub(crate) fn file_request(client: &crate::client::HttpClient, url: &Url) -> RequestBuilder {
+    client.get(url.clone()).header(ACCEPT_ENCODING, "identity")
+}
+
+/// Asks for bytes `start..=end` (or `start..` when `end` is `None`) of the version
+/// `validator` names: a changed file answers whole (`If-Range`) instead of mixing.
+pub(crate) fn with_range(
+    request: RequestBuilder,
+    start: u64,
+    end: Option<u64>,
+    validator: &Validator,
+) -> RequestBuilder {
+    let end = end.map(|end| end.to_string()).unwrap_or_default();
+    let request = request.header(RANGE, format!("bytes={start}-{end}"));
+    match validator.if_range() {
+        Some(if_range) => request.header(IF_RANGE, if_range),
+        None => request,
+    }
+}
+
+/// Sends `request`, giving up on the read timeout or a Ctrl-C.
+pub(crate) async fn send_request(
+    request: RequestBuilder,
+    read_timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<reqwest::Response, TransferError> {
+    cancellable(cancel, read_timeout, request.send())
         .await?
-        .map_err(|error| request_error(error, settings.read_timeout))
+        .map_err(|error| request_error(error, read_timeout))
 }
 
 /// reqwest's own read timeout fires before ours: say it in the same plain words.

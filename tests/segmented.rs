@@ -246,3 +246,29 @@ fn a_split_file_is_checked_against_sha256sums_before_its_rename() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
+
+#[test]
+fn every_range_of_a_split_file_carries_the_credentials() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let contents = pseudo_random_bytes(26, 2_000_000);
+    write_files(served.path(), &[("big.bin", contents.clone())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-u", "ann:s3cret", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    only_the_file(work.path(), "big.bin", &contents);
+    let gets = file_gets(&server, "/big.bin");
+    assert!(
+        gets.iter()
+            .filter(|request| range(request).is_some())
+            .count()
+            >= 1
+    );
+    for request in &gets {
+        assert!(
+            request.headers.contains_key("authorization"),
+            "a request without credentials: {:?}",
+            range(request)
+        );
+    }
+}
