@@ -1,7 +1,6 @@
 //! The one HTTP client of a run: a shared connection pool (keep-alive, HTTP/2 when
 //! the server offers it over TLS), timeouts and identity.
 
-use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,8 +72,8 @@ pub fn default_user_agent() -> String {
 }
 
 /// The client of a run with its [`RequestRules`]: `get` and `head` add the headers,
-/// credentials and cookies that belong to each URL. It dereferences to the plain
-/// `reqwest::Client` for everything else.
+/// credentials and cookies that belong to each URL. It offers no way to reach the
+/// bare `reqwest::Client`, so no request can leave without them.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
@@ -98,13 +97,5 @@ impl HttpClient {
     /// A HEAD request for `url`, with what belongs to it.
     pub fn head(&self, url: Url) -> reqwest::RequestBuilder {
         self.rules.decorate(self.inner.head(url.clone()), &url)
-    }
-}
-
-impl Deref for HttpClient {
-    type Target = reqwest::Client;
-
-    fn deref(&self) -> &reqwest::Client {
-        &self.inner
     }
 }
