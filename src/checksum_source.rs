@@ -150,17 +150,20 @@ impl Engine {
         }
         for link in links {
             let Ok(resolved) = &link.url else { continue };
+            // The name first: it rules out almost every link of a big listing cheaply.
+            let is_sums = paths::file_name_only(resolved).is_ok_and(|relative| {
+                relative
+                    .names()
+                    .last()
+                    .is_some_and(|name| sums::is_checksum_file(name))
+            });
+            if !is_sums {
+                continue;
+            }
             let Verdict::File(url) = scope.classify(&link.href, resolved, page) else {
                 continue;
             };
-            let Ok(relative) = paths::file_name_only(&url) else {
-                continue;
-            };
-            let is_sums = relative
-                .names()
-                .last()
-                .is_some_and(|name| sums::is_checksum_file(name));
-            if !is_sums || !self.checksums.first_read(&url) {
+            if !self.checksums.first_read(&url) {
                 continue;
             }
             let fetched = tokio::select! {
