@@ -1,11 +1,14 @@
 //! The one HTTP client of a run: a shared connection pool (keep-alive, HTTP/2 when
 //! the server offers it over TLS), timeouts and identity.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use url::Url;
+use reqwest::{RequestBuilder, Response, Version};
+use url::{Origin, Url};
 
 use crate::error::Error;
 use crate::request::{RequestError, RequestRules};
@@ -19,8 +22,9 @@ pub struct ClientSettings {
     pub connect_timeout: Duration,
     /// Limit for any wait with no bytes arriving.
     pub read_timeout: Duration,
-    /// Idle connections kept per host for reuse.
-    pub idle_connections_per_host: usize,
+    /// Requests in flight to one host at most: the idle connections kept for reuse,
+    /// and how many HTTP/2 connections share them (see [`HttpClient`]).
+    pub concurrency_per_host: usize,
     /// Every request through this proxy (else the `*_PROXY` environment variables).
     pub proxy: Option<String>,
     /// Extra trusted certificates (PEM).
@@ -59,7 +63,7 @@ pub fn build_client(settings: &ClientSettings) -> Result<reqwest::Client, Error>
         .user_agent(settings.user_agent.clone())
         .connect_timeout(settings.connect_timeout)
         .read_timeout(settings.read_timeout)
-        .pool_max_idle_per_host(settings.idle_connections_per_host)
+        .pool_max_idle_per_host(settings.concurrency_per_host)
         .redirect(reqwest::redirect::Policy::limited(10))
         .tcp_nodelay(true)
         .build()
@@ -71,31 +75,145 @@ pub fn default_user_agent() -> String {
     format!("fetchall/{}", env!("CARGO_PKG_VERSION"))
 }
 
+/// HTTP/2 requests one connection carries at once before the next request to that
+/// host goes to another connection.
+const STREAMS_PER_CONNECTION: usize = 8;
+
 /// The client of a run with its [`RequestRules`]: `get` and `head` add the headers,
 /// credentials and cookies that belong to each URL. It offers no way to reach the
 /// bare `reqwest::Client`, so no request can leave without them.
+///
+/// A host that answers over HTTP/2 gets one connection per
+/// eight requests in flight (`STREAMS_PER_CONNECTION`), not reqwest's single one: nginx
+/// ends an HTTP/2 connection after 1,000 requests (`keepalive_requests`), and on one
+/// connection every file waits while it is re-opened; several connections also share
+/// out the server's work. reqwest keeps one HTTP/2 connection per host and pool, so
+/// each extra connection is an extra pool (a *lane*), built the first time a host
+/// answers over HTTP/2; [`HttpClient::send`] sends the requests to that host round
+/// the lanes.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
-    inner: reqwest::Client,
+    lanes: Arc<Lanes>,
     rules: Arc<RequestRules>,
 }
 
 impl HttpClient {
-    /// Wraps `inner`, decorating requests by `rules`.
-    pub fn new(inner: reqwest::Client, rules: RequestRules) -> HttpClient {
-        HttpClient {
-            inner,
+    /// Builds the client of a run from `settings`, decorating requests by `rules`.
+    pub fn new(settings: &ClientSettings, rules: RequestRules) -> Result<HttpClient, Error> {
+        Ok(HttpClient {
+            lanes: Arc::new(Lanes {
+                first: build_client(settings)?,
+                settings: settings.clone(),
+                others: OnceLock::new(),
+                multiplexed: Mutex::new(HashSet::new()),
+                next: AtomicUsize::new(0),
+            }),
             rules: Arc::new(rules),
-        }
+        })
     }
 
     /// A GET request for `url`, with what belongs to it.
-    pub fn get(&self, url: Url) -> reqwest::RequestBuilder {
-        self.rules.decorate(self.inner.get(url.clone()), &url)
+    pub fn get(&self, url: Url) -> RequestBuilder {
+        self.rules.decorate(self.lanes.first.get(url.clone()), &url)
     }
 
     /// A HEAD request for `url`, with what belongs to it.
-    pub fn head(&self, url: Url) -> reqwest::RequestBuilder {
-        self.rules.decorate(self.inner.head(url.clone()), &url)
+    pub fn head(&self, url: Url) -> RequestBuilder {
+        self.rules
+            .decorate(self.lanes.first.head(url.clone()), &url)
+    }
+
+    /// Sends `request` on the lane its host's turn gives, and notes whether the host
+    /// answered over HTTP/2.
+    pub async fn send(&self, request: RequestBuilder) -> reqwest::Result<Response> {
+        let (_, request) = request.build_split();
+        let request = request?;
+        let (client, lane) = self.lanes.pick(request.url());
+        let response = client.execute(request).await;
+        if let Some(lane) = lane {
+            lane.opened.store(true, Ordering::Release);
+        }
+        let response = response?;
+        if response.version() == Version::HTTP_2 {
+            self.lanes.note_multiplexed(response.url());
+        }
+        Ok(response)
+    }
+}
+
+/// The clients of a run: the first carries everything but HTTP/2 hosts' overflow.
+#[derive(Debug)]
+struct Lanes {
+    first: reqwest::Client,
+    settings: ClientSettings,
+    /// The lanes after the first, built when a host first answers over HTTP/2.
+    others: OnceLock<Vec<Lane>>,
+    /// Origins that answered over HTTP/2: their requests go round the lanes.
+    multiplexed: Mutex<HashSet<Origin>>,
+    next: AtomicUsize,
+}
+
+/// An extra client, and whether its connection is up.
+#[derive(Debug)]
+struct Lane {
+    client: reqwest::Client,
+    /// A request on it has been answered: it has its (HTTP/2) connection.
+    opened: AtomicBool,
+    /// A request on it is opening its connection: the others wait for that, on
+    /// the first lane, rather than each opening one before ALPN says HTTP/2.
+    opening: AtomicBool,
+}
+
+impl Lanes {
+    /// The client for a request to `url`, and the extra lane it is, if it is one:
+    /// the next lane in turn for an HTTP/2 host, else the first (whose HTTP/1.1
+    /// connections are pooled, as many as there are requests in flight).
+    fn pick(&self, url: &Url) -> (&reqwest::Client, Option<&Lane>) {
+        let Some(others) = self.others.get().filter(|others| !others.is_empty()) else {
+            return (&self.first, None);
+        };
+        let multiplexed = self
+            .multiplexed
+            .lock()
+            .is_ok_and(|origins| origins.contains(&url.origin()));
+        if !multiplexed {
+            return (&self.first, None);
+        }
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % (others.len() + 1);
+        let Some(lane) = turn.checked_sub(1).map(|index| &others[index]) else {
+            return (&self.first, None);
+        };
+        let usable = lane.opened.load(Ordering::Acquire)
+            || lane
+                .opening
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok();
+        if usable {
+            (&lane.client, Some(lane))
+        } else {
+            (&self.first, None)
+        }
+    }
+
+    fn note_multiplexed(&self, url: &Url) {
+        if let Ok(mut origins) = self.multiplexed.lock() {
+            origins.insert(url.origin());
+        }
+        let wanted = self
+            .settings
+            .concurrency_per_host
+            .div_ceil(STREAMS_PER_CONNECTION);
+        // A lane that cannot be built (it was built once with the same settings, so
+        // this is unlikely) only means fewer connections.
+        self.others.get_or_init(|| {
+            (1..wanted)
+                .filter_map(|_| build_client(&self.settings).ok())
+                .map(|client| Lane {
+                    client,
+                    opened: AtomicBool::new(false),
+                    opening: AtomicBool::new(false),
+                })
+                .collect()
+        });
     }
 }

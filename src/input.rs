@@ -60,7 +60,7 @@ impl Engine {
         let request = self.client.head(start.clone());
         let response = tokio::select! {
             () = self.cancel.cancelled() => return false,
-            answer = tokio::time::timeout(self.options.read_timeout, request.send()) => answer,
+            answer = tokio::time::timeout(self.options.read_timeout, self.client.send(request)) => answer,
         };
         let Ok(Ok(response)) = response else {
             return false;

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::checksum_source::ChecksumState;
-use crate::client::{ClientSettings, HttpClient, build_client};
+use crate::client::{ClientSettings, HttpClient};
 use crate::crawl::Start;
 use crate::error::{Error, TransferError, error_chain};
 use crate::event::{Event, Reporter, SkipReason, Summary, TransferId};
@@ -50,16 +50,18 @@ pub async fn mirror(
     // (and so every event) carry no credentials.
     let rules = RequestRules::new(&options.request, &starts)?;
     crate::request::strip_credentials(&mut starts);
-    let client = build_client(&ClientSettings {
-        user_agent: options.user_agent.clone(),
-        connect_timeout: options.connect_timeout,
-        read_timeout: options.read_timeout,
-        idle_connections_per_host: options.jobs_per_host.max(1),
-        proxy: options.request.proxy.clone(),
-        cacert: options.request.cacert.clone(),
-        insecure: options.request.insecure,
-    })?;
-    let client = HttpClient::new(client, rules);
+    let client = HttpClient::new(
+        &ClientSettings {
+            user_agent: options.user_agent.clone(),
+            connect_timeout: options.connect_timeout,
+            read_timeout: options.read_timeout,
+            concurrency_per_host: options.jobs.min(options.jobs_per_host).max(1),
+            proxy: options.request.proxy.clone(),
+            cacert: options.request.cacert.clone(),
+            insecure: options.request.insecure,
+        },
+        rules,
+    )?;
     let mut outputs = Vec::new();
     for start in &starts {
         let output = options
@@ -413,7 +415,7 @@ async fn probe(
     let request = client
         .head(url.clone())
         .header(reqwest::header::ACCEPT_ENCODING, "identity");
-    let response = match tokio::time::timeout(timeout, request.send()).await {
+    let response = match tokio::time::timeout(timeout, client.send(request)).await {
         Ok(Ok(response)) if response.status().is_success() => response,
         _ => return (None, None),
     };

@@ -34,7 +34,7 @@ pub async fn fetch_page(
         .get(url.clone())
         .header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
         .header(ACCEPT_ENCODING, "gzip, br");
-    let mut response = tokio::time::timeout(read_timeout, request.send())
+    let mut response = tokio::time::timeout(read_timeout, client.send(request))
         .await
         .map_err(|_| PageError::ReadTimeout(read_timeout))?
         .map_err(PageError::Request)?;

@@ -364,7 +364,13 @@ impl Shared<'_> {
             Some(segment.end - 1),
             &self.validator,
         );
-        let response = send_request(request, self.settings.read_timeout, self.cancel).await?;
+        let response = send_request(
+            self.client,
+            request,
+            self.settings.read_timeout,
+            self.cancel,
+        )
+        .await?;
         let status = response.status();
         if status == StatusCode::OK {
             // The file changed (If-Range), or ranges are ignored: the segments cannot

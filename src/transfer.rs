@@ -283,7 +283,7 @@ async fn send(
     {
         request = request.header(IF_MODIFIED_SINCE, httpdate::fmt_http_date(modified));
     }
-    send_request(request, settings.read_timeout, cancel).await
+    send_request(client, request, settings.read_timeout, cancel).await
 }
 
 /// A GET for a file body. `identity`: the bytes on disk must be the bytes on the
@@ -310,11 +310,12 @@ pub(crate) fn with_range(
 
 /// Sends `request`, giving up on the read timeout or a Ctrl-C.
 pub(crate) async fn send_request(
+    client: &crate::client::HttpClient,
     request: RequestBuilder,
     read_timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<reqwest::Response, TransferError> {
-    cancellable(cancel, read_timeout, request.send())
+    cancellable(cancel, read_timeout, client.send(request))
         .await?
         .map_err(|error| request_error(error, read_timeout))
 }
