@@ -25,8 +25,10 @@ use crate::plan::{Planner, Task};
 use crate::retry;
 use crate::scope::{Scope, Verdict, folder_of};
 
-/// Listing pages fetched ahead of the one being planned.
-const PAGE_PREFETCH: usize = 8;
+/// Listing pages fetched ahead of the one being planned, at least: the window is as
+/// wide as `--jobs`, so sibling folders are read together (each fetch still takes one
+/// of the run's slots). It also bounds the pages held in memory while they wait.
+const MIN_PAGE_PREFETCH: usize = 8;
 
 /// One start URL and where its files go.
 pub(crate) struct Start {
@@ -104,8 +106,9 @@ impl Engine {
             VecDeque::new();
         // Known once the start page answers: `/dir` may redirect to `/dir/`.
         let mut scope: Option<Scope> = None;
+        let prefetch = self.options.jobs.max(MIN_PAGE_PREFETCH);
         loop {
-            while window.len() < PAGE_PREFETCH
+            while window.len() < prefetch
                 && let Some(pending) = queue.pop_front()
             {
                 let client = self.client.clone();

@@ -78,6 +78,47 @@ fn recursive_mirrors_the_whole_tree() {
 }
 
 #[test]
+fn sibling_listings_are_read_as_many_at_once_as_jobs_allow() {
+    // Twelve folders under the start page, each listing held 500 ms by the server:
+    // read together, twelve are in flight at once; a prefetch window narrower than
+    // --jobs would cap that.
+    let served = tempfile::tempdir().expect("temp dir");
+    let files: Vec<(String, Vec<u8>)> = (0..12)
+        .map(|index| {
+            (
+                format!("d{index:02}/f.bin"),
+                pseudo_random_bytes(index, 1000),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(path, contents)| (path.as_str(), contents.clone()))
+        .collect();
+    write_files(&served.path().join("pub"), &borrowed);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.delay_pages(std::time::Duration::from_millis(500));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "-j", "16", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        tree_difference(
+            &expected(&borrowed, |_| true),
+            &read_tree(&work.path().join("out"))
+        ),
+        ""
+    );
+    assert_eq!(
+        server.peak_pages_in_flight(),
+        12,
+        "listings in flight at once"
+    );
+}
+
+#[test]
 fn level_limits_the_depth_like_wget() {
     let served = tempfile::tempdir().expect("temp dir");
     let files = archive();

@@ -19,8 +19,10 @@ pub mod tree;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -72,6 +74,11 @@ struct ServerState {
     canned: Mutex<HashMap<String, Canned>>,
     log: Mutex<Vec<LoggedRequest>>,
     faults: faults::Faults,
+    /// How long each listing page is held before it is answered.
+    page_delay: Mutex<Duration>,
+    /// Listing pages being answered now, and the most there have been at once.
+    pages_in_flight: AtomicUsize,
+    peak_pages_in_flight: AtomicUsize,
 }
 
 impl ServerState {
@@ -82,6 +89,9 @@ impl ServerState {
             canned: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
             faults: faults::Faults::default(),
+            page_delay: Mutex::new(Duration::ZERO),
+            pages_in_flight: AtomicUsize::new(0),
+            peak_pages_in_flight: AtomicUsize::new(0),
         })
     }
 }
@@ -182,6 +192,17 @@ impl TestServer {
         &self.state.faults
     }
 
+    /// Holds every listing page for `delay` before answering it, so that pages
+    /// asked for together are in flight together.
+    pub fn delay_pages(&self, delay: Duration) {
+        *self.state.page_delay.lock().expect("delay lock") = delay;
+    }
+
+    /// The most listing pages the server was answering at once.
+    pub fn peak_pages_in_flight(&self) -> usize {
+        self.state.peak_pages_in_flight.load(Ordering::SeqCst)
+    }
+
     /// Forgets the requests so far.
     pub fn clear_log(&self) {
         self.state.log.lock().expect("log lock").clear();
@@ -248,6 +269,11 @@ async fn respond(state: &ServerState, request: Request) -> Response {
     }
     let path = request.uri().path().to_string();
     if path.ends_with('/') {
+        let delay = *state.page_delay.lock().expect("delay lock");
+        let now = state.pages_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.peak_pages_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(delay).await;
+        state.pages_in_flight.fetch_sub(1, Ordering::SeqCst);
         let accepts_gzip = request
             .headers()
             .get("accept-encoding")
