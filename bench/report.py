@@ -179,7 +179,9 @@ def render(data):
              f"- {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} memory, "
              f"kernel {machine['kernel']}, {machine['os']}",
              "- everything on 127.0.0.1: the tools, nginx, and the latency proxy share "
-             "the same CPUs", "",
+             "the same CPUs",
+             f"- the tools write to {data.get('outputs', 'the workdir')} (see "
+             "`bench/volume.py` for why)", "",
              "## Setup", "",
              f"- nginx (`{data['versions'].get('nginx', '?')}`) with `autoindex on`, HTTP/1.1 "
              "on one port and HTTPS + HTTP/2 (`listen … ssl http2`, a certificate from a "

@@ -28,6 +28,7 @@ import measure  # noqa: E402
 import report  # noqa: E402
 import servers  # noqa: E402
 import tools  # noqa: E402
+import volume as volume_module  # noqa: E402
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 
@@ -82,6 +83,9 @@ def parse_arguments():
                         help="a tool whose first run takes longer than this many seconds "
                              "is run once in that case (default 30)")
     parser.add_argument("--timeout", type=float, default=300.0, help="limit for one run (s)")
+    parser.add_argument("--output-fs", choices=("ext4", "workdir"), default="ext4",
+                        help="where the tools write: a fresh journaled ext4 loop-mounted "
+                             "for the run (default; needs root) or the workdir itself")
     parser.add_argument("--no-build", action="store_true", help="use existing binaries")
     arguments = parser.parse_args()
     if arguments.quick:
@@ -226,7 +230,7 @@ class Bench:
 
     def run_case_tool(self, case, tool, files, run_index, keep_output):
         """One run of one tool; returns the run's record."""
-        out = os.path.join(self.workdir, "out", case["id"], tool.name.replace(" ", "_"))
+        out = os.path.join(self.out_root, case["id"], tool.name.replace(" ", "_"))
         if not case.get("rerun"):
             shutil.rmtree(out, ignore_errors=True)
         # Every tool finds OUT already there (wget2 1.99's --chunk-size needs it).
@@ -327,8 +331,8 @@ class Bench:
                 self.mirror_problem[(case["id"], tool.name)] = str(reason)
                 continue
             name = tool.name.replace(" ", "_")
-            source = os.path.join(self.workdir, "out", base, name)
-            target = os.path.join(self.workdir, "out", case["id"], name)
+            source = os.path.join(self.out_root, base, name)
+            target = os.path.join(self.out_root, case["id"], name)
             shutil.rmtree(target, ignore_errors=True)
             if os.path.isdir(source) and not measure.verify(source, files):
                 os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -354,7 +358,7 @@ class Bench:
                               f"{need / 1e9:.0f} GB needed")
             return
         manifest = corpus.ensure(self.www, "big", self.arguments.quick, log)
-        out = os.path.join(self.workdir, "out", "big")
+        out = os.path.join(self.out_root, "big")
         shutil.rmtree(out, ignore_errors=True)
         url = f"http://127.0.0.1:{self.nginx.http_port}/big/"
         argv = [self.fetchall, "-q", "-j", str(self.arguments.jobs), "-o", out, url]
@@ -386,6 +390,11 @@ class Bench:
         prefix = os.path.join(self.workdir, "nginx")
         os.makedirs(prefix, exist_ok=True)
         self.nginx = servers.Nginx(prefix, self.www)
+        volume = volume_module.OutputVolume(self.workdir, 12 * 2**30)
+        self.out_root, self.outputs = (
+            volume.mount() if arguments.output_fs == "ext4"
+            else (volume.fallback, "the workdir's own file system (--output-fs workdir)"))
+        log(f"outputs on {self.outputs}")
         self.nginx.start()
         try:
             self.link_rate = measure_link_rate(self.proxy_binary, self.nginx, self.workdir)
@@ -397,6 +406,7 @@ class Bench:
                 self.run_big()
         finally:
             self.nginx.stop()
+            volume.unmount()
         elapsed = time.monotonic() - started
         output = arguments.output or (
             os.path.join(BENCH, "out", "BENCHMARKS-quick.md") if arguments.quick
@@ -408,6 +418,7 @@ class Bench:
                 "tools": [{"name": t.name, "handed_list": t.handed_list,
                            "incremental": t.incremental} for t in self.tools],
                 "big": self.big, "notes": self.notes, "elapsed": elapsed,
+                "outputs": self.outputs,
                 "date": time.strftime("%Y-%m-%d"), "has_split": self.has_split,
                 "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=self.repo,
                                          capture_output=True, text=True).stdout.strip()}
