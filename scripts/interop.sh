@@ -14,8 +14,8 @@
 #   --list          print the server variants and exit
 #
 # Environment:
-#   FETCHALL   client under test (default: target/release/fetchall, built with
-#              `cargo build --release` when missing). Called as
+#   FETCHALL   client under test (default: release/fetchall in $CARGO_TARGET_DIR or
+#              target/, built with `cargo build --release` when missing). Called as
 #                $FETCHALL -q -o OUT URL         (flat)
 #                $FETCHALL -q -r -o OUT URL      (recursive)
 #              scripts/interop/reference_fetch.py is a stand-in that passes.
@@ -211,7 +211,7 @@ done
 
 # Client under test
 if [ -z "${FETCHALL:-}" ]; then
-    FETCHALL="$repo/target/release/fetchall"
+    FETCHALL="${CARGO_TARGET_DIR:-$repo/target}/release/fetchall"
     if [ ! -x "$FETCHALL" ] || [ "$build" = 1 ]; then
         log "building fetchall (cargo build --release)"
         (cd "$repo" && cargo build --release -q) || { log "cargo build --release failed"; exit 1; }

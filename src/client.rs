@@ -128,11 +128,12 @@ impl HttpClient {
     pub async fn send(&self, request: RequestBuilder) -> reqwest::Result<Response> {
         let (_, request) = request.build_split();
         let request = request?;
-        let (client, lane) = self.lanes.pick(request.url());
+        let (client, mut opening) = self.lanes.pick(request.url());
         let response = client.execute(request).await;
-        if let Some(lane) = lane {
-            lane.opened.store(true, Ordering::Release);
+        if let Some(opening) = &mut opening {
+            opening.answered = response.is_ok();
         }
+        drop(opening);
         let response = response?;
         if response.version() == Version::HTTP_2 {
             self.lanes.note_multiplexed(response.url());
@@ -159,16 +160,33 @@ struct Lane {
     client: reqwest::Client,
     /// A request on it has been answered: it has its (HTTP/2) connection.
     opened: AtomicBool,
-    /// A request on it is opening its connection: the others wait for that, on
-    /// the first lane, rather than each opening one before ALPN says HTTP/2.
+    /// A request on it is opening its connection: the others go on the first lane
+    /// meanwhile, rather than each opening a connection before ALPN says HTTP/2.
     opening: AtomicBool,
 }
 
+/// Held by the request that opens a lane's connection. Answered, it opens the lane
+/// to every request; failed or dropped (a timeout, Ctrl-C), it lets the next request
+/// try, so a lane is never left closed for good.
+struct Opening<'a> {
+    lane: &'a Lane,
+    answered: bool,
+}
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        if self.answered {
+            self.lane.opened.store(true, Ordering::Release);
+        }
+        self.lane.opening.store(false, Ordering::Release);
+    }
+}
+
 impl Lanes {
-    /// The client for a request to `url`, and the extra lane it is, if it is one:
-    /// the next lane in turn for an HTTP/2 host, else the first (whose HTTP/1.1
-    /// connections are pooled, as many as there are requests in flight).
-    fn pick(&self, url: &Url) -> (&reqwest::Client, Option<&Lane>) {
+    /// The client for a request to `url`: the next lane in turn for an HTTP/2 host,
+    /// else the first (whose HTTP/1.1 connections are pooled, as many as there are
+    /// requests in flight). With it, the guard of a lane this request opens.
+    fn pick(&self, url: &Url) -> (&reqwest::Client, Option<Opening<'_>>) {
         let Some(others) = self.others.get().filter(|others| !others.is_empty()) else {
             return (&self.first, None);
         };
@@ -183,13 +201,19 @@ impl Lanes {
         let Some(lane) = turn.checked_sub(1).map(|index| &others[index]) else {
             return (&self.first, None);
         };
-        let usable = lane.opened.load(Ordering::Acquire)
-            || lane
-                .opening
-                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok();
-        if usable {
-            (&lane.client, Some(lane))
+        if lane.opened.load(Ordering::Acquire) {
+            return (&lane.client, None);
+        }
+        let first_on_lane = lane
+            .opening
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if first_on_lane {
+            let opening = Opening {
+                lane,
+                answered: false,
+            };
+            (&lane.client, Some(opening))
         } else {
             (&self.first, None)
         }
