@@ -9,9 +9,17 @@
 //! segment's count grows only after its bytes were written, so a stale sidecar only
 //! costs re-fetching a few bytes. Each segment is retried on its own; the file is
 //! renamed into place only when every segment is complete.
+//!
+//! A connection whose segment is done takes over the second half of the segment
+//! with the most left (as aria2 does), so one slow connection does not hold the file
+//! back while the others sit idle; the connections in use never exceed the segments
+//! planned.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, HeaderMap};
@@ -32,6 +40,11 @@ use crate::transfer::{
 const SEGMENT_BUFFER_BYTES: usize = 256 * 1024;
 /// How often the segments' progress is saved to the sidecar.
 const SAVE_INTERVAL: Duration = Duration::from_secs(1);
+/// A segment is split for an idle connection only if each half is at least this
+/// large: smaller, a new request's round trip costs more than it saves. Well above
+/// what a segment holds unwritten ([`SEGMENT_BUFFER_BYTES`] and one chunk), so its
+/// new end is never behind bytes it already has.
+const MIN_STOLEN_BYTES: u64 = 1024 * 1024;
 
 /// How large files are split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +83,7 @@ impl Segment {
     }
 
     fn remaining(&self) -> u64 {
-        self.end - self.next_byte()
+        self.end.saturating_sub(self.next_byte())
     }
 }
 
@@ -155,17 +168,28 @@ pub(crate) async fn download(
     };
     shared.report_progress();
     let mut first = first;
-    let workers = (0..segments.len()).map(|index| {
-        let first = if index == 0 && segments[0].done == 0 {
-            first.take()
-        } else {
-            None
-        };
-        shared.fetch_segment(index, first)
-    });
-    let all = futures_util::future::try_join_all(workers);
+    let mut workers: FuturesUnordered<_> = (0..segments.len())
+        .map(|index| {
+            let first = if index == 0 && segments[0].done == 0 {
+                first.take()
+            } else {
+                None
+            };
+            shared.fetch_segment(index, first)
+        })
+        .collect();
+    let all = async {
+        while let Some(finished) = workers.next().await {
+            finished?;
+            // The connection is free: it takes half of the largest rest.
+            if let Some(index) = shared.split_largest() {
+                workers.push(shared.fetch_segment(index, None));
+            }
+        }
+        Ok(())
+    };
     let result = tokio::select! {
-        result = all => result.map(|_| ()),
+        result = all => result,
         () = shared.save_periodically() => Ok(()),
     };
     if matches!(result, Err(TransferError::Changed)) {
@@ -296,6 +320,30 @@ impl Shared<'_> {
         }
     }
 
+    /// Gives the second half of the segment with the most left to a new segment, and
+    /// returns the new one's index; `None` when no segment is worth splitting. The
+    /// old segment's connection stops at its new end (it reads `end` on every chunk).
+    fn split_largest(&self) -> Option<usize> {
+        let mut segments = self.segments.lock().ok()?;
+        let (largest, remaining) = segments
+            .iter()
+            .map(Segment::remaining)
+            .enumerate()
+            .max_by_key(|&(_, remaining)| remaining)?;
+        if remaining < 2 * MIN_STOLEN_BYTES {
+            return None;
+        }
+        let middle = segments[largest].next_byte() + remaining / 2;
+        let end = segments[largest].end;
+        segments[largest].end = middle;
+        segments.push(Segment {
+            start: middle,
+            end,
+            done: 0,
+        });
+        Some(segments.len() - 1)
+    }
+
     fn segment(&self, index: usize) -> Segment {
         self.snapshot()[index]
     }
@@ -342,7 +390,7 @@ impl Shared<'_> {
             if let Some(limiter) = self.settings.limiter {
                 limiter.take(chunk.len()).await;
             }
-            let room = (end - position - buffer.len() as u64) as usize;
+            let room = end.saturating_sub(position + buffer.len() as u64) as usize;
             buffer.extend_from_slice(&chunk[..chunk.len().min(room)]);
             if buffer.len() >= SEGMENT_BUFFER_BYTES || position + buffer.len() as u64 >= end {
                 let length = buffer.len() as u64;

@@ -122,6 +122,53 @@ fn a_dropped_range_is_resumed_inside_its_segment() {
     );
 }
 
+#[test]
+fn a_slow_segment_is_shared_with_a_connection_that_is_done() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let contents = pseudo_random_bytes(26, 16_000_000);
+    write_files(served.path(), &[("big.bin", contents.clone())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.faults().always("/big.bin", Fault::Serve);
+    // The full answer is served; the first range to arrive trickles (1.6 MB/s), the
+    // others come at loopback speed and are done long before it.
+    server.faults().script(
+        "/big.bin",
+        [
+            Fault::Serve,
+            Fault::Throttle {
+                chunk: 32 * 1024,
+                pause: Duration::from_millis(20),
+            },
+        ],
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    only_the_file(work.path(), "big.bin", &contents);
+    let ranges: Vec<(u64, Option<u64>)> = file_gets(&server, "/big.bin")
+        .iter()
+        .filter_map(range)
+        .collect();
+    // Three planned ranges (4 MB segments), and more: each connection that was done
+    // took over the second half of the segment with the most left, so those start
+    // inside a planned segment. The slow one is still at work when the others end.
+    let planned = ranges
+        .iter()
+        .filter(|(start, _)| start % 4_000_000 == 0)
+        .count();
+    assert_eq!(planned, 3, "{ranges:?}");
+    assert!(ranges.len() > 3, "no segment was shared: {ranges:?}");
+    // No half is handed out twice.
+    let mut sorted = ranges.clone();
+    sorted.sort();
+    for pair in sorted.windows(2) {
+        assert!(
+            pair[0].0 < pair[1].0,
+            "two ranges start at the same byte: {ranges:?}"
+        );
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn kill_9_then_a_rerun_continues_every_segment() {
