@@ -35,6 +35,16 @@ fn file_gets(server: &TestServer, target: &str) -> Vec<LoggedRequest> {
         .collect()
 }
 
+/// `big.bin`, `size` pseudo-random bytes from `seed`, behind a test server; the
+/// folder it is served from goes with the first value.
+fn serve_big_file(seed: u64, size: usize) -> (tempfile::TempDir, Vec<u8>, TestServer) {
+    let served = tempfile::tempdir().expect("temp dir");
+    let contents = pseudo_random_bytes(seed, size);
+    write_files(served.path(), &[("big.bin", contents.clone())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    (served, contents, server)
+}
+
 fn only_the_file(work: &Path, name: &str, contents: &[u8]) {
     let tree = read_tree(&work.join("out"));
     assert_eq!(
@@ -47,10 +57,7 @@ fn only_the_file(work: &Path, name: &str, contents: &[u8]) {
 
 #[test]
 fn a_large_file_is_fetched_in_ranges_and_assembled_exactly() {
-    let served = tempfile::tempdir().expect("temp dir");
-    let contents = pseudo_random_bytes(21, 4_000_003);
-    write_files(served.path(), &[("big.bin", contents.clone())]);
-    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let (_served, contents, server) = serve_big_file(21, 4_000_003);
     let work = tempfile::tempdir().expect("temp dir");
     let output = fetchall(work.path(), &[&server.url("/")]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
@@ -77,10 +84,7 @@ fn a_large_file_is_fetched_in_ranges_and_assembled_exactly() {
 
 #[test]
 fn split_off_or_small_files_use_one_connection() {
-    let served = tempfile::tempdir().expect("temp dir");
-    let contents = pseudo_random_bytes(22, 2_000_000);
-    write_files(served.path(), &[("big.bin", contents.clone())]);
-    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let (_served, contents, server) = serve_big_file(22, 2_000_000);
     let work = tempfile::tempdir().expect("temp dir");
     let output = Command::new(env!("CARGO_BIN_EXE_fetchall"))
         .args(["--split", "1", "-o", "out", &server.url("/")])
@@ -94,10 +98,7 @@ fn split_off_or_small_files_use_one_connection() {
 
 #[test]
 fn a_dropped_range_is_resumed_inside_its_segment() {
-    let served = tempfile::tempdir().expect("temp dir");
-    let contents = pseudo_random_bytes(23, 3_000_000);
-    write_files(served.path(), &[("big.bin", contents.clone())]);
-    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let (_served, contents, server) = serve_big_file(23, 3_000_000);
     server.faults().always("/big.bin", Fault::Serve);
     // The full answer is served; the first range request is cut after 100 KB.
     server
@@ -124,10 +125,7 @@ fn a_dropped_range_is_resumed_inside_its_segment() {
 
 #[test]
 fn a_slow_segment_is_shared_with_a_connection_that_is_done() {
-    let served = tempfile::tempdir().expect("temp dir");
-    let contents = pseudo_random_bytes(26, 16_000_000);
-    write_files(served.path(), &[("big.bin", contents.clone())]);
-    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let (_served, contents, server) = serve_big_file(26, 16_000_000);
     server.faults().always("/big.bin", Fault::Serve);
     // The full answer is served; the first range to arrive trickles (1.6 MB/s), the
     // others come at loopback speed and are done long before it.
@@ -172,10 +170,7 @@ fn a_slow_segment_is_shared_with_a_connection_that_is_done() {
 #[cfg(unix)]
 #[test]
 fn kill_9_then_a_rerun_continues_every_segment() {
-    let served = tempfile::tempdir().expect("temp dir");
-    let contents = pseudo_random_bytes(24, 3_000_000);
-    write_files(served.path(), &[("big.bin", contents.clone())]);
-    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let (_served, contents, server) = serve_big_file(24, 3_000_000);
     // Slow enough that the run is still going when it is killed.
     server.faults().always(
         "/big.bin",
@@ -296,10 +291,7 @@ fn hex(bytes: &[u8]) -> String {
 
 #[test]
 fn every_range_of_a_split_file_carries_the_credentials() {
-    let served = tempfile::tempdir().expect("temp dir");
-    let contents = pseudo_random_bytes(26, 2_000_000);
-    write_files(served.path(), &[("big.bin", contents.clone())]);
-    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let (_served, contents, server) = serve_big_file(26, 2_000_000);
     let work = tempfile::tempdir().expect("temp dir");
     let output = fetchall(work.path(), &["-u", "ann:s3cret", &server.url("/")]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
