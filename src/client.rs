@@ -83,14 +83,14 @@ const STREAMS_PER_CONNECTION: usize = 8;
 /// credentials and cookies that belong to each URL. It offers no way to reach the
 /// bare `reqwest::Client`, so no request can leave without them.
 ///
-/// A host that answers over HTTP/2 gets one connection per
-/// eight requests in flight (`STREAMS_PER_CONNECTION`), not reqwest's single one: nginx
-/// ends an HTTP/2 connection after 1,000 requests (`keepalive_requests`), and on one
-/// connection every file waits while it is re-opened; several connections also share
-/// out the server's work. reqwest keeps one HTTP/2 connection per host and pool, so
-/// each extra connection is an extra pool (a *lane*), built the first time a host
-/// answers over HTTP/2; [`HttpClient::send`] sends the requests to that host round
-/// the lanes.
+/// A host that answers over HTTP/2 gets one connection per eight requests in flight
+/// (`STREAMS_PER_CONNECTION`), not reqwest's single one: nginx ends an HTTP/2
+/// connection after 1,000 requests (`keepalive_requests`), and on one connection
+/// every file waits while it is re-opened; several connections also share out the
+/// server's work. reqwest keeps one HTTP/2 connection per host and pool, so each
+/// extra connection is an extra pool (a *lane*), built the first time a host answers
+/// over HTTP/2; [`HttpClient::send`] sends the requests to that host round the lanes.
+/// Requests sent any other way stay on the first lane.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     lanes: Arc<Lanes>,
