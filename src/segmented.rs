@@ -15,7 +15,7 @@
 //! back while the others sit idle; the connections in use never exceed the segments
 //! planned.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -251,15 +251,18 @@ async fn open_preallocated(parts: &PartPaths, total: u64) -> Result<std::fs::Fil
 }
 
 impl Shared<'_> {
+    /// The segments, locked. Nothing panics while holding them, so a poisoned lock
+    /// still holds consistent counts.
+    fn segments(&self) -> MutexGuard<'_, Vec<Segment>> {
+        self.segments.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn snapshot(&self) -> Vec<Segment> {
-        self.segments
-            .lock()
-            .map(|segments| segments.clone())
-            .unwrap_or_default()
+        self.segments().clone()
     }
 
     fn report_progress(&self) {
-        let done: u64 = self.snapshot().iter().map(|segment| segment.done).sum();
+        let done: u64 = self.segments().iter().map(|segment| segment.done).sum();
         if let Ok(mut progress) = self.progress.lock() {
             progress.advanced(done);
         }
@@ -324,7 +327,7 @@ impl Shared<'_> {
     /// returns the new one's index; `None` when no segment is worth splitting. The
     /// old segment's connection stops at its new end (it reads `end` on every chunk).
     fn split_largest(&self) -> Option<usize> {
-        let mut segments = self.segments.lock().ok()?;
+        let mut segments = self.segments();
         let (largest, remaining) = segments
             .iter()
             .map(Segment::remaining)
@@ -344,8 +347,9 @@ impl Shared<'_> {
         Some(segments.len() - 1)
     }
 
+    /// One segment as it is now: read on every chunk, so without copying the rest.
     fn segment(&self, index: usize) -> Segment {
-        self.snapshot()[index]
+        self.segments()[index]
     }
 
     async fn fetch_segment_once(
@@ -469,9 +473,7 @@ impl Shared<'_> {
         .map_err(std::io::Error::other)
         .and_then(|result| result);
         written.map_err(|source| TransferError::io("write", &self.parts.data, source))?;
-        if let Ok(mut segments) = self.segments.lock() {
-            segments[index].done += length;
-        }
+        self.segments()[index].done += length;
         self.report_progress();
         Ok(())
     }
