@@ -1,12 +1,13 @@
 """Running one tool once: wall time, peak RSS and CPU seconds (from wait4), and
 checking what it wrote against the corpus manifest."""
 
-import hashlib
 import os
 import signal
 import subprocess
 import threading
 import time
+
+import corpus
 
 GNU_TIME = "/usr/bin/time"
 
@@ -67,16 +68,6 @@ def run_measured(argv, env_extra, log_path, timeout, cwd):
     return Measurement(wall, rss_kib, cpu, exit_code, timed_out.is_set())
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        while True:
-            block = file.read(1 << 20)
-            if not block:
-                return digest.hexdigest()
-            digest.update(block)
-
-
 def verify(out, expected):
     """Compares the regular files under `out` with `expected` ({relative path:
     [size, sha256]}); returns a list of problems (empty when identical). Empty
@@ -98,7 +89,8 @@ def verify(out, expected):
     for relative in sorted(set(expected) & set(found)):
         size, digest = expected[relative]
         path = found[relative]
-        if os.path.islink(path) or os.path.getsize(path) != size or _sha256(path) != digest:
+        if (os.path.islink(path) or os.path.getsize(path) != size
+                or corpus.hash_file(path) != digest):
             wrong.append(relative)
     if wrong:
         problems.append(f"{len(wrong)} with wrong contents (e.g. {', '.join(wrong[:3])})")
