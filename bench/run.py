@@ -279,6 +279,7 @@ class Bench:
                              case["recursive"], 1, case["https"], case.get("segmented", False),
                              largest, arguments.jobs, self.nginx.ca)
         context.extensions = sorted({os.path.splitext(path)[1].lstrip(".") for path in files})
+        context.files = len(files)
         self.contexts[case["id"]] = context
         bound = lower_bound(case, files, arguments.jobs, self.link_rate)
         self.case_info[case["id"]] = {"case": case, "bound": bound, "url": base_url}

@@ -33,6 +33,7 @@ class Case:
         self.jobs = jobs
         self.ca = ca
         self.extensions = []              # file name extensions in the corpus
+        self.files = 0                    # files in the corpus
         self.base_url = url
 
 
@@ -81,7 +82,13 @@ class Fetchall(Tool):
     def command(self, case):
         if self.split and not case.segmented:
             raise NotApplicable("--split only matters for large files")
-        argv = [self.binary, "-q", "-j", str(case.jobs), "-o", case.out]
+        jobs = case.jobs
+        if self.split:
+            # The peers' -x16 -s16, --multi-thread-streams 16 and pget -n 16 give
+            # each file in flight its own 16 connections (32 for S3's two files);
+            # fetchall's -j counts every connection, so it is given as many.
+            jobs = case.jobs * max(1, min(case.files, case.jobs))
+        argv = [self.binary, "-q", "-j", str(jobs), "-o", case.out]
         if case.recursive:
             argv.append("-r")
         if self.split:

@@ -15,6 +15,7 @@
 //! crawl     listing pages in breadth-first order, recursively     Url  -> Tasks
 //! resume    partial files, their validators, Range answers        Partial -> Decision
 //! retry     transient failures, backoff, Retry-After, host pacing  Task -> Outcome
+//! slots     --jobs and --per-host: one slot per request in flight
 //! options   what a run is asked to do (plain data)
 //! mirror    the engine that runs all of the above concurrently     Options -> Summary
 //! event     what the engine reports, and the Reporter trait
@@ -101,6 +102,7 @@ pub mod retry;
 pub mod scope;
 pub mod segmented;
 pub mod shard;
+pub mod slots;
 mod small_file;
 pub mod sums;
 pub mod throttle;

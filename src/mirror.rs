@@ -26,6 +26,7 @@ use crate::paths;
 use crate::plan::{LocalFile, Task};
 use crate::request::RequestRules;
 use crate::retry::{self, HostPacer};
+use crate::slots::{HostSlots, Slot};
 use crate::throttle::{HostSpacing, RateLimiter};
 use crate::transfer::{self, Outcome};
 
@@ -229,19 +230,17 @@ impl Engine {
                 continue;
             }
             let host = task.url.host_str().unwrap_or_default().to_string();
-            let host_slot =
+            let host_slots = HostSlots::new(
+                Arc::clone(&slots),
                 Arc::clone(host_slots.entry(host).or_insert_with(|| {
                     Arc::new(Semaphore::new(self.options.jobs_per_host.max(1)))
-                }));
-            let permits = tokio::select! {
+                })),
+            );
+            let slot = tokio::select! {
                 () = self.cancel.cancelled() => break,
-                permits = async {
-                    let global = Arc::clone(&slots).acquire_owned().await;
-                    let host = host_slot.acquire_owned().await;
-                    global.and_then(|global| host.map(|host| (global, host)))
-                } => permits,
+                slot = host_slots.take() => slot,
             };
-            let Ok(permits) = permits else { break };
+            let Some(slot) = slot else { break };
             tokio::select! {
                 () = self.cancel.cancelled() => break,
                 () = self.spacing.wait(task.url.host_str().unwrap_or_default()) => {}
@@ -249,10 +248,10 @@ impl Engine {
             let engine = Arc::clone(self);
             running.spawn(async move {
                 if engine.options.dry_run {
-                    let _permits = permits;
+                    let _slot = slot;
                     engine.probe(task).await;
                 } else {
-                    engine.transfer(task, permits).await;
+                    engine.transfer(task, slot, &host_slots).await;
                 }
             });
             // Reap finished transfers so the set does not grow with the listing.
@@ -263,10 +262,10 @@ impl Engine {
         while running.join_next().await.is_some() {}
     }
 
-    /// Downloads one file. `slots` (the run's and the host's) are given back as soon
-    /// as the body has arrived, so the next transfer starts while this one's file is
-    /// synced and renamed.
-    async fn transfer(&self, task: Task, slots: Slots) {
+    /// Downloads one file. Its `slot` is given back as soon as the body has arrived,
+    /// so the next transfer starts while this one's file is synced and renamed; a
+    /// split file's other connections take theirs from `host_slots`.
+    async fn transfer(&self, task: Task, slot: Slot, host_slots: &HostSlots) {
         let id = self.next_transfer_id();
         let url = task.url.to_string();
         let path = task.destination.display().to_string();
@@ -276,7 +275,7 @@ impl Engine {
             url: &url,
             path: &path,
             last_report: None,
-            slots: Some(slots),
+            slot: Some(slot),
         };
         let settings = transfer::Settings {
             read_timeout: self.options.read_timeout,
@@ -285,6 +284,7 @@ impl Engine {
             retry: self.options.retry,
             checks: self.checks_for(&task.url),
             limiter: self.limiter.as_ref(),
+            slots: Some(host_slots),
         };
         let result = retry::download(
             &self.client,
@@ -425,21 +425,15 @@ async fn probe(
     )
 }
 
-/// A transfer's share of `--jobs` and of `--per-host`.
-type Slots = (
-    tokio::sync::OwnedSemaphorePermit,
-    tokio::sync::OwnedSemaphorePermit,
-);
-
 /// Turns a transfer's progress into events, at most ten a second per transfer, and
-/// gives back its slots once the body is in.
+/// gives back its slot once the body is in.
 struct ReportedProgress<'a> {
     engine: &'a Engine,
     id: TransferId,
     url: &'a str,
     path: &'a str,
     last_report: Option<Instant>,
-    slots: Option<Slots>,
+    slot: Option<Slot>,
 }
 
 impl transfer::Progress for ReportedProgress<'_> {
@@ -453,7 +447,7 @@ impl transfer::Progress for ReportedProgress<'_> {
     }
 
     fn body_received(&mut self) {
-        self.slots = None;
+        self.slot = None;
     }
 
     fn retrying(&mut self, attempt: u32, delay: Duration, error: &TransferError) {

@@ -20,9 +20,10 @@ pub struct Options {
     /// Output folder; `None` means a folder named after each start URL's last path
     /// segment, in the current directory.
     pub output: Option<PathBuf>,
-    /// Transfers in flight at once.
+    /// Requests in flight at once: listing pages, files, and each connection of a
+    /// split file.
     pub jobs: usize,
-    /// Transfers in flight at once to one host.
+    /// Requests in flight at once to one host.
     pub jobs_per_host: usize,
     /// Limit for establishing a connection.
     pub connect_timeout: Duration,

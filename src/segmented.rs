@@ -10,11 +10,16 @@
 //! costs re-fetching a few bytes. Each segment is retried on its own; the file is
 //! renamed into place only when every segment is complete.
 //!
-//! A connection whose segment is done takes over the second half of the segment
-//! with the most left (as aria2 does), so one slow connection does not hold the file
-//! back while the others sit idle; the connections in use never exceed the segments
+//! The first connection runs on the transfer's own slot; each other one needs a
+//! slot of the run (see [`crate::slots`]): as many start as are free, and more as
+//! other transfers give theirs back, so `--jobs` bounds the connections of a run
+//! however many large files are split. A connection whose segment is done takes the
+//! next segment no connection has started, else the second half of the segment with
+//! the most left (as aria2 does), so one slow connection does not hold the file back
+//! while the others sit idle; the connections in use never exceed the segments
 //! planned.
 
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -31,6 +36,7 @@ use crate::error::TransferError;
 use crate::plan::Task;
 use crate::resume::{PartPaths, Validator, parse_content_range};
 use crate::retry::{RetryPolicy, is_transient};
+use crate::slots::{HostSlots, Slot};
 use crate::transfer::{
     Outcome, Progress, Settings, cancellable, check_complete, file_request, finish, request_error,
     send_request, with_range,
@@ -122,11 +128,29 @@ struct Shared<'a> {
     parts: &'a PartPaths,
     file: Arc<std::fs::File>,
     validator: Validator,
-    segments: Mutex<Vec<Segment>>,
+    layout: Mutex<Layout>,
     progress: Mutex<&'a mut dyn Progress>,
     settings: Settings<'a>,
     retry: RetryPolicy,
     cancel: &'a CancellationToken,
+}
+
+/// The segments of the file, and which of them a connection has taken.
+struct Layout {
+    segments: Vec<Segment>,
+    taken: Vec<bool>,
+}
+
+/// A connection's right to run: a slot of the run, or `None` when the run sets no
+/// limit.
+type Permit = Option<Slot>;
+
+/// A permit if one is free now.
+fn permit_now(slots: Option<&HostSlots>) -> Option<Permit> {
+    match slots {
+        Some(slots) => slots.try_take().map(Some),
+        None => Some(None),
+    }
 }
 
 /// Downloads `task` in `segments`, continuing from their `done` counts. `first` is
@@ -160,33 +184,68 @@ pub(crate) async fn download(
         parts,
         file: Arc::new(file),
         validator,
-        segments: Mutex::new(segments.clone()),
+        layout: Mutex::new(Layout {
+            taken: vec![false; segments.len()],
+            segments: segments.clone(),
+        }),
         progress: Mutex::new(progress),
         settings,
         retry: settings.retry,
         cancel,
     };
     shared.report_progress();
-    let mut first = first;
-    let mut workers: FuturesUnordered<_> = (0..segments.len())
-        .map(|index| {
-            let first = if index == 0 && segments[0].done == 0 {
-                first.take()
-            } else {
-                None
-            };
-            shared.fetch_segment(index, first)
-        })
-        .collect();
+    // A resumed file may have more segments than `--split` (halves handed out).
+    let wanted = segments.len().min(settings.split.max_segments.max(1));
+    let mut connections = FuturesUnordered::new();
+    // The first connection runs on the transfer's own slot; a fresh download's
+    // first segment is read from the full answer already in hand.
+    if let Some(index) = shared.next_segment() {
+        let first = first.filter(|_| index == 0 && segments[0].done == 0);
+        connections.push(shared.connection(None, index, first));
+    }
     let all = async {
-        while let Some(finished) = workers.next().await {
-            finished?;
-            // The connection is free: it takes half of the largest rest.
-            if let Some(index) = shared.split_largest() {
-                workers.push(shared.fetch_segment(index, None));
+        let mut waiting: Option<Pin<Box<dyn Future<Output = Option<Slot>> + Send + '_>>> = None;
+        loop {
+            while connections.len() < wanted && shared.has_work_for_another() {
+                let Some(permit) = permit_now(settings.slots) else {
+                    break;
+                };
+                if let Some(index) = shared.next_segment() {
+                    connections.push(shared.connection(permit, index, None));
+                }
+            }
+            if connections.is_empty() {
+                return Ok(());
+            }
+            // Short of connections: wait for a slot, in turn with the run's other
+            // requests. Else stop waiting, which leaves the queue.
+            let short = connections.len() < wanted && shared.has_work_for_another();
+            match (short, settings.slots) {
+                (true, Some(slots)) if waiting.is_none() => waiting = Some(Box::pin(slots.take())),
+                (false, _) => waiting = None,
+                _ => {}
+            }
+            tokio::select! {
+                finished = connections.next() => {
+                    if let Some(result) = finished {
+                        result?;
+                    }
+                }
+                slot = async {
+                    match waiting.as_mut() {
+                        Some(waiting) => waiting.await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    waiting = None;
+                    if let Some(slot) = slot
+                        && let Some(index) = shared.next_segment()
+                    {
+                        connections.push(shared.connection(Some(slot), index, None));
+                    }
+                }
             }
         }
-        Ok(())
     };
     let result = tokio::select! {
         result = all => result,
@@ -253,16 +312,21 @@ async fn open_preallocated(parts: &PartPaths, total: u64) -> Result<std::fs::Fil
 impl Shared<'_> {
     /// The segments, locked. Nothing panics while holding them, so a poisoned lock
     /// still holds consistent counts.
-    fn segments(&self) -> MutexGuard<'_, Vec<Segment>> {
-        self.segments.lock().unwrap_or_else(PoisonError::into_inner)
+    fn layout(&self) -> MutexGuard<'_, Layout> {
+        self.layout.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn snapshot(&self) -> Vec<Segment> {
-        self.segments().clone()
+        self.layout().segments.clone()
     }
 
     fn report_progress(&self) {
-        let done: u64 = self.segments().iter().map(|segment| segment.done).sum();
+        let done: u64 = self
+            .layout()
+            .segments
+            .iter()
+            .map(|segment| segment.done)
+            .sum();
         if let Ok(mut progress) = self.progress.lock() {
             progress.advanced(done);
         }
@@ -280,6 +344,52 @@ impl Shared<'_> {
             tokio::time::sleep(SAVE_INTERVAL).await;
             self.save().await;
         }
+    }
+
+    /// One connection: fetches segment `index`, then each next one it is given,
+    /// until none is left; then its slot goes back to the run.
+    async fn connection(
+        &self,
+        permit: Permit,
+        mut index: usize,
+        mut first: Option<reqwest::Response>,
+    ) -> Result<(), TransferError> {
+        let _permit = permit;
+        loop {
+            self.fetch_segment(index, first.take()).await?;
+            match self.next_segment() {
+                Some(next) => index = next,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Whether another connection would have something to fetch.
+    fn has_work_for_another(&self) -> bool {
+        let layout = self.layout();
+        layout
+            .segments
+            .iter()
+            .zip(&layout.taken)
+            .any(|(segment, taken)| {
+                let remaining = segment.remaining();
+                remaining > 0 && (!taken || remaining >= 2 * MIN_STOLEN_BYTES)
+            })
+    }
+
+    /// The segment a free connection fetches next: one no connection has taken,
+    /// else the second half of the largest rest; `None` when nothing is left worth
+    /// a request.
+    fn next_segment(&self) -> Option<usize> {
+        let mut layout = self.layout();
+        let Layout { segments, taken } = &mut *layout;
+        if let Some(index) =
+            (0..segments.len()).find(|&index| !taken[index] && segments[index].remaining() > 0)
+        {
+            taken[index] = true;
+            return Some(index);
+        }
+        split_largest(segments, taken)
     }
 
     /// Fetches one segment to its end, retrying on its own.
@@ -323,33 +433,9 @@ impl Shared<'_> {
         }
     }
 
-    /// Gives the second half of the segment with the most left to a new segment, and
-    /// returns the new one's index; `None` when no segment is worth splitting. The
-    /// old segment's connection stops at its new end (it reads `end` on every chunk).
-    fn split_largest(&self) -> Option<usize> {
-        let mut segments = self.segments();
-        let (largest, remaining) = segments
-            .iter()
-            .map(Segment::remaining)
-            .enumerate()
-            .max_by_key(|&(_, remaining)| remaining)?;
-        if remaining < 2 * MIN_STOLEN_BYTES {
-            return None;
-        }
-        let middle = segments[largest].next_byte() + remaining / 2;
-        let end = segments[largest].end;
-        segments[largest].end = middle;
-        segments.push(Segment {
-            start: middle,
-            end,
-            done: 0,
-        });
-        Some(segments.len() - 1)
-    }
-
     /// One segment as it is now: read on every chunk, so without copying the rest.
     fn segment(&self, index: usize) -> Segment {
-        self.segments()[index]
+        self.layout().segments[index]
     }
 
     async fn fetch_segment_once(
@@ -473,10 +559,34 @@ impl Shared<'_> {
         .map_err(std::io::Error::other)
         .and_then(|result| result);
         written.map_err(|source| TransferError::io("write", &self.parts.data, source))?;
-        self.segments()[index].done += length;
+        self.layout().segments[index].done += length;
         self.report_progress();
         Ok(())
     }
+}
+
+/// Gives the second half of the segment with the most left to a new segment, taken
+/// at once, and returns its index; `None` when no segment is worth splitting. The old
+/// segment's connection stops at its new end (it reads `end` on every chunk).
+fn split_largest(segments: &mut Vec<Segment>, taken: &mut Vec<bool>) -> Option<usize> {
+    let (largest, remaining) = segments
+        .iter()
+        .map(Segment::remaining)
+        .enumerate()
+        .max_by_key(|&(_, remaining)| remaining)?;
+    if remaining < 2 * MIN_STOLEN_BYTES {
+        return None;
+    }
+    let middle = segments[largest].next_byte() + remaining / 2;
+    let end = segments[largest].end;
+    segments[largest].end = middle;
+    segments.push(Segment {
+        start: middle,
+        end,
+        done: 0,
+    });
+    taken.push(true);
+    Some(segments.len() - 1)
 }
 
 #[cfg(test)]

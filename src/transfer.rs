@@ -91,6 +91,9 @@ pub struct Settings<'a> {
     pub checks: Checks,
     /// `--limit-rate`: the bandwidth budget shared by every transfer of the run.
     pub limiter: Option<&'a crate::throttle::RateLimiter>,
+    /// Where a split file's connections after its first take their slots; `None`:
+    /// as many as `split` allows.
+    pub slots: Option<&'a crate::slots::HostSlots>,
 }
 
 /// One attempt at downloading `task.url` to `task.destination`, continuing a partial

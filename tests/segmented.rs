@@ -97,6 +97,52 @@ fn split_off_or_small_files_use_one_connection() {
 }
 
 #[test]
+fn split_files_share_the_runs_jobs() {
+    // Four files worth four ranges each, all trickling (about 1.6 MB/s a
+    // connection), fetched with `-j 4`: every connection needs one of the 4 slots.
+    let served = tempfile::tempdir().expect("temp dir");
+    let files: Vec<(String, Vec<u8>)> = (0..4)
+        .map(|index| {
+            let name = format!("big{index}.bin");
+            (name, pseudo_random_bytes(30 + index, 1_200_000))
+        })
+        .collect();
+    let named: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(name, contents)| (name.as_str(), contents.clone()))
+        .collect();
+    write_files(served.path(), &named);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    for (name, _) in &files {
+        server.faults().always(
+            &format!("/{name}"),
+            Fault::Throttle {
+                chunk: 32 * 1024,
+                pause: Duration::from_millis(20),
+            },
+        );
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-j", "4", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let tree = read_tree(&work.path().join("out"));
+    assert_eq!(tree.len(), 4, "no part files left: {:?}", tree.keys());
+    for (name, contents) in &files {
+        assert!(tree[name.as_str()] == *contents, "{name} differs");
+    }
+    // Each file alone would have had four connections: sixteen at once.
+    let peak = server.faults().peak_bodies_in_flight();
+    assert!(peak <= 4, "{peak} connections sent bodies at once");
+    // The slots given back by the files that finished went to the others' ranges.
+    let ranged = server
+        .requests()
+        .iter()
+        .filter(|request| range(request).is_some())
+        .count();
+    assert!(ranged > 0, "no file was split once slots came free");
+}
+
+#[test]
 fn a_dropped_range_is_resumed_inside_its_segment() {
     let (_served, contents, server) = serve_big_file(23, 3_000_000);
     server.faults().always("/big.bin", Fault::Serve);

@@ -37,11 +37,12 @@ pub struct Args {
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
 
-    /// Transfers in flight at once.
+    /// Requests in flight at once: listing pages, files, and each connection of a
+    /// split file.
     #[arg(short, long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
 
-    /// Transfers in flight at once to one host [default: same as --jobs].
+    /// Requests in flight at once to one host [default: same as --jobs].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub per_host: Option<u16>,
 
@@ -92,7 +93,8 @@ pub struct Args {
     pub content_disposition: bool,
 
     /// Most connections for one large file: it is split into ranges fetched in
-    /// parallel when the server accepts ranges (1 turns splitting off).
+    /// parallel when the server accepts ranges, each connection after the first
+    /// taking a --jobs slot when one is free (1 turns splitting off).
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub split: u16,
 

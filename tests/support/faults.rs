@@ -8,7 +8,8 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use axum::body::{Body, Bytes};
@@ -59,6 +60,31 @@ pub struct Faults {
     scripts: Mutex<HashMap<String, Script>>,
     /// Cancelled when the server stops, so stalled bodies end.
     stop: CancellationToken,
+    /// Faulty bodies being sent now, and the most there have been at once.
+    bodies: Arc<BodiesInFlight>,
+}
+
+#[derive(Debug, Default)]
+struct BodiesInFlight {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+/// Counts one body as being sent until it is dropped (finished or cut).
+struct Sending(Arc<BodiesInFlight>);
+
+impl Sending {
+    fn start(bodies: &Arc<BodiesInFlight>) -> Sending {
+        let now = bodies.now.fetch_add(1, Ordering::SeqCst) + 1;
+        bodies.peak.fetch_max(now, Ordering::SeqCst);
+        Sending(Arc::clone(bodies))
+    }
+}
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Faults {
@@ -81,6 +107,12 @@ impl Faults {
     /// Back to normal for `path`.
     pub fn clear(&self, path: &str) {
         self.scripts.lock().expect("faults lock").remove(path);
+    }
+
+    /// The most faulty bodies that were being sent at once: the connections a
+    /// client kept busy with throttled files.
+    pub fn peak_bodies_in_flight(&self) -> usize {
+        self.bodies.peak.load(Ordering::SeqCst)
     }
 
     /// Ends every stalled body (the server is stopping).
@@ -215,9 +247,11 @@ impl Faults {
         };
         let clean_end = matches!(fault, Fault::ShortBody(_));
         let stop = self.stop.clone();
+        let sending = Sending::start(&self.bodies);
         let state = (body, 0_usize, false);
         let stream = futures_util::stream::unfold(state, move |(body, sent, done)| {
             let stop = stop.clone();
+            let _sending = &sending;
             async move {
                 if done {
                     return None;
