@@ -392,6 +392,28 @@ impl Shared<'_> {
         split_largest(segments, taken)
     }
 
+    /// Lets segment `index`, read from the whole-file answer, run on into the
+    /// segment after it if no connection has taken that one (no slot was free), and
+    /// returns its end. Stopping would cost a request for the next segment, and the
+    /// connection itself: an answer left unread cannot be reused.
+    fn run_on(&self, index: usize) -> u64 {
+        let mut layout = self.layout();
+        let Layout { segments, taken } = &mut *layout;
+        let end = segments[index].end;
+        let next = (0..segments.len()).find(|&next| {
+            !taken[next] && segments[next].start == end && segments[next].remaining() > 0
+        });
+        if let Some(next) = next
+            && segments[next].done == 0
+        {
+            taken[next] = true;
+            segments[index].end = segments[next].end;
+            // Left empty rather than removed: indexes of other segments stay valid.
+            segments[next].end = segments[next].start;
+        }
+        segments[index].end
+    }
+
     /// Fetches one segment to its end, retrying on its own.
     async fn fetch_segment(
         &self,
@@ -444,6 +466,8 @@ impl Shared<'_> {
         first: Option<reqwest::Response>,
     ) -> Result<(), TransferError> {
         let segment = self.segment(index);
+        // Only the whole-file answer runs on past the end of its segment.
+        let whole_file = first.is_some();
         let mut response = match first {
             Some(response) => response,
             None => self.request(segment).await?,
@@ -463,10 +487,10 @@ impl Shared<'_> {
                     return Err(error);
                 }
             };
-            let end = self.segment(index).end;
+            let mut end = self.segment(index).end;
             let Some(chunk) = chunk else {
-                self.write(index, position, &mut buffer).await?;
                 let written = position + buffer.len() as u64;
+                self.write(index, position, &mut buffer).await?;
                 return if written >= end {
                     Ok(())
                 } else {
@@ -476,10 +500,13 @@ impl Shared<'_> {
                     })
                 };
             };
-            // The first segment reads a whole-file answer: it stops at its own end.
             if let Some(limiter) = self.settings.limiter {
                 limiter.take(chunk.len()).await;
             }
+            if whole_file && position + (buffer.len() + chunk.len()) as u64 > end {
+                end = self.run_on(index);
+            }
+            // Else it stops at its own end.
             let room = end.saturating_sub(position + buffer.len() as u64) as usize;
             buffer.extend_from_slice(&chunk[..chunk.len().min(room)]);
             if buffer.len() >= SEGMENT_BUFFER_BYTES || position + buffer.len() as u64 >= end {

@@ -96,15 +96,17 @@ fn split_off_or_small_files_use_one_connection() {
     assert_eq!(file_gets(&server, "/big.bin").len(), 1);
 }
 
-#[test]
-fn split_files_share_the_runs_jobs() {
-    // Four files worth four ranges each, all trickling (about 1.6 MB/s a
-    // connection), fetched with `-j 4`: every connection needs one of the 4 slots.
+/// Serves `sizes` as `f0.bin`, `f1.bin`…, each trickling at 3.2 MB/s a connection.
+fn serve_trickling_files(
+    sizes: &[usize],
+) -> (tempfile::TempDir, Vec<(String, Vec<u8>)>, TestServer) {
     let served = tempfile::tempdir().expect("temp dir");
-    let files: Vec<(String, Vec<u8>)> = (0..4)
-        .map(|index| {
-            let name = format!("big{index}.bin");
-            (name, pseudo_random_bytes(30 + index, 1_200_000))
+    let files: Vec<(String, Vec<u8>)> = sizes
+        .iter()
+        .enumerate()
+        .map(|(index, &size)| {
+            let name = format!("f{index}.bin");
+            (name, pseudo_random_bytes(30 + index as u64, size))
         })
         .collect();
     let named: Vec<(&str, Vec<u8>)> = files
@@ -117,29 +119,69 @@ fn split_files_share_the_runs_jobs() {
         server.faults().always(
             &format!("/{name}"),
             Fault::Throttle {
-                chunk: 32 * 1024,
+                chunk: 64 * 1024,
                 pause: Duration::from_millis(20),
             },
         );
     }
+    (served, files, server)
+}
+
+/// Runs fetchall with `-j 4` and checks that every file arrived intact.
+fn fetch_all_four_jobs(server: &TestServer, files: &[(String, Vec<u8>)]) {
     let work = tempfile::tempdir().expect("temp dir");
     let output = fetchall(work.path(), &["-j", "4", &server.url("/")]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let tree = read_tree(&work.path().join("out"));
-    assert_eq!(tree.len(), 4, "no part files left: {:?}", tree.keys());
-    for (name, contents) in &files {
+    assert_eq!(
+        tree.len(),
+        files.len(),
+        "no part files left: {:?}",
+        tree.keys()
+    );
+    for (name, contents) in files {
         assert!(tree[name.as_str()] == *contents, "{name} differs");
     }
-    // Each file alone would have had four connections: sixteen at once.
+}
+
+#[test]
+fn split_files_share_the_runs_jobs() {
+    // Four files worth four ranges each, fetched with `-j 4`: every connection
+    // needs one of the 4 slots. With a split file's connections outside `--jobs`,
+    // the server sent sixteen bodies at once.
+    let (_served, files, server) = serve_trickling_files(&[1_200_000; 4]);
+    fetch_all_four_jobs(&server, &files);
     let peak = server.faults().peak_bodies_in_flight();
     assert!(peak <= 4, "{peak} connections sent bodies at once");
-    // The slots given back by the files that finished went to the others' ranges.
-    let ranged = server
-        .requests()
+}
+
+#[test]
+fn slots_given_back_go_to_a_split_files_other_ranges() {
+    // A file worth four ranges and three small ones: no slot is free when the
+    // large file's size is known, but the small ones are done in 30 ms, long before
+    // its first range is, and their slots go to its other ranges.
+    let (_served, files, server) = serve_trickling_files(&[6_000_000, 100_000, 100_000, 100_000]);
+    fetch_all_four_jobs(&server, &files);
+    let ranges = file_gets(&server, "/f0.bin")
         .iter()
         .filter(|request| range(request).is_some())
         .count();
-    assert!(ranged > 0, "no file was split once slots came free");
+    assert!(ranges > 0, "the large file was never split");
+    let peak = server.faults().peak_bodies_in_flight();
+    assert!(peak <= 4, "{peak} connections sent bodies at once");
+}
+
+#[test]
+fn with_no_slot_free_a_split_file_is_read_from_its_first_answer() {
+    let (_served, contents, server) = serve_big_file(27, 2_000_000);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-j", "1", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    only_the_file(work.path(), "big.bin", &contents);
+    // Planned in four, but with one slot the full answer is read to its end
+    // rather than cut at the first segment and the rest asked for again.
+    let gets = file_gets(&server, "/big.bin");
+    assert_eq!(gets.len(), 1, "{gets:?}");
 }
 
 #[test]
