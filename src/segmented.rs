@@ -346,17 +346,24 @@ impl Shared<'_> {
         }
     }
 
-    /// One connection: fetches segment `index`, then each next one it is given,
-    /// until none is left; then its slot goes back to the run.
+    /// One connection: fetches segment `index`. On the transfer's own slot (or with
+    /// no limit) it goes on with each next segment until none is left. On a slot of
+    /// the run it gives the slot back after one segment, and the file takes one again
+    /// in turn: a listing page or a file waiting for a slot goes first, rather than
+    /// waiting for the whole file. The connection itself stays pooled for the next.
     async fn connection(
         &self,
         permit: Permit,
         mut index: usize,
         mut first: Option<reqwest::Response>,
     ) -> Result<(), TransferError> {
+        let holds_a_run_slot = permit.is_some();
         let _permit = permit;
         loop {
             self.fetch_segment(index, first.take()).await?;
+            if holds_a_run_slot {
+                return Ok(());
+            }
             match self.next_segment() {
                 Some(next) => index = next,
                 None => return Ok(()),

@@ -172,6 +172,49 @@ fn slots_given_back_go_to_a_split_files_other_ranges() {
 }
 
 #[test]
+fn a_split_file_lets_a_waiting_file_go_first_after_each_range() {
+    // `-j 2 -r`: a large file worth four ranges (0.2 s each), and a folder whose
+    // small file waits for a slot. The large file's second connection gives its
+    // slot back after each range, so the small file does not wait for the whole.
+    let served = tempfile::tempdir().expect("temp dir");
+    let big = pseudo_random_bytes(41, 2_400_000);
+    let small = b"small".to_vec();
+    write_files(
+        served.path(),
+        &[("big.bin", big.clone()), ("sub/small.txt", small.clone())],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.faults().always(
+        "/big.bin",
+        Fault::Throttle {
+            chunk: 64 * 1024,
+            pause: Duration::from_millis(20),
+        },
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-j", "2", "-r", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let tree = read_tree(&work.path().join("out"));
+    assert!(tree["big.bin"] == big && tree["sub/small.txt"] == small);
+    let log: Vec<LoggedRequest> = server.requests();
+    let small_at = log
+        .iter()
+        .position(|request| request.target == "/sub/small.txt")
+        .expect("small.txt asked for");
+    let last_range_at = log
+        .iter()
+        .rposition(|request| request.target == "/big.bin" && range(request).is_some())
+        .expect("big.bin split");
+    assert!(
+        small_at < last_range_at,
+        "small.txt waited for the whole large file: {:?}",
+        log.iter()
+            .map(|request| &request.target)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn with_no_slot_free_a_split_file_is_read_from_its_first_answer() {
     let (_served, contents, server) = serve_big_file(27, 2_000_000);
     let work = tempfile::tempdir().expect("temp dir");
