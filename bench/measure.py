@@ -97,6 +97,22 @@ def verify(out, expected):
     return problems
 
 
+def peak_overlap(rows):
+    """The most of `rows` being answered at the same moment: each request runs from
+    `msec - request_time` to `msec` (nginx's clock, millisecond resolution)."""
+    events = []
+    for r in rows:
+        end = float(r["msec"])
+        events.append((end - float(r["request_time"] or 0), 1))
+        events.append((end, -1))
+    peak = now = 0
+    # At equal times an answer that ends frees its connection before the next starts.
+    for _, change in sorted(events):
+        now += change
+        peak = max(peak, now)
+    return peak
+
+
 def summarise_log(rows):
     """What the server saw during one run: requests, connections, HEADs, 304s,
     protocols, and the body bytes of files (listings, whose URIs end in `/`,
@@ -107,6 +123,8 @@ def summarise_log(rows):
         "connections": len({(r["pid"], r["connection"]) for r in rows}),
         "file_connections": len({(r["pid"], r["connection"]) for r in file_rows
                                  if r["request_method"] == "GET"}),
+        "peak_file_requests": peak_overlap([r for r in file_rows
+                                            if r["request_method"] == "GET"]),
         "heads": sum(1 for r in rows if r["request_method"] == "HEAD"),
         "not_modified": sum(1 for r in rows if r["status"] == "304"),
         "listings": sum(1 for r in rows if r["uri"].endswith("/")),

@@ -24,6 +24,7 @@ def summary(entry):
         "requests": median([s["requests"] for s in server]),
         "connections": median([s["connections"] for s in server]),
         "file_connections": median([s["file_connections"] for s in server]),
+        "peak_file_requests": median([s.get("peak_file_requests", 0) for s in server]),
         "heads": median([s["heads"] for s in server]),
         "not_modified": median([s["not_modified"] for s in server]),
         "body": median([s["file_body_bytes"] for s in server]),
@@ -139,17 +140,19 @@ def case_section(data, case_id, info, lines):
             notes.append(f"- {name}: sent {stats['heads']:.0f} HEAD requests")
     lines.append("")
     if case.get("segmented"):
-        lines.append("Per-tool bound for S3: the throttle allows 5 MiB/s × the connections "
-                     "that carried file bytes (`conns` counts all connections). nginx's "
+        lines.append("Per-tool bound for S3: the throttle allows 5 MiB/s × the most file "
+                     "requests nginx was answering at once (from `$msec` and "
+                     "`$request_time`), the connections the tool had in use. nginx's "
                      "`limit_rate` is applied per request and lets the first second's worth "
                      "(5 MiB) of each response go out at full speed, so a tool that asks for "
                      "many short ranges (wget2 `--chunk-size`) can beat this figure:")
         lines.append("")
         for name, entry in results.items():
             stats = summary(entry)
-            if stats and stats["file_connections"]:
-                own = bound["bytes"] / (5 * 1024 * 1024 * stats["file_connections"])
-                lines.append(f"- {name}: {stats['file_connections']:.0f} connection(s) → "
+            if stats and stats["peak_file_requests"]:
+                own = bound["bytes"] / (5 * 1024 * 1024 * stats["peak_file_requests"])
+                lines.append(f"- {name}: {stats['peak_file_requests']:.0f} at once "
+                             f"({stats['file_connections']:.0f} connection(s) in all) → "
                              f"{own:.2f} s; measured {stats['wall'] / own:.2f}× that")
         lines.append("")
     if rerun:

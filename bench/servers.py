@@ -20,7 +20,7 @@ THROTTLE_RATE = 5 * 1024 * 1024
 # identified by (pid, connection).
 LOG_FIELDS = ("msec", "pid", "connection", "connection_requests", "server_port",
               "server_protocol", "request_method", "uri", "status", "bytes_sent",
-              "body_bytes_sent", "http_range")
+              "body_bytes_sent", "http_range", "request_time")
 
 
 def free_port():
