@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::{RequestBuilder, Response, Version};
 use url::{Origin, Url};
 
+use crate::dns::SharedResolver;
 use crate::error::Error;
 use crate::request::{RequestError, RequestRules};
 
@@ -34,7 +35,11 @@ pub struct ClientSettings {
 }
 
 /// Builds the client. Redirects are followed up to 10 times; reqwest refuses loops.
-pub fn build_client(settings: &ClientSettings) -> Result<reqwest::Client, Error> {
+/// Host names are looked up through `resolver`, shared by the run's clients.
+pub fn build_client(
+    settings: &ClientSettings,
+    resolver: &SharedResolver,
+) -> Result<reqwest::Client, Error> {
     // reqwest is built without a TLS crypto provider (to avoid aws-lc's C build);
     // ring is ours. An `Err` means one is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -66,6 +71,7 @@ pub fn build_client(settings: &ClientSettings) -> Result<reqwest::Client, Error>
         .pool_max_idle_per_host(settings.concurrency_per_host)
         .redirect(reqwest::redirect::Policy::limited(10))
         .tcp_nodelay(true)
+        .dns_resolver(resolver.clone())
         .build()
         .map_err(Error::Client)
 }
@@ -100,9 +106,11 @@ pub struct HttpClient {
 impl HttpClient {
     /// Builds the client of a run from `settings`, decorating requests by `rules`.
     pub fn new(settings: &ClientSettings, rules: RequestRules) -> Result<HttpClient, Error> {
+        let resolver = SharedResolver::default();
         Ok(HttpClient {
             lanes: Arc::new(Lanes {
-                first: build_client(settings)?,
+                first: build_client(settings, &resolver)?,
+                resolver,
                 settings: settings.clone(),
                 others: OnceLock::new(),
                 multiplexed: Mutex::new(HashSet::new()),
@@ -147,6 +155,8 @@ impl HttpClient {
 struct Lanes {
     first: reqwest::Client,
     settings: ClientSettings,
+    /// The run's DNS answers, shared by every lane.
+    resolver: SharedResolver,
     /// The lanes after the first, built when a host first answers over HTTP/2.
     others: OnceLock<Vec<Lane>>,
     /// Origins that answered over HTTP/2: their requests go round the lanes.
@@ -231,7 +241,7 @@ impl Lanes {
         // this is unlikely) only means fewer connections.
         self.others.get_or_init(|| {
             (1..wanted)
-                .filter_map(|_| build_client(&self.settings).ok())
+                .filter_map(|_| build_client(&self.settings, &self.resolver).ok())
                 .map(|client| Lane {
                     client,
                     opened: AtomicBool::new(false),

@@ -33,6 +33,7 @@
 //! request          -H, -u, netrc, cookies, proxy, TLS: what each request carries
 //! netrc, cookies   the .netrc and Netscape cookies.txt formats
 //! client           the HTTP client, decorating each request for its URL
+//! dns              host names looked up once per run
 //! throttle         --limit-rate token bucket, --wait spacing per host
 //! input            -i URL lists, direct file links as start URLs
 //! redact           passwords masked in every reported URL and message
@@ -82,6 +83,7 @@ pub mod client;
 pub mod cookies;
 mod crawl;
 pub mod disposition;
+pub mod dns;
 pub mod error;
 pub mod event;
 pub mod extract;

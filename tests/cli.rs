@@ -102,6 +102,23 @@ fn mirrors_a_python_listing() {
 }
 
 #[test]
+fn a_host_name_is_resolved_through_the_runs_resolver() {
+    // `localhost` (from /etc/hosts) rather than an address: every connection of the
+    // run looks it up through the resolver the run's clients share, whose answers
+    // carry port 0 for reqwest to replace with the URL's.
+    let served = tempfile::tempdir().expect("temp dir");
+    let files = [("a.txt", b"alpha".to_vec()), ("b.txt", b"beta".to_vec())];
+    write_files(served.path(), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let url = server.url("/").replace("127.0.0.1", "localhost");
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-o", "out", &url]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let tree = read_tree(&work.path().join("out"));
+    assert!(tree["a.txt"] == b"alpha" && tree["b.txt"] == b"beta", "{tree:?}");
+}
+
+#[test]
 fn a_rerun_transfers_no_bodies_and_says_up_to_date() {
     let served = tempfile::tempdir().expect("temp dir");
     let files = tricky_files();
