@@ -115,7 +115,10 @@ fn a_host_name_is_resolved_through_the_runs_resolver() {
     let output = fetchall(work.path(), &["-o", "out", &url]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let tree = read_tree(&work.path().join("out"));
-    assert!(tree["a.txt"] == b"alpha" && tree["b.txt"] == b"beta", "{tree:?}");
+    assert!(
+        tree["a.txt"] == b"alpha" && tree["b.txt"] == b"beta",
+        "{tree:?}"
+    );
 }
 
 #[test]

@@ -173,9 +173,11 @@ fn slots_given_back_go_to_a_split_files_other_ranges() {
 
 #[test]
 fn a_split_file_lets_a_waiting_file_go_first_after_each_range() {
-    // `-j 2 -r`: a large file worth four ranges (0.2 s each), and a folder whose
-    // small file waits for a slot. The large file's second connection gives its
-    // slot back after each range, so the small file does not wait for the whole.
+    // `-j 2 -r`: a large file worth eight ranges (0.2 s each at 1.6 MB/s), and a
+    // folder whose listing takes 0.3 s, holding the second slot, so the large file
+    // waits for it and gets it before the folder's small file is known. Holding it
+    // from range to range, it made the small file wait for the whole large file;
+    // giving it back after each range, the small file comes next.
     let served = tempfile::tempdir().expect("temp dir");
     let big = pseudo_random_bytes(41, 2_400_000);
     let small = b"small".to_vec();
@@ -184,15 +186,20 @@ fn a_split_file_lets_a_waiting_file_go_first_after_each_range() {
         &[("big.bin", big.clone()), ("sub/small.txt", small.clone())],
     );
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.delay_pages(Duration::from_millis(300));
     server.faults().always(
         "/big.bin",
         Fault::Throttle {
-            chunk: 64 * 1024,
+            chunk: 32 * 1024,
             pause: Duration::from_millis(20),
         },
     );
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["-j", "2", "-r", &server.url("/")]);
+    let output = support::cli::run(
+        work.path(),
+        &["--split", "8", "--min-split-size", "256k", "-o", "out"],
+        &["-j", "2", "-r", &server.url("/")],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let tree = read_tree(&work.path().join("out"));
     assert!(tree["big.bin"] == big && tree["sub/small.txt"] == small);
