@@ -197,7 +197,7 @@ impl Engine {
     /// `jobs` in flight and `jobs_per_host` per host.
     async fn dispatch(self: &Arc<Self>, mut tasks: mpsc::Receiver<Task>) {
         let slots = Arc::clone(&self.slots);
-        let mut host_slots: HashMap<String, Arc<Semaphore>> = HashMap::new();
+        let mut host_semaphores: HashMap<String, Arc<Semaphore>> = HashMap::new();
         let mut running = JoinSet::new();
         loop {
             let task = tokio::select! {
@@ -232,7 +232,7 @@ impl Engine {
             let host = task.url.host_str().unwrap_or_default().to_string();
             let host_slots = HostSlots::new(
                 Arc::clone(&slots),
-                Arc::clone(host_slots.entry(host).or_insert_with(|| {
+                Arc::clone(host_semaphores.entry(host).or_insert_with(|| {
                     Arc::new(Semaphore::new(self.options.jobs_per_host.max(1)))
                 })),
             );
