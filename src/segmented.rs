@@ -490,14 +490,14 @@ impl Shared<'_> {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(error) => {
-                    self.write(index, position, &mut buffer).await?;
+                    self.write(index, position, buffer).await?;
                     return Err(error);
                 }
             };
             let mut end = self.segment(index).end;
             let Some(chunk) = chunk else {
                 let written = position + buffer.len() as u64;
-                self.write(index, position, &mut buffer).await?;
+                self.write(index, position, buffer).await?;
                 return if written >= end {
                     Ok(())
                 } else {
@@ -515,14 +515,33 @@ impl Shared<'_> {
             }
             // Else it stops at its own end.
             let room = end.saturating_sub(position + buffer.len() as u64) as usize;
-            buffer.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if buffer.len() >= SEGMENT_BUFFER_BYTES || position + buffer.len() as u64 >= end {
-                let length = buffer.len() as u64;
-                self.write(index, position, &mut buffer).await?;
-                position += length;
-                if position >= end {
-                    return Ok(());
+            // Copied into buffers of exactly SEGMENT_BUFFER_BYTES, and the chunk is
+            // dropped before a write is awaited: a buffer never grows past its size,
+            // and hyper reuses its read buffer only once no chunk of it is alive.
+            let mut rest = &chunk[..chunk.len().min(room)];
+            let mut filled = Vec::new();
+            while !rest.is_empty() {
+                let space = SEGMENT_BUFFER_BYTES - buffer.len();
+                let (now, later) = rest.split_at(rest.len().min(space));
+                buffer.extend_from_slice(now);
+                rest = later;
+                if buffer.len() == SEGMENT_BUFFER_BYTES {
+                    let next = Vec::with_capacity(SEGMENT_BUFFER_BYTES);
+                    filled.push(std::mem::replace(&mut buffer, next));
                 }
+            }
+            drop(chunk);
+            let pending: u64 = filled.iter().map(|data| data.len() as u64).sum();
+            if position + pending + buffer.len() as u64 >= end {
+                filled.push(std::mem::take(&mut buffer));
+            }
+            for data in filled {
+                let length = data.len() as u64;
+                self.write(index, position, data).await?;
+                position += length;
+            }
+            if position >= end {
+                return Ok(());
             }
         }
     }
@@ -572,17 +591,11 @@ impl Shared<'_> {
         Ok(response)
     }
 
-    /// Writes `buffer` at `position`, then counts it as done: never the other way round.
-    async fn write(
-        &self,
-        index: usize,
-        position: u64,
-        buffer: &mut Vec<u8>,
-    ) -> Result<(), TransferError> {
-        if buffer.is_empty() {
+    /// Writes `data` at `position`, then counts it as done: never the other way round.
+    async fn write(&self, index: usize, position: u64, data: Vec<u8>) -> Result<(), TransferError> {
+        if data.is_empty() {
             return Ok(());
         }
-        let data = std::mem::replace(buffer, Vec::with_capacity(SEGMENT_BUFFER_BYTES));
         let length = data.len() as u64;
         let file = Arc::clone(&self.file);
         let written = tokio::task::spawn_blocking(move || {
