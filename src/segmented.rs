@@ -210,9 +210,10 @@ pub(crate) async fn download(
                 let Some(permit) = permit_now(settings.slots) else {
                     break;
                 };
-                if let Some(index) = shared.next_segment() {
-                    connections.push(shared.connection(permit, index, None));
-                }
+                let Some(index) = shared.next_segment() else {
+                    break;
+                };
+                connections.push(shared.connection(permit, index, None));
             }
             if connections.is_empty() {
                 return Ok(());
