@@ -26,8 +26,9 @@ use crate::retry;
 use crate::scope::{Scope, Verdict, folder_of};
 
 /// Listing pages fetched ahead of the one being planned, at least: the window is as
-/// wide as `--jobs`, so sibling folders are read together (each fetch still takes one
-/// of the run's slots). It also bounds the pages held in memory while they wait.
+/// wide as `--jobs`, so sibling folders are read together (each fetch still takes a
+/// slot of the run and of its host). It also bounds the pages held in memory while
+/// they wait.
 const MIN_PAGE_PREFETCH: usize = 8;
 
 /// One start URL and where its files go.
@@ -119,8 +120,9 @@ impl Engine {
                 let retry_refused = pending.depth > 0;
                 let engine = Arc::clone(self);
                 let fetch = tokio::spawn(async move {
-                    // A listing fetch takes one of the run's `--jobs` slots while it runs.
-                    let _slot = Arc::clone(&engine.slots).acquire_owned().await;
+                    // A listing fetch takes a slot of the run and of its host while
+                    // it runs, as a transfer does.
+                    let _slot = engine.slots_for(&url).take().await;
                     engine
                         .spacing
                         .wait(url.host_str().unwrap_or_default())

@@ -92,6 +92,7 @@ pub async fn mirror(
         limiter: options.limit_rate.map(RateLimiter::new),
         spacing: HostSpacing::new(options.wait, options.random_wait),
         slots: Arc::new(Semaphore::new(options.jobs.max(1))),
+        host_slots: Mutex::new(HashMap::new()),
     });
     let start_urls: Vec<Url> = starts.clone();
     engine.load_given_checksums(&start_urls).await?;
@@ -163,10 +164,25 @@ pub(crate) struct Engine {
     pub(crate) spacing: HostSpacing,
     /// `--jobs`: requests in flight at once, listing pages and transfers together,
     /// so `-j 16` means 16 connections' worth of work, as with other tools.
-    pub(crate) slots: Arc<Semaphore>,
+    slots: Arc<Semaphore>,
+    /// `--per-host`: requests in flight at once to each host, by host name.
+    host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 impl Engine {
+    /// The slots a request to `url` takes: one of the run's and one of its host's.
+    pub(crate) fn slots_for(&self, url: &Url) -> HostSlots {
+        let host = url.host_str().unwrap_or_default().to_string();
+        let mut hosts = self
+            .host_slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let host = hosts
+            .entry(host)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.options.jobs_per_host.max(1))));
+        HostSlots::new(Arc::clone(&self.slots), Arc::clone(host))
+    }
+
     pub(crate) fn report(&self, event: Event) {
         self.reporter.report(&event);
     }
@@ -196,8 +212,6 @@ impl Engine {
     /// Starts a transfer (or, in a dry run, a size probe) for each task, with at most
     /// `jobs` in flight and `jobs_per_host` per host.
     async fn dispatch(self: &Arc<Self>, mut tasks: mpsc::Receiver<Task>) {
-        let slots = Arc::clone(&self.slots);
-        let mut host_semaphores: HashMap<String, Arc<Semaphore>> = HashMap::new();
         let mut running = JoinSet::new();
         loop {
             let task = tokio::select! {
@@ -229,13 +243,7 @@ impl Engine {
                 });
                 continue;
             }
-            let host = task.url.host_str().unwrap_or_default().to_string();
-            let host_slots = HostSlots::new(
-                Arc::clone(&slots),
-                Arc::clone(host_semaphores.entry(host).or_insert_with(|| {
-                    Arc::new(Semaphore::new(self.options.jobs_per_host.max(1)))
-                })),
-            );
+            let host_slots = self.slots_for(&task.url);
             let slot = tokio::select! {
                 () = self.cancel.cancelled() => break,
                 slot = host_slots.take() => slot,

@@ -119,6 +119,44 @@ fn sibling_listings_are_read_as_many_at_once_as_jobs_allow() {
 }
 
 #[test]
+fn per_host_limits_listing_pages_too() {
+    // Twelve sibling folders, each listing held for 0.3 s; `--per-host 3` allows
+    // three requests to the host at once, listing pages included.
+    let served = tempfile::tempdir().expect("temp dir");
+    let files: Vec<(String, Vec<u8>)> = (0..12)
+        .map(|index| (format!("pub/d{index:02}/f.bin"), vec![index as u8; 100]))
+        .collect();
+    let borrowed: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(path, contents)| (path.as_str(), contents.clone()))
+        .collect();
+    write_files(served.path(), &borrowed);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.delay_pages(std::time::Duration::from_millis(300));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &[
+            "-r",
+            "-j",
+            "16",
+            "--per-host",
+            "3",
+            "-o",
+            "out",
+            &server.url("/pub/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(read_tree(&work.path().join("out")).len(), 12);
+    assert_eq!(
+        server.peak_pages_in_flight(),
+        3,
+        "listings in flight at once"
+    );
+}
+
+#[test]
 fn level_limits_the_depth_like_wget() {
     let served = tempfile::tempdir().expect("temp dir");
     let files = archive();
