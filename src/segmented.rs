@@ -141,6 +141,60 @@ struct Layout {
     taken: Vec<bool>,
 }
 
+/// What a free connection takes next.
+#[derive(Debug, Clone, Copy)]
+enum NextSegment {
+    /// A segment no connection has taken.
+    Untaken(usize),
+    /// The second half of this segment, the one with the most left.
+    SecondHalfOf(usize),
+}
+
+impl Layout {
+    /// What a free connection would take next: a segment no connection has taken,
+    /// else the second half of the one with the most left if each half is worth a
+    /// request; `None` when nothing is. The one rule for starting a connection and
+    /// for giving one work.
+    fn next(&self) -> Option<NextSegment> {
+        if let Some(index) = (0..self.segments.len())
+            .find(|&index| !self.taken[index] && self.segments[index].remaining() > 0)
+        {
+            return Some(NextSegment::Untaken(index));
+        }
+        let (largest, remaining) = self
+            .segments
+            .iter()
+            .map(Segment::remaining)
+            .enumerate()
+            .max_by_key(|&(_, remaining)| remaining)?;
+        (remaining >= 2 * MIN_STOLEN_BYTES).then_some(NextSegment::SecondHalfOf(largest))
+    }
+
+    /// Marks `next` taken and returns its segment's index. A second half becomes a
+    /// new segment; the old one's connection stops at its new end (it reads `end`
+    /// on every chunk).
+    fn take(&mut self, next: NextSegment) -> usize {
+        match next {
+            NextSegment::Untaken(index) => {
+                self.taken[index] = true;
+                index
+            }
+            NextSegment::SecondHalfOf(largest) => {
+                let segment = self.segments[largest];
+                let middle = segment.next_byte() + segment.remaining() / 2;
+                self.segments[largest].end = middle;
+                self.segments.push(Segment {
+                    start: middle,
+                    end: segment.end,
+                    done: 0,
+                });
+                self.taken.push(true);
+                self.segments.len() - 1
+            }
+        }
+    }
+}
+
 /// A connection's right to run: a slot of the run, or `None` when the run sets no
 /// limit.
 type Permit = Option<Slot>;
@@ -374,30 +428,15 @@ impl Shared<'_> {
 
     /// Whether another connection would have something to fetch.
     fn has_work_for_another(&self) -> bool {
-        let layout = self.layout();
-        layout
-            .segments
-            .iter()
-            .zip(&layout.taken)
-            .any(|(segment, taken)| {
-                let remaining = segment.remaining();
-                remaining > 0 && (!taken || remaining >= 2 * MIN_STOLEN_BYTES)
-            })
+        self.layout().next().is_some()
     }
 
-    /// The segment a free connection fetches next: one no connection has taken,
-    /// else the second half of the largest rest; `None` when nothing is left worth
-    /// a request.
+    /// The segment a free connection fetches next (see [`Layout::next`]); `None`
+    /// when nothing is left worth a request.
     fn next_segment(&self) -> Option<usize> {
         let mut layout = self.layout();
-        let Layout { segments, taken } = &mut *layout;
-        if let Some(index) =
-            (0..segments.len()).find(|&index| !taken[index] && segments[index].remaining() > 0)
-        {
-            taken[index] = true;
-            return Some(index);
-        }
-        split_largest(segments, taken)
+        let next = layout.next()?;
+        Some(layout.take(next))
     }
 
     /// Lets segment `index`, read from the whole-file answer, run on into the
@@ -611,30 +650,6 @@ impl Shared<'_> {
         self.report_progress();
         Ok(())
     }
-}
-
-/// Gives the second half of the segment with the most left to a new segment, taken
-/// at once, and returns its index; `None` when no segment is worth splitting. The old
-/// segment's connection stops at its new end (it reads `end` on every chunk).
-fn split_largest(segments: &mut Vec<Segment>, taken: &mut Vec<bool>) -> Option<usize> {
-    let (largest, remaining) = segments
-        .iter()
-        .map(Segment::remaining)
-        .enumerate()
-        .max_by_key(|&(_, remaining)| remaining)?;
-    if remaining < 2 * MIN_STOLEN_BYTES {
-        return None;
-    }
-    let middle = segments[largest].next_byte() + remaining / 2;
-    let end = segments[largest].end;
-    segments[largest].end = middle;
-    segments.push(Segment {
-        start: middle,
-        end,
-        done: 0,
-    });
-    taken.push(true);
-    Some(segments.len() - 1)
 }
 
 #[cfg(test)]
