@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::{RequestBuilder, Response, Version};
 use url::{Origin, Url};
 
-use crate::dns::SharedResolver;
+use crate::dns::RunResolver;
 use crate::error::Error;
 use crate::request::{RequestError, RequestRules};
 
@@ -38,7 +38,7 @@ pub struct ClientSettings {
 /// Host names are looked up through `resolver`, shared by the run's clients.
 pub fn build_client(
     settings: &ClientSettings,
-    resolver: &SharedResolver,
+    resolver: &RunResolver,
 ) -> Result<reqwest::Client, Error> {
     // reqwest is built without a TLS crypto provider (to avoid aws-lc's C build);
     // ring is ours. An `Err` means one is already installed, which is fine.
@@ -106,7 +106,7 @@ pub struct HttpClient {
 impl HttpClient {
     /// Builds the client of a run from `settings`, decorating requests by `rules`.
     pub fn new(settings: &ClientSettings, rules: RequestRules) -> Result<HttpClient, Error> {
-        let resolver = SharedResolver::default();
+        let resolver = RunResolver::default();
         Ok(HttpClient {
             lanes: Arc::new(Lanes {
                 first: build_client(settings, &resolver)?,
@@ -156,7 +156,7 @@ struct Lanes {
     first: reqwest::Client,
     settings: ClientSettings,
     /// The run's DNS answers, shared by every lane.
-    resolver: SharedResolver,
+    resolver: RunResolver,
     /// The lanes after the first, built when a host first answers over HTTP/2.
     others: OnceLock<Vec<Lane>>,
     /// Origins that answered over HTTP/2: their requests go round the lanes.

@@ -12,10 +12,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use tokio::sync::OnceCell;
 
-/// The run's DNS answers, shared by every client of the run.
-#[derive(Debug, Default)]
+/// One name's answer: empty until its lookup succeeds, shared by the connections
+/// that wait for it.
+type Answer = Arc<OnceCell<Vec<SocketAddr>>>;
+
+/// The run's DNS answers. Clones share them: every client of the run has one.
+#[derive(Debug, Clone, Default)]
 pub struct RunResolver {
-    answers: Mutex<HashMap<String, Arc<OnceCell<Vec<SocketAddr>>>>>,
+    answers: Arc<Mutex<HashMap<String, Answer>>>,
 }
 
 impl RunResolver {
@@ -51,12 +55,9 @@ impl RunResolver {
 }
 
 /// reqwest's side: each connection's lookup goes through the run's answers.
-#[derive(Debug, Clone, Default)]
-pub struct SharedResolver(pub Arc<RunResolver>);
-
-impl Resolve for SharedResolver {
+impl Resolve for RunResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let resolver = Arc::clone(&self.0);
+        let resolver = self.clone();
         Box::pin(async move {
             let addresses = resolver.lookup(name.as_str()).await?;
             Ok(Box::new(addresses.into_iter()) as Addrs)
