@@ -21,11 +21,7 @@ fn mirror_over_http2(jobs: &str) -> usize {
             )
         })
         .collect();
-    let borrowed: Vec<(&str, Vec<u8>)> = files
-        .iter()
-        .map(|(name, contents)| (name.as_str(), contents.clone()))
-        .collect();
-    write_files(&served.path().join("pub"), &borrowed);
+    write_files(&served.path().join("pub"), &files);
     let work = tempfile::tempdir().expect("temp dir");
     let certificate = certificate_path(work.path());
     let server = TestServer::start_tls(served.path(), ListingStyle::Nginx, &certificate);
@@ -43,10 +39,7 @@ fn mirror_over_http2(jobs: &str) -> usize {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let expected = borrowed
-        .iter()
-        .map(|(name, contents)| (name.to_string(), contents.clone()))
-        .collect();
+    let expected = files.iter().cloned().collect();
     assert_eq!(
         tree_difference(&expected, &read_tree(&work.path().join("out"))),
         ""

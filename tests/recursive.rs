@@ -33,11 +33,14 @@ fn archive() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-fn expected(files: &[(&str, Vec<u8>)], keep: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<u8>> {
+fn expected(
+    files: &[(impl AsRef<str>, Vec<u8>)],
+    keep: impl Fn(&str) -> bool,
+) -> BTreeMap<String, Vec<u8>> {
     files
         .iter()
-        .filter(|(path, _)| keep(path))
-        .map(|(path, contents)| (path.to_string(), contents.clone()))
+        .filter(|(path, _)| keep(path.as_ref()))
+        .map(|(path, contents)| (path.as_ref().to_string(), contents.clone()))
         .collect()
 }
 
@@ -91,11 +94,7 @@ fn sibling_listings_are_read_as_many_at_once_as_jobs_allow() {
             )
         })
         .collect();
-    let borrowed: Vec<(&str, Vec<u8>)> = files
-        .iter()
-        .map(|(path, contents)| (path.as_str(), contents.clone()))
-        .collect();
-    write_files(&served.path().join("pub"), &borrowed);
+    write_files(&served.path().join("pub"), &files);
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     server.delay_pages(std::time::Duration::from_millis(500));
     let work = tempfile::tempdir().expect("temp dir");
@@ -106,7 +105,7 @@ fn sibling_listings_are_read_as_many_at_once_as_jobs_allow() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(
         tree_difference(
-            &expected(&borrowed, |_| true),
+            &expected(&files, |_| true),
             &read_tree(&work.path().join("out"))
         ),
         ""
@@ -126,11 +125,7 @@ fn per_host_limits_listing_pages_too() {
     let files: Vec<(String, Vec<u8>)> = (0..12)
         .map(|index| (format!("pub/d{index:02}/f.bin"), vec![index as u8; 100]))
         .collect();
-    let borrowed: Vec<(&str, Vec<u8>)> = files
-        .iter()
-        .map(|(path, contents)| (path.as_str(), contents.clone()))
-        .collect();
-    write_files(served.path(), &borrowed);
+    write_files(served.path(), &files);
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     server.delay_pages(std::time::Duration::from_millis(300));
     let work = tempfile::tempdir().expect("temp dir");

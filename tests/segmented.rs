@@ -109,11 +109,7 @@ fn serve_trickling_files(
             (name, pseudo_random_bytes(30 + index as u64, size))
         })
         .collect();
-    let named: Vec<(&str, Vec<u8>)> = files
-        .iter()
-        .map(|(name, contents)| (name.as_str(), contents.clone()))
-        .collect();
-    write_files(served.path(), &named);
+    write_files(served.path(), &files);
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     for (name, _) in &files {
         server.faults().always(

@@ -19,9 +19,9 @@ pub fn pseudo_random_bytes(seed: u64, len: usize) -> Vec<u8> {
 }
 
 /// Writes each `(relative path, contents)` under `root`.
-pub fn write_files(root: &Path, files: &[(&str, Vec<u8>)]) {
+pub fn write_files(root: &Path, files: &[(impl AsRef<str>, Vec<u8>)]) {
     for (path, contents) in files {
-        let path = root.join(path);
+        let path = root.join(path.as_ref());
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("create test folder");
         }
