@@ -107,8 +107,13 @@ pub async fn mirror(
         tokio::spawn(async move { engine.crawl(starts, sender).await })
     };
     engine.dispatch(receiver).await;
-    // The producer has finished once the channel closed; this only collects a panic.
-    let _ = producer.await;
+    // The producer has finished once the channel closed. A panic in it (a bug, or a
+    // panicking `Reporter`) means pages were left unread: a failure the user sees.
+    if let Err(error) = producer.await
+        && error.is_panic()
+    {
+        engine.crawler_panicked(&start_urls, error);
+    }
 
     let mut summary = engine.take_summary();
     summary.elapsed_secs = started.elapsed().as_secs_f64();
@@ -188,16 +193,56 @@ impl Engine {
     }
 
     pub(crate) fn count(&self, update: impl FnOnce(&mut Summary)) {
-        if let Ok(mut summary) = self.summary.lock() {
-            update(&mut summary);
-        }
+        update(
+            &mut self
+                .summary
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
     }
 
     fn take_summary(&self) -> Summary {
+        // A panic elsewhere must not erase the counts: a poisoned lock still holds them.
         self.summary
             .lock()
-            .map(|summary| summary.clone())
-            .unwrap_or_default()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// The crawler task panicked: every page it had not read yet is lost. Counted as
+    /// a failure (exit 1), reported as the failure of the start pages' crawl.
+    fn crawler_panicked(&self, starts: &[Url], error: tokio::task::JoinError) {
+        let message = panic_message(error);
+        self.count(|summary| summary.failed += 1);
+        let urls: Vec<String> = starts.iter().map(Url::to_string).collect();
+        self.report_guarded(Event::PageFailed {
+            url: urls.join(" "),
+            error: format!(
+                "internal error: the crawler panicked ({message}); pages it had not read yet were not downloaded"
+            ),
+        });
+    }
+
+    /// A transfer task panicked: its file is a failure like any other.
+    fn transfer_panicked(&self, file: Option<(String, String)>, error: tokio::task::JoinError) {
+        let message = panic_message(error);
+        let (url, path) = file.unwrap_or_default();
+        self.count(|summary| summary.failed += 1);
+        self.report_guarded(Event::Failed {
+            id: None,
+            url,
+            path,
+            error: format!("internal error: the transfer panicked ({message})"),
+        });
+    }
+
+    /// Reports an event about a panic; if the reporter panics again, the failure is
+    /// still counted in the summary, which is what the exit code is made from.
+    fn report_guarded(&self, event: Event) {
+        let reporter = &self.reporter;
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            reporter.report(&event);
+        }));
     }
 
     fn next_transfer_id(&self) -> TransferId {
@@ -213,6 +258,8 @@ impl Engine {
     /// `jobs` in flight and `jobs_per_host` per host.
     async fn dispatch(self: &Arc<Self>, mut tasks: mpsc::Receiver<Task>) {
         let mut running = JoinSet::new();
+        // What each transfer task is for, to name the file if it panics.
+        let mut files: HashMap<tokio::task::Id, (String, String)> = HashMap::new();
         loop {
             let task = tokio::select! {
                 () = self.cancel.cancelled() => break,
@@ -254,7 +301,8 @@ impl Engine {
                 () = self.spacing.wait(task.url.host_str().unwrap_or_default()) => {}
             }
             let engine = Arc::clone(self);
-            running.spawn(async move {
+            let file = (task.url.to_string(), task.destination.display().to_string());
+            let handle = running.spawn(async move {
                 if engine.options.dry_run {
                     let _slot = slot;
                     engine.probe(task).await;
@@ -262,12 +310,36 @@ impl Engine {
                     engine.transfer(task, slot, &host_slots).await;
                 }
             });
+            files.insert(handle.id(), file);
             // Reap finished transfers so the set does not grow with the listing.
-            while running.try_join_next().is_some() {}
+            while let Some(joined) = running.try_join_next_with_id() {
+                self.joined(joined, &mut files);
+            }
         }
         // Closing the channel stops the producer promptly after a Ctrl-C.
         drop(tasks);
-        while running.join_next().await.is_some() {}
+        while let Some(joined) = running.join_next_with_id().await {
+            self.joined(joined, &mut files);
+        }
+    }
+
+    /// A transfer task ended: a panic is a failed file, never a silent one.
+    fn joined(
+        &self,
+        joined: Result<(tokio::task::Id, ()), tokio::task::JoinError>,
+        files: &mut HashMap<tokio::task::Id, (String, String)>,
+    ) {
+        match joined {
+            Ok((id, ())) => {
+                files.remove(&id);
+            }
+            Err(error) => {
+                let file = files.remove(&error.id());
+                if error.is_panic() {
+                    self.transfer_panicked(file, error);
+                }
+            }
+        }
     }
 
     /// Downloads one file. Its `slot` is given back as soon as the body has arrived,
@@ -411,6 +483,18 @@ impl Engine {
             size,
             exists: task.local != LocalFile::Missing,
         });
+    }
+}
+
+/// The message a panic carried, for the error event.
+fn panic_message(error: tokio::task::JoinError) -> String {
+    match error.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_string()),
+        Err(error) => error.to_string(),
     }
 }
 

@@ -685,3 +685,79 @@ fn content_disposition_names_are_used_only_when_asked_and_sanitised() {
     .collect();
     assert_eq!(everything, expected);
 }
+
+/// A reporter that panics on the first event `trigger` picks, as a buggy reporter
+/// (or a bug anywhere in the task that reports) would. It runs inside the crawler
+/// task or a transfer task, whichever reports the event.
+struct PanicOn(fn(&fetchall::Event) -> bool);
+
+impl fetchall::Reporter for PanicOn {
+    fn report(&self, event: &fetchall::Event) {
+        if self.0(event) {
+            panic!("reporter panicked on purpose");
+        }
+    }
+}
+
+/// Runs the library on `url` (recursive) into `out` with a reporter that panics.
+fn mirror_with_panic(
+    url: String,
+    out: &Path,
+    trigger: fn(&fetchall::Event) -> bool,
+) -> fetchall::Summary {
+    let mut options = fetchall::Options::new([url]);
+    options.output = Some(out.to_path_buf());
+    options.recursive = true;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime
+        .block_on(fetchall::mirror(
+            &options,
+            std::sync::Arc::new(PanicOn(trigger)),
+            fetchall::CancellationToken::new(),
+        ))
+        .expect("the run itself starts")
+}
+
+#[test]
+fn a_panic_in_the_crawler_or_a_transfer_is_a_failure_not_a_clean_summary() {
+    use fetchall::Event;
+    let files = [
+        ("a.bin", pseudo_random_bytes(1, 1000)),
+        ("b.bin", pseudo_random_bytes(2, 1000)),
+        ("sub/c.bin", pseudo_random_bytes(3, 1000)),
+    ];
+    let (_served, server) = serve(&files);
+    let cases: [(&str, fn(&Event) -> bool); 4] = [
+        // In the crawler task: the start page's listing (nothing is downloaded).
+        (
+            "start page listed",
+            |event| matches!(event, Event::PageListed { url, .. } if !url.contains("/sub/")),
+        ),
+        // In the crawler task, later: a sub-folder's files are lost.
+        (
+            "sub-folder listed",
+            |event| matches!(event, Event::PageListed { url, .. } if url.contains("/sub/")),
+        ),
+        // In a transfer task, when a file starts.
+        (
+            "transfer started",
+            |event| matches!(event, Event::Started { url, .. } if url.ends_with("/b.bin")),
+        ),
+        // In a transfer task, after its file is in place.
+        (
+            "file downloaded",
+            |event| matches!(event, Event::Downloaded { url, .. } if url.ends_with("/a.bin")),
+        ),
+    ];
+    for (name, trigger) in cases {
+        let work = tempfile::tempdir().expect("temp dir");
+        let summary = mirror_with_panic(server.url("/"), &work.path().join("out"), trigger);
+        assert!(
+            summary.failed >= 1,
+            "{name}: a panic must be counted as a failure: {summary:?}"
+        );
+    }
+}
