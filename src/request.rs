@@ -6,13 +6,18 @@
 //! `.netrc` entries to their `machine`, cookies to their domain and path. They are
 //! added to each request for its own URL, never as client-wide defaults, so a file
 //! linked on another host (`--span-hosts`) never receives them; on a redirect to
-//! another host, scheme or port, the HTTP client drops `Authorization` and `Cookie`.
+//! another host, scheme or port, the HTTP client drops `Authorization`, `Cookie` and
+//! `Proxy-Authorization`. The same three headers given with `-H` are credentials
+//! too: like `-u`, they go only to the origins (scheme, host and port) of the start
+//! URLs; every other `-H` header goes everywhere, as with curl.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use reqwest::header::{AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{
+    AUTHORIZATION, COOKIE, HeaderMap, HeaderName, HeaderValue, PROXY_AUTHORIZATION,
+};
 use url::Url;
 
 use crate::cookies::CookieJar;
@@ -46,7 +51,9 @@ impl fmt::Debug for Credentials {
 /// The request options of a run. Plain data: the CLI fills it from its arguments.
 #[derive(Debug, Clone, Default)]
 pub struct RequestOptions {
-    /// `-H 'Name: value'`: sent with every request (like curl, to every host).
+    /// `-H 'Name: value'`: sent with every request (like curl, to every host), except
+    /// `Authorization`, `Cookie` and `Proxy-Authorization`, which go only to the
+    /// origins of the start URLs.
     pub headers: Vec<(String, String)>,
     /// `-u`: sent to the hosts (and ports) of the start URLs only.
     pub user: Option<Credentials>,
@@ -86,7 +93,12 @@ pub enum RequestError {
 /// The request options, compiled for a run: what to add to a request for a URL.
 #[derive(Debug, Default)]
 pub struct RequestRules {
+    /// `-H` headers for every request.
     headers: HeaderMap,
+    /// `-H` headers that are credentials, for the start URLs' origins only.
+    sensitive_headers: HeaderMap,
+    /// `scheme://host:port` of each start URL.
+    start_origins: std::collections::HashSet<String>,
     /// Credentials by `host:port`: `-u` for each start URL's host, or the
     /// `user:password@` of a start URL for its own host.
     users: HashMap<String, Credentials>,
@@ -98,11 +110,19 @@ impl RequestRules {
     /// Compiles `options` for a run starting at `starts`.
     pub fn new(options: &RequestOptions, starts: &[Url]) -> Result<RequestRules, RequestError> {
         let mut headers = HeaderMap::new();
+        let mut sensitive_headers = HeaderMap::new();
         for (name, value) in &options.headers {
             let invalid = || RequestError::Header(format!("{name}: {value}"));
+            // `HeaderName` is lower-case whatever was typed, so the check below
+            // catches `authorization` and `COOKIE` too.
             let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| invalid())?;
-            let value = HeaderValue::from_str(value.trim()).map_err(|_| invalid())?;
-            headers.append(name, value);
+            let mut value = HeaderValue::from_str(value.trim()).map_err(|_| invalid())?;
+            if is_credential_header(&name) {
+                value.set_sensitive(true);
+                sensitive_headers.append(name, value);
+            } else {
+                headers.append(name, value);
+            }
         }
         let read = |path: &PathBuf| {
             std::fs::read_to_string(path).map_err(|source| RequestError::Read {
@@ -126,6 +146,8 @@ impl RequestRules {
         }
         Ok(RequestRules {
             headers,
+            sensitive_headers,
+            start_origins: starts.iter().map(origin_key).collect(),
             users,
             netrc: options
                 .netrc
@@ -151,7 +173,12 @@ impl RequestRules {
         if !self.headers.is_empty() {
             request = request.headers(self.headers.clone());
         }
-        if !self.headers.contains_key(AUTHORIZATION)
+        let own_credentials =
+            !self.sensitive_headers.is_empty() && self.start_origins.contains(&origin_key(url));
+        if own_credentials {
+            request = request.headers(self.sensitive_headers.clone());
+        }
+        if !(own_credentials && self.sensitive_headers.contains_key(AUTHORIZATION))
             && let Some(credentials) = self.credentials_for(url)
         {
             // reqwest encodes it and marks the header sensitive.
@@ -182,6 +209,17 @@ pub fn strip_credentials(urls: &mut [Url]) {
         let _ = url.set_username("");
         let _ = url.set_password(None);
     }
+}
+
+/// The headers that carry credentials: given with `-H`, they go only to the start
+/// URLs' origins (curl drops the same ones on a redirect to another host).
+fn is_credential_header(name: &HeaderName) -> bool {
+    name == AUTHORIZATION || name == COOKIE || name == PROXY_AUTHORIZATION
+}
+
+/// `scheme://host:port`, lower-case, the port made explicit.
+fn origin_key(url: &Url) -> String {
+    format!("{}://{}", url.scheme(), host_key(url))
 }
 
 /// `host:port`, lower-case, the port made explicit.
@@ -215,6 +253,52 @@ mod tests {
         assert!(!for_url("http://h:8081/files/a.zip"));
         assert!(!for_url("http://cdn.h:8080/a.zip"));
         assert_eq!(format!("{:?}", options.user), "Some(Credentials(ann:****))");
+    }
+
+    #[test]
+    fn credential_headers_go_to_the_start_origins_only() {
+        let start = Url::parse("http://h:8080/files/").expect("URL");
+        let options = RequestOptions {
+            headers: vec![
+                ("authorization".into(), "Bearer t".into()),
+                ("COOKIE".into(), "s=1".into()),
+                ("Proxy-Authorization".into(), "Basic x".into()),
+                ("X-Api-Key".into(), "k".into()),
+            ],
+            ..RequestOptions::default()
+        };
+        let rules = RequestRules::new(&options, &[start]).expect("rules");
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::new();
+        let sent = |url: &str| {
+            let url = Url::parse(url).expect("URL");
+            let request = rules
+                .decorate(client.get(url.clone()), &url)
+                .build()
+                .expect("request");
+            let mut names: Vec<String> = request
+                .headers()
+                .keys()
+                .map(|name| name.to_string())
+                .collect();
+            names.sort();
+            names
+        };
+        let all = [
+            "authorization",
+            "cookie",
+            "proxy-authorization",
+            "x-api-key",
+        ];
+        assert_eq!(sent("http://h:8080/files/a.zip"), all);
+        assert_eq!(sent("http://H:8080/elsewhere/"), all);
+        for other in [
+            "http://h:8081/files/a.zip",
+            "https://h:8080/files/a.zip",
+            "http://cdn.h:8080/a.zip",
+        ] {
+            assert_eq!(sent(other), ["x-api-key"], "{other}");
+        }
     }
 
     #[test]

@@ -380,3 +380,91 @@ fn rate_limit_and_wait_still_deliver_every_byte() {
         body
     );
 }
+
+/// The credential headers a test passes with `-H`, in the case the user typed.
+const SECRET_HEADERS: [(&str, &str); 3] = [
+    ("Authorization", "Bearer t0ken"),
+    ("Cookie", "session=c00kie"),
+    ("Proxy-Authorization", "Basic cHJveHk6cHc="),
+];
+
+#[test]
+fn credential_headers_go_only_to_the_start_origin_whatever_the_listing_links() {
+    let (_served, a) = serve(&[
+        ("pub/local.txt", b"local".to_vec()),
+        ("pub/moved.bin", b"placeholder".to_vec()),
+    ]);
+    let (_other_files, b) = serve(&[
+        ("files/one.bin", b"one".to_vec()),
+        ("files/two.bin", b"two".to_vec()),
+        ("files/moved.bin", b"moved".to_vec()),
+    ]);
+    // A's listing links files on B (another port: another origin), and one of its own
+    // files redirects to B.
+    a.can(
+        "/pub/",
+        support::Canned::html(format!(
+            r#"<a href="local.txt">local</a> <a href="{}">one</a> <a href="{}">two</a> <a href="moved.bin">moved</a>"#,
+            b.url("/files/one.bin"),
+            b.url("/files/two.bin"),
+        )),
+    );
+    a.faults()
+        .always("/pub/moved.bin", Fault::Redirect(b.url("/files/moved.bin")));
+    // The names as typed: mixed case, lower case, upper case.
+    let spellings: [fn(&str) -> String; 3] = [
+        str::to_string,
+        str::to_ascii_lowercase,
+        str::to_ascii_uppercase,
+    ];
+    for spell in spellings {
+        a.clear_log();
+        b.clear_log();
+        let work = tempfile::tempdir().expect("temp dir");
+        let mut args: Vec<String> = Vec::new();
+        for (name, value) in SECRET_HEADERS {
+            args.extend(["-H".to_string(), format!("{}: {value}", spell(name))]);
+        }
+        args.extend(["-H".to_string(), format!("{}: k3y", spell("X-Api-Key"))]);
+        args.extend(["--span-hosts".to_string(), a.url("/pub/")]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = fetchall(work.path(), &args);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        for name in ["one.bin", "two.bin", "moved.bin", "local.txt"] {
+            assert!(work.path().join("out").join(name).is_file(), "{name}");
+        }
+
+        let on_a = a.requests();
+        assert_eq!(on_a.len(), 3, "listing, local.txt, moved.bin: {on_a:?}");
+        for request in &on_a {
+            for (name, value) in SECRET_HEADERS {
+                assert_eq!(
+                    header(request, name).as_deref(),
+                    Some(value),
+                    "{name} on {}",
+                    request.target
+                );
+            }
+            assert_eq!(header(request, "x-api-key").as_deref(), Some("k3y"));
+        }
+        let on_b = b.requests();
+        assert_eq!(on_b.len(), 3, "one, two, moved: {on_b:?}");
+        for request in &on_b {
+            for (name, _) in SECRET_HEADERS {
+                assert_eq!(
+                    header(request, name),
+                    None,
+                    "{name} (typed {}) reached the other origin: {}",
+                    spell(name),
+                    request.target
+                );
+            }
+            assert_eq!(
+                header(request, "x-api-key").as_deref(),
+                Some("k3y"),
+                "other -H headers go everywhere: {}",
+                request.target
+            );
+        }
+    }
+}
