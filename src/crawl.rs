@@ -70,7 +70,7 @@ impl Engine {
         let kinds: Vec<bool> = futures_util::stream::iter(urls)
             .map(move |url| {
                 let engine = Arc::clone(&engine);
-                async move { engine.is_file_start(&url).await }
+                async move { engine.start_kind(&url).await == crate::input::StartKind::File }
             })
             .buffered(self.options.jobs.max(1))
             .collect()
@@ -218,10 +218,10 @@ impl Engine {
     }
 
     fn page_failed(&self, pending: &PendingPage, error: String) {
-        // A start page that fails is a usage-level failure (exit 2); a sub-directory
-        // that fails is one failure among the files (exit 1).
+        // A start page that fails is a usage-level failure (exit 2); a sub-directory,
+        // or a page of a `-i` list, that fails is one failure among the files (exit 1).
         self.count(|summary| {
-            if pending.depth == 0 {
+            if pending.depth == 0 && !self.is_list_url(&pending.url) {
                 summary.pages_failed += 1;
             } else {
                 summary.failed += 1;

@@ -56,14 +56,14 @@ async fn run(args: Args) -> Exit {
     };
     if let Some(path) = &args.input_file {
         match read_input_file(path) {
-            Ok(urls) => options.urls.extend(urls),
+            Ok(urls) => options.list_urls = urls,
             Err(error) => {
                 eprintln!("error: cannot read the URL list `{}`", path.display());
                 eprintln!("  caused by: {error}");
                 return Exit::Usage;
             }
         }
-        if options.urls.is_empty() {
+        if options.urls.is_empty() && options.list_urls.is_empty() {
             eprintln!("error: no URL in `{}`", path.display());
             return Exit::Usage;
         }

@@ -34,8 +34,9 @@ use crate::transfer::{self, Outcome};
 ///
 /// Fatal errors (an invalid URL, an output folder that cannot be created) are
 /// returned before anything is downloaded. A start page that cannot be fetched is
-/// reported as [`Event::PageFailed`] and counted in [`Summary::pages_failed`]; a
-/// file that fails is reported and counted, and the run goes on.
+/// reported as [`Event::PageFailed`] and counted in [`Summary::pages_failed`] (in
+/// [`Summary::failed`] when it came from [`Options::list_urls`]); a file that fails
+/// is reported and counted, and the run goes on.
 pub async fn mirror(
     options: &Options,
     reporter: Arc<dyn Reporter>,
@@ -45,12 +46,17 @@ pub async fn mirror(
     let mut starts = options
         .urls
         .iter()
+        .chain(&options.list_urls)
         .map(|input| parse_start_url(input))
         .collect::<Result<Vec<_>, _>>()?;
     // `https://user:pass@host/` works like `-u` for that host; from here on the URLs
     // (and so every event) carry no credentials.
     let rules = RequestRules::new(&options.request, &starts)?;
     crate::request::strip_credentials(&mut starts);
+    let list_urls = starts[options.urls.len().min(starts.len())..]
+        .iter()
+        .cloned()
+        .collect();
     let client = HttpClient::new(
         &ClientSettings {
             user_agent: options.user_agent.clone(),
@@ -93,6 +99,7 @@ pub async fn mirror(
         spacing: HostSpacing::new(options.wait, options.random_wait),
         slots: Arc::new(Semaphore::new(options.jobs.max(1))),
         host_slots: Mutex::new(HashMap::new()),
+        list_urls,
     });
     let start_urls: Vec<Url> = starts.clone();
     engine.load_given_checksums(&start_urls).await?;
@@ -172,6 +179,8 @@ pub(crate) struct Engine {
     slots: Arc<Semaphore>,
     /// `--per-host`: requests in flight at once to each host, by host name.
     host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// The start URLs that came from a `-i` list.
+    list_urls: std::collections::HashSet<Url>,
 }
 
 impl Engine {
@@ -186,6 +195,11 @@ impl Engine {
             .entry(host)
             .or_insert_with(|| Arc::new(Semaphore::new(self.options.jobs_per_host.max(1))));
         HostSlots::new(Arc::clone(&self.slots), Arc::clone(host))
+    }
+
+    /// Whether `url` is a start URL read from a `-i` list.
+    pub(crate) fn is_list_url(&self, url: &Url) -> bool {
+        self.list_urls.contains(url)
     }
 
     pub(crate) fn report(&self, event: Event) {

@@ -15,8 +15,13 @@ use crate::transfer::Existing;
 /// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Pages to read (listings, or any HTML page of links).
+    /// Pages to read (listings, or any HTML page of links), or direct links to files.
     pub urls: Vec<String>,
+    /// More start URLs, read from a list (`-i FILE`), taken after `urls`. They are
+    /// items of a batch: one that fails, page or file, counts as a failed item
+    /// ([`Summary::failed`](crate::Summary::failed), exit 1), where a page of `urls`
+    /// that cannot be read counts in `pages_failed` (exit 2).
+    pub list_urls: Vec<String>,
     /// Output folder; `None` means a folder named after each start URL's last path
     /// segment, in the current directory.
     pub output: Option<PathBuf>,
@@ -75,6 +80,7 @@ impl Options {
     pub fn new(urls: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Options {
             urls: urls.into_iter().map(Into::into).collect(),
+            list_urls: Vec::new(),
             output: None,
             jobs: 16,
             jobs_per_host: 16,

@@ -66,9 +66,7 @@ impl RetryPolicy {
 pub fn is_transient(error: &TransferError) -> bool {
     match error {
         TransferError::Request(error) => !error.is_redirect() && !error.is_builder(),
-        TransferError::Status { status, .. } => {
-            matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
-        }
+        TransferError::Status { status, .. } => is_transient_status(*status),
         // The partial file was dropped; a fresh attempt may get a consistent body.
         TransferError::TooLong { .. } => true,
         TransferError::ReadTimeout(_) | TransferError::Truncated { .. } => true,
@@ -80,6 +78,11 @@ pub fn is_transient(error: &TransferError) -> bool {
         | TransferError::Checksum(_)
         | TransferError::Interrupted => false,
     }
+}
+
+/// The statuses of a busy or restarting server: 408, 425, 429, 500, 502, 503, 504.
+pub fn is_transient_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
 }
 
 /// A 429 or 503 says the host as a whole is overloaded, not just this file.

@@ -113,3 +113,161 @@ fn an_empty_or_missing_list_is_a_usage_error() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// The JSON events of a run, parsed.
+fn events(output: &Output) -> Vec<serde_json::Value> {
+    text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON event"))
+        .collect()
+}
+
+/// The `error` of the `kind` event (`failed`, `page_failed`) for `url`.
+fn error_for(events: &[serde_json::Value], kind: &str, url: &str) -> Option<String> {
+    events
+        .iter()
+        .find(|event| event["event"] == kind && event["url"] == url)
+        .map(|event| event["error"].as_str().unwrap_or_default().to_string())
+}
+
+#[test]
+fn a_list_entry_that_fails_is_a_failed_item_not_bad_usage() {
+    let (served, server, iso) = setup();
+    write_files(
+        served.path(),
+        &[
+            ("isos/broken.iso", b"never served".to_vec()),
+            ("isos/no-head.iso", b"HEAD is refused".to_vec()),
+            ("isos/no-head-501.iso", b"HEAD is not implemented".to_vec()),
+        ],
+    );
+    let canned = |status: u16, body: &str| support::Canned {
+        status: axum::http::StatusCode::from_u16(status).expect("status"),
+        headers: vec![("content-type".into(), "text/html".into())],
+        body: body.as_bytes().to_vec(),
+    };
+    // Error pages are HTML, as real servers send them.
+    server.can("/isos/gone.iso", canned(410, "<h1>Gone</h1>"));
+    server.can("/isos/missing.iso", canned(404, "<h1>Not Found</h1>"));
+    server.faults().always(
+        "/isos/broken.iso",
+        support::faults::Fault::Status(500, vec![]),
+    );
+    server
+        .faults()
+        .always("/isos/no-head.iso", support::faults::Fault::RefuseHead(405));
+    server.faults().always(
+        "/isos/no-head-501.iso",
+        support::faults::Fault::RefuseHead(501),
+    );
+    // Direct links with a query: two files, not one name taken twice.
+    for id in [1, 2] {
+        server.can(
+            &format!("/dl?id={id}"),
+            support::Canned {
+                status: axum::http::StatusCode::OK,
+                headers: vec![("content-type".into(), "application/zip".into())],
+                body: format!("zip {id}").into_bytes(),
+            },
+        );
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let list = [
+        // A folder link without its slash (mini_httpd style): redirected, a page.
+        "/listing",
+        "/isos/x.iso",
+        "/isos/missing.iso",
+        "/isos/gone.iso",
+        "/isos/broken.iso",
+        "/isos/no-head.iso",
+        "/isos/no-head-501.iso",
+        "/notes/readme.txt",
+        "/dl?id=1",
+        "/dl?id=2",
+        // A page (trailing slash) that does not exist.
+        "/nothere/",
+    ]
+    .map(|path| server.url(path))
+    .join("\n");
+    std::fs::write(work.path().join("urls.txt"), &list).expect("write list");
+    let output = fetchall(
+        work.path(),
+        &[
+            "--json",
+            "--retries",
+            "2",
+            "--retry-wait",
+            "0.01",
+            "-i",
+            "urls.txt",
+        ],
+        None,
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let events = events(&output);
+
+    for (path, status) in [
+        ("/isos/missing.iso", "404"),
+        ("/isos/gone.iso", "410"),
+        ("/isos/broken.iso", "500"),
+    ] {
+        let error = error_for(&events, "failed", &server.url(path))
+            .unwrap_or_else(|| panic!("{path} is a failed file: {events:?}"));
+        assert!(error.contains(status), "{path}: {error}");
+        assert_eq!(error_for(&events, "page_failed", &server.url(path)), None);
+    }
+    // The 500 was retried as a file is (first attempt plus two retries).
+    let broken_gets = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == Method::GET && r.target == "/isos/broken.iso")
+        .count();
+    assert!(broken_gets >= 3, "{broken_gets}");
+    let page_error = error_for(&events, "page_failed", &server.url("/nothere/"))
+        .expect("the missing page is reported as a page");
+    assert!(page_error.contains("404"), "{page_error}");
+
+    let summary = events
+        .iter()
+        .find(|event| event["event"] == "summary")
+        .expect("summary");
+    assert_eq!(summary["failed"], 4, "{summary}");
+    assert_eq!(summary["pages_failed"], 0, "{summary}");
+
+    let tree = read_tree(&work.path().join("out"));
+    let names: Vec<&str> = tree.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "a.txt",
+            "b.txt",
+            "dl?id=1",
+            "dl?id=2",
+            "no-head-501.iso",
+            "no-head.iso",
+            "readme.txt",
+            "x.iso"
+        ],
+        "{stderr}"
+    );
+    assert_eq!(tree["x.iso"], iso);
+    assert_eq!(tree["no-head.iso"], b"HEAD is refused");
+    assert_eq!(tree["dl?id=2"], b"zip 2");
+}
+
+#[test]
+fn a_missing_file_on_the_command_line_is_a_failed_file_and_a_missing_page_bad_usage() {
+    let (_served, server, _iso) = setup();
+    let work = tempfile::tempdir().expect("temp dir");
+    let missing = server.url("/isos/missing.iso");
+    let output = fetchall(work.path(), &["--json", &missing], None);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let events = events(&output);
+    let error = error_for(&events, "failed", &missing).expect("a failed file");
+    assert!(error.contains("404"), "{error}");
+
+    // A start page given on the command line that cannot be read stays exit 2.
+    let output = fetchall(work.path(), &["--json", &server.url("/nothere/")], None);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+}

@@ -689,7 +689,10 @@ fn content_disposition_names_are_used_only_when_asked_and_sanitised() {
 /// A reporter that panics on the first event `trigger` picks, as a buggy reporter
 /// (or a bug anywhere in the task that reports) would. It runs inside the crawler
 /// task or a transfer task, whichever reports the event.
-struct PanicOn(fn(&fetchall::Event) -> bool);
+struct PanicOn(Trigger);
+
+/// Which event a [`PanicOn`] reporter panics on.
+type Trigger = fn(&fetchall::Event) -> bool;
 
 impl fetchall::Reporter for PanicOn {
     fn report(&self, event: &fetchall::Event) {
@@ -700,11 +703,7 @@ impl fetchall::Reporter for PanicOn {
 }
 
 /// Runs the library on `url` (recursive) into `out` with a reporter that panics.
-fn mirror_with_panic(
-    url: String,
-    out: &Path,
-    trigger: fn(&fetchall::Event) -> bool,
-) -> fetchall::Summary {
+fn mirror_with_panic(url: String, out: &Path, trigger: Trigger) -> fetchall::Summary {
     let mut options = fetchall::Options::new([url]);
     options.output = Some(out.to_path_buf());
     options.recursive = true;
@@ -730,7 +729,7 @@ fn a_panic_in_the_crawler_or_a_transfer_is_a_failure_not_a_clean_summary() {
         ("sub/c.bin", pseudo_random_bytes(3, 1000)),
     ];
     let (_served, server) = serve(&files);
-    let cases: [(&str, fn(&Event) -> bool); 4] = [
+    let cases: [(&str, Trigger); 4] = [
         // In the crawler task: the start page's listing (nothing is downloaded).
         (
             "start page listed",

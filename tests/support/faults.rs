@@ -46,6 +46,9 @@ pub enum Fault {
     Throttle { chunk: usize, pause: Duration },
     /// Redirect (302) to this path.
     Redirect(String),
+    /// Answer HEAD with this status and no body (servers that do not allow HEAD:
+    /// 405, 501); any other method is answered as normal.
+    RefuseHead(u16),
 }
 
 #[derive(Debug, Default)]
@@ -127,6 +130,11 @@ impl Faults {
             let mut scripts = self.scripts.lock().expect("faults lock");
             let script = scripts.get_mut(&path)?;
             script.steps.pop_front().or_else(|| script.always.clone())?
+        };
+        let fault = match fault {
+            Fault::RefuseHead(_) if request.method() != axum::http::Method::HEAD => return None,
+            Fault::RefuseHead(code) => Fault::Status(code, vec![]),
+            fault => fault,
         };
         Some(self.answer(root, &path, request, fault))
     }
