@@ -65,7 +65,11 @@ impl RetryPolicy {
 /// Whether trying again may succeed.
 pub fn is_transient(error: &TransferError) -> bool {
     match error {
-        TransferError::Request(error) => !error.is_redirect() && !error.is_builder(),
+        TransferError::Request(error) => {
+            !error.is_redirect()
+                && !error.is_builder()
+                && !crate::client::is_certificate_error(error)
+        }
         TransferError::Status { status, .. } => is_transient_status(*status),
         // The partial file was dropped; a fresh attempt may get a consistent body.
         TransferError::TooLong { .. } => true,
@@ -243,6 +247,8 @@ pub async fn fetch_page(
             Err(error) => error,
         };
         let transient = match &error {
+            // The same certificate would be refused again.
+            PageError::Request(error) if crate::client::is_certificate_error(error) => false,
             PageError::Request(error) if error.is_connect() && !retry_refused => {
                 !is_connection_refused(error)
             }

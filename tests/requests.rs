@@ -468,3 +468,143 @@ fn credential_headers_go_only_to_the_start_origin_whatever_the_listing_links() {
         }
     }
 }
+
+/// Runs the binary with no `SSL_CERT_FILE` but the one given in `env`.
+fn fetchall_tls(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .envs(env.iter().copied())
+        .args(["--retry-wait", "0.05", "--read-timeout", "2", "-o", "out"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run fetchall")
+}
+
+#[test]
+fn a_self_signed_certificate_the_user_gives_is_trusted_for_its_name_only() {
+    use support::tls::TestCertificate;
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("pub/a.txt", b"a".to_vec())]);
+    for (kind, ca) in [("CA:TRUE", true), ("no basic constraints", false)] {
+        let certificate = TestCertificate::self_signed(&["127.0.0.1", "localhost"], ca, false);
+        let server =
+            TestServer::start_tls_certificate(served.path(), ListingStyle::Nginx, &certificate);
+        let work = tempfile::tempdir().expect("temp dir");
+        let pem = work.path().join("server.pem");
+        certificate.write_pem(&pem);
+
+        let output = fetchall_tls(
+            work.path(),
+            &["--cacert", "server.pem", &server.url("/pub/")],
+            &[],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{kind}, --cacert: {}",
+            text(&output.stderr)
+        );
+        assert_eq!(
+            std::fs::read(work.path().join("out/a.txt")).expect("a.txt"),
+            b"a"
+        );
+
+        let again = tempfile::tempdir().expect("temp dir");
+        let output = fetchall_tls(
+            again.path(),
+            &[&server.url("/pub/")],
+            &[("SSL_CERT_FILE", &pem)],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{kind}, SSL_CERT_FILE: {}",
+            text(&output.stderr)
+        );
+        assert_eq!(
+            std::fs::read(again.path().join("out/a.txt")).expect("a.txt"),
+            b"a"
+        );
+    }
+
+    // Given, but expired; and given for another name only.
+    for (case, certificate) in [
+        (
+            "expired",
+            TestCertificate::self_signed(&["127.0.0.1"], true, true),
+        ),
+        (
+            "other name",
+            TestCertificate::self_signed(&["nas.example"], true, false),
+        ),
+    ] {
+        let server =
+            TestServer::start_tls_certificate(served.path(), ListingStyle::Nginx, &certificate);
+        let work = tempfile::tempdir().expect("temp dir");
+        certificate.write_pem(&work.path().join("server.pem"));
+        let output = fetchall_tls(
+            work.path(),
+            &["--cacert", "server.pem", &server.url("/pub/")],
+            &[],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{case}: {}",
+            text(&output.stderr)
+        );
+        assert!(!work.path().join("out/a.txt").exists(), "{case}");
+    }
+}
+
+#[test]
+fn a_refused_certificate_is_final_at_once() {
+    use support::tls::TestCertificate;
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[("pub/a.txt", b"a".to_vec()), ("iso/x.iso", b"x".to_vec())],
+    );
+    let certificate = TestCertificate::self_signed(&["127.0.0.1"], true, false);
+    let server =
+        TestServer::start_tls_certificate(served.path(), ListingStyle::Nginx, &certificate);
+    let work = tempfile::tempdir().expect("temp dir");
+
+    // A start page: one connection, no retry (there are five by default).
+    let output = fetchall_tls(work.path(), &[&server.url("/pub/")], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("certificate"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(
+        server.connections(),
+        1,
+        "the refused start page was retried: {}",
+        text(&output.stderr)
+    );
+
+    // A direct file link: its HEAD, then one GET as a page, and no more.
+    let output = fetchall_tls(work.path(), &[&server.url("/iso/x.iso")], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert_eq!(server.connections(), 3, "the refused file link was retried");
+
+    // A file linked from a plain HTTP listing: one failed file, one connection.
+    let (_listing_files, listing) = serve(&[]);
+    listing.can(
+        "/",
+        support::Canned::html(format!(r#"<a href="{}">a</a>"#, server.url("/pub/a.txt"))),
+    );
+    let output = fetchall_tls(work.path(), &["--span-hosts", &listing.url("/")], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("certificate"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(server.connections(), 4, "the refused file was retried");
+}
