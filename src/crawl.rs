@@ -81,6 +81,7 @@ impl Engine {
             }
             if is_file {
                 for task in self.plan_start_file(&start.url, &start.output, &mut planner) {
+                    self.queued(&task);
                     if tasks.send(task).await.is_err() {
                         return;
                     }
@@ -207,6 +208,7 @@ impl Engine {
                 }
             }
             for task in plan.files {
+                self.queued(&task);
                 if tasks.send(task).await.is_err() {
                     return;
                 }

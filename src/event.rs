@@ -55,6 +55,17 @@ pub enum Event {
         /// The URL that has the plain name.
         taken_by: String,
     },
+    /// A file was planned and handed to the transfers (it will end with `Started`
+    /// and one of `Downloaded`, `UpToDate`, `Failed` or `Skipped`). Progress
+    /// displays add up the sizes of these to show bytes left.
+    Queued {
+        /// The file URL.
+        url: String,
+        /// Where it will be written.
+        path: String,
+        /// Its size as the listing states it exactly, if it does.
+        size: Option<u64>,
+    },
     /// A transfer started.
     Started {
         /// The transfer.

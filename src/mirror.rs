@@ -197,6 +197,18 @@ impl Engine {
         HostSlots::new(Arc::clone(&self.slots), Arc::clone(host))
     }
 
+    /// Reports that `task` goes to the transfers (not in a dry run, whose plan is
+    /// its `Planned` events).
+    pub(crate) fn queued(&self, task: &Task) {
+        if !self.options.dry_run {
+            self.report(Event::Queued {
+                url: task.url.to_string(),
+                path: task.destination.display().to_string(),
+                size: task.listed_size,
+            });
+        }
+    }
+
     /// Whether `url` is a start URL read from a `-i` list.
     pub(crate) fn is_list_url(&self, url: &Url) -> bool {
         self.list_urls.contains(url)
