@@ -689,7 +689,7 @@ fn content_disposition_names_are_used_only_when_asked_and_sanitised() {
 /// A reporter that panics on the first event `trigger` picks, as a buggy reporter
 /// (or a bug anywhere in the task that reports) would. It runs inside the crawler
 /// task or a transfer task, whichever reports the event.
-struct PanicOn(Trigger);
+struct PanicOn(Trigger, std::sync::Mutex<Vec<fetchall::Event>>);
 
 /// Which event a [`PanicOn`] reporter panics on.
 type Trigger = fn(&fetchall::Event) -> bool;
@@ -699,11 +699,18 @@ impl fetchall::Reporter for PanicOn {
         if self.0(event) {
             panic!("reporter panicked on purpose");
         }
+        if let Ok(mut events) = self.1.lock() {
+            events.push(event.clone());
+        }
     }
 }
 
 /// Runs the library on `url` (recursive) into `out` with a reporter that panics.
-fn mirror_with_panic(url: String, out: &Path, trigger: Trigger) -> fetchall::Summary {
+fn mirror_with_panic(
+    url: String,
+    out: &Path,
+    trigger: Trigger,
+) -> (fetchall::Summary, Vec<fetchall::Event>) {
     let mut options = fetchall::Options::new([url]);
     options.output = Some(out.to_path_buf());
     options.recursive = true;
@@ -711,13 +718,20 @@ fn mirror_with_panic(url: String, out: &Path, trigger: Trigger) -> fetchall::Sum
         .enable_all()
         .build()
         .expect("runtime");
-    runtime
+    let reporter = std::sync::Arc::new(PanicOn(trigger, Default::default()));
+    let summary = runtime
         .block_on(fetchall::mirror(
             &options,
-            std::sync::Arc::new(PanicOn(trigger)),
+            reporter.clone(),
             fetchall::CancellationToken::new(),
         ))
-        .expect("the run itself starts")
+        .expect("the run itself starts");
+    let events = reporter
+        .1
+        .lock()
+        .map(|events| events.clone())
+        .unwrap_or_default();
+    (summary, events)
 }
 
 #[test]
@@ -751,12 +765,27 @@ fn a_panic_in_the_crawler_or_a_transfer_is_a_failure_not_a_clean_summary() {
             |event| matches!(event, Event::Downloaded { url, .. } if url.ends_with("/a.bin")),
         ),
     ];
+    let mut silent = Vec::new();
     for (name, trigger) in cases {
         let work = tempfile::tempdir().expect("temp dir");
-        let summary = mirror_with_panic(server.url("/"), &work.path().join("out"), trigger);
-        assert!(
-            summary.failed >= 1,
-            "{name}: a panic must be counted as a failure: {summary:?}"
-        );
+        let (summary, events) =
+            mirror_with_panic(server.url("/"), &work.path().join("out"), trigger);
+        // The panic is reported, with what panicked and its message.
+        let reported = events.iter().any(|event| match event {
+            Event::PageFailed { error, .. } => {
+                error.contains("crawler panicked") && error.contains("on purpose")
+            }
+            Event::Failed { error, url, .. } => {
+                error.contains("transfer panicked") && url.ends_with(".bin")
+            }
+            _ => false,
+        });
+        if summary.failed == 0 || !reported {
+            silent.push(format!("{name}: {summary:?}"));
+        }
     }
+    assert!(
+        silent.is_empty(),
+        "a panic must be counted as a failure: {silent:#?}"
+    );
 }
