@@ -240,11 +240,17 @@ impl Engine {
     fn crawler_panicked(&self, starts: &[Url], error: tokio::task::JoinError) {
         let message = panic_message(error);
         self.count(|summary| summary.failed += 1);
-        let urls: Vec<String> = starts.iter().map(Url::to_string).collect();
+        // One crawler reads every start URL in turn; the event names the first (a
+        // `-i` list may hold thousands) and says how many there were.
+        let url = starts.first().map(Url::to_string).unwrap_or_default();
+        let others = match starts.len() {
+            0 | 1 => String::new(),
+            count => format!(" (crawling {count} start URLs)"),
+        };
         self.report_guarded(Event::PageFailed {
-            url: urls.join(" "),
+            url,
             error: format!(
-                "internal error: the crawler panicked ({message}); pages it had not read yet were not downloaded"
+                "internal error: the crawler panicked{others} ({message}); pages it had not read yet were not downloaded"
             ),
         });
     }
