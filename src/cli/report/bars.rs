@@ -47,7 +47,13 @@ pub struct Totals {
     queued: HashMap<String, Option<u64>>,
     /// Transfers under way, by id.
     active: HashMap<u64, Active>,
+    /// When the first transfer started: the rate is measured from then, not from
+    /// the start of the run (the listing took its time before any byte came).
+    transfers_began: Option<Duration>,
 }
+
+/// No ETA before transfers have run this long: the first instants' rate is noise.
+const SETTLING: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 struct Active {
@@ -64,7 +70,7 @@ pub struct Snapshot {
     pub bytes_done: u64,
     /// Bytes still to come, when every unfinished file's size is known.
     pub bytes_left: Option<u64>,
-    /// Mean bytes per second so far.
+    /// Mean bytes per second since the first transfer started.
     pub rate: f64,
     /// `bytes_left` at `rate`, when both are known.
     pub eta: Option<Duration>,
@@ -104,8 +110,11 @@ impl Snapshot {
 }
 
 impl Totals {
-    /// Takes in one event.
-    pub fn record(&mut self, event: &Event) {
+    /// Takes in one event, which happened `elapsed` into the run.
+    pub fn record(&mut self, event: &Event, elapsed: Duration) {
+        if matches!(event, Event::Started { .. }) && self.transfers_began.is_none() {
+            self.transfers_began = Some(elapsed);
+        }
         match event {
             Event::Queued { url, size, .. } => {
                 self.files_total += 1;
@@ -171,9 +180,11 @@ impl Totals {
 
     /// The bar's state after `elapsed` of the run.
     pub fn snapshot(&self, elapsed: Duration) -> Snapshot {
-        let seconds = elapsed.as_secs_f64();
-        let rate = if seconds > 0.0 {
-            self.bytes_done as f64 / seconds
+        let running = self
+            .transfers_began
+            .map_or(Duration::ZERO, |began| elapsed.saturating_sub(began));
+        let rate = if running > Duration::ZERO {
+            self.bytes_done as f64 / running.as_secs_f64()
         } else {
             0.0
         };
@@ -186,7 +197,7 @@ impl Totals {
             .chain(active)
             .try_fold(0_u64, |sum, left| Some(sum + left?));
         let eta = bytes_left
-            .filter(|_| rate > 0.0)
+            .filter(|_| rate > 0.0 && running >= SETTLING)
             .map(|left| Duration::from_secs_f64(left as f64 / rate));
         Snapshot {
             files_done: self.files_done,
@@ -238,7 +249,8 @@ impl Reporter for BarsReporter {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
-        state.totals.record(event);
+        let elapsed = self.overall.elapsed();
+        state.totals.record(event, elapsed);
         match event {
             Event::Started { id, path, size, .. } => {
                 // Added to the multi-bar before anything is set on it: a free-standing
@@ -321,6 +333,7 @@ mod tests {
     use super::*;
 
     const MB: u64 = 1_000_000;
+    const T0: Duration = Duration::ZERO;
 
     fn queued(url: &str, size: Option<u64>) -> Event {
         Event::Queued {
@@ -358,17 +371,20 @@ mod tests {
             let mut totals = Totals::default();
             for index in 0..110 {
                 let url = format!("f{index}");
-                totals.record(&queued(&url, Some(MB)));
-                totals.record(&started(index, &url, Some(MB)));
-                totals.record(&downloaded(index, &url, MB));
+                totals.record(&queued(&url, Some(MB)), T0);
+                totals.record(&started(index, &url, Some(MB)), T0);
+                totals.record(&downloaded(index, &url, MB), T0);
             }
             // The big file's size from the listing, or only from Content-Length.
-            totals.record(&queued("big", listed));
-            totals.record(&started(200, "big", Some(300 * MB)));
-            totals.record(&Event::Progress {
-                id: 200,
-                bytes: 50 * MB,
-            });
+            totals.record(&queued("big", listed), T0);
+            totals.record(&started(200, "big", Some(300 * MB)), T0);
+            totals.record(
+                &Event::Progress {
+                    id: 200,
+                    bytes: 50 * MB,
+                },
+                T0,
+            );
             let snapshot = totals.snapshot(Duration::from_secs(10));
             assert_eq!((snapshot.files_done, snapshot.files_total), (110, 111));
             assert_eq!(snapshot.bytes_done, 160 * MB);
@@ -383,12 +399,43 @@ mod tests {
     }
 
     #[test]
+    fn the_rate_counts_from_the_first_transfer_and_the_eta_waits_for_it_to_settle() {
+        let mut totals = Totals::default();
+        totals.record(&queued("a", Some(100 * MB)), Duration::from_secs(5));
+        // The listing took 5 s; the file starts then.
+        totals.record(&started(1, "a", Some(100 * MB)), Duration::from_secs(5));
+        totals.record(
+            &Event::Progress {
+                id: 1,
+                bytes: MB / 10,
+            },
+            Duration::from_millis(5_100),
+        );
+        let early = totals.snapshot(Duration::from_millis(5_100));
+        assert_eq!(early.eta, None, "{early:?}");
+        totals.record(
+            &Event::Progress {
+                id: 1,
+                bytes: 20 * MB,
+            },
+            Duration::from_secs(7),
+        );
+        let snapshot = totals.snapshot(Duration::from_secs(7));
+        // 20 MB in the 2 s since the start: 10 MB/s, 80 MB left.
+        assert!(
+            (snapshot.rate - 10.0 * MB as f64).abs() < 1.0,
+            "{snapshot:?}"
+        );
+        assert_eq!(snapshot.eta, Some(Duration::from_secs(8)));
+    }
+
+    #[test]
     fn files_not_started_count_with_their_listed_sizes() {
         let mut totals = Totals::default();
-        totals.record(&queued("a", Some(10 * MB)));
-        totals.record(&queued("b", Some(90 * MB)));
-        totals.record(&started(1, "a", Some(10 * MB)));
-        totals.record(&downloaded(1, "a", 10 * MB));
+        totals.record(&queued("a", Some(10 * MB)), T0);
+        totals.record(&queued("b", Some(90 * MB)), T0);
+        totals.record(&started(1, "a", Some(10 * MB)), T0);
+        totals.record(&downloaded(1, "a", 10 * MB), T0);
         let snapshot = totals.snapshot(Duration::from_secs(1));
         // b has not started: its 90 MB are still to come.
         assert_eq!(snapshot.bytes_left, Some(90 * MB));
@@ -399,13 +446,13 @@ mod tests {
     #[test]
     fn an_unknown_size_gives_bytes_and_rate_but_no_made_up_eta() {
         let mut totals = Totals::default();
-        totals.record(&queued("a", Some(MB)));
-        totals.record(&queued("chunked", None));
-        totals.record(&queued("later", Some(MB)));
-        totals.record(&started(1, "a", Some(MB)));
-        totals.record(&downloaded(1, "a", MB));
-        totals.record(&started(2, "chunked", None));
-        totals.record(&Event::Progress { id: 2, bytes: MB });
+        totals.record(&queued("a", Some(MB)), T0);
+        totals.record(&queued("chunked", None), T0);
+        totals.record(&queued("later", Some(MB)), T0);
+        totals.record(&started(1, "a", Some(MB)), T0);
+        totals.record(&downloaded(1, "a", MB), T0);
+        totals.record(&started(2, "chunked", None), T0);
+        totals.record(&Event::Progress { id: 2, bytes: MB }, T0);
         let snapshot = totals.snapshot(Duration::from_secs(2));
         assert_eq!(snapshot.bytes_done, 2 * MB);
         assert_eq!(snapshot.bytes_left, None);
@@ -417,7 +464,7 @@ mod tests {
         assert!(message.contains("1/3 files"), "{message}");
 
         // Once the unknown one is done, the rest is known again.
-        totals.record(&downloaded(2, "chunked", 3 * MB));
+        totals.record(&downloaded(2, "chunked", 3 * MB), T0);
         let snapshot = totals.snapshot(Duration::from_secs(3));
         assert_eq!(snapshot.bytes_done, 4 * MB);
         assert_eq!(snapshot.bytes_left, Some(MB));
@@ -428,43 +475,61 @@ mod tests {
     fn files_that_end_without_bytes_leave_the_totals() {
         let mut totals = Totals::default();
         for url in ["same", "failed", "skipped", "filtered"] {
-            totals.record(&queued(url, Some(100 * MB)));
+            totals.record(&queued(url, Some(100 * MB)), T0);
         }
-        totals.record(&queued("left", Some(MB)));
+        totals.record(&queued("left", Some(MB)), T0);
         // Up to date by the listing: no transfer at all.
-        totals.record(&Event::UpToDate {
-            id: None,
-            url: "same".into(),
-            path: "same".into(),
-        });
-        totals.record(&started(1, "failed", Some(100 * MB)));
-        totals.record(&Event::Progress {
-            id: 1,
-            bytes: 10 * MB,
-        });
-        totals.record(&Event::Failed {
-            id: Some(1),
-            url: "failed".into(),
-            path: "failed".into(),
-            error: "server answered 500".into(),
-        });
-        totals.record(&Event::Skipped {
-            link: "skipped".into(),
-            url: "skipped".into(),
-            reason: fetchall::SkipReason::Collision("x".into()),
-        });
-        totals.record(&started(2, "filtered", Some(100 * MB)));
-        totals.record(&Event::Skipped {
-            link: "filtered".into(),
-            url: "filtered".into(),
-            reason: fetchall::SkipReason::Filtered("too large".into()),
-        });
+        totals.record(
+            &Event::UpToDate {
+                id: None,
+                url: "same".into(),
+                path: "same".into(),
+            },
+            T0,
+        );
+        totals.record(&started(1, "failed", Some(100 * MB)), T0);
+        totals.record(
+            &Event::Progress {
+                id: 1,
+                bytes: 10 * MB,
+            },
+            T0,
+        );
+        totals.record(
+            &Event::Failed {
+                id: Some(1),
+                url: "failed".into(),
+                path: "failed".into(),
+                error: "server answered 500".into(),
+            },
+            T0,
+        );
+        totals.record(
+            &Event::Skipped {
+                link: "skipped".into(),
+                url: "skipped".into(),
+                reason: fetchall::SkipReason::Collision("x".into()),
+            },
+            T0,
+        );
+        totals.record(&started(2, "filtered", Some(100 * MB)), T0);
+        totals.record(
+            &Event::Skipped {
+                link: "filtered".into(),
+                url: "filtered".into(),
+                reason: fetchall::SkipReason::Filtered("too large".into()),
+            },
+            T0,
+        );
         // A skipped link that was never queued does not count as a file.
-        totals.record(&Event::Skipped {
-            link: "../".into(),
-            url: "parent".into(),
-            reason: fetchall::SkipReason::ParentDirectory,
-        });
+        totals.record(
+            &Event::Skipped {
+                link: "../".into(),
+                url: "parent".into(),
+                reason: fetchall::SkipReason::ParentDirectory,
+            },
+            T0,
+        );
         let snapshot = totals.snapshot(Duration::from_secs(1));
         assert_eq!((snapshot.files_done, snapshot.files_total), (4, 5));
         assert_eq!(snapshot.bytes_left, Some(MB));
