@@ -20,7 +20,7 @@ enum Exit {
     Success = 0,
     /// Some files failed.
     SomeFailed = 1,
-    /// Bad usage, or a start page could not be fetched.
+    /// Bad usage, or a start page given on the command line could not be fetched.
     Usage = 2,
     /// Interrupted by Ctrl-C or SIGTERM.
     Interrupted = 130,
