@@ -4,9 +4,9 @@
 //! previous one) would fight over the same partial files. So [`crate::mirror()`]
 //! takes an `flock` on `.fetchall.lock` before it writes anything, and keeps it until
 //! the run ends. The operating system drops the lock when the process ends, however
-//! it ends (`kill -9` included): a lock is never stale. The file stays (removing it
-//! would race with the next run), and while a run holds it, it names the holder: pid,
-//! host, start time and command line.
+//! it ends (`kill -9` included): a lock is never stale. While a run holds it, the file
+//! names the holder: pid, host, start time and command line; the run removes it when
+//! it ends (one left by a killed run is simply taken by the next).
 //!
 //! `--shard K/N` runs share a folder by design: each takes `.fetchall.lock` *shared*
 //! and `.fetchall.shard-K-of-N.lock` exclusive. Shards of different K share the
@@ -38,9 +38,13 @@ pub struct FolderLock {
 
 impl Drop for FolderLock {
     fn drop(&mut self) {
-        // The holder's description goes with the lock; the file stays (best effort).
-        for (_, file) in self.files.iter().rev() {
-            let _ = file.set_len(0);
+        for (path, file) in self.files.iter().rev() {
+            // Removed only by a run that holds it alone (a shard run may share it): a
+            // run waiting on the removed file sees that its name is gone and opens the
+            // new one (see `take`). Best effort; the lock itself ends with the file.
+            if flock(file, FlockOperation::NonBlockingLockExclusive).is_ok() {
+                let _ = std::fs::remove_file(path);
+            }
             let _ = flock(file, FlockOperation::Unlock);
         }
     }
@@ -119,10 +123,9 @@ fn take(path: &Path, mode: Mode, wait: bool, folder: &Path) -> Result<File, Erro
         path: folder.to_path_buf(),
         source: io::Error::new(
             source.kind(),
-            format!("cannot open the lock file `{}`: {source}", path.display()),
+            format!("cannot use the lock file `{}`: {source}", path.display()),
         ),
     };
-    let file = open_lock_file(path).map_err(io_error)?;
     let operation = match (mode, wait) {
         (Mode::Shared, false) => FlockOperation::NonBlockingLockShared,
         (Mode::Exclusive, false) => FlockOperation::NonBlockingLockExclusive,
@@ -130,8 +133,9 @@ fn take(path: &Path, mode: Mode, wait: bool, folder: &Path) -> Result<File, Erro
         (Mode::Exclusive, true) => FlockOperation::LockExclusive,
     };
     loop {
+        let file = open_lock_file(path).map_err(io_error)?;
         match flock(&file, operation) {
-            Ok(()) => return Ok(file),
+            Ok(()) => {}
             Err(error) if error == rustix::io::Errno::INTR => continue,
             Err(error) if error == rustix::io::Errno::WOULDBLOCK => {
                 return Err(Error::Locked {
@@ -141,7 +145,23 @@ fn take(path: &Path, mode: Mode, wait: bool, folder: &Path) -> Result<File, Erro
             }
             Err(error) => return Err(io_error(error.into())),
         }
+        // The run that held it may have removed it when it ended: then this lock is
+        // on a file nobody else will look at, and the name is locked afresh.
+        if is_at_name(&file, path).map_err(io_error)? {
+            return Ok(file);
+        }
     }
+}
+
+/// True when `path` still names the open `file`.
+fn is_at_name(file: &File, path: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let open = file.metadata()?;
+    Ok(match std::fs::symlink_metadata(path) {
+        Ok(named) => named.dev() == open.dev() && named.ino() == open.ino(),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => false,
+        Err(error) => return Err(error),
+    })
 }
 
 /// Opens (creating) a lock file, never through a symlink.
