@@ -250,6 +250,12 @@ mod tests {
             }
         }
         assert!(is_reserved(crate::lock::LOCK_FILE));
+        // `%252E…` decodes to the escaped form of `.…`: one local name, so the
+        // planner's "same local path" rule refuses the second and reports it.
+        assert_eq!(
+            local_name("%252Ea.bin.fetchall-part"),
+            local_name(".a.bin.fetchall-part")
+        );
     }
 
     #[test]

@@ -435,6 +435,55 @@ mod tests {
         assert_eq!(none.if_range(), None);
     }
 
+    #[tokio::test]
+    async fn a_partial_file_another_process_writes_is_left_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let parts = PartPaths::new(&dir.path().join("f.bin"));
+        let url = Url::parse("http://h/f.bin").expect("url");
+        // Being written, its sidecar not yet saved: to a reader it looks unusable.
+        let writer = crate::safe_fs::LockedPart::open(&parts.data, true).expect("open");
+        assert_eq!(parts.load(&url).await, None);
+        assert!(
+            parts.data.exists(),
+            "another writer's partial file was removed"
+        );
+        drop(writer);
+        assert_eq!(parts.load(&url).await, None);
+        assert!(!parts.data.exists(), "an unusable partial file is dropped");
+    }
+
+    #[tokio::test]
+    async fn planted_symlinks_are_never_read_or_resumed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"0123456789").expect("write");
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).expect("mkdir");
+        let parts = PartPaths::new(&out.join("f.bin"));
+        let url = Url::parse("http://h/f.bin").expect("url");
+        let validator = Validator {
+            url: url.to_string(),
+            etag: Some("\"v\"".into()),
+            last_modified: None,
+            total: Some(100),
+            segments: None,
+        };
+        std::os::unix::fs::symlink(&victim, &parts.data).expect("symlink");
+        parts.save(&validator).await.expect("save");
+        assert_eq!(parts.load(&url).await, None);
+        assert!(std::fs::symlink_metadata(&parts.data).is_err());
+        // A sidecar that is a link to a valid-looking validator is not trusted.
+        let elsewhere = dir.path().join("sidecar");
+        std::fs::write(&elsewhere, serde_json::to_vec(&validator).expect("json")).expect("w");
+        std::fs::write(&parts.data, b"0123456789").expect("write");
+        std::os::unix::fs::symlink(&elsewhere, &parts.sidecar).expect("symlink");
+        assert_eq!(parts.load(&url).await, None);
+        // The sidecar temporary: written by replacing the link, not through it.
+        std::os::unix::fs::symlink(&victim, &parts.sidecar_temporary).expect("symlink");
+        parts.save(&validator).await.expect("save");
+        assert_eq!(std::fs::read(&victim).expect("read"), b"0123456789");
+    }
+
     #[test]
     fn part_names_stay_short_and_beside_the_file() {
         let short = PartPaths::new(Path::new("out/a.zip"));
