@@ -574,7 +574,13 @@ fn a_lock_held_by_a_library_user_refuses_the_command() {
     let out = work.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
     let lock = fetchall::lock::lock_folder(&out, None, false).expect("lock");
-    let refused = fetchall(work.path(), &[&server.url("/")]);
+    // The holder's manifest, which a refused run must not empty.
+    let manifest = work.path().join("manifest.jsonl");
+    std::fs::write(&manifest, "{\"path\":\"held\"}\n").expect("write");
+    let refused = fetchall(
+        work.path(),
+        &["--manifest", "manifest.jsonl", &server.url("/")],
+    );
     assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
     assert!(
         text(&refused.stderr).contains(&format!("pid {}", std::process::id())),
@@ -582,6 +588,10 @@ fn a_lock_held_by_a_library_user_refuses_the_command() {
         text(&refused.stderr)
     );
     assert!(!out.join("a.txt").exists());
+    assert_eq!(
+        std::fs::read_to_string(&manifest).ok().as_deref(),
+        Some("{\"path\":\"held\"}\n")
+    );
     // A dry run writes nothing, so it needs no lock.
     let dry = fetchall(work.path(), &["--dry-run", &server.url("/")]);
     assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
