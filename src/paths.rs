@@ -227,8 +227,8 @@ mod tests {
                 "%2Ea.bin.fetchall-part.json.tmp",
             ),
             (
-                ".fetchall-0123456789abcdef.fetchall-part",
-                "%2Efetchall-0123456789abcdef.fetchall-part",
+                "..fetchall-0123456789abcdef.fetchall-part",
+                "%2E.fetchall-0123456789abcdef.fetchall-part",
             ),
             (".fetchall.lock", "%2Efetchall.lock"),
             (

@@ -61,7 +61,10 @@ impl PartPaths {
             let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
                 (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
             });
-            stem = format!(".fetchall-{hash:016x}");
+            // Two dots: `.` and then a reserved name (see `paths::is_reserved`), so no
+            // destination `D`, whose hidden files are `.D…`, can have this stem: the
+            // remote name `fetchall-HASH` gets `.fetchall-HASH…`, never this.
+            stem = format!("..fetchall-{hash:016x}");
         }
         PartPaths {
             data: destination.with_file_name(format!("{stem}{PART_SUFFIX}")),
@@ -482,6 +485,48 @@ mod tests {
         std::os::unix::fs::symlink(&victim, &parts.sidecar_temporary).expect("symlink");
         parts.save(&validator).await.expect("save");
         assert_eq!(std::fs::read(&victim).expect("read"), b"0123456789");
+    }
+
+    #[test]
+    fn no_two_destinations_share_a_hidden_file() {
+        let long = "é".repeat(120);
+        let hash_of_long = PartPaths::new(Path::new(&long));
+        let hashed_stem = hash_of_long
+            .data
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.strip_suffix(PART_SUFFIX))
+            .map(|stem| stem.trim_start_matches('.').to_string())
+            .unwrap_or_default();
+        let mut names = vec![
+            "a".to_string(),
+            "a.fetchall-part".into(),
+            "a.fetchall-part.json".into(),
+            ".a".into(),
+            "%2Ea".into(),
+            long.clone(),
+            hashed_stem,
+        ];
+        // Every name as local_name gives it to a remote file.
+        names = names
+            .iter()
+            .filter_map(|name| crate::paths::local_name(&name.replace('%', "%25")).ok())
+            .collect();
+        let mut seen = std::collections::HashMap::new();
+        for name in &names {
+            let parts = PartPaths::new(Path::new(name));
+            for hidden in [&parts.data, &parts.sidecar, &parts.sidecar_temporary] {
+                if let Some(other) = seen.insert(hidden.clone(), name.clone()) {
+                    panic!("{name} and {other} share {hidden:?}");
+                }
+            }
+        }
+        for name in &names {
+            assert!(
+                !seen.contains_key(Path::new(name)),
+                "{name} is a hidden file"
+            );
+        }
     }
 
     #[test]

@@ -385,7 +385,7 @@ fn reserved_lookalikes() -> Vec<(&'static str, Vec<u8>)> {
             pseudo_random_bytes(23, 500),
         ),
         (
-            ".fetchall-0123456789abcdef.fetchall-part",
+            "..fetchall-0123456789abcdef.fetchall-part",
             pseudo_random_bytes(24, 70_000),
         ),
         (".fetchall.lock", b"not a lock".to_vec()),
@@ -460,7 +460,7 @@ fn content_disposition_names_shaped_like_fetchalls_own_files_are_saved_escaped()
         ".a.bin.fetchall-part.json",
         ".a.bin.fetchall-part.json.tmp",
         ".fetchall.lock",
-        ".fetchall-0123456789abcdef.fetchall-part.json",
+        "..fetchall-0123456789abcdef.fetchall-part.json",
     ];
     let mut html = String::from("<a href=\"a.bin\">a.bin</a>\n");
     let mut want = BTreeMap::from([("a.bin".to_string(), big)]);
