@@ -150,7 +150,11 @@ impl LockedPart {
 
     /// True while `path` names this very file (not a file put there since).
     fn is_at_its_name(&self) -> io::Result<bool> {
-        let open = self.file.metadata()?;
+        self.is_named(&self.file.metadata()?)
+    }
+
+    /// True while `path` names the file whose (fstat) metadata is `open`.
+    fn is_named(&self, open: &std::fs::Metadata) -> io::Result<bool> {
         Ok(match std::fs::symlink_metadata(&self.path) {
             Ok(named) => named.dev() == open.dev() && named.ino() == open.ino(),
             Err(error) if error.kind() == io::ErrorKind::NotFound => false,
@@ -179,15 +183,16 @@ impl LockedPart {
     /// and that its name still refers to it: a file under a final name is always
     /// the complete file this process wrote.
     pub fn rename_to(&self, destination: &Path, length: Option<u64>) -> io::Result<()> {
-        if let Some(length) = length {
-            let actual = self.file.metadata()?.len();
-            if actual != length {
-                return Err(io::Error::other(format!(
-                    "holds {actual} bytes, not {length}: changed by another process"
-                )));
-            }
+        let open = self.file.metadata()?;
+        if let Some(length) = length
+            && open.len() != length
+        {
+            return Err(io::Error::other(format!(
+                "holds {} bytes, not {length}: changed by another process",
+                open.len()
+            )));
         }
-        if !self.is_at_its_name()? {
+        if !self.is_named(&open)? {
             return Err(io::Error::other(
                 "it was replaced or removed by another process",
             ));
