@@ -164,30 +164,9 @@ fn is_at_name(file: &File, path: &Path) -> io::Result<bool> {
     })
 }
 
-/// Opens (creating) a lock file, never through a symlink.
+/// Opens (creating) a lock file, never through a symlink or another file's hard link.
 fn open_lock_file(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let open = || {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .custom_flags(
-                (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::CLOEXEC).bits() as i32,
-            )
-            .open(path)
-    };
-    match open() {
-        Ok(file) => Ok(file),
-        Err(error) => {
-            if crate::safe_fs::remove_if_symlink(path)? {
-                open()
-            } else {
-                Err(error)
-            }
-        }
-    }
+    crate::safe_fs::open_writable(path)
 }
 
 /// Writes who holds the lock into the lock file: what a refused run shows.

@@ -109,9 +109,12 @@ impl PartPaths {
     /// the CPU time of a mirror of small files (0.187 s against 0.165 s per 1,000).
     pub async fn load(&self, url: &Url) -> Option<Partial> {
         // Never through a symlink: a planted link counts as nothing and is removed.
+        // Nor a hard link to another file: partial files have one name.
         let length = std::fs::symlink_metadata(&self.data)
             .ok()
-            .filter(|metadata| metadata.is_file())
+            .filter(|metadata| {
+                metadata.is_file() && std::os::unix::fs::MetadataExt::nlink(metadata) == 1
+            })
             .map(|metadata| metadata.len());
         let validator = match crate::safe_fs::read(&self.sidecar) {
             Ok(text) => serde_json::from_slice::<Validator>(&text).ok(),

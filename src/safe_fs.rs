@@ -8,7 +8,8 @@
 //! - every file fetchall opens for itself (partial files, sidecars, their
 //!   temporaries, files hashed to resume or verify) is opened with `O_NOFOLLOW`; a
 //!   symlink found at such a name is removed (the link, never its target) and the
-//!   file starts fresh;
+//!   file starts fresh; so is a file there with other hard links (another file
+//!   linked in), before anything is written or cut;
 //! - what is at a final name is looked at with `lstat`, never through a link, and the
 //!   rename that puts a file in place replaces a symlink there, never its target;
 //! - the folders between the output folder and a file are checked with `lstat` one
@@ -70,8 +71,10 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Opens (creating it if needed) a file fetchall owns for writing, never through a
 /// symlink: a symlink at `path` is removed (not its target) and the file created
-/// fresh. Not truncated.
-fn open_writable(path: &Path) -> io::Result<File> {
+/// fresh. A file with other hard links is not ours either (someone linked another
+/// file there): the name is unlinked, the other file untouched, and a new one made.
+/// Not truncated.
+pub(crate) fn open_writable(path: &Path) -> io::Result<File> {
     let open = || {
         std::fs::OpenOptions::new()
             .read(true)
@@ -81,16 +84,25 @@ fn open_writable(path: &Path) -> io::Result<File> {
             .custom_flags(no_follow())
             .open(path)
     };
-    match open() {
-        Ok(file) => Ok(file),
-        Err(error) => {
-            if remove_if_symlink(path)? {
-                open()
-            } else {
-                Err(error)
+    for _ in 0..3 {
+        let file = match open() {
+            Ok(file) => file,
+            Err(error) => {
+                if remove_if_symlink(path)? {
+                    continue;
+                }
+                return Err(explain_symlink(path, error));
             }
+        };
+        if file.metadata()?.nlink() > 1 {
+            std::fs::remove_file(path)?;
+            continue;
         }
+        return Ok(file);
     }
+    Err(io::Error::other(
+        "a symlink or another file's hard link keeps being put there",
+    ))
 }
 
 /// Removes `path` if it is a symlink (the link itself). True if it was one.
@@ -351,6 +363,23 @@ mod tests {
         assert!(open_read(&dir.path().join("link")).is_err());
         write(&dir.path().join("link"), b"x").expect("write");
         assert_eq!(std::fs::read(&victim).expect("read"), b"precious");
+    }
+
+    #[test]
+    fn a_planted_hard_link_is_unlinked_not_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"precious").expect("write");
+        let part = dir.path().join(".f.fetchall-part");
+        std::fs::hard_link(&victim, &part).expect("link");
+        let locked = LockedPart::open(&part, true).expect("open");
+        use std::io::Write;
+        locked.file().write_all(b"new").expect("write");
+        let temporary = dir.path().join(".f.fetchall-part.json.tmp");
+        std::fs::hard_link(&victim, &temporary).expect("link");
+        write(&temporary, b"{}").expect("write");
+        assert_eq!(std::fs::read(&victim).expect("read"), b"precious");
+        assert_eq!(std::fs::read(&part).expect("read"), b"new");
     }
 
     #[test]

@@ -484,9 +484,17 @@ fn open_part(
     let part = parts.open(&folders(task, settings), resume_at.is_none())?;
     let mut file = part.into_file();
     if let Some(offset) = resume_at {
-        let positioned = file
-            .set_len(offset)
-            .and_then(|()| std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset)));
+        // The bytes the sidecar vouches for must still be there: a file replaced since
+        // (a planted link removed on opening) is not continued.
+        let positioned = file.metadata().and_then(|metadata| {
+            if metadata.len() < offset {
+                return Err(std::io::Error::other(
+                    "the partial file was replaced since it was checked",
+                ));
+            }
+            file.set_len(offset)?;
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset))
+        });
         positioned.map_err(|source| TransferError::io("append to", &parts.data, source))?;
     }
     Ok(tokio::fs::File::from_std(file))

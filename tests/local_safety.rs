@@ -235,6 +235,35 @@ fn planted_sidecar_and_temporary_symlinks_are_never_written_through() {
 }
 
 #[test]
+fn planted_hard_links_are_unlinked_not_written() {
+    for (name, with_sidecar) in [
+        (".f.bin.fetchall-part", true),
+        (".f.bin.fetchall-part", false),
+        (".f.bin.fetchall-part.json.tmp", false),
+    ] {
+        let size = 200_000;
+        let files = [("f.bin", pseudo_random_bytes(12, size))];
+        let (_served, server) = serve(&files);
+        let work = tempfile::tempdir().expect("temp dir");
+        let out = work.path().join("out");
+        std::fs::create_dir(&out).expect("mkdir");
+        let victim = Victim::existing(work.path(), "victim", 1000);
+        std::fs::hard_link(&victim.path, out.join(name)).expect("hard link");
+        if with_sidecar {
+            std::fs::write(
+                out.join(".f.bin.fetchall-part.json"),
+                sidecar(&server.url("/f.bin"), size as u64, None),
+            )
+            .expect("sidecar");
+        }
+        let output = fetchall(work.path(), &[&server.url("/")]);
+        victim.assert_untouched();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert_eq!(tree_difference(&expected(&files), &read_tree(&out)), "");
+    }
+}
+
+#[test]
 fn a_symlink_at_a_final_name_is_replaced_not_written_through() {
     for size in [1_000, 200_000] {
         let files = [("f.bin", pseudo_random_bytes(9, size))];
