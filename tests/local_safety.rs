@@ -317,6 +317,10 @@ fn symlinked_folder_run(target_inside: bool, extra: &[&str]) -> (tempfile::TempD
 
 #[test]
 fn a_symlinked_folder_leading_outside_is_not_written_through() {
+    // Split too: the preallocated partial file is opened by another path.
+    let (work, output) = symlinked_folder_run(false, &["--min-split-size", "50000"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(read_tree(&work.path().join("elsewhere")).is_empty());
     let (work, output) = symlinked_folder_run(false, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     assert!(
@@ -457,6 +461,11 @@ fn remote_names_shaped_like_fetchalls_own_files_are_saved_escaped() {
             .map(|(name, bytes)| (name.as_str(), bytes.clone()))
             .collect();
         let (_served, server) = serve(&served_files);
+        // a.bin is interrupted once, so its partial file and sidecar exist while the
+        // lookalikes arrive, and it is resumed.
+        server
+            .faults()
+            .script(&format!("/{folder}a.bin"), [Fault::ResetAfter(100_000)]);
         // Split too, so a.bin has a preallocated partial file and a sidecar.
         let mut args = vec!["--min-split-size", "50000"];
         if recursive {
