@@ -122,6 +122,8 @@ pub async fn download(
         return Ok(Outcome::UpToDate);
     }
     let parts = PartPaths::new(&task.destination);
+    // Nothing left by an earlier run is read or removed through a refused symlink.
+    folders(task, settings).check()?;
     let mut partial = parts.load(&task.url).await;
     // A split download left by an earlier attempt: every segment continues.
     if let Some(partial) = &partial

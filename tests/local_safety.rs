@@ -343,6 +343,31 @@ fn a_symlinked_folder_leading_outside_is_not_written_through() {
 }
 
 #[test]
+fn files_under_a_symlinked_folder_leading_outside_are_not_read_or_removed() {
+    let files = [("sub/x.bin", pseudo_random_bytes(13, 200_000))];
+    let (_served, server) = serve(&files);
+    let work = tempfile::tempdir().expect("temp dir");
+    let out = work.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let elsewhere = work.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("mkdir");
+    // Files with fetchall's names in the folder the link leads to: an unusable
+    // partial (no sidecar) would be removed, a usable one resumed into.
+    let planted = [
+        (".x.bin.fetchall-part", pseudo_random_bytes(14, 1000)),
+        (".x.bin.fetchall-part.json.tmp", b"keep".to_vec()),
+    ];
+    write_files(&elsewhere, &planted);
+    symlink(&elsewhere, out.join("sub")).expect("symlink");
+    let output = fetchall(work.path(), &["-r", &server.url("/")]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_eq!(
+        tree_difference(&expected(&planted), &read_tree(&elsewhere)),
+        ""
+    );
+}
+
+#[test]
 fn follow_symlinks_writes_through_a_symlinked_folder() {
     let (work, output) = symlinked_folder_run(false, &["--follow-symlinks"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
