@@ -151,14 +151,7 @@ impl PartPaths {
         folders: &crate::safe_fs::Folders,
         fresh: bool,
     ) -> Result<crate::safe_fs::LockedPart, TransferError> {
-        folders.prepare()?;
-        crate::safe_fs::LockedPart::open(&self.data, fresh).map_err(|source| {
-            TransferError::io(
-                if fresh { "create" } else { "append to" },
-                &self.data,
-                source,
-            )
-        })
+        folders.open_part(&self.data, fresh)
     }
 
     /// Removes the sidecar once the file is in place.

@@ -18,10 +18,13 @@
 //!   or if the user said `--follow-symlinks`.
 //!
 //! The output folder itself, and its ancestors, are the user's choice: they may be
-//! symlinks. What remains: the folder checks and the opens are separate calls, so
-//! someone who swaps a checked folder for a symlink in the microseconds between the
-//! two can still redirect one file (opens relative to directory handles would close
-//! that window; the final name's component is always safe).
+//! symlinks. The folder checks and the opens are separate calls, so someone could
+//! swap a checked folder for a symlink in between: before a partial file is cut or
+//! written, [`Folders::open_part`] asks the system where the opened file is
+//! (`/proc/self/fd`) and refuses one outside the output folder. What remains, in
+//! that race: files with fetchall's own names (an empty partial file, a sidecar and
+//! its temporary) may be created or replaced where the swapped link leads; no body
+//! byte goes there. Opens relative to directory handles would close that too.
 //!
 //! A partial file is also locked (`flock`) by the process writing it, so two runs
 //! without the folder lock (see [`crate::lock`]) never write into the same file, and
@@ -295,6 +298,51 @@ impl Folders {
         Err(error(io::Error::other("it keeps changing")))
     }
 
+    /// Checks and creates the folders, then opens the partial (or temporary) file at
+    /// `path`, locked, and makes sure the file opened is inside the output folder
+    /// before anything is cut or written: a folder swapped for a symlink after it was
+    /// checked is caught here (where the system says where an open file is, as
+    /// Linux's `/proc/self/fd` does). `fresh`: its old bytes are dropped.
+    pub fn open_part(&self, path: &Path, fresh: bool) -> Result<LockedPart, TransferError> {
+        self.prepare()?;
+        let action = if fresh { "create" } else { "append to" };
+        let part = LockedPart::open(path, false)
+            .map_err(|source| TransferError::io(action, path, source))?;
+        self.check_opened(part.file(), path)?;
+        if fresh {
+            part.file()
+                .set_len(0)
+                .map_err(|source| TransferError::io(action, path, source))?;
+        }
+        Ok(part)
+    }
+
+    /// Fails if `file`, opened at `path`, lies outside the output folder (unless
+    /// `--follow-symlinks`). A system that cannot say passes.
+    fn check_opened(&self, file: &File, path: &Path) -> Result<(), TransferError> {
+        use std::os::fd::AsRawFd;
+        if self.follow_symlinks {
+            return Ok(());
+        }
+        let Ok(opened) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) else {
+            return Ok(());
+        };
+        let root = std::fs::canonicalize(&self.root)
+            .map_err(|source| TransferError::io("read", &self.root, source))?;
+        if opened.starts_with(&root) {
+            return Ok(());
+        }
+        Err(TransferError::io(
+            "write",
+            path,
+            io::Error::other(format!(
+                "a folder on its way was swapped for a symlink leading outside the output \
+                 folder (to `{}`)",
+                opened.display()
+            )),
+        ))
+    }
+
     /// A symlinked folder: allowed if it leads to a folder inside the output folder,
     /// or anywhere with `--follow-symlinks`.
     fn check_symlink(&self, path: &Path) -> Result<(), TransferError> {
@@ -398,6 +446,37 @@ mod tests {
         write(&temporary, b"{}").expect("write");
         assert_eq!(std::fs::read(&victim).expect("read"), b"precious");
         assert_eq!(std::fs::read(&part).expect("read"), b"new");
+    }
+
+    #[test]
+    fn a_folder_swapped_after_its_check_is_caught_before_anything_is_cut() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("out");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(root.join("sub")).expect("mkdir");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        let relative = crate::paths::relative_path_from_segments(["sub", "f"]).expect("path");
+        let folders = Folders {
+            root: root.clone(),
+            relative,
+            follow_symlinks: false,
+        };
+        let inside = LockedPart::open(&root.join("sub/.f.fetchall-part"), false).expect("open");
+        assert!(
+            folders
+                .check_opened(inside.file(), &root.join("sub/.f.fetchall-part"))
+                .is_ok()
+        );
+        // What an open through `out/sub` swapped for a link to `outside` gets.
+        let victim = outside.join(".f.fetchall-part");
+        std::fs::write(&victim, b"precious").expect("write");
+        let swapped = LockedPart::open(&victim, false).expect("open");
+        let checked = folders.check_opened(swapped.file(), &root.join("sub/.f.fetchall-part"));
+        if std::path::Path::new("/proc/self/fd").exists() {
+            let error = checked.expect_err("outside");
+            assert!(error.to_string().contains("write"), "{error}");
+        }
+        assert_eq!(std::fs::read(&victim).expect("read"), b"precious");
     }
 
     #[test]

@@ -91,9 +91,7 @@ pub(crate) async fn receive(
 /// hidden file is locked and never reached through a symlink ([`crate::safe_fs`]).
 fn write_in_place(body: &[u8], placement: &Placement) -> Result<(), TransferError> {
     let temporary = &placement.temporary;
-    placement.folders.prepare()?;
-    let part = crate::safe_fs::LockedPart::open(temporary, true)
-        .map_err(|source| TransferError::io("create", temporary, source))?;
+    let part = placement.folders.open_part(temporary, true)?;
     let result = (|| {
         let mut file = part.file();
         file.write_all(body)
