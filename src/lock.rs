@@ -67,9 +67,12 @@ pub fn lock_folder(folder: &Path, shard: Option<&Shard>, wait: bool) -> Result<F
     } else {
         Mode::Exclusive
     };
-    let file = take(&main, mode, wait, folder)?;
+    // A folder where no lock file can be made (read-only) cannot be written either.
+    let Some(file) = take(&main, mode, wait, folder)? else {
+        return Ok(lock);
+    };
     if mode == Mode::Exclusive {
-        describe_holder(&main, &file)?;
+        describe_holder(&file);
     } else {
         // Held shared: no whole run holds it, so what it says is stale (kill -9).
         let _ = file.set_len(0);
@@ -77,9 +80,10 @@ pub fn lock_folder(folder: &Path, shard: Option<&Shard>, wait: bool) -> Result<F
     lock.files.push((main, file));
     if let Some(shard) = shard {
         let path = folder.join(shard_lock_name(shard));
-        let file = take(&path, Mode::Exclusive, wait, folder)?;
-        describe_holder(&path, &file)?;
-        lock.files.push((path, file));
+        if let Some(file) = take(&path, Mode::Exclusive, wait, folder)? {
+            describe_holder(&file);
+            lock.files.push((path, file));
+        }
     }
     Ok(lock)
 }
@@ -118,7 +122,9 @@ enum Mode {
     Exclusive,
 }
 
-fn take(path: &Path, mode: Mode, wait: bool, folder: &Path) -> Result<File, Error> {
+/// The lock file at `path`, locked; `None` when the folder is read-only and there is
+/// no lock file to lock.
+fn take(path: &Path, mode: Mode, wait: bool, folder: &Path) -> Result<Option<File>, Error> {
     let io_error = |source: io::Error| Error::OutputDir {
         path: folder.to_path_buf(),
         source: io::Error::new(
@@ -133,7 +139,9 @@ fn take(path: &Path, mode: Mode, wait: bool, folder: &Path) -> Result<File, Erro
         (Mode::Exclusive, true) => FlockOperation::LockExclusive,
     };
     loop {
-        let file = open_lock_file(path).map_err(io_error)?;
+        let Some(file) = open_lock_file(path).map_err(io_error)? else {
+            return Ok(None);
+        };
         match flock(&file, operation) {
             Ok(()) => {}
             Err(error) if error == rustix::io::Errno::INTR => continue,
@@ -148,7 +156,7 @@ fn take(path: &Path, mode: Mode, wait: bool, folder: &Path) -> Result<File, Erro
         // The run that held it may have removed it when it ended: then this lock is
         // on a file nobody else will look at, and the name is locked afresh.
         if is_at_name(&file, path).map_err(io_error)? {
-            return Ok(file);
+            return Ok(Some(file));
         }
     }
 }
@@ -165,12 +173,30 @@ fn is_at_name(file: &File, path: &Path) -> io::Result<bool> {
 }
 
 /// Opens (creating) a lock file, never through a symlink or another file's hard link.
-fn open_lock_file(path: &Path) -> io::Result<File> {
-    crate::safe_fs::open_writable(path)
+/// Where it cannot be written (another user's, or a read-only folder), it is opened
+/// to read: `flock` needs no more. `None`: a read-only folder without one.
+fn open_lock_file(path: &Path) -> io::Result<Option<File>> {
+    match crate::safe_fs::open_writable(path) {
+        Ok(file) => Ok(Some(file)),
+        Err(error)
+            if matches!(
+                error.kind(),
+                io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            match crate::safe_fs::open_read(path) {
+                Ok(file) => Ok(Some(file)),
+                Err(missing) if missing.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(other) => Err(other),
+            }
+        }
+        Err(error) => Err(error),
+    }
 }
 
-/// Writes who holds the lock into the lock file: what a refused run shows.
-fn describe_holder(path: &Path, file: &File) -> Result<(), Error> {
+/// Writes who holds the lock into the lock file: what a refused run shows. Best
+/// effort: a lock file this run may only read keeps its text.
+fn describe_holder(file: &File) {
     let started = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|elapsed| httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + elapsed))
@@ -183,15 +209,10 @@ fn describe_holder(path: &Path, file: &File) -> Result<(), Error> {
         started,
         command.join(" ")
     );
-    let write = || -> io::Result<()> {
-        file.set_len(0)?;
-        let mut writer = file;
-        writer.write_all(text.as_bytes())
-    };
-    write().map_err(|source| Error::OutputDir {
-        path: path.to_path_buf(),
-        source,
-    })
+    let mut writer = file;
+    let _ = file
+        .set_len(0)
+        .and_then(|()| writer.write_all(text.as_bytes()));
 }
 
 fn host_name() -> String {
