@@ -201,18 +201,64 @@ fn describe_holder(file: &File) {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|elapsed| httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + elapsed))
         .unwrap_or_default();
-    let command: Vec<String> = std::env::args().collect();
     let text = format!(
         "pid {} on host {}, started {}: {}\n",
         std::process::id(),
         host_name(),
         started,
-        command.join(" ")
+        shown_command(std::env::args())
     );
     let mut writer = file;
     let _ = file
         .set_len(0)
         .and_then(|()| writer.write_all(text.as_bytes()));
+}
+
+/// The command line as the lock file shows it to anyone: passwords in URLs, `-u`
+/// passwords and `-H` header values masked.
+fn shown_command(args: impl IntoIterator<Item = String>) -> String {
+    const MASK: &str = "****";
+    let mut shown = Vec::new();
+    let mut masks_next: Option<bool> = None;
+    for arg in args {
+        let arg = crate::redact::redact_text(&arg);
+        let masked = match masks_next.take() {
+            // The value of `-H`: `Name: ****`.
+            Some(true) => match arg.split_once(':') {
+                Some((name, _)) => format!("{name}: {MASK}"),
+                None => MASK.to_string(),
+            },
+            // The value of `-u`: `user:****`.
+            Some(false) => match arg.split_once(':') {
+                Some((user, _)) => format!("{user}:{MASK}"),
+                None => arg,
+            },
+            None => {
+                match arg.as_str() {
+                    "-H" | "--header" => masks_next = Some(true),
+                    "-u" | "--user" => masks_next = Some(false),
+                    _ => {}
+                }
+                if let Some(value) = arg
+                    .strip_prefix("--header=")
+                    .or_else(|| arg.strip_prefix("-H").filter(|value| !value.is_empty()))
+                {
+                    let name = value.split_once(':').map_or("", |(name, _)| name);
+                    format!("--header={name}: {MASK}")
+                } else if let Some(value) = arg
+                    .strip_prefix("--user=")
+                    .or_else(|| arg.strip_prefix("-u").filter(|value| !value.is_empty()))
+                {
+                    let user = value.split_once(':').map_or(value, |(user, _)| user);
+                    format!("--user={user}:{MASK}")
+                } else {
+                    arg
+                }
+            }
+        };
+        shown.push(masked);
+    }
+    shown.join(" ")
 }
 
 fn host_name() -> String {
@@ -259,6 +305,30 @@ fn holders(folder: &Path, wanted: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_holder_shows_no_credentials() {
+        let args = [
+            "fetchall",
+            "-H",
+            "Authorization: Bearer s3cret",
+            "--header=Cookie: id=s3cret",
+            "-HX-Token:s3cret",
+            "-u",
+            "ann:s3cret",
+            "--user=bob:s3cret",
+            "https://ann:s3cret@h/files/",
+            "-o",
+            "out",
+        ];
+        let shown = shown_command(args.iter().map(|arg| arg.to_string()));
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("Authorization: ****"), "{shown}");
+        assert!(
+            shown.contains("https://ann:****@h/files/ -o out"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn one_run_per_folder_and_shards_share_it() {
