@@ -251,7 +251,8 @@ pub fn feed_file(
     limit: Option<u64>,
     mut feed: impl FnMut(&[u8]),
 ) -> std::io::Result<()> {
-    let file = std::fs::File::open(path)?;
+    // Never through a symlink: a partial file or a mirrored file is ours, a link there is not.
+    let file = crate::safe_fs::open_read(path)?;
     let mut reader = file.take(limit.unwrap_or(u64::MAX));
     let mut buffer = vec![0; READ_BUFFER_BYTES];
     let mut total = 0_u64;

@@ -41,6 +41,18 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// Another run holds the lock of the output folder (see [`crate::lock`]).
+    #[error(
+        "the output folder `{}` is in use by another fetchall run ({holder}); \
+         --wait-for-lock waits for it to finish",
+        path.display()
+    )]
+    Locked {
+        /// The folder.
+        path: PathBuf,
+        /// Who holds it: pid, host, start time and command line, as it wrote them.
+        holder: String,
+    },
     /// The HTTP client could not be built (TLS set-up).
     #[error("failed to set up the HTTP client")]
     Client(#[source] reqwest::Error),

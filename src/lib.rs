@@ -39,6 +39,13 @@
 //! redact           passwords masked in every reported URL and message
 //! ```
 //!
+//! And for issue 11, the output folder's safety:
+//!
+//! ```text
+//! lock             one run per output folder (.fetchall.lock, flock)
+//! safe_fs          no symlink followed inside the output folder; locked partial files
+//! ```
+//!
 //! The library never prints: it reports [`Event`]s to a [`Reporter`], and the binary
 //! turns them into progress bars, plain lines or JSON. A reporter of your own:
 //!
@@ -90,6 +97,7 @@ pub mod extract;
 pub mod filter;
 pub mod input;
 pub mod listing_meta;
+pub mod lock;
 pub mod manifest;
 pub mod mirror;
 pub mod netrc;
@@ -101,6 +109,7 @@ pub mod redact;
 pub mod request;
 pub mod resume;
 pub mod retry;
+pub mod safe_fs;
 pub mod scope;
 pub mod segmented;
 pub mod shard;

@@ -22,6 +22,8 @@ enum Exit {
     SomeFailed = 1,
     /// Bad usage, or a start page given on the command line could not be fetched.
     Usage = 2,
+    /// Another run holds the output folder's lock (and `--wait-for-lock` was not given).
+    Locked = 3,
     /// Interrupted by Ctrl-C or SIGTERM.
     Interrupted = 130,
 }
@@ -97,7 +99,10 @@ async fn run(args: Args) -> Exit {
         Ok(summary) => exit_code(&summary),
         Err(error) => {
             print_error(&error);
-            Exit::Usage
+            match error {
+                fetchall::Error::Locked { .. } => Exit::Locked,
+                _ => Exit::Usage,
+            }
         }
     }
 }

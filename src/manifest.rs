@@ -35,16 +35,39 @@ pub struct ManifestLine {
 
 /// A [`Reporter`] that writes the manifest, then passes every event on.
 pub struct ManifestReporter {
-    file: Mutex<std::io::BufWriter<std::fs::File>>,
+    file: Mutex<Manifest>,
     inner: Arc<dyn Reporter>,
 }
 
+/// The manifest file, emptied when the run reports its first event.
+struct Manifest {
+    writer: std::io::BufWriter<std::fs::File>,
+    emptied: bool,
+}
+
+impl Manifest {
+    /// A run refused at the start (another run holds its output folder) reports no
+    /// event, so it leaves the manifest of the run that holds the folder alone.
+    fn empty_once(&mut self) {
+        if !self.emptied {
+            self.emptied = true;
+            let _ = self.writer.get_ref().set_len(0);
+        }
+    }
+}
+
 impl ManifestReporter {
-    /// Creates (or truncates) the manifest at `path`.
+    /// Opens (creating) the manifest at `path`; it is emptied at the run's first event.
     pub fn create(path: &Path, inner: Arc<dyn Reporter>) -> std::io::Result<ManifestReporter> {
-        let file = std::fs::File::create(path)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         Ok(ManifestReporter {
-            file: Mutex::new(std::io::BufWriter::new(file)),
+            file: Mutex::new(Manifest {
+                writer: std::io::BufWriter::new(file),
+                emptied: false,
+            }),
             inner,
         })
     }
@@ -53,15 +76,20 @@ impl ManifestReporter {
         let Ok(text) = serde_json::to_string(line) else {
             return;
         };
-        if let Ok(mut file) = self.file.lock() {
+        if let Ok(mut manifest) = self.file.lock() {
+            manifest.empty_once();
             // Flushed per line: a run stopped half-way still leaves a valid manifest.
-            let _ = writeln!(file, "{text}").and_then(|()| file.flush());
+            let writer = &mut manifest.writer;
+            let _ = writeln!(writer, "{text}").and_then(|()| writer.flush());
         }
     }
 }
 
 impl Reporter for ManifestReporter {
     fn report(&self, event: &Event) {
+        if let Ok(mut manifest) = self.file.lock() {
+            manifest.empty_once();
+        }
         if let Event::Downloaded {
             url,
             path,

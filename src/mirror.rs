@@ -83,6 +83,8 @@ pub async fn mirror(
         }
         outputs.push(output);
     }
+    // One run per output folder, held until this function returns.
+    let _locks = crate::lock::lock_outputs(&outputs, options).await?;
 
     let engine = Arc::new(Engine {
         client,
@@ -397,6 +399,7 @@ impl Engine {
             checks: self.checks_for(&task.url),
             limiter: self.limiter.as_ref(),
             slots: Some(host_slots),
+            follow_symlinks: self.options.follow_symlinks,
         };
         let result = retry::download(
             &self.client,

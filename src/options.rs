@@ -73,6 +73,12 @@ pub struct Options {
     /// Compute every downloaded file's SHA-256 (reported in
     /// [`Event::Downloaded`](crate::Event::Downloaded); `--manifest` needs it).
     pub record_sha256: bool,
+    /// `--follow-symlinks`: write through a symlinked folder inside the output folder
+    /// even when it leads outside it (by default such a file fails).
+    pub follow_symlinks: bool,
+    /// `--wait-for-lock`: when another run holds the output folder, wait for it to
+    /// finish instead of stopping with [`Error::Locked`](crate::Error::Locked).
+    pub wait_for_lock: bool,
 }
 
 impl Options {
@@ -104,6 +110,8 @@ impl Options {
             limit_rate: None,
             wait: Duration::ZERO,
             random_wait: false,
+            follow_symlinks: false,
+            wait_for_lock: false,
         }
     }
 }

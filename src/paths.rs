@@ -135,10 +135,24 @@ pub fn local_name(segment: &str) -> Result<String, UnsafePath> {
     if name == "." || name == ".." {
         return Err(UnsafePath::DotName);
     }
+    if is_reserved(&name) {
+        // Written like `/` is: the name stays readable and can never be one of ours.
+        name.replace_range(..1, "%2E");
+    }
     if name.len() > MAX_NAME_BYTES {
         return Err(UnsafePath::NameTooLong(name.len()));
     }
     Ok(name)
+}
+
+/// True for a name fetchall may use itself in the output tree: every such name (partial
+/// file, sidecar, their temporaries, the hashed form of a long name, the lock files)
+/// starts with `.` and contains `fetchall`. [`local_name`] writes a remote name of that
+/// form with its leading dot as `%2E` (`.a.bin.fetchall-part` → `%2Ea.bin.fetchall-part`),
+/// so no name a server gives can land on one of fetchall's own files. Compared without
+/// case, for file systems that ignore it.
+pub fn is_reserved(name: &str) -> bool {
+    name.starts_with('.') && name.to_ascii_lowercase().contains("fetchall")
 }
 
 /// True when `path` is relative and made only of plain names, so that
@@ -201,6 +215,47 @@ mod tests {
             Err(UnsafePath::NameTooLong(256))
         );
         assert!(local_name(&"a".repeat(255)).is_ok());
+    }
+
+    #[test]
+    fn names_fetchall_uses_itself_are_never_given_to_a_remote_file() {
+        for (remote, local) in [
+            (".a.bin.fetchall-part", "%2Ea.bin.fetchall-part"),
+            (".a.bin.fetchall-part.json", "%2Ea.bin.fetchall-part.json"),
+            (
+                ".a.bin.fetchall-part.json.tmp",
+                "%2Ea.bin.fetchall-part.json.tmp",
+            ),
+            (
+                "..fetchall-0123456789abcdef.fetchall-part",
+                "%2E.fetchall-0123456789abcdef.fetchall-part",
+            ),
+            (".fetchall.lock", "%2Efetchall.lock"),
+            (
+                ".fetchall.shard-1-of-2.lock",
+                "%2Efetchall.shard-1-of-2.lock",
+            ),
+            ("%2EA.BIN.FETCHALL-PART", "%2EA.BIN.FETCHALL-PART"),
+            (".hidden", ".hidden"),
+            ("a.bin.fetchall-part", "a.bin.fetchall-part"),
+        ] {
+            assert_eq!(local_name(remote).as_deref(), Ok(local), "{remote}");
+        }
+        // Whatever the destination, its own files are reserved names.
+        for destination in ["a.bin", ".a.bin", "%2Ea.bin", &"é".repeat(120)] {
+            let parts = crate::resume::PartPaths::new(Path::new(destination));
+            for path in [&parts.data, &parts.sidecar] {
+                let name = path.file_name().and_then(|name| name.to_str());
+                assert!(name.is_some_and(is_reserved), "{path:?}");
+            }
+        }
+        assert!(is_reserved(crate::lock::LOCK_FILE));
+        // `%252E…` decodes to the escaped form of `.…`: one local name, so the
+        // planner's "same local path" rule refuses the second and reports it.
+        assert_eq!(
+            local_name("%252Ea.bin.fetchall-part"),
+            local_name(".a.bin.fetchall-part")
+        );
     }
 
     #[test]

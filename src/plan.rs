@@ -20,6 +20,8 @@ pub struct Task {
     pub relative: RelativePath,
     /// Its final path on disk.
     pub destination: PathBuf,
+    /// The output folder it is written under (`destination` is `root/relative`).
+    pub root: PathBuf,
     /// What is at `destination` now.
     pub local: LocalFile,
     /// The exact size the listing gave, if it gave one.
@@ -38,6 +40,7 @@ impl Task {
             url,
             relative,
             destination,
+            root: output.to_path_buf(),
             local,
             listed_size: None,
             listed_modified: None,
@@ -82,9 +85,13 @@ impl LocalFile {
         size == Some(local_size) && time.is_some_and(|time| time.contains(modified))
     }
 
-    /// Looks at `path` without following a final symlink into somewhere else.
+    /// Looks at `path` without following a final symlink into somewhere else. A
+    /// symlink there is not a file of the mirror: it counts as missing, so its
+    /// target's size and time never make it "up to date", and the downloaded file
+    /// replaces the link (the rename replaces the link itself, never its target).
     pub fn inspect(path: &Path) -> LocalFile {
         match std::fs::symlink_metadata(path) {
+            Ok(metadata) if metadata.file_type().is_symlink() => LocalFile::Missing,
             Ok(metadata) if metadata.is_file() => LocalFile::Present {
                 size: metadata.len(),
                 modified: metadata.modified().ok(),

@@ -61,7 +61,10 @@ impl PartPaths {
             let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
                 (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
             });
-            stem = format!(".fetchall-{hash:016x}");
+            // Two dots: `.` and then a reserved name (see `paths::is_reserved`), so no
+            // destination `D`, whose hidden files are `.D…`, can have this stem: the
+            // remote name `fetchall-HASH` gets `.fetchall-HASH…`, never this.
+            stem = format!("..fetchall-{hash:016x}");
         }
         PartPaths {
             data: destination.with_file_name(format!("{stem}{PART_SUFFIX}")),
@@ -89,8 +92,7 @@ impl PartPaths {
         let text = serde_json::to_vec(validator).map_err(|source| {
             TransferError::io("write", &self.sidecar_temporary, io::Error::other(source))
         })?;
-        tokio::fs::write(&self.sidecar_temporary, text)
-            .await
+        crate::safe_fs::write(&self.sidecar_temporary, &text)
             .map_err(|source| TransferError::io("write", &self.sidecar_temporary, source))?;
         tokio::fs::rename(&self.sidecar_temporary, &self.sidecar)
             .await
@@ -106,11 +108,15 @@ impl PartPaths {
     /// microseconds, while two hand-offs to the blocking pool per file cost 12% of
     /// the CPU time of a mirror of small files (0.187 s against 0.165 s per 1,000).
     pub async fn load(&self, url: &Url) -> Option<Partial> {
-        let length = std::fs::metadata(&self.data)
+        // Never through a symlink: a planted link counts as nothing and is removed.
+        // Nor a hard link to another file: partial files have one name.
+        let length = std::fs::symlink_metadata(&self.data)
             .ok()
-            .filter(|metadata| metadata.is_file())
+            .filter(|metadata| {
+                metadata.is_file() && std::os::unix::fs::MetadataExt::nlink(metadata) == 1
+            })
             .map(|metadata| metadata.len());
-        let validator = match std::fs::read(&self.sidecar) {
+        let validator = match crate::safe_fs::read(&self.sidecar) {
             Ok(text) => serde_json::from_slice::<Validator>(&text).ok(),
             // The usual case, a file never started: nothing to clean up.
             Err(error) if error.kind() == io::ErrorKind::NotFound && length.is_none() => {
@@ -129,10 +135,23 @@ impl PartPaths {
             }
             _ => None,
         };
-        if usable.is_none() {
+        // Another process writing it (a second run without the folder lock): leave
+        // its files alone; opening the partial file fails and says so.
+        if usable.is_none() && !crate::safe_fs::is_locked_by_another(&self.data) {
             self.discard().await;
         }
         usable
+    }
+
+    /// Opens the partial file for writing, locked by this process (see
+    /// [`crate::safe_fs`]), after checking and creating its folders: never through a
+    /// symlink. `fresh`: its old bytes are dropped.
+    pub fn open(
+        &self,
+        folders: &crate::safe_fs::Folders,
+        fresh: bool,
+    ) -> Result<crate::safe_fs::LockedPart, TransferError> {
+        folders.open_part(&self.data, fresh)
     }
 
     /// Removes the sidecar once the file is in place.
@@ -413,6 +432,97 @@ mod tests {
         assert_eq!(weak.if_range(), Some(date));
         let none = Validator::from_response(&url, &headers(&[("etag", "W/\"a\"")]), None);
         assert_eq!(none.if_range(), None);
+    }
+
+    #[tokio::test]
+    async fn a_partial_file_another_process_writes_is_left_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let parts = PartPaths::new(&dir.path().join("f.bin"));
+        let url = Url::parse("http://h/f.bin").expect("url");
+        // Being written, its sidecar not yet saved: to a reader it looks unusable.
+        let writer = crate::safe_fs::LockedPart::open(&parts.data, true).expect("open");
+        assert_eq!(parts.load(&url).await, None);
+        assert!(
+            parts.data.exists(),
+            "another writer's partial file was removed"
+        );
+        drop(writer);
+        assert_eq!(parts.load(&url).await, None);
+        assert!(!parts.data.exists(), "an unusable partial file is dropped");
+    }
+
+    #[tokio::test]
+    async fn planted_symlinks_are_never_read_or_resumed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, b"0123456789").expect("write");
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).expect("mkdir");
+        let parts = PartPaths::new(&out.join("f.bin"));
+        let url = Url::parse("http://h/f.bin").expect("url");
+        let validator = Validator {
+            url: url.to_string(),
+            etag: Some("\"v\"".into()),
+            last_modified: None,
+            total: Some(100),
+            segments: None,
+        };
+        std::os::unix::fs::symlink(&victim, &parts.data).expect("symlink");
+        parts.save(&validator).await.expect("save");
+        assert_eq!(parts.load(&url).await, None);
+        assert!(std::fs::symlink_metadata(&parts.data).is_err());
+        // A sidecar that is a link to a valid-looking validator is not trusted.
+        let elsewhere = dir.path().join("sidecar");
+        std::fs::write(&elsewhere, serde_json::to_vec(&validator).expect("json")).expect("w");
+        std::fs::write(&parts.data, b"0123456789").expect("write");
+        std::os::unix::fs::symlink(&elsewhere, &parts.sidecar).expect("symlink");
+        assert_eq!(parts.load(&url).await, None);
+        // The sidecar temporary: written by replacing the link, not through it.
+        std::os::unix::fs::symlink(&victim, &parts.sidecar_temporary).expect("symlink");
+        parts.save(&validator).await.expect("save");
+        assert_eq!(std::fs::read(&victim).expect("read"), b"0123456789");
+    }
+
+    #[test]
+    fn no_two_destinations_share_a_hidden_file() {
+        let long = "é".repeat(120);
+        let hash_of_long = PartPaths::new(Path::new(&long));
+        let hashed_stem = hash_of_long
+            .data
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.strip_suffix(PART_SUFFIX))
+            .map(|stem| stem.trim_start_matches('.').to_string())
+            .unwrap_or_default();
+        let mut names = vec![
+            "a".to_string(),
+            "a.fetchall-part".into(),
+            "a.fetchall-part.json".into(),
+            ".a".into(),
+            "%2Ea".into(),
+            long.clone(),
+            hashed_stem,
+        ];
+        // Every name as local_name gives it to a remote file.
+        names = names
+            .iter()
+            .filter_map(|name| crate::paths::local_name(&name.replace('%', "%25")).ok())
+            .collect();
+        let mut seen = std::collections::HashMap::new();
+        for name in &names {
+            let parts = PartPaths::new(Path::new(name));
+            for hidden in [&parts.data, &parts.sidecar, &parts.sidecar_temporary] {
+                if let Some(other) = seen.insert(hidden.clone(), name.clone()) {
+                    panic!("{name} and {other} share {hidden:?}");
+                }
+            }
+        }
+        for name in &names {
+            assert!(
+                !seen.contains_key(Path::new(name)),
+                "{name} is a hidden file"
+            );
+        }
     }
 
     #[test]

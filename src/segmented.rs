@@ -228,7 +228,7 @@ pub(crate) async fn download(
     let already_done: u64 = segments.iter().map(|segment| segment.done).sum();
     validator.total = Some(total);
     validator.segments = Some(segments.clone());
-    let file = open_preallocated(parts, total).await?;
+    let file = open_preallocated(task, parts, settings, total).await?;
     // The segments are on disk before the first byte: the partial file is never
     // without the layout its bytes follow.
     parts.save(&validator).await?;
@@ -325,6 +325,9 @@ pub(crate) async fn download(
     let digest = check_complete(parts, settings.checks).await?;
     let mut validator = shared.validator.clone();
     validator.segments = None;
+    // The file (and its lock) is closed; `finish` locks it again to rename it.
+    drop(connections);
+    drop(shared);
     let outcome = finish(task, parts, &validator, total).await?;
     Ok(match outcome {
         Outcome::Downloaded {
@@ -341,27 +344,31 @@ pub(crate) async fn download(
     })
 }
 
-async fn open_preallocated(parts: &PartPaths, total: u64) -> Result<std::fs::File, TransferError> {
-    let path = parts.data.clone();
+/// The partial file, locked by this process and never reached through a symlink
+/// ([`crate::safe_fs`]), at its full size.
+async fn open_preallocated(
+    task: &Task,
+    parts: &PartPaths,
+    settings: Settings<'_>,
+    total: u64,
+) -> Result<std::fs::File, TransferError> {
+    let folders = crate::transfer::folders(task, settings);
+    let parts = parts.clone();
     tokio::task::spawn_blocking(move || {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)?;
+        let file = parts.open(&folders, false)?.into_file();
         // Sparse until written; a full disk shows up at the first write that needs room.
-        if file.metadata()?.len() != total {
-            file.set_len(total)?;
-        }
+        let sized = file.metadata().and_then(|metadata| {
+            if metadata.len() != total {
+                file.set_len(total)
+            } else {
+                Ok(())
+            }
+        });
+        sized.map_err(|source| TransferError::io("create", &parts.data, source))?;
         Ok(file)
     })
     .await
-    .map_err(std::io::Error::other)
-    .and_then(|result| result)
-    .map_err(|source| TransferError::io("create", &parts.data, source))
+    .map_err(|error| TransferError::io("create", &task.destination, std::io::Error::other(error)))?
 }
 
 impl Shared<'_> {

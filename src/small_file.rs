@@ -30,6 +30,8 @@ pub(crate) struct Placement {
     pub destination: PathBuf,
     /// The server's Last-Modified, given to the file.
     pub modified: Option<SystemTime>,
+    /// The folders between the output folder and the file, checked and created first.
+    pub folders: crate::safe_fs::Folders,
 }
 
 /// Receives a body of exactly `length` bytes and puts it in place.
@@ -85,23 +87,13 @@ pub(crate) async fn receive(
     })
 }
 
-/// Create, write, sync, time, rename; on failure the hidden file is removed.
+/// Create, write, sync, time, rename; on failure the hidden file is removed. The
+/// hidden file is locked and never reached through a symlink ([`crate::safe_fs`]).
 fn write_in_place(body: &[u8], placement: &Placement) -> Result<(), TransferError> {
     let temporary = &placement.temporary;
+    let part = placement.folders.open_part(temporary, true)?;
     let result = (|| {
-        let mut file = match std::fs::File::create(temporary) {
-            Ok(file) => file,
-            // The folder does not exist yet: only then is it created.
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(parent) = temporary.parent() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|source| TransferError::io("create folder", parent, source))?;
-                }
-                std::fs::File::create(temporary)
-                    .map_err(|source| TransferError::io("create", temporary, source))?
-            }
-            Err(source) => return Err(TransferError::io("create", temporary, source)),
-        };
+        let mut file = part.file();
         file.write_all(body)
             .map_err(|source| TransferError::io("write", temporary, source))?;
         // Durable before it gets its final name: a crash never leaves a short file there.
@@ -111,12 +103,11 @@ fn write_in_place(body: &[u8], placement: &Placement) -> Result<(), TransferErro
             file.set_modified(modified)
                 .map_err(|source| TransferError::io("set the time of", temporary, source))?;
         }
-        drop(file);
-        std::fs::rename(temporary, &placement.destination)
+        part.rename_to(&placement.destination, Some(body.len() as u64))
             .map_err(|source| TransferError::io("rename into", &placement.destination, source))
     })();
     if result.is_err() {
-        let _ = std::fs::remove_file(temporary);
+        part.remove();
     }
     result
 }

@@ -94,6 +94,9 @@ pub struct Settings<'a> {
     /// Where a split file's connections after its first take their slots; `None`:
     /// as many as `split` allows.
     pub slots: Option<&'a crate::slots::HostSlots>,
+    /// `--follow-symlinks`: write through symlinked folders that lead outside the
+    /// output folder.
+    pub follow_symlinks: bool,
 }
 
 /// One attempt at downloading `task.url` to `task.destination`, continuing a partial
@@ -119,6 +122,8 @@ pub async fn download(
         return Ok(Outcome::UpToDate);
     }
     let parts = PartPaths::new(&task.destination);
+    // Nothing left by an earlier run is read or removed through a refused symlink.
+    folders(task, settings).check()?;
     let mut partial = parts.load(&task.url).await;
     // A split download left by an earlier attempt: every segment continues.
     if let Some(partial) = &partial
@@ -356,6 +361,7 @@ async fn receive(
             temporary: parts.data.clone(),
             destination: task.destination.clone(),
             modified: last_modified(response.headers()),
+            folders: folders(task, settings),
         };
         return small_file::receive(
             response,
@@ -370,28 +376,17 @@ async fn receive(
     }
     let (validator, offset, file) = match partial {
         Some(partial) => {
-            let file = tokio::fs::OpenOptions::new()
-                .append(true)
-                .open(&parts.data)
-                .await
-                .map_err(|source| TransferError::io("append to", &parts.data, source))?;
+            let file = open_part(task, parts, settings, Some(partial.offset))?;
             (partial.validator, partial.offset, file)
         }
         None => {
             let validator = Validator::from_response(&task.url, response.headers(), body_length);
-            if let Some(parent) = parts.data.parent() {
-                tokio::fs::create_dir_all(parent)
-                    .await
-                    .map_err(|source| TransferError::io("create folder", parent, source))?;
-            }
+            let file = open_part(task, parts, settings, None)?;
             // The validator is on disk before the first byte, so a partial file never
-            // exists without the version it belongs to.
+            // holds bytes without the version they belong to.
             if keeps_partial(&validator, body_length) {
                 parts.save(&validator).await?;
             }
-            let file = tokio::fs::File::create(&parts.data)
-                .await
-                .map_err(|source| TransferError::io("create", &parts.data, source))?;
             (validator, 0, file)
         }
     };
@@ -471,6 +466,42 @@ async fn receive(
     })
 }
 
+/// The folders of `task`, to be checked and created before its files are.
+pub(crate) fn folders(task: &Task, settings: Settings<'_>) -> crate::safe_fs::Folders {
+    crate::safe_fs::Folders {
+        root: task.root.clone(),
+        relative: task.relative.clone(),
+        follow_symlinks: settings.follow_symlinks,
+    }
+}
+
+/// Opens the partial file of `task`, locked and never through a symlink: emptied, or
+/// positioned after the `resume_at` bytes an earlier attempt wrote.
+fn open_part(
+    task: &Task,
+    parts: &PartPaths,
+    settings: Settings<'_>,
+    resume_at: Option<u64>,
+) -> Result<tokio::fs::File, TransferError> {
+    let part = parts.open(&folders(task, settings), resume_at.is_none())?;
+    let mut file = part.into_file();
+    if let Some(offset) = resume_at {
+        // The bytes the sidecar vouches for must still be there: a file replaced since
+        // (a planted link removed on opening) is not continued.
+        let positioned = file.metadata().and_then(|metadata| {
+            if metadata.len() < offset {
+                return Err(std::io::Error::other(
+                    "the partial file was replaced since it was checked",
+                ));
+            }
+            file.set_len(offset)?;
+            std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset))
+        });
+        positioned.map_err(|source| TransferError::io("append to", &parts.data, source))?;
+    }
+    Ok(tokio::fs::File::from_std(file))
+}
+
 /// A partial file the server says is complete: verified before it gets its name.
 pub(crate) async fn check_complete(
     parts: &PartPaths,
@@ -514,27 +545,38 @@ pub(crate) async fn finish(
     validator: &Validator,
     bytes: u64,
 ) -> Result<Outcome, TransferError> {
-    let sync = async {
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(&parts.data)
-            .await?;
-        // Durable before it gets its final name: a crash never leaves a short file there.
-        file.sync_data().await
-    };
-    sync.await
-        .map_err(|source| TransferError::io("write", &parts.data, source))?;
     let modified = validator
         .last_modified
         .as_deref()
         .and_then(|text| httpdate::parse_http_date(text).ok());
-    if let Some(modified) = modified {
-        filetime::set_file_mtime(&parts.data, filetime::FileTime::from_system_time(modified))
-            .map_err(|source| TransferError::io("set the time of", &parts.data, source))?;
-    }
-    tokio::fs::rename(&parts.data, &task.destination)
-        .await
-        .map_err(|source| TransferError::io("rename into", &task.destination, source))?;
+    let data = parts.data.clone();
+    let destination = task.destination.clone();
+    // Locked, checked and renamed while locked: the name gets the complete file this
+    // process wrote, even if another process (without the folder lock) is at work.
+    let placed = tokio::task::spawn_blocking(move || {
+        let part = crate::safe_fs::LockedPart::open(&data, false)
+            .map_err(|source| TransferError::io("write", &data, source))?;
+        // Durable before it gets its final name: a crash never leaves a short file there.
+        part.file()
+            .sync_data()
+            .map_err(|source| TransferError::io("write", &data, source))?;
+        if let Some(modified) = modified {
+            part.file()
+                .set_modified(modified)
+                .map_err(|source| TransferError::io("set the time of", &data, source))?;
+        }
+        part.rename_to(&destination, Some(bytes))
+            .map_err(|source| TransferError::io("rename into", &destination, source))
+    })
+    .await
+    .map_err(|error| {
+        TransferError::io(
+            "rename into",
+            &task.destination,
+            std::io::Error::other(error),
+        )
+    })?;
+    placed?;
     parts.finish().await;
     Ok(Outcome::Downloaded {
         bytes,

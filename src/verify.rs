@@ -5,6 +5,11 @@
 //! A file named by several checksum files is checked once, with the strongest
 //! algorithm. Names that would leave the checksum file's folder (`../x`, `/etc/x`)
 //! are ignored.
+//!
+//! Nothing is read through a symlink inside the verified folder (the folder itself
+//! may be one): a listed file that is a symlink, or lies under a symlinked folder, is
+//! reported as unreadable (so the check fails) and is not hashed, and checksum files
+//! that are symlinks are not read. Symlinked folders are not descended into.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,7 +68,7 @@ pub fn plan(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Expected>> {
             if !sums::is_checksum_file(&name) {
                 continue;
             }
-            let Ok(bytes) = std::fs::read(&path) else {
+            let Ok(bytes) = crate::safe_fs::read(&path) else {
                 continue;
             };
             for item in sums::parse(&name, &String::from_utf8_lossy(&bytes)) {
@@ -88,7 +93,13 @@ pub fn plan(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Expected>> {
 pub fn verify_tree(root: &Path, mut each: impl FnMut(&Checked)) -> std::io::Result<Vec<Checked>> {
     let mut results = Vec::new();
     for (file, expected) in plan(root)? {
-        let status = if !file.is_file() {
+        let relative = file.strip_prefix(root).unwrap_or(&file);
+        let status = if let Some(link) = crate::safe_fs::first_symlink(root, relative) {
+            Status::Unreadable(format!(
+                "`{}` is a symlink; verify does not follow symlinks",
+                link.display()
+            ))
+        } else if !file.is_file() {
             Status::Missing
         } else {
             match verify_file(&file, &expected) {
@@ -141,5 +152,31 @@ mod tests {
         assert_eq!(statuses[1], ("good.txt", &Status::Ok));
         assert_eq!(statuses[2].0, "sub/bad.txt");
         assert!(matches!(statuses[2].1, Status::Failed(_)));
+    }
+
+    #[test]
+    fn nothing_is_hashed_through_a_symlink() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        std::fs::write(outside.join("secret"), b"hello").expect("write");
+        let root = dir.path().join("mirror");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        std::os::unix::fs::symlink(outside.join("secret"), root.join("file")).expect("link");
+        std::os::unix::fs::symlink(&outside, root.join("sub")).expect("link");
+        let hello = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        std::fs::write(
+            root.join("SHA256SUMS"),
+            format!("{hello}  file\n{hello}  sub/secret\n"),
+        )
+        .expect("write");
+        let results = verify_tree(&root, |_| {}).expect("verify");
+        assert_eq!(results.len(), 2, "{results:?}");
+        for checked in &results {
+            let Status::Unreadable(why) = &checked.status else {
+                panic!("hashed through a symlink: {checked:?}");
+            };
+            assert!(why.contains("symlink"), "{why}");
+        }
     }
 }

@@ -14,7 +14,8 @@ use fetchall::{Filters, Options};
 #[command(name = "fetchall", version, about, long_about = None)]
 #[command(
     after_help = "Exit codes: 0 all files downloaded or up to date; 1 some files failed; \
-2 bad usage or a start page could not be fetched; 130 interrupted."
+2 bad usage or a start page could not be fetched; 3 the output folder is in use by \
+another run; 130 interrupted."
 )]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
@@ -91,6 +92,17 @@ pub struct Args {
     /// (sanitised like any name, in the link's folder) instead of the link's name.
     #[arg(long)]
     pub content_disposition: bool,
+
+    /// Write through a symlinked folder inside the output folder even when it leads
+    /// outside it (by default such a file fails; symlinks to folders inside the output
+    /// folder are always followed, symlinked files never).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+
+    /// When another run is writing the output folder, wait for it to finish instead
+    /// of stopping at once with exit code 3.
+    #[arg(long)]
+    pub wait_for_lock: bool,
 
     /// Most connections for one large file: it is split into ranges fetched in
     /// parallel when the server accepts ranges, each connection after the first
@@ -301,6 +313,8 @@ impl Args {
         options.max_level = self.level.filter(|level| *level > 0);
         options.flat = self.flat;
         options.content_disposition = self.content_disposition;
+        options.follow_symlinks = self.follow_symlinks;
+        options.wait_for_lock = self.wait_for_lock;
         options.split = fetchall::segmented::SplitPolicy {
             max_segments: usize::from(self.split),
             min_segment_size: self.min_split_size.max(1),
