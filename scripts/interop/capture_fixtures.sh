@@ -37,8 +37,7 @@ versions="$out/versions.txt"
 : >"$versions"
 for spec in $specs; do
     IFS=: read -r variant name port <<<"$spec"
-    bin=$(srv_binary "$variant")
-    if ! _srv_path "$bin" >/dev/null; then echo "skip $variant: $bin not installed" >&2; continue; fi
+    if ! srv_available "$variant"; then echo "skip $variant: not installed ($(srv_source "$variant"))" >&2; continue; fi
     SRV_PORT=$port srv_start "$variant" "$work/tree" "$work/srv" || { echo "FAILED to start $variant" >&2; exit 1; }
     url=$SRV_URL
     ext=html
