@@ -5,7 +5,8 @@
 #                           [--timeout SECS] [--list]
 #
 #   --servers LIST  comma-separated server variants (default: all of
-#                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone)
+#                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
+#                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack)
 #   --modes LIST    flat,recursive (default: both)
 #   --keep          keep the temp dir (tree, server configs/logs, outputs)
 #   --no-install    install nothing (no apt-get, no scripts/install-interop-servers.sh);
@@ -123,7 +124,9 @@ expectations() {
             # that file (index.html/index.htm/index.cgi are built in), so
             # site/page.txt is invisible, as with python. Folder links have
             # no trailing slash (href="a"): a redirect to a/ tells they are
-            # folders; nothing to exempt there.
+            # folders; nothing to exempt there. Its Location is not escaped
+            # ("/dir with space & #/", raw UTF-8), but the href is right and
+            # the folder is served at href + "/": not exempt either.
             if [ "$mode" = recursive ]; then
                 args --exclude site/page.txt --optional site/index.html
             fi ;;
