@@ -11,6 +11,7 @@
 # "site/" (a directory that contains index.html) as NAME-site.html. Response
 # headers for the root are saved in headers/NAME.txt.
 # Servers must already be installed (scripts/interop.sh installs them).
+# Ports 18081-18098, one per variant.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -26,19 +27,24 @@ trap cleanup EXIT
 export TZ=UTC   # servers that print local time print UTC
 
 python3 "$here/make_tree.py" "$work/tree" >/dev/null
+# mini_httpd and WEBrick show the mtime of the tree root's parent (their ".."
+# row): give it the tree's fixed time, after creating everything inside it
+mkdir -p "$work/srv"
+touch -d @1614834367 "$work"
 
 SUB='dir%20with%20space%20%26%20%23/'
 # variant:fixture-name:fixed-port
 specs="apache:apache-fancy:18081 apache-plain:apache-plain:18082 apache-pre:apache-fancy-pre:18083
 apache-trunc:apache-fancy-namewidth-default:18084 nginx:nginx:18085 nginx-json:nginx:18086
-lighttpd:lighttpd:18087 caddy:caddy:18088 python:python-http-server:18089 rclone:rclone:18090"
+lighttpd:lighttpd:18087 caddy:caddy:18088 python:python-http-server:18089 rclone:rclone:18090
+miniserve:miniserve:18091 mini_httpd:mini_httpd:18092 serve:serve:18093 http-server:http-server:18094
+webfsd:webfsd:18095 twisted:twisted:18096 webrick:webrick:18097 plack:plack:18098"
 
 versions="$out/versions.txt"
 : >"$versions"
 for spec in $specs; do
     IFS=: read -r variant name port <<<"$spec"
-    bin=$(srv_binary "$variant")
-    if ! _srv_path "$bin" >/dev/null; then echo "skip $variant: $bin not installed" >&2; continue; fi
+    if ! srv_available "$variant"; then echo "skip $variant: not installed ($(srv_source "$variant"))" >&2; continue; fi
     SRV_PORT=$port srv_start "$variant" "$work/tree" "$work/srv" || { echo "FAILED to start $variant" >&2; exit 1; }
     url=$SRV_URL
     ext=html
@@ -51,7 +57,8 @@ for spec in $specs; do
         curl -fsS -H 'Accept: application/json' -o "$out/caddy-subdir.json" "$url$SUB"
     fi
     # header files: drop the Date: line so re-captures diff cleanly
-    sed -i '/^\([Dd]ate\|Last-Modified\):/d' "$out"/headers/*.txt
+    # (and ETag: http-server's contains the inode number)
+    sed -i '/^\([Dd]ate\|[Ll]ast-[Mm]odified\|[Ee][Tt]ag\):/d' "$out"/headers/*.txt
     printf '%-34s %s\n' "$name.$ext" "$(srv_version "$variant")" >>"$versions"
     srv_stop_all
     echo "captured $name.$ext from $variant ($url)"

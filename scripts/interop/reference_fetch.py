@@ -12,6 +12,13 @@ links, fragments and off-site links are ignored. The saved name is the last
 path segment of the href, percent-decoded once (never the link text).
 Temporary files live in OUT/.fetchall/ and are renamed into place.
 
+Hrefs are taken as browsers take them: characters a URL cannot hold (space,
+UTF-8, '<', '"', ...) are percent-encoded, and a '%' not followed by two hex
+digits is a literal '%' (%25); existing %XX escapes are kept. A link without a
+trailing '/' that redirects to '.../' (mini_httpd, webfsd, Twisted, WEBrick
+link or answer folders that way) is a folder. A link that fails (404, ...) is
+reported on stderr, the rest goes on, and the exit status is 1.
+
 Debug knobs for testing compare.py (comma-separated in $REFERENCE_FETCH_BREAK):
   drop      skip the first file
   corrupt   flip a byte in the largest file
@@ -23,6 +30,7 @@ import html.parser
 import json
 import os
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -66,6 +74,33 @@ def listing(url):
     return final, [(h, None) for h in p.hrefs], body
 
 
+HEXDIGITS = b"0123456789abcdefABCDEF"
+# RFC 3986 pchar minus pct-encoded, plus '/'
+PATH_SAFE = (b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+             b"-._~!$&'()*+,;=:@/")
+
+
+def escape_path(path):
+    """Percent-encode what a URL path cannot hold; keep valid %XX escapes."""
+    b = path.encode("utf-8", "surrogateescape")
+    out = []
+    i = 0
+    while i < len(b):
+        c = b[i]
+        if c == 0x25:  # '%'
+            if i + 2 < len(b) and b[i + 1] in HEXDIGITS and b[i + 2] in HEXDIGITS:
+                out.append(b[i:i + 3].decode("ascii"))
+                i += 3
+                continue
+            out.append("%25")
+        elif c in PATH_SAFE:
+            out.append(chr(c))
+        else:
+            out.append("%%%02X" % c)
+        i += 1
+    return "".join(out)
+
+
 def children(base, entries):
     """Direct children of directory URL base: [(url, name_bytes, is_dir)]."""
     b = urllib.parse.urlsplit(base)
@@ -74,15 +109,17 @@ def children(base, entries):
         u = urllib.parse.urlsplit(urllib.parse.urljoin(base, href))
         if (u.scheme, u.netloc) != (b.scheme, b.netloc) or u.query:
             continue
-        path = u.path
-        if not path.startswith(b.path) or len(path) <= len(b.path):
+        path = escape_path(u.path)
+        # compare decoded paths: servers differ in escaping (%c3 vs %C3, raw UTF-8)
+        dpath = urllib.parse.unquote_to_bytes(path)
+        dbase = urllib.parse.unquote_to_bytes(escape_path(b.path))
+        if not dpath.startswith(dbase) or len(dpath) <= len(dbase):
             continue
-        rest = path[len(b.path):]
-        is_dir = rest.endswith("/")
-        seg = rest[:-1] if is_dir else rest
-        if not seg or "/" in seg:
+        rest = dpath[len(dbase):]
+        is_dir = rest.endswith(b"/")
+        name = rest[:-1] if is_dir else rest
+        if not name or b"/" in name:
             continue
-        name = urllib.parse.unquote_to_bytes(seg)
         if name in (b".", b"..") or b"/" in name:
             continue
         if hint is not None:
@@ -95,23 +132,70 @@ def children(base, entries):
     return out
 
 
+FAILED = []
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def first_hop(url):
+    """GET url without following a redirect: (response, None) or (None, Location)."""
+    req = urllib.request.Request(url, headers={"User-Agent": "fetchall-interop-reference"})
+    try:
+        return urllib.request.build_opener(NoRedirect).open(req, timeout=60), None
+    except urllib.error.HTTPError as e:
+        if e.code in (301, 302, 303, 307, 308) and e.headers.get("Location"):
+            e.close()
+            # http.client reads header bytes as Latin-1; a raw UTF-8 Location
+            # (mini_httpd) must become its real characters again
+            loc = e.headers["Location"].encode("latin-1", "replace").decode("utf-8", "surrogateescape")
+            return None, loc
+        raise
+
+
 def download(url, dest, tmpdir):
+    """Save url as dest. Returns the folder URL if url turned out to be a
+    folder (redirected to '.../'); then nothing is saved."""
     os.makedirs(tmpdir, exist_ok=True)
     tmp = os.path.join(tmpdir, b"download.tmp")
-    with get(url) as r, open(tmp, "wb") as f:
-        while True:
-            chunk = r.read(1 << 16)
-            if not chunk:
-                break
-            f.write(chunk)
+    r, loc = first_hop(url)
+    if r is None:
+        # mini_httpd sends the folder's name raw in Location
+        # ("/dir with space & #/"), where '#' would start a fragment: a
+        # redirect to our own path plus '/' is the folder at url + '/'.
+        mine = urllib.parse.unquote_to_bytes(urllib.parse.urlsplit(url).path)
+        raw = loc.split("://", 1)[1].split("/", 1)[1] if "://" in loc else loc.lstrip("/")
+        if urllib.parse.unquote_to_bytes("/" + raw) == mine + b"/":
+            return url + "/"
+        target = urllib.parse.urljoin(url, loc)
+        u = urllib.parse.urlsplit(target)
+        target = urllib.parse.urlunsplit((u.scheme, u.netloc, escape_path(u.path), u.query, ""))
+        if u.path.endswith("/"):
+            return target
+        r = get(target)
+    with r:
+        with open(tmp, "wb") as f:
+            while True:
+                chunk = r.read(1 << 16)
+                if not chunk:
+                    break
+                f.write(chunk)
     os.replace(tmp, dest)
+    return None
 
 
 def crawl(url, outdir, state, recursive, quiet, visited):
     if url in visited:
         return 0
     visited.add(url)
-    final, entries, body = listing(url)
+    try:
+        final, entries, body = listing(url)
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        FAILED.append(url)
+        print("failed: listing %s: %s" % (url, e), file=sys.stderr)
+        return 0
     if "junk" in BREAK:
         with open(os.path.join(outdir, b"index.html?C=N;O=D"), "wb") as f:
             f.write(body)
@@ -126,7 +210,18 @@ def crawl(url, outdir, state, recursive, quiet, visited):
         if "drop" in BREAK and not getattr(crawl, "dropped", False):
             crawl.dropped = True
             continue
-        download(child, os.path.join(outdir, name), state)
+        try:
+            folder = download(child, os.path.join(outdir, name), state)
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            FAILED.append(child)
+            print("failed: %s: %s" % (child, e), file=sys.stderr)
+            continue
+        if folder is not None:
+            if recursive:
+                sub = os.path.join(outdir, name)
+                os.makedirs(sub, exist_ok=True)
+                n += crawl(folder, sub, state, recursive, quiet, visited)
+            continue
         if not quiet:
             print(child)
         n += 1
@@ -167,6 +262,9 @@ def main(argv):
             f.write(b"partial")
     if not a.q:
         print("%d files" % n, file=sys.stderr)
+    if FAILED:
+        print("%d links failed" % len(FAILED), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -68,5 +68,29 @@ check "NFD name" 1 "expected=$nall ok=$((nall - 1)) missing=1 extra=1 mismatch=0
 # missing output dir
 check "no output dir" 1 "expected=$nall ok=0 missing=$nall extra=0 mismatch=0" -- "$t/tree" "$t/does-not-exist"
 
+# reference_fetch.py reads hrefs as browsers do (serve writes them raw)
+if out=$(python3 - "$here/reference_fetch.py" <<'PY'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("ref", sys.argv[1])
+ref = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(ref)
+cases = {
+    "/100%.txt": "/100%25.txt",            # lone '%' is literal
+    "/%41.txt": "/%41.txt",                # valid escape kept (it names A.txt)
+    "/a%2": "/a%252",                      # cut escape at the end
+    "/with space.txt": "/with%20space.txt",
+    "/caf\u00e9.txt": "/caf%C3%A9.txt",
+    '/double"quote<gt>.txt': "/double%22quote%3Cgt%3E.txt",
+    "/paren(1);eq=+&'.txt": "/paren(1);eq=+&'.txt",
+}
+bad = [(k, ref.escape_path(k), v) for k, v in cases.items() if ref.escape_path(k) != v]
+print(bad or "ok")
+PY
+) && [ "$out" = ok ]; then
+    pass=$((pass + 1))
+else
+    echo "FAIL: reference_fetch.escape_path: $out" >&2; fail=$((fail + 1))
+fi
+
 echo "selftest: $pass passed, $fail failed"
 [ "$fail" = 0 ]

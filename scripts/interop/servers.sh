@@ -20,6 +20,17 @@
 #   apache-trunc                       upstream httpd default: FancyIndexing HTMLTable
 #                                      VersionSort, no NameWidth=* -> names cut at 23 chars
 #   lighttpd caddy python rclone
+#   miniserve                          miniserve (crates.io), default options
+#   mini_httpd                         mini_httpd (Debian mini-httpd), -D
+#   serve http-server                  npm serve / http-server, default options
+#   webfsd                             webfsd (Debian webfs), -F
+#   twisted                            twistd web --path (Debian python3-twisted)
+#   webrick                            ruby -run -e httpd (Debian ruby-webrick)
+#   plack                              plackup + Plack::App::Directory (Debian libplack-perl)
+#
+# miniserve, serve and http-server are not Debian packages: they live in the
+# cache folder of scripts/install-interop-servers.sh ($FETCHALL_TOOLS_DIR,
+# default ~/.cache/fetchall-interop), pinned there.
 
 # lighttpd 1.4.69 keeps the files it served open (fd cache, evicted lazily):
 # with the common soft limit of 1024 open files, a fast client crawling the
@@ -57,7 +68,38 @@ srv_binary() {
         caddy) echo caddy ;;
         rclone) echo rclone ;;
         python) echo python3 ;;
+        miniserve) echo miniserve ;;
+        mini_httpd) echo mini_httpd ;;
+        serve) echo serve ;;
+        http-server) echo http-server ;;
+        webfsd) echo webfsd ;;
+        twisted) echo twistd3 ;;
+        webrick) echo ruby ;;
+        plack) echo plackup ;;
         *) return 1 ;;
+    esac
+}
+
+SRV_TOOLS=${FETCHALL_TOOLS_DIR:-${HOME:-/root}/.cache/fetchall-interop}
+
+# Where a variant comes from: "debian PKG..." or "cache TOOL" (installed by
+# scripts/install-interop-servers.sh TOOL).
+srv_source() {
+    case "$1" in
+        miniserve) echo "cache miniserve" ;;
+        serve|http-server) echo "cache npm" ;;
+        webrick) echo "debian ruby ruby-webrick" ;;
+        *) echo "debian $(srv_package "$(srv_binary "$1")")" ;;
+    esac
+}
+
+# Is everything the variant needs installed?
+srv_available() {
+    _srv_path "$(srv_binary "$1")" >/dev/null 2>&1 || return 1
+    case "$1" in
+        # ruby alone is not enough: WEBrick left the standard library in Ruby 3.0
+        webrick) ruby -e 'require "webrick"' >/dev/null 2>&1 || return 1 ;;
+        plack) perl -MPlack::App::Directory -e 1 >/dev/null 2>&1 || return 1 ;;
     esac
 }
 
@@ -70,6 +112,11 @@ srv_package() {
         caddy) echo caddy ;;
         rclone) echo rclone ;;
         python3) echo python3 ;;
+        mini_httpd) echo mini-httpd ;;
+        webfsd) echo webfs ;;
+        twistd3) echo python3-twisted ;;
+        ruby) echo ruby ;;
+        plackup) echo libplack-perl ;;
         *) return 1 ;;
     esac
 }
@@ -78,7 +125,7 @@ _srv_path() {
     # Servers live in /usr/sbin, which is not on every user's PATH.
     local b=$1
     if command -v "$b" >/dev/null 2>&1; then command -v "$b"; return 0; fi
-    for d in /usr/sbin /sbin /usr/local/sbin; do
+    for d in /usr/sbin /sbin /usr/local/sbin "$SRV_TOOLS/bin" "$SRV_TOOLS/npm/node_modules/.bin"; do
         [ -x "$d/$b" ] && { echo "$d/$b"; return 0; }
     done
     return 1
@@ -92,7 +139,20 @@ srv_version() {
         caddy) echo "caddy $(caddy version 2>&1 | head -n1)" ;;
         rclone) rclone version 2>&1 | head -n1 ;;
         python) python3 --version 2>&1 ;;
+        miniserve) "$(_srv_path miniserve)" --version 2>&1 | head -n1 ;;
+        mini_httpd) "$(_srv_path mini_httpd)" -V 2>&1 | head -n1 ;;
+        serve) echo "serve $(_srv_npm_version serve)" ;;
+        http-server) echo "http-server $(_srv_npm_version http-server)" ;;
+        webfsd) echo "webfs $(dpkg-query -W -f '${Version}' webfs 2>/dev/null)" ;;
+        twisted) echo "TwistedWeb $(/usr/bin/python3 -c 'import twisted; print(twisted.__version__)' 2>&1)" ;;
+        webrick) ruby -e 'require "webrick"; puts "WEBrick #{WEBrick::VERSION} (Ruby #{RUBY_VERSION})"' 2>&1 ;;
+        plack) perl -MPlack -e 'print "Plack $Plack::VERSION (HTTP::Server::PSGI)\n"' 2>&1 ;;
     esac
+}
+
+_srv_npm_version() {
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' \
+        "$SRV_TOOLS/npm/node_modules/$1/package.json" 2>/dev/null || echo "?"
 }
 
 # User that privilege-dropping servers (apache, nginx workers) run as when we are root.
@@ -295,6 +355,57 @@ CONF
         python)
             bin=$(_srv_path python3) || return 1
             "$bin" -m http.server "$port" --bind 127.0.0.1 --directory "$tree" >"$log" 2>&1 &
+            ;;
+        miniserve)
+            bin=$(_srv_path miniserve) || return 1
+            # defaults: dotfiles hidden (no --hidden), no index file
+            "$bin" --interfaces 127.0.0.1 --port "$port" "$tree" >"$log" 2>&1 </dev/null &
+            ;;
+        mini_httpd)
+            bin=$(_srv_path mini_httpd) || return 1
+            # -D: stay in the foreground. As root it would keep running as root
+            # (it only warns); -u drops to an unprivileged user instead.
+            local uopt=()
+            [ "$(id -u)" = 0 ] && uopt=(-u nobody)
+            "$bin" -D "${uopt[@]}" -h 127.0.0.1 -p "$port" -d "$tree" -l "$w/access.log" \
+                -i "$w/mini_httpd.pid" >"$log" 2>&1 </dev/null &
+            ;;
+        serve)
+            bin=$(_srv_path serve) || return 1
+            # -n: no clipboard; -L: no request log; CI=true: no update check
+            CI=true "$bin" -l "tcp://127.0.0.1:$port" -n -L --no-port-switching "$tree" \
+                >"$log" 2>&1 </dev/null &
+            ;;
+        http-server)
+            bin=$(_srv_path http-server) || return 1
+            # defaults, but -c-1 (no Cache-Control max-age) and -s (no request log)
+            CI=true "$bin" "$tree" -a 127.0.0.1 -p "$port" -c-1 -s >"$log" 2>&1 </dev/null &
+            ;;
+        webfsd)
+            bin=$(_srv_path webfsd) || return 1
+            # -F: foreground; runs as root unless told otherwise
+            local uopt=()
+            [ "$(id -u)" = 0 ] && uopt=(-u nobody -g "$(getent group nogroup >/dev/null && echo nogroup || echo nobody)")
+            "$bin" -F -4 "${uopt[@]}" -i 127.0.0.1 -p "$port" -r "$tree" -n 127.0.0.1 \
+                -l "$w/access.log" >"$log" 2>&1 </dev/null &
+            ;;
+        twisted)
+            bin=$(_srv_path twistd3) || return 1
+            # -n: foreground; no pid file; twistd's own log into the work dir
+            (cd "$w" && exec "$bin" -n --pidfile= --logfile="$w/twistd.log" web \
+                --listen "tcp:$port:interface=127.0.0.1" --path "$tree") >"$log" 2>&1 </dev/null &
+            ;;
+        webrick)
+            bin=$(_srv_path ruby) || return 1
+            # un.rb's httpd: WEBrick::HTTPServer with DocumentRoot, defaults otherwise
+            "$bin" -run -e httpd -- "$tree" -p "$port" --bind-address=127.0.0.1 >"$log" 2>&1 </dev/null &
+            ;;
+        plack)
+            bin=$(_srv_path plackup) || return 1
+            # plackup's default server (HTTP::Server::PSGI); app = Plack::App::Directory
+            FETCHALL_TREE="$tree" "$bin" -E deployment --host 127.0.0.1 --port "$port" \
+                -MPlack::App::Directory -e 'Plack::App::Directory->new(root => $ENV{FETCHALL_TREE})->to_app' \
+                >"$log" 2>&1 </dev/null &
             ;;
         *)
             echo "unknown server variant: $variant" >&2

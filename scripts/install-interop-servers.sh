@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Install the interop servers that do not come from Debian into a cache folder
+# that CI keeps between runs, and skip what is already there at the pinned
+# version.
+#
+# Usage: scripts/install-interop-servers.sh [--print-dir] [TOOL...]
+#   TOOL   miniserve, npm (serve + http-server); default: all
+#   --print-dir   print the cache folder and exit
+#
+# Cache folder: $FETCHALL_TOOLS_DIR, default $HOME/.cache/fetchall-interop
+#   bin/miniserve                      cargo install --root (crates.io)
+#   npm/node_modules/.bin/{serve,http-server}   npm ci --prefix (registry.npmjs.org)
+#
+# Pinned versions (change them here and in README.md):
+#   miniserve 0.35.0 (crates.io, `--locked`: its own Cargo.lock)
+#   serve 14.2.7, http-server 14.1.1 (npm; every dependency pinned by
+#   scripts/interop/npm/package-lock.json, installed with `npm ci`)
+# Debian packages (nginx, apache2, mini-httpd, webfs, ruby-webrick, ...) are
+# installed by scripts/interop.sh itself with apt-get.
+#
+# The first install compiles miniserve (several minutes on 2 cores); later
+# runs take well under a second. Needs cargo and npm; no root.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MINISERVE_VERSION=0.35.0
+TOOLS=${FETCHALL_TOOLS_DIR:-${HOME:-/root}/.cache/fetchall-interop}
+
+log() { printf 'install-interop-servers: %s\n' "$*" >&2; }
+
+want_miniserve=0
+want_npm=0
+for a in "$@"; do
+    case "$a" in
+        --print-dir) echo "$TOOLS"; exit 0 ;;
+        miniserve) want_miniserve=1 ;;
+        npm|serve|http-server) want_npm=1 ;;
+        -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) log "unknown tool: $a"; exit 2 ;;
+    esac
+done
+if [ $# -eq 0 ]; then want_miniserve=1; want_npm=1; fi
+mkdir -p "$TOOLS"
+rc=0
+
+secs_since() { echo $(( $(date +%s) - $1 )); }
+
+if [ "$want_miniserve" = 1 ]; then
+    have=""
+    [ -x "$TOOLS/bin/miniserve" ] && have=$("$TOOLS/bin/miniserve" --version 2>/dev/null | awk '{print $2}')
+    if [ "$have" = "$MINISERVE_VERSION" ]; then
+        log "miniserve $have already in $TOOLS/bin"
+    elif ! command -v cargo >/dev/null 2>&1; then
+        log "cargo not found: cannot install miniserve"; rc=1
+    else
+        t0=$(date +%s)
+        log "cargo install miniserve $MINISERVE_VERSION into $TOOLS (compiles; several minutes)"
+        # own target dir under the cache, so an interrupted build resumes
+        if CARGO_TARGET_DIR="$TOOLS/cargo-target" cargo install --quiet --locked --force \
+            --root "$TOOLS" miniserve --version "=$MINISERVE_VERSION"; then
+            rm -rf "$TOOLS/cargo-target"
+            log "miniserve $MINISERVE_VERSION installed in $(secs_since "$t0")s"
+        else
+            log "cargo install miniserve failed"; rc=1
+        fi
+    fi
+fi
+
+if [ "$want_npm" = 1 ]; then
+    lock="$here/interop/npm/package-lock.json"
+    stamp="$TOOLS/npm/.installed-lock.sha256"
+    sum=$(sha256sum "$lock" | awk '{print $1}')
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] \
+        && [ -x "$TOOLS/npm/node_modules/.bin/serve" ] && [ -x "$TOOLS/npm/node_modules/.bin/http-server" ]; then
+        log "serve and http-server already in $TOOLS/npm (same package-lock.json)"
+    elif ! command -v npm >/dev/null 2>&1; then
+        log "npm not found: cannot install serve and http-server"; rc=1
+    else
+        t0=$(date +%s)
+        mkdir -p "$TOOLS/npm"
+        cp "$here/interop/npm/package.json" "$lock" "$TOOLS/npm/"
+        if (cd "$TOOLS/npm" && CI=true npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+            echo "$sum" >"$stamp"
+            log "serve and http-server installed in $(secs_since "$t0")s"
+        else
+            log "npm ci failed in $TOOLS/npm"; rc=1
+        fi
+    fi
+fi
+exit $rc
