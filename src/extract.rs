@@ -2,6 +2,7 @@
 //! entities decoded and quoting handled exactly as a browser would, and the text of
 //! `<script>`, `<style>` or `<textarea>` is never mistaken for markup.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::time::SystemTime;
 
@@ -31,6 +32,42 @@ pub struct Link {
     pub modified: Option<ListedTime>,
 }
 
+/// Repairs URL text written by a server or a user so that every `%` starts a valid
+/// escape: a `%` not followed by two hex digits is a literal percent sign and
+/// becomes `%25` (`100%.txt` → `100%25.txt`, `%zz` → `%25zz`). Valid escapes
+/// (`%C3%A9`, `%25`) are left alone, in the path, the query and anywhere else.
+///
+/// Servers such as npm's `serve` write names holding `%` into hrefs unescaped; sent
+/// as written, `/100%.txt` is refused with 400 by strict servers. Every URL text from
+/// a page, a JSON listing, the command line or a URL list passes through here before
+/// it becomes a [`Url`].
+///
+/// ```
+/// use fetchall::extract::repair_percent;
+/// assert_eq!(repair_percent("100%.txt"), "100%25.txt");
+/// assert_eq!(repair_percent("caf%C3%A9.txt"), "caf%C3%A9.txt");
+/// ```
+pub fn repair_percent(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let is_escape = |index: usize| {
+        bytes.get(index + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(index + 2).is_some_and(u8::is_ascii_hexdigit)
+    };
+    let bare = |index: &usize| bytes[*index] == b'%' && !is_escape(*index);
+    if !(0..bytes.len()).any(|index| bare(&index)) {
+        return Cow::Borrowed(text);
+    }
+    let mut repaired = String::with_capacity(text.len() + 8);
+    let mut copied = 0;
+    for index in (0..bytes.len()).filter(bare) {
+        repaired.push_str(&text[copied..=index]);
+        repaired.push_str("25");
+        copied = index + 1;
+    }
+    repaired.push_str(&text[copied..]);
+    Cow::Owned(repaired)
+}
+
 /// Extracts every link of `html`, in document order, resolved against the page URL
 /// or the document's `<base href>`.
 pub fn extract_links(html: &str, page_url: &Url) -> Vec<Link> {
@@ -41,13 +78,13 @@ pub fn extract_links(html: &str, page_url: &Url) -> Vec<Link> {
     let base = collected
         .base
         .as_deref()
-        .and_then(|base| page_url.join(base).ok())
+        .and_then(|base| page_url.join(&repair_percent(base)).ok())
         .unwrap_or_else(|| page_url.clone());
     collected
         .links
         .into_iter()
         .map(|link| {
-            let url = base.join(&link.href);
+            let url = base.join(&repair_percent(&link.href));
             // Directories have no size; a `-` or a folder's block size is no file size.
             let size = if link.href.ends_with('/') {
                 None
@@ -116,7 +153,7 @@ pub fn extract_json_links(text: &str, page_url: &Url) -> Vec<Link> {
                         .and_then(crate::timestamp::parse_utc)
                 });
             Some(Link {
-                url: page_url.join(&href),
+                url: page_url.join(&repair_percent(&href)),
                 href,
                 size,
                 modified: modified.map(ListedTime::exact),
@@ -429,6 +466,73 @@ mod tests {
                 "http://h/files/caf%C3%A9.txt",
                 "http://h/files/plain.zip"
             ]
+        );
+    }
+
+    #[test]
+    fn a_bare_percent_is_a_literal_percent_sign() {
+        let cases = [
+            ("%", "%25"),
+            ("%%", "%25%25"),
+            ("%2", "%252"),
+            ("%zz", "%25zz"),
+            ("%2g", "%252g"),
+            ("100%", "100%25"),
+            ("100%.txt", "100%25.txt"),
+            ("50% off.txt", "50%25 off.txt"),
+            ("%%41", "%25%41"),
+            ("a%", "a%25"),
+            ("%25", "%25"),
+            ("%c3%a9", "%c3%a9"),
+            ("caf%C3%A9.txt", "caf%C3%A9.txt"),
+            ("f.txt?q=100%&r=%41", "f.txt?q=100%25&r=%41"),
+            ("f.txt#50%", "f.txt#50%25"),
+            ("é%", "é%25"),
+            ("plain.txt", "plain.txt"),
+            ("", ""),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(repair_percent(text), expected, "{text:?}");
+        }
+        assert!(matches!(repair_percent("caf%C3%A9"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn links_base_and_json_names_with_a_bare_percent_resolve_to_valid_escapes() {
+        let links = hrefs(
+            r#"<a href="100%.txt">a</a><a href="50% off.txt">b</a><a href="x%2.txt">c</a>
+               <a href="%25.txt">d</a><a href="caf%C3%A9.txt">e</a><a href="q?p=5%">f</a>"#,
+            "http://h/files/",
+        );
+        assert_eq!(
+            links,
+            [
+                "http://h/files/100%25.txt",
+                "http://h/files/50%25%20off.txt",
+                "http://h/files/x%252.txt",
+                "http://h/files/%25.txt",
+                "http://h/files/caf%C3%A9.txt",
+                "http://h/files/q?p=5%25",
+            ]
+        );
+        let based = hrefs(
+            r#"<base href="/100%/"><a href="a.txt">a</a>"#,
+            "http://h/files/",
+        );
+        assert_eq!(based, ["http://h/100%25/a.txt"]);
+        let page = Url::parse("http://h/files/").expect("test URL");
+        let json = extract_json_links(
+            r#"[{"name":"100%.txt","url":"./100%.txt","size":1,"is_dir":false},
+                {"name":"%zz.txt","type":"file","size":2}]"#,
+            &page,
+        );
+        let urls: Vec<String> = json
+            .into_iter()
+            .map(|link| link.url.map(String::from).unwrap_or(link.href))
+            .collect();
+        assert_eq!(
+            urls,
+            ["http://h/files/100%25.txt", "http://h/files/%25zz.txt"]
         );
     }
 

@@ -314,3 +314,99 @@ fn dry_run_prints_the_tree_with_sizes_and_a_total() {
     assert!(stdout.contains("total: 3 files, 4.00 KiB"), "{stdout}");
     assert!(!work.path().join("out").exists());
 }
+
+/// A listing written the way npm's `serve` writes it: names in hrefs as they are,
+/// `%` included, served by a server that refuses malformed escapes (400).
+fn serve_style_listing(names: &[&str]) -> String {
+    let mut html = String::from("<html><body><ul>\n");
+    for name in names {
+        html.push_str(&format!("<li><a href=\"{name}\">{name}</a></li>\n"));
+    }
+    html.push_str("</ul></body></html>\n");
+    html
+}
+
+#[test]
+fn hrefs_with_a_bare_percent_are_fetched_as_literal_percent_signs() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("100%.txt", pseudo_random_bytes(11, 3000)),
+        ("50% off.txt", pseudo_random_bytes(12, 2000)),
+        ("%.txt", b"percent".to_vec()),
+        ("%%.txt", b"two percents".to_vec()),
+        ("a%2.txt", b"percent two".to_vec()),
+        ("%zz.bin", pseudo_random_bytes(13, 100)),
+        ("100% more.txt", b"already escaped in the href".to_vec()),
+        ("café.txt", b"valid escapes untouched".to_vec()),
+        ("get", b"query".to_vec()),
+        ("100%/inner%.txt", b"inside a folder named 100%".to_vec()),
+    ];
+    write_files(&served.path().join("pub"), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    server.reject_bad_escapes();
+    let hrefs = [
+        "100%.txt",
+        "50% off.txt",
+        "%.txt",
+        "%%.txt",
+        "a%2.txt",
+        "%zz.bin",
+        "100%25 more.txt",
+        "caf%C3%A9.txt",
+        "get?v=100%",
+        "100%/",
+    ];
+    server.can("/pub/", support::Canned::html(serve_style_listing(&hrefs)));
+    server.can(
+        "/pub/100%25/",
+        support::Canned::html(serve_style_listing(&["inner%.txt"])),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-r", "-o", "out", &server.url("/pub/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut want = expected(&files, |path| path != "get");
+    want.insert("get?v=100%".to_string(), b"query".to_vec());
+    assert_eq!(
+        tree_difference(&want, &read_tree(&work.path().join("out"))),
+        ""
+    );
+    let refused: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|request| !request.status.is_success())
+        .map(|request| format!("{} {}", request.status, request.target))
+        .collect();
+    assert!(refused.is_empty(), "refused requests: {refused:?}");
+}
+
+#[test]
+fn start_urls_and_url_lists_with_a_bare_percent_are_repaired() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("100%/a.txt", b"a".to_vec()),
+        ("list/50%.bin", pseudo_random_bytes(14, 5000)),
+    ];
+    write_files(served.path(), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.reject_bad_escapes();
+    let work = tempfile::tempdir().expect("temp dir");
+    // A start page typed with a bare `%`.
+    let output = fetchall(work.path(), &["-o", "page", &server.url("/100%/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        read_tree(&work.path().join("page")).get("a.txt"),
+        Some(&b"a".to_vec())
+    );
+    // A file URL with a bare `%` on a line of `-i`.
+    std::fs::write(
+        work.path().join("urls.txt"),
+        format!("{}\n", server.url("/list/50%.bin")),
+    )
+    .expect("write list");
+    let output = fetchall(work.path(), &["-i", "urls.txt", "-o", "listed"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        read_tree(&work.path().join("listed")).get("50%.bin"),
+        Some(&pseudo_random_bytes(14, 5000))
+    );
+}
