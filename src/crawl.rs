@@ -5,13 +5,35 @@
 //! Pages are fetched concurrently (a window of prefetches) but planned in a fixed
 //! breadth-first order, so duplicate and collision decisions — and `--flat` renames —
 //! do not depend on which server answered first.
+//!
+//! **Folders found by their answer.** Some servers link folders without a trailing
+//! slash (mini_httpd: `<A HREF="dir">`). In recursive mode such a link is planned as
+//! a file whose task carries a [`FolderProbe`]. If its transfer meets a redirect to
+//! `…/`, or a page (HTML, JSON) instead of a file, it returns
+//! [`Outcome::Folder`](crate::transfer::Outcome::Folder) and the dispatcher fills the
+//! probe. Dropping the probe (when the transfer ends, however it ends) sends what it
+//! found back to this crawler over a channel and lowers the tree's count of probes in
+//! flight. The crawler reads a folder found this way like any sub-directory (depth,
+//! `--level`, `--exclude`, loops, read once whatever its spelling); a page that was
+//! answered without a redirect is read first, and if it lists no entries of its own
+//! folder it was an HTML file after all and its task goes to the transfers again.
+//! A tree's crawl ends only when no page is left to read *and* no probe is in
+//! flight. Folders found this way are planned in the order their answers arrive.
+//!
+//! **Symlink loops.** A folder is judged by its entries: the links, resolved against
+//! the page, that lie directly inside it (names and listed sizes), never page chrome.
+//! A folder whose entries include a file and equal those of a folder above it on its
+//! own path is a loop on the server (`loop -> .`): it is skipped, reported and
+//! counted in [`Summary::loops_skipped`](crate::event::Summary::loops_skipped). An
+//! empty or folders-only listing proves nothing; the depth cap ends such loops.
 
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use url::Url;
 
@@ -41,14 +63,139 @@ pub(crate) struct Start {
 /// symlink loop whose listings differ slightly must still end.
 const MAX_DEPTH: usize = 100;
 
+/// Fingerprints of the listings of the folders above a page, the start page
+/// first: a folder that lists exactly what an ancestor lists is a symlink loop on
+/// the server (`loop -> .`). Shared by every folder and probe of one page.
+type Ancestors = Arc<Vec<Option<u64>>>;
+
 /// A directory waiting to be read.
 struct PendingPage {
     url: Url,
     /// 0 for the start page, 1 for its sub-directories...
     depth: usize,
-    /// Fingerprints of the listings of the folders above it: a folder that lists
-    /// exactly what an ancestor lists is a symlink loop on the server (`loop -> .`).
-    ancestors: Vec<Option<u64>>,
+    ancestors: Ancestors,
+    /// A link without a slash that answered with a page: read to tell whether it is
+    /// a listing; if it is not, this file task is handed to the transfers again.
+    as_file: Option<Task>,
+}
+
+/// What a transfer found out about a link without a trailing slash.
+struct Found {
+    /// The folder URL (a redirect's target), or the link (an answer that looked
+    /// like a listing).
+    url: Url,
+    redirected: bool,
+    /// The file task, without its probe.
+    task: Task,
+    /// Depth of the page that linked it, and that page's ancestors and own
+    /// fingerprint.
+    depth: usize,
+    ancestors: Ancestors,
+}
+
+/// Rides on the task of a link without a trailing slash in recursive mode, and
+/// tells the crawler when its transfer found a folder there. Dropped when the
+/// transfer is over (or the task is dropped unstarted): until every probe of a tree
+/// is dropped, the crawler waits, since a folder may still turn up.
+pub(crate) struct FolderProbe {
+    found: std::sync::Mutex<Option<Found>>,
+    depth: usize,
+    ancestors: Ancestors,
+    sender: mpsc::UnboundedSender<Found>,
+    outstanding: Arc<AtomicUsize>,
+    changed: Arc<Notify>,
+}
+
+impl std::fmt::Debug for FolderProbe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FolderProbe")
+            .field("depth", &self.depth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FolderProbe {
+    /// The transfer of `task` found a folder at `url`.
+    pub(crate) fn found(&self, url: Url, redirected: bool, task: &Task) {
+        let mut task = task.clone();
+        task.folder_probe = None;
+        let found = Found {
+            url,
+            redirected,
+            task,
+            depth: self.depth,
+            ancestors: Arc::clone(&self.ancestors),
+        };
+        if let Ok(mut slot) = self.found.lock() {
+            *slot = Some(found);
+        }
+    }
+}
+
+impl Drop for FolderProbe {
+    fn drop(&mut self) {
+        let found = self.found.get_mut().ok().and_then(Option::take);
+        // Sent before the count drops, so a crawler that sees no probe left also
+        // sees every folder they found.
+        if let Some(found) = found {
+            let _ = self.sender.send(found);
+        }
+        self.outstanding.fetch_sub(1, Ordering::SeqCst);
+        self.changed.notify_one();
+    }
+}
+
+/// The folders that transfers of one tree find, and how many transfers could
+/// still find one.
+struct Discoveries {
+    sender: mpsc::UnboundedSender<Found>,
+    receiver: mpsc::UnboundedReceiver<Found>,
+    outstanding: Arc<AtomicUsize>,
+    changed: Arc<Notify>,
+}
+
+impl Discoveries {
+    fn new() -> Self {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        Discoveries {
+            sender,
+            receiver,
+            outstanding: Arc::default(),
+            changed: Arc::default(),
+        }
+    }
+
+    fn probe(&self, depth: usize, ancestors: &Ancestors) -> Arc<FolderProbe> {
+        self.outstanding.fetch_add(1, Ordering::SeqCst);
+        Arc::new(FolderProbe {
+            found: std::sync::Mutex::new(None),
+            depth,
+            ancestors: Arc::clone(ancestors),
+            sender: self.sender.clone(),
+            outstanding: Arc::clone(&self.outstanding),
+            changed: Arc::clone(&self.changed),
+        })
+    }
+
+    fn try_next(&mut self) -> Option<Found> {
+        self.receiver.try_recv().ok()
+    }
+
+    /// The next folder found, or `None` once no transfer of the tree can find one.
+    async fn next(&mut self) -> Option<Found> {
+        loop {
+            if let Ok(found) = self.receiver.try_recv() {
+                return Some(found);
+            }
+            if self.outstanding.load(Ordering::SeqCst) == 0 {
+                return self.receiver.try_recv().ok();
+            }
+            tokio::select! {
+                found = self.receiver.recv() => return found,
+                () = self.changed.notified() => {}
+            }
+        }
+    }
 }
 
 /// What one page contributed: files to fetch, skips to report, folders to read next.
@@ -101,38 +248,40 @@ impl Engine {
         let mut queue = VecDeque::from([PendingPage {
             url: start.url.clone(),
             depth: 0,
-            ancestors: Vec::new(),
+            ancestors: Ancestors::default(),
+            as_file: None,
         }]);
         let mut window: VecDeque<(PendingPage, JoinHandle<Result<Page, PageError>>)> =
             VecDeque::new();
+        let mut discoveries = Discoveries::new();
         // Known once the start page answers: `/dir` may redirect to `/dir/`.
         let mut scope: Option<Scope> = None;
         let prefetch = self.options.jobs.max(MIN_PAGE_PREFETCH);
         loop {
+            if let Some(scope) = &scope {
+                while let Some(found) = discoveries.try_next() {
+                    self.queue_found(found, scope, planner, &mut visited, &mut queue);
+                }
+            }
             while window.len() < prefetch
                 && let Some(pending) = queue.pop_front()
             {
-                let client = self.client.clone();
-                let url = pending.url.clone();
-                let timeout = self.options.read_timeout;
-                let policy = self.options.retry;
-                let cancel = self.cancel.clone();
-                let retry_refused = pending.depth > 0;
-                let engine = Arc::clone(self);
-                let fetch = tokio::spawn(async move {
-                    // A listing fetch takes a slot of the run and of its host while
-                    // it runs, as a transfer does.
-                    let _slot = engine.slots_for(&url).take().await;
-                    engine
-                        .spacing
-                        .wait(url.host_str().unwrap_or_default())
-                        .await;
-                    retry::fetch_page(&client, &url, timeout, policy, retry_refused, &cancel).await
-                });
+                let fetch = self.spawn_page_fetch(&pending);
                 window.push_back((pending, fetch));
             }
             let Some((pending, fetch)) = window.pop_front() else {
-                break;
+                // Nothing left to read, but transfers may still find folders.
+                let found = tokio::select! {
+                    () = self.cancel.cancelled() => break,
+                    found = discoveries.next() => found,
+                };
+                match (found, &scope) {
+                    (Some(found), Some(scope)) => {
+                        self.queue_found(found, scope, planner, &mut visited, &mut queue);
+                        continue;
+                    }
+                    _ => break,
+                }
             };
             let result = tokio::select! {
                 () = self.cancel.cancelled() => break,
@@ -152,25 +301,59 @@ impl Engine {
             let scope = scope.get_or_insert_with(|| {
                 Scope::new(&page.url, self.options.span_hosts).with_domains(&self.options.domains)
             });
-            if pending.depth > 0
-                && !is_new_directory_target(scope, &pending.url, &page.url, &mut visited)
-            {
-                continue;
-            }
             let links = if page.is_json {
                 extract_json_links(&page.html, &page.url)
             } else {
                 extract_links(&page.html, &page.url)
             };
-            self.read_listed_checksums(scope, &page.url, &links).await;
             // The links are all that is needed from here on; a big listing's text goes.
-            let page = Page {
+            let mut page = Page {
                 html: String::new(),
                 ..page
             };
-            let fingerprint = listing_fingerprint(&links);
-            if fingerprint.is_some() && pending.ancestors.contains(&fingerprint) {
-                self.count(|summary| summary.skipped += 1);
+            // The folder whose entries the page lists: a page served at `…/dir`
+            // (no slash) lists `…/dir/`.
+            let folder = if pending.as_file.is_some() && !page.url.path().ends_with('/') {
+                folder_url(&page.url)
+            } else {
+                folder_of(&page.url)
+            };
+            let entries = listing_entries(&links, &folder);
+            if let Some(task) = pending.as_file {
+                if entries.count == 0 {
+                    // A page, not a listing: the file it is.
+                    if tasks.send(task).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                planner.release(&task.relative);
+                // Read once, whichever spelling came first; rules as for any folder.
+                let directory =
+                    match self.plan_directory(scope, pending.depth - 1, folder.clone(), planner) {
+                        LinkPlan::Directory(directory) => directory,
+                        LinkPlan::Skip(url, reason) => {
+                            self.report_skip(url.clone(), url, reason);
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                if !visited.insert(normalized_directory(&directory)) {
+                    continue;
+                }
+                // Links resolve against the URL served; the folder is the page.
+                page.url = directory;
+            } else if pending.depth > 0
+                && !is_new_directory_target(scope, &pending.url, &page.url, &mut visited)
+            {
+                continue;
+            }
+            self.read_listed_checksums(scope, &page.url, &links).await;
+            if entries.is_loop_of(&pending.ancestors) {
+                self.count(|summary| {
+                    summary.skipped += 1;
+                    summary.loops_skipped += 1;
+                });
                 self.report(Event::Skipped {
                     link: pending.url.to_string(),
                     url: pending.url.to_string(),
@@ -178,35 +361,32 @@ impl Engine {
                 });
                 continue;
             }
-            let plan = self.plan_page(scope, &page, links, pending.depth, &start.output, planner);
+            let mut ancestors = pending.ancestors.to_vec();
+            ancestors.push(entries.fingerprint);
+            let ancestors = Arc::new(ancestors);
+            let mut plan =
+                self.plan_page(scope, &page, links, pending.depth, &start.output, planner);
             self.report(Event::PageListed {
                 url: page.url.to_string(),
                 links: plan.links,
                 files: plan.files.len(),
             });
             for (link, url, reason) in plan.skipped {
-                self.count(|summary| summary.skipped += 1);
-                self.report(Event::Skipped { link, url, reason });
+                self.report_skip(link, url, reason);
             }
-            let mut ancestors = pending.ancestors.clone();
-            ancestors.push(fingerprint);
             for directory in plan.directories {
-                if pending.depth + 1 > MAX_DEPTH {
-                    self.count(|summary| summary.skipped += 1);
-                    self.report(Event::Skipped {
-                        link: directory.to_string(),
-                        url: directory.to_string(),
-                        reason: SkipReason::TooDeep,
-                    });
-                } else if visited.insert(normalized_directory(&directory)) {
-                    queue.push_back(PendingPage {
-                        url: directory,
-                        depth: pending.depth + 1,
-                        ancestors: ancestors.clone(),
-                    });
-                }
+                self.queue_directory(
+                    directory,
+                    pending.depth + 1,
+                    &ancestors,
+                    &mut visited,
+                    &mut queue,
+                );
             }
-            for task in plan.files {
+            for mut task in plan.files.drain(..) {
+                if self.options.recursive && !task.url.path().ends_with('/') {
+                    task.folder_probe = Some(discoveries.probe(pending.depth, &ancestors));
+                }
                 if tasks.send(task).await.is_err() {
                     return;
                 }
@@ -214,6 +394,108 @@ impl Engine {
         }
         for (_, fetch) in window {
             fetch.abort();
+        }
+    }
+
+    /// Starts fetching a listing page: it takes a slot of the run and of its host
+    /// while it runs, as a transfer does.
+    fn spawn_page_fetch(
+        self: &Arc<Self>,
+        pending: &PendingPage,
+    ) -> JoinHandle<Result<Page, PageError>> {
+        let client = self.client.clone();
+        let url = pending.url.clone();
+        let timeout = self.options.read_timeout;
+        let policy = self.options.retry;
+        let cancel = self.cancel.clone();
+        let retry_refused = pending.depth > 0;
+        let engine = Arc::clone(self);
+        tokio::spawn(async move {
+            let _slot = engine.slots_for(&url).take().await;
+            engine
+                .spacing
+                .wait(url.host_str().unwrap_or_default())
+                .await;
+            retry::fetch_page(&client, &url, timeout, policy, retry_refused, &cancel).await
+        })
+    }
+
+    fn report_skip(&self, link: String, url: String, reason: SkipReason) {
+        self.count(|summary| summary.skipped += 1);
+        self.report(Event::Skipped { link, url, reason });
+    }
+
+    /// Queues a sub-directory to read, unless it is too deep or read already.
+    fn queue_directory(
+        &self,
+        directory: Url,
+        depth: usize,
+        ancestors: &Ancestors,
+        visited: &mut HashSet<String>,
+        queue: &mut VecDeque<PendingPage>,
+    ) {
+        if depth > MAX_DEPTH {
+            self.report_skip(
+                directory.to_string(),
+                directory.to_string(),
+                SkipReason::TooDeep,
+            );
+        } else if visited.insert(normalized_directory(&directory)) {
+            queue.push_back(PendingPage {
+                url: directory,
+                depth,
+                ancestors: Arc::clone(ancestors),
+                as_file: None,
+            });
+        }
+    }
+
+    /// A link without a slash turned out to be a folder (a redirect to `…/`), or may
+    /// be one (it answered with a page): it is read like any sub-directory.
+    fn queue_found(
+        &self,
+        found: Found,
+        scope: &Scope,
+        planner: &mut Planner,
+        visited: &mut HashSet<String>,
+        queue: &mut VecDeque<PendingPage>,
+    ) {
+        let Found {
+            url,
+            redirected,
+            task,
+            depth,
+            ancestors,
+        } = found;
+        if !redirected {
+            // Read first: only its entries tell a listing from an HTML file.
+            if depth < MAX_DEPTH {
+                queue.push_back(PendingPage {
+                    url,
+                    depth: depth + 1,
+                    ancestors,
+                    as_file: Some(task),
+                });
+            } else {
+                self.report_skip(task.url.to_string(), url.to_string(), SkipReason::TooDeep);
+            }
+            return;
+        }
+        planner.release(&task.relative);
+        if !scope.contains_folder(&url) {
+            self.report_skip(
+                task.url.to_string(),
+                url.to_string(),
+                SkipReason::OutsideStart,
+            );
+            return;
+        }
+        match self.plan_directory(scope, depth, url, planner) {
+            LinkPlan::Directory(directory) => {
+                self.queue_directory(directory, depth + 1, &ancestors, visited, queue);
+            }
+            LinkPlan::Skip(url, reason) => self.report_skip(task.url.to_string(), url, reason),
+            LinkPlan::File(..) | LinkPlan::Repeat => {}
         }
     }
 
@@ -279,6 +561,14 @@ impl Engine {
             }
         };
         let url = match scope.classify(&link.href, resolved, &page.url) {
+            // `dir` beside `dir/`, already planned as a folder: the same folder.
+            Verdict::File(url)
+                if self.options.recursive
+                    && url.query().is_none()
+                    && planner.has_url(&folder_url(&url)) =>
+            {
+                return LinkPlan::Repeat;
+            }
             Verdict::File(url) => url,
             Verdict::Directory(url) => return self.plan_directory(scope, depth, url, planner),
             Verdict::Skip(reason) => return LinkPlan::Skip(resolved.to_string(), reason),
@@ -357,6 +647,13 @@ impl Engine {
         if let Err(reason) = self.filters.check_directory(&decoded) {
             return LinkPlan::Skip(url.to_string(), reason);
         }
+        // `dir` linked earlier without its slash was taken for a file: it is this
+        // folder, and its files go under `dir/`.
+        let mut as_file = url.clone();
+        as_file.set_path(url.path().trim_end_matches('/'));
+        if let Some(Ok(path)) = paths::path_under(scope.start_dir(), &as_file) {
+            planner.release_if_for(&path, &as_file);
+        }
         LinkPlan::Directory(url)
     }
 
@@ -408,29 +705,88 @@ fn is_new_directory_target(
     in_scope && visited.insert(normalized)
 }
 
-/// A hash of a listing's entries: its relative hrefs as written, in order (absolute
-/// and parent links differ between a folder and its symlinked copy, so they are left
-/// out). Two folders with the same fingerprint list the same names: one is the other
-/// seen through a symlink. `None` for a listing without files: `data/data/` holding
-/// only `data/` is ordinary nesting, so folders-only listings never count as loops
-/// (the depth cap still ends a loop of them).
-fn listing_fingerprint(links: &[Link]) -> Option<u64> {
+/// What a listing says of its own folder: its entries are the links that lie
+/// directly inside that folder (resolved against the page, so relative,
+/// root-relative and absolute hrefs count alike), by name (escapes normalised, a
+/// query kept) and listed size. Page chrome is never an entry: other schemes
+/// (`javascript:`), sort links on the folder itself (`?C=N;O=D`), links elsewhere
+/// (icons, parents, other hosts, deeper paths).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Entries {
+    /// Entries seen (a name linked twice, icon and text, counts twice).
+    count: usize,
+    /// A hash of the entries, independent of their order, when at least one of them
+    /// is a file: folders-only listings prove nothing (`data/data/` holding only
+    /// `data/` is ordinary nesting; the depth cap still ends a loop of them).
+    fingerprint: Option<u64>,
+}
+
+impl Entries {
+    /// A proven symlink loop: entries with files, equal to those of a folder above
+    /// it on its own path. An empty folder, or one whose entries differ from every
+    /// ancestor's, is never a loop; siblings are not ancestors.
+    fn is_loop_of(&self, ancestors: &[Option<u64>]) -> bool {
+        self.fingerprint.is_some() && ancestors.contains(&self.fingerprint)
+    }
+}
+
+fn listing_entries(links: &[Link], folder: &Url) -> Entries {
     use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    let entries = links.iter().filter(|link| {
-        !(link.href.starts_with(['/', '?', '#'])
-            || link.href.starts_with("..")
-            || link.href.contains("://"))
-    });
+    let mut entries = Entries::default();
+    let mut sum = 0u64;
     let mut has_files = false;
-    for link in entries {
-        has_files |= !link.href.ends_with('/');
-        link.href.hash(&mut hasher);
+    for link in links {
+        let Ok(url) = &link.url else { continue };
+        let Some(name) = entry_name(url, folder) else {
+            continue;
+        };
+        entries.count += 1;
+        let is_folder = name.ends_with('/');
+        has_files |= !is_folder;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        name.hash(&mut hasher);
         link.size
+            .filter(|_| !is_folder)
             .map(|size| (size.low, size.high))
             .hash(&mut hasher);
+        // A sum is the same whatever the order the server lists them in.
+        sum = sum.wrapping_add(hasher.finish());
     }
-    has_files.then(|| hasher.finish())
+    entries.fingerprint = has_files.then_some(sum);
+    entries
+}
+
+/// The name of `url` inside `folder` (`a.txt`, `sub/`, `get?id=1`), if it lies
+/// directly inside it.
+fn entry_name(url: &Url, folder: &Url) -> Option<String> {
+    if url.scheme() != folder.scheme()
+        || url.host() != folder.host()
+        || url.port_or_known_default() != folder.port_or_known_default()
+    {
+        return None;
+    }
+    let name = url.path().strip_prefix(folder.path())?;
+    if name.is_empty() || name.trim_end_matches('/').contains('/') || name.starts_with('/') {
+        return None;
+    }
+    let mut name = normalize_escapes(name);
+    if let Some(query) = url.query() {
+        name.push('?');
+        name.push_str(query);
+    }
+    Some(name)
+}
+
+/// `…/dir` as the folder `…/dir/`, without query or fragment.
+fn folder_url(url: &Url) -> Url {
+    let mut folder = url.clone();
+    folder.set_query(None);
+    folder.set_fragment(None);
+    if !folder.path().ends_with('/') {
+        let path = format!("{}/", folder.path());
+        folder.set_path(&path);
+    }
+    folder
 }
 
 enum LinkPlan {
@@ -525,6 +881,57 @@ mod tests {
         assert_eq!(normal("http://h/a%20b/c/?C=N;O=D"), canonical);
         assert_ne!(normal("http://h/a%20b/d/"), canonical);
         assert_eq!(normal("http://h/x%2fy/"), normal("http://h/x%2Fy/"));
+    }
+
+    fn entries_of(html: &str, page: &str) -> Entries {
+        let page = Url::parse(page).expect("test URL");
+        listing_entries(&extract_links(html, &page), &folder_of(&page))
+    }
+
+    #[test]
+    fn entries_are_the_links_directly_inside_the_folder_whatever_their_spelling() {
+        let chrome = r#"<a href="javascript:void(0)">theme</a><a href="?sort=name">n</a>
+            <a href="/?sort=size">s</a><a href="/__internal/style.css">css</a>
+            <a href="../">up</a><a href="/">root</a><a href="http://other/x.txt">x</a>
+            <a href="mailto:a@b">m</a><a href="./">self</a><a href="sub/deeper/f">d</a>"#;
+        assert_eq!(entries_of(chrome, "http://h/pub/a/"), Entries::default());
+        let relative = entries_of(
+            &format!(r#"{chrome}<a href="f.txt">f</a><a href="sub/">s</a>"#),
+            "http://h/pub/a/",
+        );
+        let absolute = entries_of(
+            r#"<a href="/pub/b/sub/">s</a><a href="http://h/pub/b/f.txt">f</a>"#,
+            "http://h/pub/b/",
+        );
+        let escaped = entries_of(
+            r#"<a href="%66.txt">f</a><a href="/pub/c/sub/">s</a>"#,
+            "http://h/pub/c/index.html",
+        );
+        assert_eq!(relative.count, 2);
+        assert!(relative.fingerprint.is_some());
+        assert_eq!(relative, absolute, "order and spelling do not matter");
+        assert_eq!(relative, escaped);
+        // Folders only: no proof of a loop.
+        assert_eq!(
+            entries_of(r#"<a href="data/">d</a>"#, "http://h/data/").fingerprint,
+            None
+        );
+        assert!(!Entries::default().is_loop_of(&[None]));
+        assert!(relative.is_loop_of(&[None, absolute.fingerprint]));
+        assert!(!relative.is_loop_of(&[None]));
+    }
+
+    #[test]
+    fn listed_sizes_tell_entries_apart() {
+        let small = entries_of(
+            "<pre><a href=\"f.txt\">f</a>  04-Mar-2021 05:06  10\n</pre>",
+            "http://h/a/",
+        );
+        let large = entries_of(
+            "<pre><a href=\"f.txt\">f</a>  04-Mar-2021 05:06  20\n</pre>",
+            "http://h/b/",
+        );
+        assert_ne!(small.fingerprint, large.fingerprint);
     }
 
     #[test]

@@ -214,6 +214,9 @@ pub struct Summary {
     pub up_to_date: u64,
     /// Links skipped (directories, parents, other hosts...).
     pub skipped: u64,
+    /// Of the skipped links: folders not read because they list exactly what a
+    /// folder above them lists (server-side symlink loops).
+    pub loops_skipped: u64,
     /// Files that failed.
     pub failed: u64,
     /// Start pages that could not be fetched.

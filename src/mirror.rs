@@ -339,6 +339,24 @@ impl Engine {
                     path,
                 });
             }
+            // Under `-r`: the crawler reads it as a folder (and hands it back as a
+            // file if it is no listing after all).
+            Ok(Outcome::Folder {
+                url: folder,
+                redirected,
+            }) if task.folder_probe.is_some() => {
+                if let Some(probe) = &task.folder_probe {
+                    probe.found(folder, redirected, &task);
+                }
+            }
+            Ok(Outcome::Folder { .. }) => {
+                self.count(|summary| summary.skipped += 1);
+                self.report(Event::Skipped {
+                    link: url.clone(),
+                    url,
+                    reason: SkipReason::Directory,
+                });
+            }
             Ok(Outcome::Filtered(reason)) => {
                 self.count(|summary| summary.skipped += 1);
                 self.report(Event::Skipped {

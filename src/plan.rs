@@ -26,6 +26,9 @@ pub struct Task {
     pub listed_size: Option<u64>,
     /// The exact modification time the listing gave, if it gave one.
     pub listed_modified: Option<ListedTime>,
+    /// In recursive mode, for a link without a trailing slash: tells the crawler if
+    /// the answer shows a folder (see [`crate::crawl`]).
+    pub(crate) folder_probe: Option<std::sync::Arc<crate::crawl::FolderProbe>>,
 }
 
 impl Task {
@@ -41,6 +44,7 @@ impl Task {
             local,
             listed_size: None,
             listed_modified: None,
+            folder_probe: None,
         }
     }
 
@@ -123,6 +127,24 @@ impl Planner {
         self.files.insert(path.clone(), url.clone());
         self.folders.extend(path.ancestors());
         Ok(())
+    }
+
+    /// Gives back the path of a file that turned out to be a folder, so that the
+    /// files under it can be admitted. Its URL stays seen.
+    pub fn release(&mut self, path: &RelativePath) {
+        self.files.remove(path);
+    }
+
+    /// Like [`Planner::release`], only if `path` was admitted for `url`.
+    pub fn release_if_for(&mut self, path: &RelativePath, url: &Url) {
+        if self.files.get(path) == Some(url) {
+            self.files.remove(path);
+        }
+    }
+
+    /// Whether `url` was admitted or seen.
+    pub fn has_url(&self, url: &Url) -> bool {
+        self.urls.contains(url)
     }
 
     /// Marks a URL as seen without giving it a path (so a later duplicate is reported).

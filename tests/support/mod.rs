@@ -287,7 +287,13 @@ async fn respond(state: &ServerState, request: Request) -> Response {
         }
         return response;
     }
-    let path = request.uri().path().to_string();
+    let mut path = request.uri().path().to_string();
+    if state.style == ListingStyle::SlashlessDirect && !path.ends_with('/') {
+        let decoded = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
+        if state.root.join(decoded.trim_start_matches('/')).is_dir() {
+            path.push('/');
+        }
+    }
     if path.ends_with('/') {
         let delay = *state.page_delay.lock().expect("delay lock");
         let now = state.pages_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
