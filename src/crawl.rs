@@ -39,7 +39,7 @@ use url::Url;
 
 use crate::error::{PageError, error_chain};
 use crate::event::{Event, SkipReason};
-use crate::extract::{Link, extract_json_links, extract_links};
+use crate::extract::{Link, for_each_json_link, for_each_link};
 use crate::mirror::Engine;
 use crate::page::Page;
 use crate::paths::{self, RelativePath};
@@ -198,12 +198,117 @@ impl Discoveries {
     }
 }
 
-/// What one page contributed: files to fetch, skips to report, folders to read next.
-struct PagePlan {
-    files: Vec<Task>,
-    skipped: Vec<(String, String, SkipReason)>,
-    directories: Vec<Url>,
+/// Plans of a page held back until the page is planned, so that `page_listed`
+/// (with its counts) comes before the events of its links; a page with more links
+/// (or longer ones) than this sends them as they are planned, and `page_listed`
+/// comes last.
+const HELD_PLANS: usize = 10_000;
+
+/// The URL text the held plans may hold in all.
+const HELD_BYTES: usize = 4 * 1024 * 1024;
+
+/// Links handed from the walk over a page's text to the planner at once.
+const LINK_BATCH: usize = 256;
+
+/// What planning one link gave.
+enum Planned {
+    File(Task),
+    Directory(Url),
+    Skip(String, String, SkipReason),
+}
+
+impl Planned {
+    /// About how much text it holds.
+    fn text_bytes(&self) -> usize {
+        match self {
+            Planned::File(task) => task.url.as_str().len() * 2,
+            Planned::Directory(url) => url.as_str().len(),
+            Planned::Skip(link, url, _) => link.len() + url.len(),
+        }
+    }
+}
+
+/// Where a page's plans go: the crawl's queue and the transfers.
+struct PageOutput<'a> {
+    visited: &'a mut HashSet<String>,
+    queue: &'a mut VecDeque<PendingPage>,
+    discoveries: &'a Discoveries,
+    tasks: &'a mpsc::Sender<Task>,
+    ancestors: &'a Ancestors,
+    depth: usize,
+    /// Plans held back, while the page is small enough ([`HELD_PLANS`]).
+    held: Option<Vec<Planned>>,
+    /// The URL text of the held plans, in bytes ([`HELD_BYTES`]).
+    held_bytes: usize,
     links: usize,
+    files: usize,
+}
+
+/// A page's text, walked twice on a blocking thread: the tokenizer is CPU work.
+struct PageText {
+    html: String,
+    is_json: bool,
+    /// The URL it was served from: links resolve against it.
+    served: Url,
+}
+
+/// What the first walk over a page finds.
+struct Survey {
+    entries: Entries,
+    /// Links named like checksum files, read before any file of the page is sent.
+    checksum_files: Vec<Link>,
+}
+
+impl PageText {
+    fn for_each(&self, each: impl FnMut(Link) -> std::ops::ControlFlow<()>) {
+        if self.is_json {
+            for_each_json_link(&self.html, &self.served, each);
+        } else {
+            for_each_link(&self.html, &self.served, each);
+        }
+    }
+
+    fn survey(&self, folder: &Url) -> Survey {
+        let mut entries = EntriesBuilder::default();
+        let mut checksum_files = Vec::new();
+        self.for_each(|link| {
+            entries.add(&link, folder);
+            if crate::checksum_source::is_checksum_link(&link) {
+                checksum_files.push(link);
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        Survey {
+            entries: entries.finish(),
+            checksum_files,
+        }
+    }
+
+    /// Walks the links on a blocking thread, handing them over in batches; the
+    /// walk stops when the receiver is dropped.
+    fn walk(self) -> mpsc::Receiver<Vec<Link>> {
+        let (sender, receiver) = mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            let mut batch = Vec::with_capacity(LINK_BATCH);
+            let mut open = true;
+            self.for_each(|link| {
+                batch.push(link);
+                if batch.len() == LINK_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(LINK_BATCH));
+                    open = sender.blocking_send(full).is_ok();
+                }
+                if open {
+                    std::ops::ControlFlow::Continue(())
+                } else {
+                    std::ops::ControlFlow::Break(())
+                }
+            });
+            if open && !batch.is_empty() {
+                let _ = sender.blocking_send(batch);
+            }
+        });
+        receiver
+    }
 }
 
 impl Engine {
@@ -301,33 +406,54 @@ impl Engine {
             let scope = scope.get_or_insert_with(|| {
                 Scope::new(&page.url, self.options.span_hosts).with_domains(&self.options.domains)
             });
-            let links = if page.is_json {
-                extract_json_links(&page.html, &page.url)
-            } else {
-                extract_links(&page.html, &page.url)
-            };
-            // The links are all that is needed from here on; a big listing's text goes.
-            let mut page = Page {
-                html: String::new(),
-                ..page
-            };
+            let Page {
+                url: served,
+                html,
+                is_json,
+            } = page;
             // The folder whose entries the page lists: a page served at `…/dir`
             // (no slash) lists `…/dir/`.
-            let folder = if pending.as_file.is_some() && !page.url.path().ends_with('/') {
-                folder_url(&page.url)
+            let folder = if pending.as_file.is_some() && !served.path().ends_with('/') {
+                folder_url(&served)
             } else {
-                folder_of(&page.url)
+                folder_of(&served)
             };
-            let entries = listing_entries(&links, &folder);
+            // First walk over the links: what the folder holds, and its checksum
+            // files. Nothing is kept per link, so a page of millions costs its text.
+            let text = PageText {
+                html,
+                is_json,
+                served: served.clone(),
+            };
+            let survey_folder = folder.clone();
+            let surveyed = tokio::task::spawn_blocking(move || {
+                let survey = text.survey(&survey_folder);
+                (text, survey)
+            })
+            .await;
+            let (text, survey) = match surveyed {
+                Ok(surveyed) => surveyed,
+                Err(error) => {
+                    self.page_failed(&pending, error.to_string());
+                    continue;
+                }
+            };
+            // Links are judged against the page; a folder served at `…/dir` is the
+            // page `…/dir/`.
+            let mut page = Page {
+                url: served,
+                html: String::new(),
+                is_json,
+            };
             if let Some(task) = pending.as_file {
-                if entries.count == 0 {
+                if survey.entries.count == 0 {
                     // A page, not a listing: the file it is.
                     if tasks.send(task).await.is_err() {
                         return;
                     }
                     continue;
                 }
-                planner.release(&task.relative);
+                planner.release(&task.relative, &task.url);
                 // Read once, whichever spelling came first; rules as for any folder.
                 let directory =
                     match self.plan_directory(scope, pending.depth - 1, folder.clone(), planner) {
@@ -341,15 +467,15 @@ impl Engine {
                 if !visited.insert(normalized_directory(&directory)) {
                     continue;
                 }
-                // Links resolve against the URL served; the folder is the page.
                 page.url = directory;
             } else if pending.depth > 0
                 && !is_new_directory_target(scope, &pending.url, &page.url, &mut visited)
             {
                 continue;
             }
-            self.read_listed_checksums(scope, &page.url, &links).await;
-            if entries.is_loop_of(&pending.ancestors) {
+            self.read_listed_checksums(scope, &page.url, &survey.checksum_files)
+                .await;
+            if survey.entries.is_loop_of(&pending.ancestors) {
                 self.count(|summary| {
                     summary.skipped += 1;
                     summary.loops_skipped += 1;
@@ -362,34 +488,50 @@ impl Engine {
                 continue;
             }
             let mut ancestors = pending.ancestors.to_vec();
-            ancestors.push(entries.fingerprint);
+            ancestors.push(survey.entries.fingerprint);
             let ancestors = Arc::new(ancestors);
-            let mut plan =
-                self.plan_page(scope, &page, links, pending.depth, &start.output, planner);
-            self.report(Event::PageListed {
-                url: page.url.to_string(),
-                links: plan.links,
-                files: plan.files.len(),
-            });
-            for (link, url, reason) in plan.skipped {
-                self.report_skip(link, url, reason);
-            }
-            for directory in plan.directories {
-                self.queue_directory(
-                    directory,
-                    pending.depth + 1,
-                    &ancestors,
-                    &mut visited,
-                    &mut queue,
-                );
-            }
-            for mut task in plan.files.drain(..) {
-                if self.options.recursive && !task.url.path().ends_with('/') {
-                    task.folder_probe = Some(discoveries.probe(pending.depth, &ancestors));
+            // Second walk: each link planned, and its task sent, as it comes.
+            let mut output = PageOutput {
+                visited: &mut visited,
+                queue: &mut queue,
+                discoveries: &discoveries,
+                tasks,
+                ancestors: &ancestors,
+                depth: pending.depth,
+                held: Some(Vec::new()),
+                held_bytes: 0,
+                links: 0,
+                files: 0,
+            };
+            let mut batches = text.walk();
+            loop {
+                let batch = tokio::select! {
+                    () = self.cancel.cancelled() => None,
+                    batch = batches.recv() => batch,
+                };
+                let Some(batch) = batch else { break };
+                for link in batch {
+                    output.links += 1;
+                    let planned = match self.plan_link(scope, &page, pending.depth, &link, planner)
+                    {
+                        LinkPlan::File(url, relative) => {
+                            output.files += 1;
+                            Planned::File(plan_task(url, relative, &start.output, &link))
+                        }
+                        LinkPlan::Directory(url) => Planned::Directory(url),
+                        LinkPlan::Repeat => continue,
+                        LinkPlan::Skip(url, reason) => Planned::Skip(link.href, url, reason),
+                    };
+                    if !self.hold_or_emit(&mut output, planned).await {
+                        return;
+                    }
                 }
-                if tasks.send(task).await.is_err() {
-                    return;
-                }
+            }
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            if !self.finish_output(&mut output, &page.url).await {
+                return;
             }
         }
         for (_, fetch) in window {
@@ -481,7 +623,7 @@ impl Engine {
             }
             return;
         }
-        planner.release(&task.relative);
+        planner.release(&task.relative, &task.url);
         if !scope.contains_folder(&url) {
             self.report_skip(
                 task.url.to_string(),
@@ -515,32 +657,59 @@ impl Engine {
         });
     }
 
-    fn plan_page(
-        &self,
-        scope: &Scope,
-        page: &Page,
-        links: Vec<Link>,
-        depth: usize,
-        output: &Path,
-        planner: &mut Planner,
-    ) -> PagePlan {
-        let mut plan = PagePlan {
-            files: Vec::new(),
-            skipped: Vec::new(),
-            directories: Vec::new(),
-            links: links.len(),
-        };
-        for link in links {
-            match self.plan_link(scope, page, depth, &link, planner) {
-                LinkPlan::File(url, relative) => {
-                    plan.files.push(plan_task(url, relative, output, &link));
+    /// Holds `planned` back while the page is small, or sends it on; false once
+    /// the transfers are gone.
+    async fn hold_or_emit(&self, output: &mut PageOutput<'_>, planned: Planned) -> bool {
+        if let Some(held) = &mut output.held {
+            output.held_bytes += planned.text_bytes();
+            if held.len() < HELD_PLANS && output.held_bytes <= HELD_BYTES {
+                held.push(planned);
+                return true;
+            }
+            // A big page: what was held goes now, and the rest as it comes.
+            for earlier in output.held.take().unwrap_or_default() {
+                if !self.emit(output, earlier).await {
+                    return false;
                 }
-                LinkPlan::Directory(url) => plan.directories.push(url),
-                LinkPlan::Repeat => {}
-                LinkPlan::Skip(url, reason) => plan.skipped.push((link.href, url, reason)),
             }
         }
-        plan
+        self.emit(output, planned).await
+    }
+
+    /// The page is planned: `page_listed`, then what was held back.
+    async fn finish_output(&self, output: &mut PageOutput<'_>, page: &Url) -> bool {
+        self.report(Event::PageListed {
+            url: page.to_string(),
+            links: output.links,
+            files: output.files,
+        });
+        for planned in output.held.take().unwrap_or_default() {
+            if !self.emit(output, planned).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn emit(&self, output: &mut PageOutput<'_>, planned: Planned) -> bool {
+        match planned {
+            Planned::Skip(link, url, reason) => self.report_skip(link, url, reason),
+            Planned::Directory(url) => self.queue_directory(
+                url,
+                output.depth + 1,
+                output.ancestors,
+                output.visited,
+                output.queue,
+            ),
+            Planned::File(mut task) => {
+                if self.options.recursive && !task.url.path().ends_with('/') {
+                    task.folder_probe =
+                        Some(output.discoveries.probe(output.depth, output.ancestors));
+                }
+                return output.tasks.send(task).await.is_ok();
+            }
+        }
+        true
     }
 
     fn plan_link(
@@ -652,7 +821,7 @@ impl Engine {
         let mut as_file = url.clone();
         as_file.set_path(url.path().trim_end_matches('/'));
         if let Some(Ok(path)) = paths::path_under(scope.start_dir(), &as_file) {
-            planner.release_if_for(&path, &as_file);
+            planner.release(&path, &as_file);
         }
         LinkPlan::Directory(url)
     }
@@ -673,7 +842,12 @@ impl Engine {
             let Ok(relative) = paths::relative_path_from_segments([candidate.as_str()]) else {
                 break;
             };
-            if planner.admit(&url, &relative).is_ok() {
+            let admitted = planner.admit(&url, &relative);
+            // Renamed already, from an earlier link to the same URL.
+            if admitted == Err(SkipReason::Duplicate) {
+                return LinkPlan::Repeat;
+            }
+            if admitted.is_ok() {
                 self.report(Event::Renamed {
                     url: url.to_string(),
                     path: relative.to_string(),
@@ -730,19 +904,24 @@ impl Entries {
     }
 }
 
-fn listing_entries(links: &[Link], folder: &Url) -> Entries {
-    use std::hash::{Hash, Hasher};
-    let mut entries = Entries::default();
-    let mut sum = 0u64;
-    let mut has_files = false;
-    for link in links {
-        let Ok(url) = &link.url else { continue };
+/// Adds up a listing's [`Entries`] link by link.
+#[derive(Default)]
+struct EntriesBuilder {
+    count: usize,
+    sum: u64,
+    has_files: bool,
+}
+
+impl EntriesBuilder {
+    fn add(&mut self, link: &Link, folder: &Url) {
+        use std::hash::{Hash, Hasher};
+        let Ok(url) = &link.url else { return };
         let Some(name) = entry_name(url, folder) else {
-            continue;
+            return;
         };
-        entries.count += 1;
+        self.count += 1;
         let is_folder = name.ends_with('/');
-        has_files |= !is_folder;
+        self.has_files |= !is_folder;
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         name.hash(&mut hasher);
         link.size
@@ -750,10 +929,24 @@ fn listing_entries(links: &[Link], folder: &Url) -> Entries {
             .map(|size| (size.low, size.high))
             .hash(&mut hasher);
         // A sum is the same whatever the order the server lists them in.
-        sum = sum.wrapping_add(hasher.finish());
+        self.sum = self.sum.wrapping_add(hasher.finish());
     }
-    entries.fingerprint = has_files.then_some(sum);
-    entries
+
+    fn finish(self) -> Entries {
+        Entries {
+            count: self.count,
+            fingerprint: self.has_files.then_some(self.sum),
+        }
+    }
+}
+
+#[cfg(test)]
+fn listing_entries(links: &[Link], folder: &Url) -> Entries {
+    let mut entries = EntriesBuilder::default();
+    for link in links {
+        entries.add(link, folder);
+    }
+    entries.finish()
 }
 
 /// The name of `url` inside `folder` (`a.txt`, `sub/`, `get?id=1`), if it lies
@@ -885,7 +1078,10 @@ mod tests {
 
     fn entries_of(html: &str, page: &str) -> Entries {
         let page = Url::parse(page).expect("test URL");
-        listing_entries(&extract_links(html, &page), &folder_of(&page))
+        listing_entries(
+            &crate::extract::extract_links(html, &page),
+            &folder_of(&page),
+        )
     }
 
     #[test]
