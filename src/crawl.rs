@@ -286,9 +286,9 @@ impl PageText {
 
     /// Walks the links on a blocking thread, handing them over in batches; the
     /// walk stops when the receiver is dropped.
-    fn walk(self) -> mpsc::Receiver<Vec<Link>> {
+    fn walk(self) -> (mpsc::Receiver<Vec<Link>>, JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(4);
-        tokio::task::spawn_blocking(move || {
+        let walker = tokio::task::spawn_blocking(move || {
             let mut batch = Vec::with_capacity(LINK_BATCH);
             let mut open = true;
             self.for_each(|link| {
@@ -307,7 +307,7 @@ impl PageText {
                 let _ = sender.blocking_send(batch);
             }
         });
-        receiver
+        (receiver, walker)
     }
 }
 
@@ -374,7 +374,7 @@ impl Engine {
                 let fetch = self.spawn_page_fetch(&pending);
                 window.push_back((pending, fetch));
             }
-            let Some((pending, fetch)) = window.pop_front() else {
+            let Some((mut pending, fetch)) = window.pop_front() else {
                 // Nothing left to read, but transfers may still find folders.
                 let found = tokio::select! {
                     () = self.cancel.cancelled() => break,
@@ -445,7 +445,7 @@ impl Engine {
                 html: String::new(),
                 is_json,
             };
-            if let Some(task) = pending.as_file {
+            if let Some(task) = pending.as_file.take() {
                 if survey.entries.count == 0 {
                     // A page, not a listing: the file it is.
                     if tasks.send(task).await.is_err() {
@@ -503,7 +503,7 @@ impl Engine {
                 links: 0,
                 files: 0,
             };
-            let mut batches = text.walk();
+            let (mut batches, walker) = text.walk();
             loop {
                 let batch = tokio::select! {
                     () = self.cancel.cancelled() => None,
@@ -532,6 +532,11 @@ impl Engine {
             }
             if !self.finish_output(&mut output, &page.url).await {
                 return;
+            }
+            // A walk that broke off (a panic) read part of the page: a failure,
+            // never a silently shorter listing.
+            if let Err(error) = walker.await {
+                self.page_failed(&pending, format!("reading the links failed: {error}"));
             }
         }
         for (_, fetch) in window {
