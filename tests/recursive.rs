@@ -598,6 +598,28 @@ fn folders_answered_without_a_redirect_are_crawled_and_html_files_kept() {
     let summary = json_summary(&output.stdout);
     assert_eq!(summary["failed"], 0, "{summary}");
     assert_eq!(summary["downloaded"], files.len(), "{summary}");
+    // A dry run finds them as the real run does (this listing states no sizes).
+    let dry = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        dry.path(),
+        &["-r", "-n", "--json", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let planned: std::collections::BTreeSet<String> = text(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|event| event["event"] == "planned")
+        .filter_map(|event| event["path"].as_str().map(str::to_string))
+        .collect();
+    let want: std::collections::BTreeSet<String> = files
+        .iter()
+        .map(|(path, _)| format!("out/{path}"))
+        .collect();
+    assert_eq!(planned, want);
+    assert_eq!(
+        skips_of_kind(&output.stdout, "directory"),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
