@@ -394,6 +394,16 @@ impl Engine {
             };
             let page = match result {
                 Ok(Ok(page)) => page,
+                // Not readable as a page (more than a listing can be, say): the
+                // file it was linked as, for the transfers to fetch or fail.
+                Ok(Err(_)) if pending.as_file.is_some() => {
+                    if let Some(task) = pending.as_file.take()
+                        && tasks.send(task).await.is_err()
+                    {
+                        return;
+                    }
+                    continue;
+                }
                 Ok(Err(error)) => {
                     self.page_failed(&pending, error_chain(&error));
                     continue;

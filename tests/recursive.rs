@@ -710,3 +710,23 @@ fn a_symlink_loop_with_absolute_hrefs_is_found_reported_and_counted() {
         );
     }
 }
+
+#[test]
+fn an_html_file_too_big_for_a_listing_is_still_downloaded_under_recursive() {
+    // Under -r a page answer to a link without a slash is read as a maybe-folder;
+    // one larger than any listing (64 MiB) is the file it was linked as.
+    let served = tempfile::tempdir().expect("temp dir");
+    let mut big = b"<html><body>".to_vec();
+    big.resize(65 * 1024 * 1024, b'x');
+    let files = vec![("huge.html", big), ("small.html", b"<p>hi</p>".to_vec())];
+    write_files(&served.path().join("pub"), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "--json", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
+}
