@@ -143,23 +143,14 @@ impl Engine {
     }
 
     /// `--checksums auto`: fetches and reads the checksum files among a page's links
+    /// (those [`is_checksum_link`] picks)
     /// (whatever the filters say of them: `-A '*.iso'` still verifies the ISOs).
     pub(crate) async fn read_listed_checksums(&self, scope: &Scope, page: &Url, links: &[Link]) {
         if self.options.checksums != ChecksumSource::Auto {
             return;
         }
-        for link in links {
+        for link in links.iter().filter(|link| is_checksum_link(link)) {
             let Ok(resolved) = &link.url else { continue };
-            // The name first: it rules out almost every link of a big listing cheaply.
-            let is_sums = paths::file_name_only(resolved).is_ok_and(|relative| {
-                relative
-                    .names()
-                    .last()
-                    .is_some_and(|name| sums::is_checksum_file(name))
-            });
-            if !is_sums {
-                continue;
-            }
             let Verdict::File(url) = scope.classify(&link.href, resolved, page) else {
                 continue;
             };
@@ -199,6 +190,19 @@ impl Engine {
             entries: count,
         });
     }
+}
+
+/// Whether a link's name is one of a checksum file: it rules out almost every link
+/// of a big listing cheaply.
+pub(crate) fn is_checksum_link(link: &Link) -> bool {
+    link.url.as_ref().is_ok_and(|resolved| {
+        paths::file_name_only(resolved).is_ok_and(|relative| {
+            relative
+                .names()
+                .last()
+                .is_some_and(|name| sums::is_checksum_file(name))
+        })
+    })
 }
 
 #[cfg(test)]

@@ -5,19 +5,41 @@
 //! Pages are fetched concurrently (a window of prefetches) but planned in a fixed
 //! breadth-first order, so duplicate and collision decisions — and `--flat` renames —
 //! do not depend on which server answered first.
+//!
+//! **Folders found by their answer.** Some servers link folders without a trailing
+//! slash (mini_httpd: `<A HREF="dir">`). In recursive mode such a link is planned as
+//! a file whose task carries a [`FolderProbe`]. If its transfer meets a redirect to
+//! `…/`, or a page (HTML, JSON) instead of a file, it returns
+//! [`Outcome::Folder`](crate::transfer::Outcome::Folder) and the dispatcher fills the
+//! probe. Dropping the probe (when the transfer ends, however it ends) sends what it
+//! found back to this crawler over a channel and lowers the tree's count of probes in
+//! flight. The crawler reads a folder found this way like any sub-directory (depth,
+//! `--level`, `--exclude`, loops, read once whatever its spelling); a page that was
+//! answered without a redirect is read first, and if it lists no entries of its own
+//! folder it was an HTML file after all and its task goes to the transfers again.
+//! A tree's crawl ends only when no page is left to read *and* no probe is in
+//! flight. Folders found this way are planned in the order their answers arrive.
+//!
+//! **Symlink loops.** A folder is judged by its entries: the links, resolved against
+//! the page, that lie directly inside it (names and listed sizes), never page chrome.
+//! A folder whose entries include a file and equal those of a folder above it on its
+//! own path is a loop on the server (`loop -> .`): it is skipped, reported and
+//! counted in [`Summary::loops_skipped`](crate::event::Summary::loops_skipped). An
+//! empty or folders-only listing proves nothing; the depth cap ends such loops.
 
 use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::error::{PageError, error_chain};
 use crate::event::{Event, SkipReason};
-use crate::extract::{Link, extract_json_links, extract_links};
+use crate::extract::{Link, for_each_json_link, for_each_link};
 use crate::mirror::Engine;
 use crate::page::Page;
 use crate::paths::{self, RelativePath};
@@ -41,22 +63,252 @@ pub(crate) struct Start {
 /// symlink loop whose listings differ slightly must still end.
 const MAX_DEPTH: usize = 100;
 
+/// Fingerprints of the listings of the folders above a page, the start page
+/// first: a folder that lists exactly what an ancestor lists is a symlink loop on
+/// the server (`loop -> .`). Shared by every folder and probe of one page.
+type Ancestors = Arc<Vec<Option<u64>>>;
+
 /// A directory waiting to be read.
 struct PendingPage {
     url: Url,
     /// 0 for the start page, 1 for its sub-directories...
     depth: usize,
-    /// Fingerprints of the listings of the folders above it: a folder that lists
-    /// exactly what an ancestor lists is a symlink loop on the server (`loop -> .`).
-    ancestors: Vec<Option<u64>>,
+    ancestors: Ancestors,
+    /// A link without a slash that answered with a page: read to tell whether it is
+    /// a listing; if it is not, this file task is handed to the transfers again.
+    as_file: Option<Task>,
 }
 
-/// What one page contributed: files to fetch, skips to report, folders to read next.
-struct PagePlan {
-    files: Vec<Task>,
-    skipped: Vec<(String, String, SkipReason)>,
-    directories: Vec<Url>,
+/// What a transfer found out about a link without a trailing slash.
+struct Found {
+    /// The folder URL (a redirect's target), or the link (an answer that looked
+    /// like a listing).
+    url: Url,
+    redirected: bool,
+    /// The file task, without its probe.
+    task: Task,
+    /// Depth of the page that linked it, and that page's ancestors and own
+    /// fingerprint.
+    depth: usize,
+    ancestors: Ancestors,
+}
+
+/// Rides on the task of a link without a trailing slash in recursive mode, and
+/// tells the crawler when its transfer found a folder there. Dropped when the
+/// transfer is over (or the task is dropped unstarted): until every probe of a tree
+/// is dropped, the crawler waits, since a folder may still turn up.
+pub(crate) struct FolderProbe {
+    found: std::sync::Mutex<Option<Found>>,
+    depth: usize,
+    ancestors: Ancestors,
+    sender: mpsc::UnboundedSender<Found>,
+    outstanding: Arc<AtomicUsize>,
+    changed: Arc<Notify>,
+}
+
+impl std::fmt::Debug for FolderProbe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FolderProbe")
+            .field("depth", &self.depth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FolderProbe {
+    /// The transfer of `task` found a folder at `url`.
+    pub(crate) fn found(&self, url: Url, redirected: bool, task: &Task) {
+        let mut task = task.clone();
+        task.folder_probe = None;
+        let found = Found {
+            url,
+            redirected,
+            task,
+            depth: self.depth,
+            ancestors: Arc::clone(&self.ancestors),
+        };
+        if let Ok(mut slot) = self.found.lock() {
+            *slot = Some(found);
+        }
+    }
+}
+
+impl Drop for FolderProbe {
+    fn drop(&mut self) {
+        let found = self.found.get_mut().ok().and_then(Option::take);
+        // Sent before the count drops, so a crawler that sees no probe left also
+        // sees every folder they found.
+        if let Some(found) = found {
+            let _ = self.sender.send(found);
+        }
+        self.outstanding.fetch_sub(1, Ordering::SeqCst);
+        self.changed.notify_one();
+    }
+}
+
+/// The folders that transfers of one tree find, and how many transfers could
+/// still find one.
+struct Discoveries {
+    sender: mpsc::UnboundedSender<Found>,
+    receiver: mpsc::UnboundedReceiver<Found>,
+    outstanding: Arc<AtomicUsize>,
+    changed: Arc<Notify>,
+}
+
+impl Discoveries {
+    fn new() -> Self {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        Discoveries {
+            sender,
+            receiver,
+            outstanding: Arc::default(),
+            changed: Arc::default(),
+        }
+    }
+
+    fn probe(&self, depth: usize, ancestors: &Ancestors) -> Arc<FolderProbe> {
+        self.outstanding.fetch_add(1, Ordering::SeqCst);
+        Arc::new(FolderProbe {
+            found: std::sync::Mutex::new(None),
+            depth,
+            ancestors: Arc::clone(ancestors),
+            sender: self.sender.clone(),
+            outstanding: Arc::clone(&self.outstanding),
+            changed: Arc::clone(&self.changed),
+        })
+    }
+
+    fn try_next(&mut self) -> Option<Found> {
+        self.receiver.try_recv().ok()
+    }
+
+    /// The next folder found, or `None` once no transfer of the tree can find one.
+    async fn next(&mut self) -> Option<Found> {
+        loop {
+            if let Ok(found) = self.receiver.try_recv() {
+                return Some(found);
+            }
+            if self.outstanding.load(Ordering::SeqCst) == 0 {
+                return self.receiver.try_recv().ok();
+            }
+            tokio::select! {
+                found = self.receiver.recv() => return found,
+                () = self.changed.notified() => {}
+            }
+        }
+    }
+}
+
+/// Plans of a page held back until the page is planned, so that `page_listed`
+/// (with its counts) comes before the events of its links; a page with more links
+/// (or longer ones) than this sends them as they are planned, and `page_listed`
+/// comes last.
+const HELD_PLANS: usize = 10_000;
+
+/// The URL text the held plans may hold in all.
+const HELD_BYTES: usize = 4 * 1024 * 1024;
+
+/// Links handed from the walk over a page's text to the planner at once.
+const LINK_BATCH: usize = 256;
+
+/// What planning one link gave.
+enum Planned {
+    File(Task),
+    Directory(Url),
+    Skip(String, String, SkipReason),
+}
+
+impl Planned {
+    /// About how much text it holds.
+    fn text_bytes(&self) -> usize {
+        match self {
+            Planned::File(task) => task.url.as_str().len() * 2,
+            Planned::Directory(url) => url.as_str().len(),
+            Planned::Skip(link, url, _) => link.len() + url.len(),
+        }
+    }
+}
+
+/// Where a page's plans go: the crawl's queue and the transfers.
+struct PageOutput<'a> {
+    visited: &'a mut HashSet<String>,
+    queue: &'a mut VecDeque<PendingPage>,
+    discoveries: &'a Discoveries,
+    tasks: &'a mpsc::Sender<Task>,
+    ancestors: &'a Ancestors,
+    depth: usize,
+    /// Plans held back, while the page is small enough ([`HELD_PLANS`]).
+    held: Option<Vec<Planned>>,
+    /// The URL text of the held plans, in bytes ([`HELD_BYTES`]).
+    held_bytes: usize,
     links: usize,
+    files: usize,
+}
+
+/// A page's text, walked twice on a blocking thread: the tokenizer is CPU work.
+struct PageText {
+    html: String,
+    is_json: bool,
+    /// The URL it was served from: links resolve against it.
+    served: Url,
+}
+
+/// What the first walk over a page finds.
+struct Survey {
+    entries: Entries,
+    /// Links named like checksum files, read before any file of the page is sent.
+    checksum_files: Vec<Link>,
+}
+
+impl PageText {
+    fn for_each(&self, each: impl FnMut(Link) -> std::ops::ControlFlow<()>) {
+        if self.is_json {
+            for_each_json_link(&self.html, &self.served, each);
+        } else {
+            for_each_link(&self.html, &self.served, each);
+        }
+    }
+
+    fn survey(&self, folder: &Url) -> Survey {
+        let mut entries = EntriesBuilder::default();
+        let mut checksum_files = Vec::new();
+        self.for_each(|link| {
+            entries.add(&link, folder);
+            if crate::checksum_source::is_checksum_link(&link) {
+                checksum_files.push(link);
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        Survey {
+            entries: entries.finish(),
+            checksum_files,
+        }
+    }
+
+    /// Walks the links on a blocking thread, handing them over in batches; the
+    /// walk stops when the receiver is dropped.
+    fn walk(self) -> (mpsc::Receiver<Vec<Link>>, JoinHandle<()>) {
+        let (sender, receiver) = mpsc::channel(4);
+        let walker = tokio::task::spawn_blocking(move || {
+            let mut batch = Vec::with_capacity(LINK_BATCH);
+            let mut open = true;
+            self.for_each(|link| {
+                batch.push(link);
+                if batch.len() == LINK_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(LINK_BATCH));
+                    open = sender.blocking_send(full).is_ok();
+                }
+                if open {
+                    std::ops::ControlFlow::Continue(())
+                } else {
+                    std::ops::ControlFlow::Break(())
+                }
+            });
+            if open && !batch.is_empty() {
+                let _ = sender.blocking_send(batch);
+            }
+        });
+        (receiver, walker)
+    }
 }
 
 impl Engine {
@@ -102,38 +354,40 @@ impl Engine {
         let mut queue = VecDeque::from([PendingPage {
             url: start.url.clone(),
             depth: 0,
-            ancestors: Vec::new(),
+            ancestors: Ancestors::default(),
+            as_file: None,
         }]);
         let mut window: VecDeque<(PendingPage, JoinHandle<Result<Page, PageError>>)> =
             VecDeque::new();
+        let mut discoveries = Discoveries::new();
         // Known once the start page answers: `/dir` may redirect to `/dir/`.
         let mut scope: Option<Scope> = None;
         let prefetch = self.options.jobs.max(MIN_PAGE_PREFETCH);
         loop {
+            if let Some(scope) = &scope {
+                while let Some(found) = discoveries.try_next() {
+                    self.queue_found(found, scope, planner, &mut visited, &mut queue);
+                }
+            }
             while window.len() < prefetch
                 && let Some(pending) = queue.pop_front()
             {
-                let client = self.client.clone();
-                let url = pending.url.clone();
-                let timeout = self.options.read_timeout;
-                let policy = self.options.retry;
-                let cancel = self.cancel.clone();
-                let retry_refused = pending.depth > 0;
-                let engine = Arc::clone(self);
-                let fetch = tokio::spawn(async move {
-                    // A listing fetch takes a slot of the run and of its host while
-                    // it runs, as a transfer does.
-                    let _slot = engine.slots_for(&url).take().await;
-                    engine
-                        .spacing
-                        .wait(url.host_str().unwrap_or_default())
-                        .await;
-                    retry::fetch_page(&client, &url, timeout, policy, retry_refused, &cancel).await
-                });
+                let fetch = self.spawn_page_fetch(&pending);
                 window.push_back((pending, fetch));
             }
-            let Some((pending, fetch)) = window.pop_front() else {
-                break;
+            let Some((mut pending, fetch)) = window.pop_front() else {
+                // Nothing left to read, but transfers may still find folders.
+                let found = tokio::select! {
+                    () = self.cancel.cancelled() => break,
+                    found = discoveries.next() => found,
+                };
+                match (found, &scope) {
+                    (Some(found), Some(scope)) => {
+                        self.queue_found(found, scope, planner, &mut visited, &mut queue);
+                        continue;
+                    }
+                    _ => break,
+                }
             };
             let result = tokio::select! {
                 () = self.cancel.cancelled() => break,
@@ -141,6 +395,17 @@ impl Engine {
             };
             let page = match result {
                 Ok(Ok(page)) => page,
+                // Not readable as a page (more than a listing can be, say): the
+                // file it was linked as, for the transfers to fetch or fail.
+                Ok(Err(_)) if pending.as_file.is_some() => {
+                    if let Some(task) = pending.as_file.take() {
+                        self.queued(&task);
+                        if tasks.send(task).await.is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
                 Ok(Err(error)) => {
                     self.page_failed(&pending, error_chain(&error));
                     continue;
@@ -153,25 +418,81 @@ impl Engine {
             let scope = scope.get_or_insert_with(|| {
                 Scope::new(&page.url, self.options.span_hosts).with_domains(&self.options.domains)
             });
-            if pending.depth > 0
+            let Page {
+                url: served,
+                html,
+                is_json,
+            } = page;
+            // The folder whose entries the page lists: a page served at `…/dir`
+            // (no slash) lists `…/dir/`.
+            let folder = if pending.as_file.is_some() && !served.path().ends_with('/') {
+                folder_url(&served)
+            } else {
+                folder_of(&served)
+            };
+            // First walk over the links: what the folder holds, and its checksum
+            // files. Nothing is kept per link, so a page of millions costs its text.
+            let text = PageText {
+                html,
+                is_json,
+                served: served.clone(),
+            };
+            let survey_folder = folder.clone();
+            let surveyed = tokio::task::spawn_blocking(move || {
+                let survey = text.survey(&survey_folder);
+                (text, survey)
+            })
+            .await;
+            let (text, survey) = match surveyed {
+                Ok(surveyed) => surveyed,
+                Err(error) => {
+                    self.page_failed(&pending, error.to_string());
+                    continue;
+                }
+            };
+            // Links are judged against the page; a folder served at `…/dir` is the
+            // page `…/dir/`.
+            let mut page = Page {
+                url: served,
+                html: String::new(),
+                is_json,
+            };
+            if let Some(task) = pending.as_file.take() {
+                if survey.entries.count == 0 {
+                    // A page, not a listing: the file it is.
+                    self.queued(&task);
+                    if tasks.send(task).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                planner.release(&task.relative, &task.url);
+                // Read once, whichever spelling came first; rules as for any folder.
+                let directory =
+                    match self.plan_directory(scope, pending.depth - 1, folder.clone(), planner) {
+                        LinkPlan::Directory(directory) => directory,
+                        LinkPlan::Skip(url, reason) => {
+                            self.report_skip(url.clone(), url, reason);
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                if !visited.insert(normalized_directory(&directory)) {
+                    continue;
+                }
+                page.url = directory;
+            } else if pending.depth > 0
                 && !is_new_directory_target(scope, &pending.url, &page.url, &mut visited)
             {
                 continue;
             }
-            let links = if page.is_json {
-                extract_json_links(&page.html, &page.url)
-            } else {
-                extract_links(&page.html, &page.url)
-            };
-            self.read_listed_checksums(scope, &page.url, &links).await;
-            // The links are all that is needed from here on; a big listing's text goes.
-            let page = Page {
-                html: String::new(),
-                ..page
-            };
-            let fingerprint = listing_fingerprint(&links);
-            if fingerprint.is_some() && pending.ancestors.contains(&fingerprint) {
-                self.count(|summary| summary.skipped += 1);
+            self.read_listed_checksums(scope, &page.url, &survey.checksum_files)
+                .await;
+            if survey.entries.is_loop_of(&pending.ancestors) {
+                self.count(|summary| {
+                    summary.skipped += 1;
+                    summary.loops_skipped += 1;
+                });
                 self.report(Event::Skipped {
                     link: pending.url.to_string(),
                     url: pending.url.to_string(),
@@ -179,43 +500,162 @@ impl Engine {
                 });
                 continue;
             }
-            let plan = self.plan_page(scope, &page, links, pending.depth, &start.output, planner);
-            self.report(Event::PageListed {
-                url: page.url.to_string(),
-                links: plan.links,
-                files: plan.files.len(),
-            });
-            for (link, url, reason) in plan.skipped {
-                self.count(|summary| summary.skipped += 1);
-                self.report(Event::Skipped { link, url, reason });
-            }
-            let mut ancestors = pending.ancestors.clone();
-            ancestors.push(fingerprint);
-            for directory in plan.directories {
-                if pending.depth + 1 > MAX_DEPTH {
-                    self.count(|summary| summary.skipped += 1);
-                    self.report(Event::Skipped {
-                        link: directory.to_string(),
-                        url: directory.to_string(),
-                        reason: SkipReason::TooDeep,
-                    });
-                } else if visited.insert(normalized_directory(&directory)) {
-                    queue.push_back(PendingPage {
-                        url: directory,
-                        depth: pending.depth + 1,
-                        ancestors: ancestors.clone(),
-                    });
+            let mut ancestors = pending.ancestors.to_vec();
+            ancestors.push(survey.entries.fingerprint);
+            let ancestors = Arc::new(ancestors);
+            // Second walk: each link planned, and its task sent, as it comes.
+            let mut output = PageOutput {
+                visited: &mut visited,
+                queue: &mut queue,
+                discoveries: &discoveries,
+                tasks,
+                ancestors: &ancestors,
+                depth: pending.depth,
+                held: Some(Vec::new()),
+                held_bytes: 0,
+                links: 0,
+                files: 0,
+            };
+            let (mut batches, walker) = text.walk();
+            loop {
+                let batch = tokio::select! {
+                    () = self.cancel.cancelled() => None,
+                    batch = batches.recv() => batch,
+                };
+                let Some(batch) = batch else { break };
+                for link in batch {
+                    output.links += 1;
+                    let planned = match self.plan_link(scope, &page, pending.depth, &link, planner)
+                    {
+                        LinkPlan::File(url, relative) => {
+                            output.files += 1;
+                            Planned::File(plan_task(url, relative, &start.output, &link))
+                        }
+                        LinkPlan::Directory(url) => Planned::Directory(url),
+                        LinkPlan::Repeat => continue,
+                        LinkPlan::Skip(url, reason) => Planned::Skip(link.href, url, reason),
+                    };
+                    if !self.hold_or_emit(&mut output, planned).await {
+                        return;
+                    }
                 }
             }
-            for task in plan.files {
-                self.queued(&task);
-                if tasks.send(task).await.is_err() {
-                    return;
-                }
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            if !self.finish_output(&mut output, &page.url).await {
+                return;
+            }
+            // A walk that broke off (a panic) read part of the page: a failure,
+            // never a silently shorter listing.
+            if let Err(error) = walker.await {
+                self.page_failed(&pending, format!("reading the links failed: {error}"));
             }
         }
         for (_, fetch) in window {
             fetch.abort();
+        }
+    }
+
+    /// Starts fetching a listing page: it takes a slot of the run and of its host
+    /// while it runs, as a transfer does.
+    fn spawn_page_fetch(
+        self: &Arc<Self>,
+        pending: &PendingPage,
+    ) -> JoinHandle<Result<Page, PageError>> {
+        let client = self.client.clone();
+        let url = pending.url.clone();
+        let timeout = self.options.read_timeout;
+        let policy = self.options.retry;
+        let cancel = self.cancel.clone();
+        let retry_refused = pending.depth > 0;
+        let engine = Arc::clone(self);
+        tokio::spawn(async move {
+            let _slot = engine.slots_for(&url).take().await;
+            engine
+                .spacing
+                .wait(url.host_str().unwrap_or_default())
+                .await;
+            retry::fetch_page(&client, &url, timeout, policy, retry_refused, &cancel).await
+        })
+    }
+
+    fn report_skip(&self, link: String, url: String, reason: SkipReason) {
+        self.count(|summary| summary.skipped += 1);
+        self.report(Event::Skipped { link, url, reason });
+    }
+
+    /// Queues a sub-directory to read, unless it is too deep or read already.
+    fn queue_directory(
+        &self,
+        directory: Url,
+        depth: usize,
+        ancestors: &Ancestors,
+        visited: &mut HashSet<String>,
+        queue: &mut VecDeque<PendingPage>,
+    ) {
+        if depth > MAX_DEPTH {
+            self.report_skip(
+                directory.to_string(),
+                directory.to_string(),
+                SkipReason::TooDeep,
+            );
+        } else if visited.insert(normalized_directory(&directory)) {
+            queue.push_back(PendingPage {
+                url: directory,
+                depth,
+                ancestors: Arc::clone(ancestors),
+                as_file: None,
+            });
+        }
+    }
+
+    /// A link without a slash turned out to be a folder (a redirect to `…/`), or may
+    /// be one (it answered with a page): it is read like any sub-directory.
+    fn queue_found(
+        &self,
+        found: Found,
+        scope: &Scope,
+        planner: &mut Planner,
+        visited: &mut HashSet<String>,
+        queue: &mut VecDeque<PendingPage>,
+    ) {
+        let Found {
+            url,
+            redirected,
+            task,
+            depth,
+            ancestors,
+        } = found;
+        if !redirected {
+            // Read first: only its entries tell a listing from an HTML file.
+            if depth < MAX_DEPTH {
+                queue.push_back(PendingPage {
+                    url,
+                    depth: depth + 1,
+                    ancestors,
+                    as_file: Some(task),
+                });
+            } else {
+                self.report_skip(task.url.to_string(), url.to_string(), SkipReason::TooDeep);
+            }
+            return;
+        }
+        planner.release(&task.relative, &task.url);
+        if !scope.contains_folder(&url) {
+            self.report_skip(
+                task.url.to_string(),
+                url.to_string(),
+                SkipReason::OutsideStart,
+            );
+            return;
+        }
+        match self.plan_directory(scope, depth, url, planner) {
+            LinkPlan::Directory(directory) => {
+                self.queue_directory(directory, depth + 1, &ancestors, visited, queue);
+            }
+            LinkPlan::Skip(url, reason) => self.report_skip(task.url.to_string(), url, reason),
+            LinkPlan::File(..) | LinkPlan::Repeat => {}
         }
     }
 
@@ -235,32 +675,60 @@ impl Engine {
         });
     }
 
-    fn plan_page(
-        &self,
-        scope: &Scope,
-        page: &Page,
-        links: Vec<Link>,
-        depth: usize,
-        output: &Path,
-        planner: &mut Planner,
-    ) -> PagePlan {
-        let mut plan = PagePlan {
-            files: Vec::new(),
-            skipped: Vec::new(),
-            directories: Vec::new(),
-            links: links.len(),
-        };
-        for link in links {
-            match self.plan_link(scope, page, depth, &link, planner) {
-                LinkPlan::File(url, relative) => {
-                    plan.files.push(plan_task(url, relative, output, &link));
+    /// Holds `planned` back while the page is small, or sends it on; false once
+    /// the transfers are gone.
+    async fn hold_or_emit(&self, output: &mut PageOutput<'_>, planned: Planned) -> bool {
+        if let Some(held) = &mut output.held {
+            output.held_bytes += planned.text_bytes();
+            if held.len() < HELD_PLANS && output.held_bytes <= HELD_BYTES {
+                held.push(planned);
+                return true;
+            }
+            // A big page: what was held goes now, and the rest as it comes.
+            for earlier in output.held.take().unwrap_or_default() {
+                if !self.emit(output, earlier).await {
+                    return false;
                 }
-                LinkPlan::Directory(url) => plan.directories.push(url),
-                LinkPlan::Repeat => {}
-                LinkPlan::Skip(url, reason) => plan.skipped.push((link.href, url, reason)),
             }
         }
-        plan
+        self.emit(output, planned).await
+    }
+
+    /// The page is planned: `page_listed`, then what was held back.
+    async fn finish_output(&self, output: &mut PageOutput<'_>, page: &Url) -> bool {
+        self.report(Event::PageListed {
+            url: page.to_string(),
+            links: output.links,
+            files: output.files,
+        });
+        for planned in output.held.take().unwrap_or_default() {
+            if !self.emit(output, planned).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn emit(&self, output: &mut PageOutput<'_>, planned: Planned) -> bool {
+        match planned {
+            Planned::Skip(link, url, reason) => self.report_skip(link, url, reason),
+            Planned::Directory(url) => self.queue_directory(
+                url,
+                output.depth + 1,
+                output.ancestors,
+                output.visited,
+                output.queue,
+            ),
+            Planned::File(mut task) => {
+                if self.options.recursive && !task.url.path().ends_with('/') {
+                    task.folder_probe =
+                        Some(output.discoveries.probe(output.depth, output.ancestors));
+                }
+                self.queued(&task);
+                return output.tasks.send(task).await.is_ok();
+            }
+        }
+        true
     }
 
     fn plan_link(
@@ -281,6 +749,14 @@ impl Engine {
             }
         };
         let url = match scope.classify(&link.href, resolved, &page.url) {
+            // `dir` beside `dir/`, already planned as a folder: the same folder.
+            Verdict::File(url)
+                if self.options.recursive
+                    && url.query().is_none()
+                    && planner.has_url(&folder_url(&url)) =>
+            {
+                return LinkPlan::Repeat;
+            }
             Verdict::File(url) => url,
             Verdict::Directory(url) => return self.plan_directory(scope, depth, url, planner),
             Verdict::Skip(reason) => return LinkPlan::Skip(resolved.to_string(), reason),
@@ -359,6 +835,13 @@ impl Engine {
         if let Err(reason) = self.filters.check_directory(&decoded) {
             return LinkPlan::Skip(url.to_string(), reason);
         }
+        // `dir` linked earlier without its slash was taken for a file: it is this
+        // folder, and its files go under `dir/`.
+        let mut as_file = url.clone();
+        as_file.set_path(url.path().trim_end_matches('/'));
+        if let Some(Ok(path)) = paths::path_under(scope.start_dir(), &as_file) {
+            planner.release(&path, &as_file);
+        }
         LinkPlan::Directory(url)
     }
 
@@ -378,7 +861,12 @@ impl Engine {
             let Ok(relative) = paths::relative_path_from_segments([candidate.as_str()]) else {
                 break;
             };
-            if planner.admit(&url, &relative).is_ok() {
+            let admitted = planner.admit(&url, &relative);
+            // Renamed already, from an earlier link to the same URL.
+            if admitted == Err(SkipReason::Duplicate) {
+                return LinkPlan::Repeat;
+            }
+            if admitted.is_ok() {
                 self.report(Event::Renamed {
                     url: url.to_string(),
                     path: relative.to_string(),
@@ -410,29 +898,107 @@ fn is_new_directory_target(
     in_scope && visited.insert(normalized)
 }
 
-/// A hash of a listing's entries: its relative hrefs as written, in order (absolute
-/// and parent links differ between a folder and its symlinked copy, so they are left
-/// out). Two folders with the same fingerprint list the same names: one is the other
-/// seen through a symlink. `None` for a listing without files: `data/data/` holding
-/// only `data/` is ordinary nesting, so folders-only listings never count as loops
-/// (the depth cap still ends a loop of them).
-fn listing_fingerprint(links: &[Link]) -> Option<u64> {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    let entries = links.iter().filter(|link| {
-        !(link.href.starts_with(['/', '?', '#'])
-            || link.href.starts_with("..")
-            || link.href.contains("://"))
-    });
-    let mut has_files = false;
-    for link in entries {
-        has_files |= !link.href.ends_with('/');
-        link.href.hash(&mut hasher);
+/// What a listing says of its own folder: its entries are the links that lie
+/// directly inside that folder (resolved against the page, so relative,
+/// root-relative and absolute hrefs count alike), by name (escapes normalised, a
+/// query kept) and listed size. Page chrome is never an entry: other schemes
+/// (`javascript:`), sort links on the folder itself (`?C=N;O=D`), links elsewhere
+/// (icons, parents, other hosts, deeper paths).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Entries {
+    /// Entries seen (a name linked twice, icon and text, counts twice).
+    count: usize,
+    /// A hash of the entries, independent of their order, when at least one of them
+    /// is a file: folders-only listings prove nothing (`data/data/` holding only
+    /// `data/` is ordinary nesting; the depth cap still ends a loop of them).
+    fingerprint: Option<u64>,
+}
+
+impl Entries {
+    /// A proven symlink loop: entries with files, equal to those of a folder above
+    /// it on its own path. An empty folder, or one whose entries differ from every
+    /// ancestor's, is never a loop; siblings are not ancestors.
+    fn is_loop_of(&self, ancestors: &[Option<u64>]) -> bool {
+        self.fingerprint.is_some() && ancestors.contains(&self.fingerprint)
+    }
+}
+
+/// Adds up a listing's [`Entries`] link by link.
+#[derive(Default)]
+struct EntriesBuilder {
+    count: usize,
+    sum: u64,
+    has_files: bool,
+}
+
+impl EntriesBuilder {
+    fn add(&mut self, link: &Link, folder: &Url) {
+        use std::hash::{Hash, Hasher};
+        let Ok(url) = &link.url else { return };
+        let Some(name) = entry_name(url, folder) else {
+            return;
+        };
+        self.count += 1;
+        let is_folder = name.ends_with('/');
+        self.has_files |= !is_folder;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        name.hash(&mut hasher);
         link.size
+            .filter(|_| !is_folder)
             .map(|size| (size.low, size.high))
             .hash(&mut hasher);
+        // A sum is the same whatever the order the server lists them in.
+        self.sum = self.sum.wrapping_add(hasher.finish());
     }
-    has_files.then(|| hasher.finish())
+
+    fn finish(self) -> Entries {
+        Entries {
+            count: self.count,
+            fingerprint: self.has_files.then_some(self.sum),
+        }
+    }
+}
+
+#[cfg(test)]
+fn listing_entries(links: &[Link], folder: &Url) -> Entries {
+    let mut entries = EntriesBuilder::default();
+    for link in links {
+        entries.add(link, folder);
+    }
+    entries.finish()
+}
+
+/// The name of `url` inside `folder` (`a.txt`, `sub/`, `get?id=1`), if it lies
+/// directly inside it.
+fn entry_name(url: &Url, folder: &Url) -> Option<String> {
+    if url.scheme() != folder.scheme()
+        || url.host() != folder.host()
+        || url.port_or_known_default() != folder.port_or_known_default()
+    {
+        return None;
+    }
+    let name = url.path().strip_prefix(folder.path())?;
+    if name.is_empty() || name.trim_end_matches('/').contains('/') || name.starts_with('/') {
+        return None;
+    }
+    let mut name = normalize_escapes(name);
+    if let Some(query) = url.query() {
+        name.push('?');
+        name.push_str(query);
+    }
+    Some(name)
+}
+
+/// `…/dir` as the folder `…/dir/`, without query or fragment.
+fn folder_url(url: &Url) -> Url {
+    let mut folder = url.clone();
+    folder.set_query(None);
+    folder.set_fragment(None);
+    if !folder.path().ends_with('/') {
+        let path = format!("{}/", folder.path());
+        folder.set_path(&path);
+    }
+    folder
 }
 
 enum LinkPlan {
@@ -527,6 +1093,60 @@ mod tests {
         assert_eq!(normal("http://h/a%20b/c/?C=N;O=D"), canonical);
         assert_ne!(normal("http://h/a%20b/d/"), canonical);
         assert_eq!(normal("http://h/x%2fy/"), normal("http://h/x%2Fy/"));
+    }
+
+    fn entries_of(html: &str, page: &str) -> Entries {
+        let page = Url::parse(page).expect("test URL");
+        listing_entries(
+            &crate::extract::extract_links(html, &page),
+            &folder_of(&page),
+        )
+    }
+
+    #[test]
+    fn entries_are_the_links_directly_inside_the_folder_whatever_their_spelling() {
+        let chrome = r#"<a href="javascript:void(0)">theme</a><a href="?sort=name">n</a>
+            <a href="/?sort=size">s</a><a href="/__internal/style.css">css</a>
+            <a href="../">up</a><a href="/">root</a><a href="http://other/x.txt">x</a>
+            <a href="mailto:a@b">m</a><a href="./">self</a><a href="sub/deeper/f">d</a>"#;
+        assert_eq!(entries_of(chrome, "http://h/pub/a/"), Entries::default());
+        let relative = entries_of(
+            &format!(r#"{chrome}<a href="f.txt">f</a><a href="sub/">s</a>"#),
+            "http://h/pub/a/",
+        );
+        let absolute = entries_of(
+            r#"<a href="/pub/b/sub/">s</a><a href="http://h/pub/b/f.txt">f</a>"#,
+            "http://h/pub/b/",
+        );
+        let escaped = entries_of(
+            r#"<a href="%66.txt">f</a><a href="/pub/c/sub/">s</a>"#,
+            "http://h/pub/c/index.html",
+        );
+        assert_eq!(relative.count, 2);
+        assert!(relative.fingerprint.is_some());
+        assert_eq!(relative, absolute, "order and spelling do not matter");
+        assert_eq!(relative, escaped);
+        // Folders only: no proof of a loop.
+        assert_eq!(
+            entries_of(r#"<a href="data/">d</a>"#, "http://h/data/").fingerprint,
+            None
+        );
+        assert!(!Entries::default().is_loop_of(&[None]));
+        assert!(relative.is_loop_of(&[None, absolute.fingerprint]));
+        assert!(!relative.is_loop_of(&[None]));
+    }
+
+    #[test]
+    fn listed_sizes_tell_entries_apart() {
+        let small = entries_of(
+            "<pre><a href=\"f.txt\">f</a>  04-Mar-2021 05:06  10\n</pre>",
+            "http://h/a/",
+        );
+        let large = entries_of(
+            "<pre><a href=\"f.txt\">f</a>  04-Mar-2021 05:06  20\n</pre>",
+            "http://h/b/",
+        );
+        assert_ne!(small.fingerprint, large.fingerprint);
     }
 
     #[test]

@@ -56,7 +56,8 @@ pub enum Event {
         taken_by: String,
     },
     /// A file was planned and handed to the transfers (it will end with `Started`
-    /// and one of `Downloaded`, `UpToDate`, `Failed` or `Skipped`). Progress
+    /// and one of `Downloaded`, `UpToDate`, `Failed` or `Skipped`; or, under `-r`, with
+    /// `FolderFound`). Progress
     /// displays add up the sizes of these to show bytes left.
     Queued {
         /// The file URL.
@@ -65,6 +66,15 @@ pub enum Event {
         path: String,
         /// Its size as the listing states it exactly, if it does.
         size: Option<u64>,
+    },
+    /// Under `-r`: a file link without a trailing slash turned out to be a folder
+    /// (its server redirected it to `…/`, or answered it with a listing), so it is
+    /// read as a folder instead of downloaded. This ends its `Queued`.
+    FolderFound {
+        /// The link, as the file URL it was queued as.
+        url: String,
+        /// The folder URL it is read as.
+        folder: String,
     },
     /// A transfer started.
     Started {
@@ -225,6 +235,9 @@ pub struct Summary {
     pub up_to_date: u64,
     /// Links skipped (directories, parents, other hosts...).
     pub skipped: u64,
+    /// Of the skipped links: folders not read because they list exactly what a
+    /// folder above them lists (server-side symlink loops).
+    pub loops_skipped: u64,
     /// Files that failed.
     pub failed: u64,
     /// Start pages that could not be fetched.

@@ -133,7 +133,9 @@ pub async fn mirror(
 
 /// Parses a start URL, accepting only http and https.
 pub fn parse_start_url(input: &str) -> Result<Url, Error> {
-    let url = Url::parse(input.trim()).map_err(|source| Error::InvalidUrl {
+    // A bare `%` typed or listed (`100%.txt`) is a literal percent sign.
+    let repaired = crate::extract::repair_percent(input.trim());
+    let url = Url::parse(&repaired).map_err(|source| Error::InvalidUrl {
         input: input.to_string(),
         source,
     })?;
@@ -444,6 +446,28 @@ impl Engine {
                     path,
                 });
             }
+            // Under `-r`: the crawler reads it as a folder (and hands it back as a
+            // file if it is no listing after all).
+            Ok(Outcome::Folder {
+                url: folder,
+                redirected,
+            }) if task.folder_probe.is_some() => {
+                self.report(Event::FolderFound {
+                    url,
+                    folder: folder.to_string(),
+                });
+                if let Some(probe) = &task.folder_probe {
+                    probe.found(folder, redirected, &task);
+                }
+            }
+            Ok(Outcome::Folder { .. }) => {
+                self.count(|summary| summary.skipped += 1);
+                self.report(Event::Skipped {
+                    link: url.clone(),
+                    url,
+                    reason: SkipReason::Directory,
+                });
+            }
             Ok(Outcome::Filtered(reason)) => {
                 self.count(|summary| summary.skipped += 1);
                 self.report(Event::Skipped {
@@ -496,9 +520,27 @@ impl Engine {
                 task.listed_modified.map(|time| time.latest),
             )
         } else {
-            tokio::select! {
+            let head = tokio::select! {
                 () = self.cancel.cancelled() => return,
                 head = probe(&self.client, &task.url, self.options.read_timeout) => head,
+            };
+            // A folder linked without its slash, as the transfer would find it.
+            match (head.folder, &task.folder_probe) {
+                (Some((folder, redirected)), Some(folder_probe)) => {
+                    folder_probe.found(folder, redirected, &task);
+                    return;
+                }
+                (Some((_, true)), None) => {
+                    self.count(|summary| summary.skipped += 1);
+                    let url = task.url.to_string();
+                    self.report(Event::Skipped {
+                        link: url.clone(),
+                        url,
+                        reason: SkipReason::Directory,
+                    });
+                    return;
+                }
+                _ => (head.size, head.modified),
             }
         };
         if let Err(reason) = self.filters.check_metadata(size, modified) {
@@ -533,23 +575,43 @@ fn panic_message(error: tokio::task::JoinError) -> String {
     }
 }
 
+/// What a HEAD answer says of a file.
+#[derive(Default)]
+struct Head {
+    size: Option<u64>,
+    modified: Option<std::time::SystemTime>,
+    /// A link without a slash that answered as a folder: redirected to `…/` (true),
+    /// or with a page type (false), as [`Outcome::Folder`].
+    folder: Option<(Url, bool)>,
+}
+
 /// The size and modification time a HEAD answer gives, if any.
-async fn probe(
-    client: &crate::client::HttpClient,
-    url: &Url,
-    timeout: Duration,
-) -> (Option<u64>, Option<std::time::SystemTime>) {
+async fn probe(client: &crate::client::HttpClient, url: &Url, timeout: Duration) -> Head {
     let request = client
         .head(url.clone())
         .header(reqwest::header::ACCEPT_ENCODING, "identity");
     let response = match tokio::time::timeout(timeout, client.send(request)).await {
         Ok(Ok(response)) if response.status().is_success() => response,
-        _ => return (None, None),
+        _ => return Head::default(),
     };
-    (
-        transfer::content_length(response.headers()),
-        transfer::last_modified(response.headers()),
-    )
+    let folder = if url.path().ends_with('/') {
+        None
+    } else if response.url().path().ends_with('/') {
+        Some((response.url().clone(), true))
+    } else {
+        response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.trim().is_empty())
+            .is_some_and(|value| crate::input::is_page_type(Some(value)))
+            .then(|| (url.clone(), false))
+    };
+    Head {
+        size: transfer::content_length(response.headers()),
+        modified: transfer::last_modified(response.headers()),
+        folder,
+    }
 }
 
 /// Turns a transfer's progress into events, at most ten a second per transfer, and

@@ -60,6 +60,11 @@ impl Scope {
         &self.start_dir
     }
 
+    /// Whether the folder `url` lies under the start folder, on its host.
+    pub fn contains_folder(&self, url: &Url) -> bool {
+        same_origin(url, &self.start_dir) && url.path().starts_with(self.start_dir.path())
+    }
+
     /// Classifies a link found on `page` (the page URL after redirects).
     pub fn classify(&self, href: &str, resolved: &Url, page: &Url) -> Verdict {
         let scheme = resolved.scheme();

@@ -240,6 +240,19 @@ mod tests {
     const MD5: &str = "5d41402abc4b2a76b9719d911017c592";
 
     #[test]
+    fn names_with_percent_signs_are_literal_names() {
+        // A checksum file names files, not URLs: `%` in a name is a percent sign.
+        let sums = Url::parse("http://h/pub/SHA256SUMS").expect("URL");
+        let url = |name: &str| entry_url(&sums, name).map(String::from);
+        assert_eq!(url("100%.txt").as_deref(), Some("http://h/pub/100%25.txt"));
+        assert_eq!(url("%25.txt").as_deref(), Some("http://h/pub/%2525.txt"));
+        assert_eq!(
+            url("d%/50% off").as_deref(),
+            Some("http://h/pub/d%25/50%25%20off")
+        );
+    }
+
+    #[test]
     fn checksum_files_are_known_by_name() {
         for (name, algorithm) in [
             ("SHA256SUMS", Some(Algorithm::Sha256)),

@@ -48,6 +48,16 @@ pub enum Outcome {
     UpToDate,
     /// Not a file after all, or its size or date is outside the user's filters.
     Filtered(SkipReason),
+    /// In recursive mode, a link without a trailing slash that answered as a folder:
+    /// a redirect to `…/` (`redirected`), or a listing page served as it is. The
+    /// crawler reads it ([`crate::crawl`]).
+    Folder {
+        /// The folder's URL: where the redirect led, or the link.
+        url: Url,
+        /// True for a redirect to `…/`; false when the answer only looks like a
+        /// listing and the crawler still has to read it to tell.
+        redirected: bool,
+    },
 }
 
 /// Receives a transfer's progress.
@@ -181,7 +191,29 @@ pub async fn download(
             Decision::Fresh => {
                 // `dir` answered by a redirect to `dir/`: a folder linked without its slash.
                 if response.url().path().ends_with('/') && !task.url.path().ends_with('/') {
-                    return Ok(Outcome::Filtered(SkipReason::Directory));
+                    return Ok(match task.folder_probe {
+                        Some(_) => Outcome::Folder {
+                            url: response.url().clone(),
+                            redirected: true,
+                        },
+                        None => Outcome::Filtered(SkipReason::Directory),
+                    });
+                }
+                // `dir` answered by a page (HTML or JSON) without a redirect: maybe a
+                // listing; under `-r` the crawler reads it and hands it back if not.
+                if task.folder_probe.is_some()
+                    && response
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|value| value.to_str().ok())
+                        .is_some_and(|value| {
+                            !value.trim().is_empty() && crate::input::is_page_type(Some(value))
+                        })
+                {
+                    return Ok(Outcome::Folder {
+                        url: task.url.clone(),
+                        redirected: false,
+                    });
                 }
                 // Size and date filters are judged on the answer's headers: no extra request.
                 let announced = content_length(response.headers());

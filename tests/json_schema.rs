@@ -123,6 +123,18 @@ fn the_json_output_follows_docs_events_md() {
         );
         outputs.push(output);
     }
+    // mini_httpd links folders without a slash: under -r, `folder_found`.
+    let slashless = tempfile::tempdir().expect("temp dir");
+    write_files(slashless.path(), &[("d/x.txt", b"x\n".to_vec())]);
+    let slashless_server = TestServer::start(slashless.path(), ListingStyle::MiniHttpd);
+    let output = fetchall(work.path(), &["-r", &slashless_server.url("/")]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    outputs.push(output);
     let missing_page = server.url("/nowhere/");
     let output = fetchall(work.path(), &[&missing_page]);
     assert_eq!(output.status.code(), Some(2));

@@ -314,3 +314,419 @@ fn dry_run_prints_the_tree_with_sizes_and_a_total() {
     assert!(stdout.contains("total: 3 files, 4.00 KiB"), "{stdout}");
     assert!(!work.path().join("out").exists());
 }
+
+/// A listing written the way npm's `serve` writes it: names in hrefs as they are,
+/// `%` included, served by a server that refuses malformed escapes (400).
+fn serve_style_listing(names: &[&str]) -> String {
+    let mut html = String::from("<html><body><ul>\n");
+    for name in names {
+        html.push_str(&format!("<li><a href=\"{name}\">{name}</a></li>\n"));
+    }
+    html.push_str("</ul></body></html>\n");
+    html
+}
+
+#[test]
+fn hrefs_with_a_bare_percent_are_fetched_as_literal_percent_signs() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("100%.txt", pseudo_random_bytes(11, 3000)),
+        ("50% off.txt", pseudo_random_bytes(12, 2000)),
+        ("%.txt", b"percent".to_vec()),
+        ("%%.txt", b"two percents".to_vec()),
+        ("a%2.txt", b"percent two".to_vec()),
+        ("%zz.bin", pseudo_random_bytes(13, 100)),
+        ("100% more.txt", b"already escaped in the href".to_vec()),
+        ("café.txt", b"valid escapes untouched".to_vec()),
+        ("get", b"query".to_vec()),
+        ("100%/inner%.txt", b"inside a folder named 100%".to_vec()),
+    ];
+    write_files(&served.path().join("pub"), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    server.reject_bad_escapes();
+    let hrefs = [
+        "100%.txt",
+        "50% off.txt",
+        "%.txt",
+        "%%.txt",
+        "a%2.txt",
+        "%zz.bin",
+        "100%25 more.txt",
+        "caf%C3%A9.txt",
+        "get?v=100%",
+        "100%/",
+    ];
+    server.can("/pub/", support::Canned::html(serve_style_listing(&hrefs)));
+    server.can(
+        "/pub/100%25/",
+        support::Canned::html(serve_style_listing(&["inner%.txt"])),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-r", "-o", "out", &server.url("/pub/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut want = expected(&files, |path| path != "get");
+    want.insert("get?v=100%".to_string(), b"query".to_vec());
+    assert_eq!(
+        tree_difference(&want, &read_tree(&work.path().join("out"))),
+        ""
+    );
+    let refused: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|request| !request.status.is_success())
+        .map(|request| format!("{} {}", request.status, request.target))
+        .collect();
+    assert!(refused.is_empty(), "refused requests: {refused:?}");
+}
+
+#[test]
+fn start_urls_and_url_lists_with_a_bare_percent_are_repaired() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("100%/a.txt", b"a".to_vec()),
+        ("list/50%.bin", pseudo_random_bytes(14, 5000)),
+    ];
+    write_files(served.path(), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.reject_bad_escapes();
+    let work = tempfile::tempdir().expect("temp dir");
+    // A start page typed with a bare `%`.
+    let output = fetchall(work.path(), &["-o", "page", &server.url("/100%/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        read_tree(&work.path().join("page")).get("a.txt"),
+        Some(&b"a".to_vec())
+    );
+    // A file URL with a bare `%` on a line of `-i`.
+    std::fs::write(
+        work.path().join("urls.txt"),
+        format!("{}\n", server.url("/list/50%.bin")),
+    )
+    .expect("write list");
+    let output = fetchall(work.path(), &["-i", "urls.txt", "-o", "listed"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        read_tree(&work.path().join("listed")).get("50%.bin"),
+        Some(&pseudo_random_bytes(14, 5000))
+    );
+}
+
+/// The `summary` event of a `--json` run.
+fn json_summary(stdout: &[u8]) -> serde_json::Value {
+    text(stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|event| event["event"] == "summary")
+        .expect("a summary event")
+}
+
+/// `skipped` events of a `--json` run whose reason is `kind`.
+fn skips_of_kind(stdout: &[u8], kind: &str) -> Vec<String> {
+    text(stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|event| event["event"] == "skipped" && event["reason"]["kind"] == kind)
+        .map(|event| event["url"].to_string())
+        .collect()
+}
+
+/// How many `page_listed` events of a `--json` run are for the page at `path`.
+fn pages_listed(stdout: &[u8], path: &str) -> usize {
+    text(stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|event| {
+            event["event"] == "page_listed"
+                && event["url"]
+                    .as_str()
+                    .and_then(|url| url::Url::parse(url).ok())
+                    .is_some_and(|url| url.path() == path)
+        })
+        .count()
+}
+
+/// Two levels of folders linked without their slash, an HTML file among them.
+fn slashless_tree() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("top.bin", pseudo_random_bytes(21, 3000)),
+        (
+            "notes.html",
+            b"<a href='x'>an HTML file, not a folder</a>".to_vec(),
+        ),
+        ("a/one.txt", b"one".to_vec()),
+        ("a/b/two.bin", pseudo_random_bytes(22, 9000)),
+        (
+            "a/b/c.html",
+            b"<a href='/pub/a/b/two.bin'>html</a>".to_vec(),
+        ),
+        ("a/b/deeper/three.txt", b"three".to_vec()),
+        ("z/last.txt", b"last".to_vec()),
+    ]
+}
+
+#[test]
+fn folders_linked_without_a_slash_are_crawled_when_they_redirect() {
+    // mini_httpd: `<A HREF="a">`, and `/pub/a` redirects to `/pub/a/`: with 307
+    // (the file server), 301 (canned) and 302 (a fault script).
+    let served = tempfile::tempdir().expect("temp dir");
+    let files = slashless_tree();
+    write_files(&served.path().join("pub"), &files);
+    let server = TestServer::start(served.path(), ListingStyle::MiniHttpd);
+    server.can(
+        "/pub/a",
+        support::Canned {
+            status: axum::http::StatusCode::MOVED_PERMANENTLY,
+            headers: vec![("location".into(), "/pub/a/".into())],
+            body: Vec::new(),
+        },
+    );
+    server.faults().always(
+        "/pub/a/b",
+        support::faults::Fault::Redirect("/pub/a/b/".into()),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "--json", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
+    assert_eq!(
+        skips_of_kind(&output.stdout, "directory"),
+        Vec::<String>::new()
+    );
+    assert_eq!(json_summary(&output.stdout)["failed"], 0);
+    // Each folder's listing is read once.
+    for folder in ["/pub/a/", "/pub/a/b/", "/pub/a/b/deeper/", "/pub/z/"] {
+        assert_eq!(pages_listed(&output.stdout, folder), 1, "{folder}");
+    }
+
+    // Without -r the folders stay sub-directories, as the README says.
+    let flat = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(flat.path(), &["--json", "-o", "out", &server.url("/pub/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(skips_of_kind(&output.stdout, "directory").len(), 2);
+    let got = read_tree(&flat.path().join("out"));
+    assert_eq!(
+        tree_difference(&expected(&files, |path| !path.contains('/')), &got),
+        ""
+    );
+}
+
+#[test]
+fn folders_found_by_their_answer_follow_level_exclude_and_read_once_rules() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files = slashless_tree();
+    write_files(&served.path().join("pub"), &files);
+    let server = TestServer::start(served.path(), ListingStyle::MiniHttpd);
+    // `a` linked both ways, with and without its slash: read once.
+    server.can(
+        "/pub/",
+        support::Canned::html(
+            "<pre><A HREF=\"top.bin\">top.bin</A>\n<A HREF=\"notes.html\">notes.html</A>\n\
+             <A HREF=\"a\">a</A>/\n<A HREF=\"z\">z</A>/\n<A HREF=\"a/\">a/</A>\n</pre>",
+        ),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &[
+            "-r",
+            "--json",
+            "--exclude",
+            "^a/b/deeper",
+            "-o",
+            "out",
+            &server.url("/pub/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(
+        tree_difference(
+            &expected(&files, |path| !path.starts_with("a/b/deeper/")),
+            &got
+        ),
+        ""
+    );
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|request| !request.target.starts_with("/pub/a/b/deeper/")),
+        "an excluded folder was read"
+    );
+    assert_eq!(pages_listed(&output.stdout, "/pub/a/"), 1);
+    // `--level 2`: the start page's folders are read, theirs are not.
+    let level = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        level.path(),
+        &["-r", "-l", "2", "--json", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let depth = |path: &str| path.matches('/').count();
+    assert_eq!(
+        tree_difference(
+            &expected(&files, |path| depth(path) <= 1),
+            &read_tree(&level.path().join("out"))
+        ),
+        ""
+    );
+    assert_eq!(skips_of_kind(&output.stdout, "too_deep").len(), 1);
+}
+
+#[test]
+fn folders_answered_without_a_redirect_are_crawled_and_html_files_kept() {
+    // `/pub/a` answers its listing at once (200), hrefs absolute, two levels deep.
+    let served = tempfile::tempdir().expect("temp dir");
+    let files = slashless_tree();
+    write_files(&served.path().join("pub"), &files);
+    let server = TestServer::start(served.path(), ListingStyle::SlashlessDirect);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "--json", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
+    assert_eq!(
+        skips_of_kind(&output.stdout, "directory"),
+        Vec::<String>::new()
+    );
+    let summary = json_summary(&output.stdout);
+    assert_eq!(summary["failed"], 0, "{summary}");
+    assert_eq!(summary["downloaded"], files.len(), "{summary}");
+    // A dry run finds them as the real run does (this listing states no sizes).
+    let dry = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        dry.path(),
+        &["-r", "-n", "--json", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let planned: std::collections::BTreeSet<String> = text(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|event| event["event"] == "planned")
+        .filter_map(|event| event["path"].as_str().map(str::to_string))
+        .collect();
+    let want: std::collections::BTreeSet<String> = files
+        .iter()
+        .map(|(path, _)| format!("out/{path}"))
+        .collect();
+    assert_eq!(planned, want);
+    assert_eq!(
+        skips_of_kind(&output.stdout, "directory"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn absolute_hrefs_and_identical_chrome_do_not_make_folders_look_like_loops() {
+    // miniserve: entries by absolute path, the same theme links, sort queries and
+    // assets on every page. Folders with the same names as their parent's, siblings
+    // with identical contents, and folders-only nesting are all ordinary folders.
+    let served = tempfile::tempdir().expect("temp dir");
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("same.txt".into(), b"same".to_vec()),
+        ("x/same.txt".into(), b"same".to_vec()),
+        ("y/same.txt".into(), b"same".to_vec()),
+        ("x/x/same.txt".into(), b"other size".to_vec()),
+        ("nest/nest/nest/deep.txt".into(), b"deep".to_vec()),
+    ];
+    for index in 0..20 {
+        files.push((
+            format!("tree/d{index:02}/f{index:02}.bin"),
+            pseudo_random_bytes(index, 500),
+        ));
+    }
+    write_files(&served.path().join("pub"), &files);
+    std::fs::create_dir_all(served.path().join("pub/empty/inner")).expect("empty folders");
+    let server = TestServer::start(served.path(), ListingStyle::Miniserve);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "--json", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(skips_of_kind(&output.stdout, "loop"), Vec::<String>::new());
+    assert_eq!(json_summary(&output.stdout)["loops_skipped"], 0);
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
+    assert_eq!(pages_listed(&output.stdout, "/pub/empty/inner/"), 1);
+}
+
+#[test]
+fn a_symlink_loop_with_absolute_hrefs_is_found_reported_and_counted() {
+    for style in [
+        ListingStyle::Miniserve,
+        ListingStyle::Apache,
+        ListingStyle::MiniHttpd,
+    ] {
+        let served = tempfile::tempdir().expect("temp dir");
+        write_files(
+            served.path(),
+            &[
+                ("d/file.txt", b"f".to_vec()),
+                ("d/sub/inner.txt", b"i".to_vec()),
+            ],
+        );
+        std::os::unix::fs::symlink(".", served.path().join("d/loop")).expect("symlink");
+        // A loop two levels up: d/sub/up -> .. lists what d/ lists.
+        std::os::unix::fs::symlink("..", served.path().join("d/sub/up")).expect("symlink");
+        let server = TestServer::start(served.path(), style);
+        let work = tempfile::tempdir().expect("temp dir");
+        let output = fetchall(
+            work.path(),
+            &["-r", "--json", "-o", "out", &server.url("/d/")],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{style:?}: {}",
+            text(&output.stderr)
+        );
+        let loops = skips_of_kind(&output.stdout, "loop");
+        assert_eq!(loops.len(), 2, "{style:?}: {loops:?}");
+        assert_eq!(
+            json_summary(&output.stdout)["loops_skipped"],
+            2,
+            "{style:?}"
+        );
+        let got = read_tree(&work.path().join("out"));
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            ["file.txt", "sub/inner.txt"],
+            "{style:?}"
+        );
+        // The plain summary names them.
+        let plain = tempfile::tempdir().expect("temp dir");
+        let output = fetchall(plain.path(), &["-r", "-o", "out", &server.url("/d/")]);
+        assert!(
+            text(&output.stdout).contains("(2 folders as symlink loops)"),
+            "{style:?}: {}",
+            text(&output.stdout)
+        );
+    }
+}
+
+#[test]
+fn an_html_file_too_big_for_a_listing_is_still_downloaded_under_recursive() {
+    // Under -r a page answer to a link without a slash is read as a maybe-folder;
+    // one larger than any listing (64 MiB) is the file it was linked as.
+    let served = tempfile::tempdir().expect("temp dir");
+    let mut big = b"<html><body>".to_vec();
+    big.resize(65 * 1024 * 1024, b'x');
+    let files = vec![("huge.html", big), ("small.html", b"<p>hi</p>".to_vec())];
+    write_files(&served.path().join("pub"), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "--json", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
+}

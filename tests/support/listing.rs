@@ -20,6 +20,15 @@ pub enum ListingStyle {
     Nginx,
     /// `python3 -m http.server`: a `<ul>`, every name fully percent-encoded.
     Python,
+    /// miniserve: every entry linked by its absolute path, and the same chrome on
+    /// every page (`javascript:` theme links, sort queries, internal assets).
+    Miniserve,
+    /// mini_httpd: folders linked without a trailing slash (`<A HREF="dir">`); the
+    /// folder asked without its slash redirects to `dir/`.
+    MiniHttpd,
+    /// Folders linked by absolute path without a trailing slash, and a folder asked
+    /// without its slash answered with its listing at once (200, no redirect).
+    SlashlessDirect,
 }
 
 /// Apache's and nginx's escaping leaves most punctuation alone, so `&` reaches the
@@ -72,6 +81,9 @@ pub fn respond(root: &Path, url_path: &str, style: ListingStyle, accepts_gzip: b
         ListingStyle::Apache => apache(url_path, &entries),
         ListingStyle::Nginx => nginx(url_path, &entries),
         ListingStyle::Python => python(url_path, &entries),
+        ListingStyle::Miniserve => miniserve(url_path, &entries),
+        ListingStyle::MiniHttpd => mini_httpd(url_path, &entries),
+        ListingStyle::SlashlessDirect => slashless_direct(url_path, &entries),
     };
     let mut response = Response::new(Body::empty());
     let headers = response.headers_mut();
@@ -192,5 +204,73 @@ fn python(path: &str, entries: &[Entry]) -> String {
         ));
     }
     html.push_str("</ul>\n<hr>\n</body>\n</html>\n");
+    html
+}
+
+fn miniserve(path: &str, entries: &[Entry]) -> String {
+    // The chrome is the same on every page: only entries tell folders apart.
+    let mut html = String::from(
+        "<!DOCTYPE html><html><head><link rel=\"icon\" href=\"/__miniserve_internal/favicon.svg\"></head><body>\n<nav><a href=\"javascript:void(0)\">Change theme...</a><a href=\"javascript:void(0)\" data-theme=\"squirrel\">Squirrel</a><a href=\"javascript:void(0)\" data-theme=\"archlinux\">Arch Linux</a><a href=\"/__miniserve_internal/style.css\">css</a></nav>\n<table><thead><tr><th><a href=\"?sort=name&amp;order=desc\">Name</a></th><th><a href=\"?sort=size&amp;order=asc\">Size</a></th><th><a href=\"/?sort=date&amp;order=asc\">Last modification</a></th></tr></thead><tbody>\n",
+    );
+    if path != "/" {
+        let parent = path
+            .trim_end_matches('/')
+            .rsplit_once('/')
+            .map_or("", |(parent, _)| parent);
+        html.push_str(&format!(
+            "<tr><td colspan=3><p><a class=\"root\" href=\"{parent}/\">Parent directory</a></p></td></tr>\n"
+        ));
+    }
+    for entry in entries {
+        let absolute = format!("{path}{}", href(&entry.name, entry.is_dir, SERVER_ESCAPE));
+        let size = if entry.is_dir {
+            String::new()
+        } else {
+            format!("{} B", entry.size)
+        };
+        html.push_str(&format!(
+            "<tr><td><p><a class=\"{}\" href=\"{absolute}\">{}</a></p></td><td class=\"size-cell\">{size}</td><td class=\"date-cell\">{}</td></tr>\n",
+            if entry.is_dir { "directory" } else { "file" },
+            html_escape(&entry.name),
+            date(entry.modified),
+        ));
+    }
+    html.push_str("</tbody></table><footer><a href=\"https://github.com/svenstaro/miniserve\">miniserve</a></footer></body></html>\n");
+    html
+}
+
+fn mini_httpd(path: &str, entries: &[Entry]) -> String {
+    let mut html = format!(
+        "<HTML>\n<HEAD><TITLE>Index of {path}</TITLE></HEAD>\n<BODY BGCOLOR=\"#99cc99\" TEXT=\"#000000\">\n<H2>Index of {path}</H2>\n<PRE>\nmode  links  bytes  last-changed  name\n<HR>"
+    );
+    html.push_str("drwxr-xr-x   2     4096  Mar  4 05:06  <A HREF=\"..\">..</A>/\n");
+    for entry in entries {
+        let (mode, slash) = if entry.is_dir {
+            ("drwxr-xr-x", "/")
+        } else {
+            ("-rw-r--r--", "")
+        };
+        html.push_str(&format!(
+            "{mode}   1 {:>8}  Mar  4 05:06  <A HREF=\"{}\">{}</A>{slash}\n",
+            entry.size,
+            href(&entry.name, false, SERVER_ESCAPE),
+            html_escape(&entry.name),
+        ));
+    }
+    html.push_str("</PRE>\n<HR>\n<ADDRESS><A HREF=\"http://www.acme.com/software/mini_httpd/\">mini_httpd/1.30</A></ADDRESS>\n</BODY>\n</HTML>\n");
+    html
+}
+
+fn slashless_direct(path: &str, entries: &[Entry]) -> String {
+    let folder = path.trim_end_matches('/');
+    let mut html = format!("<html><body><h1>{folder}</h1><ul>\n");
+    for entry in entries {
+        html.push_str(&format!(
+            "<li><a href=\"{folder}/{}\">{}</a></li>\n",
+            href(&entry.name, false, SERVER_ESCAPE),
+            html_escape(&entry.name),
+        ));
+    }
+    html.push_str("</ul></body></html>\n");
     html
 }

@@ -79,6 +79,9 @@ struct ServerState {
     /// Listing pages being answered now, and the most there have been at once.
     pages_in_flight: AtomicUsize,
     peak_pages_in_flight: AtomicUsize,
+    /// Answer 400 to a request target holding a `%` that starts no valid escape, as
+    /// npm's `serve`, Go's net/http and many others do.
+    strict_escapes: std::sync::atomic::AtomicBool,
 }
 
 impl ServerState {
@@ -92,6 +95,7 @@ impl ServerState {
             page_delay: Mutex::new(Duration::ZERO),
             pages_in_flight: AtomicUsize::new(0),
             peak_pages_in_flight: AtomicUsize::new(0),
+            strict_escapes: std::sync::atomic::AtomicBool::new(false),
         })
     }
 }
@@ -203,6 +207,12 @@ impl TestServer {
         self.state.peak_pages_in_flight.load(Ordering::SeqCst)
     }
 
+    /// From now on, a request target with a `%` not followed by two hex digits gets
+    /// 400 Bad Request, as strict servers answer.
+    pub fn reject_bad_escapes(&self) {
+        self.state.strict_escapes.store(true, Ordering::SeqCst);
+    }
+
     /// Forgets the requests so far.
     pub fn clear_log(&self) {
         self.state.log.lock().expect("log lock").clear();
@@ -242,6 +252,16 @@ async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Resp
 }
 
 async fn respond(state: &ServerState, request: Request) -> Response {
+    if state.strict_escapes.load(Ordering::SeqCst)
+        && has_bad_escape(
+            request
+                .uri()
+                .path_and_query()
+                .map_or("", |target| target.as_str()),
+        )
+    {
+        return (StatusCode::BAD_REQUEST, "malformed percent-encoding").into_response();
+    }
     if let Some(response) = state.faults.respond(&state.root, &request) {
         return response;
     }
@@ -267,7 +287,13 @@ async fn respond(state: &ServerState, request: Request) -> Response {
         }
         return response;
     }
-    let path = request.uri().path().to_string();
+    let mut path = request.uri().path().to_string();
+    if state.style == ListingStyle::SlashlessDirect && !path.ends_with('/') {
+        let decoded = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
+        if state.root.join(decoded.trim_start_matches('/')).is_dir() {
+            path.push('/');
+        }
+    }
     if path.ends_with('/') {
         let delay = *state.page_delay.lock().expect("delay lock");
         let now = state.pages_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
@@ -285,4 +311,14 @@ async fn respond(state: &ServerState, request: Request) -> Response {
         Ok(response) => response.into_response(),
         Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
     }
+}
+
+/// Whether `target` holds a `%` that is not followed by two hex digits.
+fn has_bad_escape(target: &str) -> bool {
+    let bytes = target.as_bytes();
+    bytes.iter().enumerate().any(|(index, byte)| {
+        *byte == b'%'
+            && !(bytes.get(index + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(index + 2).is_some_and(u8::is_ascii_hexdigit))
+    })
 }

@@ -158,6 +158,10 @@ impl Totals {
                     self.files_done += 1;
                 }
             }
+            // Never a file: it leaves the count rather than being done.
+            Event::FolderFound { url, .. } if self.queued.remove(url).is_some() => {
+                self.files_total = self.files_total.saturating_sub(1);
+            }
             Event::Skipped { url, .. } => {
                 // Skipped after it was queued: a filter that needed the answer, or a
                 // Content-Disposition name already taken.
@@ -285,7 +289,9 @@ impl Reporter for BarsReporter {
             Event::UpToDate { id, .. } | Event::Failed { id, .. } => {
                 self.finish(&mut state, *id);
             }
-            Event::Queued { .. } | Event::Skipped { .. } => self.update_overall(&state),
+            Event::Queued { .. } | Event::FolderFound { .. } | Event::Skipped { .. } => {
+                self.update_overall(&state)
+            }
             Event::Summary(_) => {
                 // Transfers cut short by Ctrl-C never finished: clear their bars too.
                 for (_, bar) in state.transfers.drain() {
@@ -396,6 +402,28 @@ mod tests {
             assert!(message.contains("110/111 files"), "{message}");
             assert!(message.contains("ETA 16 seconds"), "{message}");
         }
+    }
+
+    /// Under `-r`, a link queued as a file of unknown size that turns out to be a
+    /// folder leaves the count: it neither stays "to come" nor hides the ETA.
+    #[test]
+    fn a_link_found_to_be_a_folder_leaves_the_count() {
+        let mut totals = Totals::default();
+        totals.record(&queued("dir", None), T0);
+        totals.record(&queued("a", Some(10 * MB)), T0);
+        totals.record(
+            &Event::FolderFound {
+                url: "dir".into(),
+                folder: "dir/".into(),
+            },
+            T0,
+        );
+        totals.record(&started(1, "a", Some(10 * MB)), T0);
+        totals.record(&Event::Progress { id: 1, bytes: MB }, T0);
+        let snapshot = totals.snapshot(Duration::from_secs(2));
+        assert_eq!((snapshot.files_done, snapshot.files_total), (0, 1));
+        assert_eq!(snapshot.bytes_left, Some(9 * MB));
+        assert!(snapshot.eta.is_some());
     }
 
     #[test]

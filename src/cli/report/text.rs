@@ -32,6 +32,13 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
                 ),
             ));
         }
+        Event::FolderFound { url, folder } if normal => {
+            format!(
+                "{} is a folder: reading {}",
+                printable(url),
+                printable(folder)
+            )
+        }
         Event::Skipped { link, reason, .. } if normal => {
             format!("skipped {} ({reason})", printable(link))
         }
@@ -134,11 +141,19 @@ pub fn summary_line(summary: &Summary) -> String {
             summary.skipped
         );
     }
+    // Folders left out as symlink loops are named: files under them are not fetched.
+    let skipped = match summary.loops_skipped {
+        0 => summary.skipped.to_string(),
+        loops => format!(
+            "{} ({} as symlink loops)",
+            summary.skipped,
+            counted(loops, "folder")
+        ),
+    };
     format!(
-        "{head}: {} downloaded, {} up to date, {} skipped, {} failed; {} in {:.1} s ({}/s)",
+        "{head}: {} downloaded, {} up to date, {skipped} skipped, {} failed; {} in {:.1} s ({}/s)",
         summary.downloaded,
         summary.up_to_date,
-        summary.skipped,
         summary.failed + summary.pages_failed,
         HumanBytes(summary.bytes),
         summary.elapsed_secs,
