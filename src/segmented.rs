@@ -742,6 +742,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_validators_that_differ_are_a_change() {
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        let validator = Validator {
+            url: "http://h/f".into(),
+            etag: Some("\"v1\"".into()),
+            last_modified: Some(date.into()),
+            total: Some(100),
+            segments: None,
+        };
+        let headers = |pairs: &[(&'static str, &str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, value.parse().expect("header value"));
+            }
+            map
+        };
+        // Same, or nothing to compare: no change.
+        let same = headers(&[("etag", "\"v1\""), ("last-modified", date)]);
+        assert_eq!(version_change(&validator, &same, Some(100)), None);
+        assert_eq!(version_change(&validator, &HeaderMap::new(), None), None);
+        let weak = headers(&[("etag", "W/\"v2\"")]);
+        assert_eq!(version_change(&validator, &weak, Some(100)), None);
+        // Each validator that differs is a change, and is named.
+        let etag = headers(&[("etag", "\"v2\"")]);
+        assert_eq!(
+            version_change(&validator, &etag, None).as_deref(),
+            Some("ETag \"v1\" became \"v2\"")
+        );
+        let later = headers(&[("last-modified", "Thu, 22 Oct 2015 07:28:00 GMT")]);
+        assert!(
+            version_change(&validator, &later, None)
+                .is_some_and(|detail| detail.starts_with("Last-Modified"))
+        );
+        assert_eq!(
+            version_change(&validator, &same, Some(101)).as_deref(),
+            Some("size 100 bytes became 101 bytes")
+        );
+    }
+
+    #[test]
     fn files_are_split_only_when_large_enough() {
         let policy = SplitPolicy {
             max_segments: 4,
