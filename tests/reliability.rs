@@ -931,3 +931,31 @@ fn a_listing_slightly_faster_than_the_speed_limit_is_read() {
     );
     assert_eq!(gets(&server, "/").len(), 1);
 }
+
+#[test]
+fn time_held_back_by_limit_rate_is_not_the_servers_slowness() {
+    // The run's own --limit-rate (20 kB/s) is far below --speed-limit (100 kB/s):
+    // the server is fast, so the files must not fail as too slow.
+    let files = [
+        ("a.bin", pseudo_random_bytes(43, 50_000)),
+        ("b.bin", pseudo_random_bytes(44, 30_000)),
+    ];
+    let (_served, server) = serve(&files);
+    let work = tempfile::tempdir().expect("temp dir");
+    // The default read timeout: reqwest's own one counts time a body is held back.
+    let output = support::cli::run(
+        work.path(),
+        &["-o", "out"],
+        &[
+            "--limit-rate",
+            "20k",
+            "--speed-limit",
+            "100k",
+            "--speed-time",
+            "1",
+            &server.url("/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+}
