@@ -426,7 +426,7 @@ impl BodyLimits {
 }
 
 /// The skip reason of a body stopped as it passed `--max-size`.
-pub(crate) fn too_large(max_size: u64) -> Outcome {
+fn too_large(max_size: u64) -> Outcome {
     Outcome::Filtered(SkipReason::Filtered(format!(
         "larger than --max-size (stopped after {max_size} bytes)"
     )))
