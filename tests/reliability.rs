@@ -959,3 +959,46 @@ fn time_held_back_by_limit_rate_is_not_the_servers_slowness() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_tree(work.path(), &files);
 }
+
+#[test]
+fn max_size_also_applies_to_a_partial_file_left_by_an_earlier_run() {
+    let files = [("big.bin", pseudo_random_bytes(45, 3_000_000))];
+    let (served, server) = serve(&files);
+    server.faults().always("/big.bin", Fault::Serve);
+    let modified = std::fs::metadata(served.path().join("big.bin"))
+        .and_then(|metadata| metadata.modified())
+        .expect("mtime");
+    let work = tempfile::tempdir().expect("temp dir");
+    // An earlier run without --max-size got 100 kB of it.
+    let sidecar = serde_json::json!({
+        "url": server.url("/big.bin"),
+        "etag": null,
+        "last_modified": httpdate::fmt_http_date(modified),
+        "total": 3_000_000,
+    });
+    write_files(
+        &work.path().join("out"),
+        &[
+            (".big.bin.fetchall-part", files[0].1[..100_000].to_vec()),
+            (
+                ".big.bin.fetchall-part.json",
+                sidecar.to_string().into_bytes(),
+            ),
+        ],
+    );
+    let output = fetchall(work.path(), &["--max-size", "1M", &server.url("/")]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    // Judged on the size the partial file's version has, before any body is read.
+    assert!(
+        stdout.contains("larger than --max-size (3000000 bytes)"),
+        "{stdout}"
+    );
+    // Skipped, and what the earlier run left is gone.
+    assert_tree(work.path(), &[]);
+}
