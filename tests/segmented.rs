@@ -666,3 +666,40 @@ fn a_split_connection_slower_than_the_speed_limit_is_retried_alone() {
         "{starts:?}"
     );
 }
+
+#[test]
+fn ranges_without_validators_prove_no_change_and_are_assembled() {
+    let (_served, contents, server) = serve_big_file(57, 4_000_003);
+    // Every range comes back right, but with no ETag or Last-Modified to compare.
+    server
+        .faults()
+        .always("/big.bin", Fault::RangeWithoutValidators);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-v", &server.url("/")]);
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    only_the_file(work.path(), "big.bin", &contents);
+    assert!(!said.contains("changed"), "{said}");
+    let gets = file_gets(&server, "/big.bin");
+    assert_eq!(gets.len(), 4, "one full request and three ranges: {gets:?}");
+}
+
+#[test]
+fn a_range_of_another_total_size_is_a_change_and_says_so() {
+    let (_served, _contents, server) = serve_big_file(58, 4_000_003);
+    server.faults().always("/big.bin", Fault::Serve);
+    server
+        .faults()
+        .script("/big.bin", [Fault::Serve, Fault::RangeOtherTotal]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["--retries", "0", &server.url("/")]);
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "changed on the server during the download (size 4000003 bytes became 4000004 bytes)"
+        ),
+        "{said}"
+    );
+    assert!(!work.path().join("out/big.bin").exists());
+}

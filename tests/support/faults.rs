@@ -61,6 +61,11 @@ pub enum Fault {
         chunk: usize,
         pause: Duration,
     },
+    /// Answer a Range request with the bytes asked for, but a Content-Range whose
+    /// total is one byte more than the file: another size, same ETag.
+    RangeOtherTotal,
+    /// Answer a Range request honestly, without ETag or Last-Modified.
+    RangeWithoutValidators,
 }
 
 #[derive(Debug, Default)]
@@ -238,6 +243,11 @@ impl Faults {
                     Some(format!("bytes {start}-{}/{total}", total.saturating_sub(1))),
                 )
             }
+            (Fault::RangeOtherTotal, Some(start)) if start < total => (
+                StatusCode::PARTIAL_CONTENT,
+                start,
+                Some(format!("bytes {start}-{}/{}", range_end - 1, total + 1)),
+            ),
             (_, Some(_)) if !if_range_holds => (StatusCode::OK, 0, None),
             (_, Some(start)) if start >= total => {
                 let mut response = Response::new(Body::empty());
@@ -261,6 +271,8 @@ impl Faults {
         };
         let body = Bytes::from(contents).slice(start..end);
         let length = body.len();
+        let without_validators =
+            matches!(fault, Fault::RangeWithoutValidators) && content_range.is_some();
         let stream = self.body(body, fault);
         let mut response = Response::new(stream);
         *response.status_mut() = status;
@@ -280,6 +292,10 @@ impl Faults {
                 header::CONTENT_RANGE,
                 HeaderValue::from_str(&content_range).expect("range"),
             );
+        }
+        if without_validators {
+            headers.remove(header::ETAG);
+            headers.remove(header::LAST_MODIFIED);
         }
         response
     }
