@@ -32,6 +32,8 @@ pub struct ClientSettings {
     pub cacert: Option<PathBuf>,
     /// Accept any TLS certificate.
     pub insecure: bool,
+    /// The slowest a page or file body may arrive (`--speed-limit`, `--speed-time`).
+    pub low_speed: crate::speed::LowSpeed,
 }
 
 /// Builds the client. Redirects are followed up to 10 times; reqwest refuses loops.
@@ -139,6 +141,11 @@ impl HttpClient {
             }),
             rules: Arc::new(rules),
         })
+    }
+
+    /// The slowest a body may arrive before its request fails.
+    pub fn low_speed(&self) -> crate::speed::LowSpeed {
+        self.lanes.settings.low_speed
     }
 
     /// A GET request for `url`, with what belongs to it.

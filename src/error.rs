@@ -86,8 +86,16 @@ pub enum PageError {
     /// The server stopped sending.
     #[error("no data received for {} s", .0.as_secs_f64())]
     ReadTimeout(Duration),
+    /// The page arrived slower than `--speed-limit` for `--speed-time`.
+    #[error("{}", slower_than(*.limit, *.time))]
+    TooSlow {
+        /// Bytes per second.
+        limit: u64,
+        /// The window the rate was measured over.
+        time: Duration,
+    },
     /// The page is larger than we are willing to hold in memory.
-    #[error("page is larger than {limit} bytes")]
+    #[error("page is larger than {} MiB; stopped reading it", .limit / (1024 * 1024))]
     TooLarge {
         /// The limit in bytes.
         limit: u64,
@@ -128,6 +136,14 @@ pub enum TransferError {
         /// Bytes received.
         received: u64,
     },
+    /// The body arrived slower than `--speed-limit` for `--speed-time`.
+    #[error("{}", slower_than(*.limit, *.time))]
+    TooSlow {
+        /// Bytes per second.
+        limit: u64,
+        /// The window the rate was measured over.
+        time: Duration,
+    },
     /// The body went past Content-Length.
     #[error("server sent more than the {expected} bytes it announced")]
     TooLong {
@@ -154,10 +170,20 @@ pub enum TransferError {
         /// The Content-Range it sent.
         content_range: String,
     },
-    /// A range of a split download came back as another version (or whole): the
-    /// partial file was dropped and the file starts again.
-    #[error("the file changed on the server during a split download")]
-    Changed,
+    /// A range came back as another version than the bytes already on disk: its
+    /// ETag, Last-Modified or total size differs. The partial file was dropped and
+    /// the file starts again.
+    #[error("the file changed on the server during the download ({detail})")]
+    Changed {
+        /// What differs, e.g. `ETag "a" became "b"`.
+        detail: String,
+    },
+    /// A range request of a split download was answered in a way that cannot be
+    /// assembled (a 200, or a 206 for other bytes) while the file's validators are
+    /// unchanged: the server does not honour ranges for it. The file is then fetched
+    /// over one connection; this error does not reach the user.
+    #[error("the server does not honour range requests for this file")]
+    RangesIgnored,
     /// Transient failures went on past the retry limit; `last` is the final one.
     #[error("gave up after {attempts} attempts")]
     GaveUp {
@@ -183,6 +209,21 @@ impl TransferError {
             source,
         }
     }
+}
+
+/// `slower than 1 KiB/s for 20 s (--speed-limit, --speed-time)`.
+fn slower_than(limit: u64, time: Duration) -> String {
+    let rate = if limit >= 1024 * 1024 && limit % (1024 * 1024) == 0 {
+        format!("{} MiB/s", limit / (1024 * 1024))
+    } else if limit >= 1024 && limit % 1024 == 0 {
+        format!("{} KiB/s", limit / 1024)
+    } else {
+        format!("{limit} bytes/s")
+    };
+    format!(
+        "slower than {rate} for {} s (--speed-limit, --speed-time)",
+        time.as_secs_f64()
+    )
 }
 
 /// Formats an error and all its causes on one line: `a: b: c`.

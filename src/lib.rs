@@ -115,6 +115,7 @@ pub mod segmented;
 pub mod shard;
 pub mod slots;
 mod small_file;
+pub mod speed;
 pub mod sums;
 pub mod throttle;
 pub mod timestamp;

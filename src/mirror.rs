@@ -66,6 +66,7 @@ pub async fn mirror(
             proxy: options.request.proxy.clone(),
             cacert: options.request.cacert.clone(),
             insecure: options.request.insecure,
+            low_speed: options.low_speed,
         },
         rules,
     )?;

@@ -10,6 +10,7 @@ use crate::filter::Filters;
 use crate::request::RequestOptions;
 use crate::retry::RetryPolicy;
 use crate::segmented::SplitPolicy;
+use crate::speed::LowSpeed;
 use crate::transfer::Existing;
 
 /// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
@@ -34,6 +35,8 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// Limit for any wait with no bytes arriving.
     pub read_timeout: Duration,
+    /// `--speed-limit`, `--speed-time`: a page or file body slower than this fails.
+    pub low_speed: LowSpeed,
     /// Only report what would be downloaded; write nothing.
     pub dry_run: bool,
     /// Also download files linked on other hosts.
@@ -92,6 +95,7 @@ impl Options {
             jobs_per_host: 16,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
+            low_speed: LowSpeed::default(),
             dry_run: false,
             span_hosts: false,
             domains: Vec::new(),

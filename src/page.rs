@@ -9,6 +9,7 @@ use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, H
 use url::Url;
 
 use crate::error::PageError;
+use crate::speed::{self, ChunkError, SpeedMeter};
 
 /// Listings of 50,000 entries are a few megabytes; anything past this is not a listing.
 pub const MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
@@ -48,12 +49,24 @@ pub async fn fetch_page(
     // hold its old and new halves at once.
     let announced = response.content_length().unwrap_or(0).min(MAX_PAGE_BYTES);
     let mut body = Vec::with_capacity(announced as usize);
+    let mut meter = SpeedMeter::new(client.low_speed());
+    // Ctrl-C is the crawler's to handle: it stops waiting for this page.
+    let never = tokio_util::sync::CancellationToken::new();
     loop {
-        let chunk = tokio::time::timeout(read_timeout, response.chunk())
+        let chunk = speed::next_chunk(&mut response, &mut meter, read_timeout, &never)
             .await
-            .map_err(|_| PageError::ReadTimeout(read_timeout))?
-            .map_err(PageError::Request)?;
+            .map_err(|error| match error {
+                ChunkError::Request(error) => PageError::Request(error),
+                ChunkError::TooSlow(low_speed) => PageError::TooSlow {
+                    limit: low_speed.limit,
+                    time: low_speed.time,
+                },
+                ChunkError::ReadTimeout(_) | ChunkError::Interrupted => {
+                    PageError::ReadTimeout(read_timeout)
+                }
+            })?;
         let Some(chunk) = chunk else { break };
+        // Stopped as soon as it passes the cap: returning drops the connection.
         if body.len() as u64 + chunk.len() as u64 > MAX_PAGE_BYTES {
             return Err(PageError::TooLarge {
                 limit: MAX_PAGE_BYTES,

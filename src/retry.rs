@@ -28,6 +28,12 @@ use crate::plan::Task;
 use crate::resume::PartPaths;
 use crate::transfer::{self, Existing, Outcome, Progress, Settings};
 
+/// Retries after a too-slow attempt (`--speed-limit`): one, on a new connection, which
+/// may take another route or reach another server worker. A server that is slow
+/// again is slow: further retries would each cost `--speed-time` and make no real
+/// progress, and attempts that make *some* progress do not use up `--retries`.
+pub const TOO_SLOW_RETRIES: u32 = 1;
+
 /// How many times, and how patiently, a failed transfer is tried again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -74,8 +80,10 @@ pub fn is_transient(error: &TransferError) -> bool {
         // The partial file was dropped; a fresh attempt may get a consistent body.
         TransferError::TooLong { .. } => true,
         TransferError::ReadTimeout(_) | TransferError::Truncated { .. } => true,
+        // A new connection may be faster; how often is [`TOO_SLOW_RETRIES`]'s.
+        TransferError::TooSlow { .. } => true,
         // The partial file is gone; the next attempt starts clean.
-        TransferError::Changed => true,
+        TransferError::Changed { .. } | TransferError::RangesIgnored => true,
         TransferError::Io { .. }
         | TransferError::UnexpectedPartial { .. }
         | TransferError::GaveUp { .. }
@@ -183,6 +191,7 @@ pub async fn download(
     // Failures in a row without a byte of progress: a long file on a connection that
     // drops every few minutes keeps going, a dead server does not.
     let mut failures: u32 = 0;
+    let mut too_slow: u32 = 0;
     loop {
         pacer.wait(host, cancel).await?;
         attempts += 1;
@@ -198,7 +207,10 @@ pub async fn download(
         } else {
             failures + 1
         };
-        if !is_transient(&error) || failures > policy.retries {
+        if matches!(error, TransferError::TooSlow { .. }) {
+            too_slow += 1;
+        }
+        if !is_transient(&error) || failures > policy.retries || too_slow > TOO_SLOW_RETRIES {
             return Err(if attempts > 1 {
                 TransferError::GaveUp {
                     attempts,
@@ -240,6 +252,7 @@ pub async fn fetch_page(
     cancel: &CancellationToken,
 ) -> Result<Page, PageError> {
     let mut attempts: u32 = 0;
+    let mut too_slow: u32 = 0;
     loop {
         attempts += 1;
         let error = match page::fetch_page(client, url, read_timeout).await {
@@ -257,6 +270,10 @@ pub async fn fetch_page(
                 matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
             }
             PageError::ReadTimeout(_) => true,
+            PageError::TooSlow { .. } => {
+                too_slow += 1;
+                too_slow <= TOO_SLOW_RETRIES
+            }
             PageError::TooLarge { .. } | PageError::Decode { .. } => false,
         };
         if !transient || attempts > policy.retries {

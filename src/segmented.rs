@@ -27,7 +27,7 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, HeaderMap};
+use reqwest::header::{ACCEPT_RANGES, CONTENT_RANGE, ETAG, HeaderMap, LAST_MODIFIED};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -37,9 +37,9 @@ use crate::plan::Task;
 use crate::resume::{PartPaths, Validator, parse_content_range};
 use crate::retry::{RetryPolicy, is_transient};
 use crate::slots::{HostSlots, Slot};
+use crate::speed::{self, SpeedMeter};
 use crate::transfer::{
-    Outcome, Progress, Settings, cancellable, check_complete, file_request, finish, request_error,
-    send_request, with_range,
+    Outcome, Progress, Settings, check_complete, file_request, finish, send_request, with_range,
 };
 
 /// Bytes a segment gathers before one positioned write.
@@ -121,6 +121,17 @@ pub fn accepts_ranges(headers: &HeaderMap) -> bool {
         .is_some_and(|value| value.trim().eq_ignore_ascii_case("bytes"))
 }
 
+/// How a split download ended.
+#[derive(Debug)]
+pub(crate) enum Split {
+    /// Every segment arrived (or the file was filtered, or is up to date).
+    Done(Outcome),
+    /// The server does not honour ranges for this file, although its validators
+    /// are unchanged: it is to be fetched over one connection instead, from this
+    /// whole-file (200) answer when one came, else from a new plain request.
+    Single(Option<reqwest::Response>),
+}
+
 /// What every segment of one file shares.
 struct Shared<'a> {
     client: &'a HttpClient,
@@ -133,6 +144,9 @@ struct Shared<'a> {
     settings: Settings<'a>,
     retry: RetryPolicy,
     cancel: &'a CancellationToken,
+    /// A whole-file (200) answer of the same version to a range request: the
+    /// server ignores Range, and this answer serves the file instead.
+    whole: Mutex<Option<reqwest::Response>>,
 }
 
 /// The segments of the file, and which of them a connection has taken.
@@ -223,7 +237,7 @@ pub(crate) async fn download(
     settings: Settings<'_>,
     cancel: &CancellationToken,
     progress: &mut dyn Progress,
-) -> Result<Outcome, TransferError> {
+) -> Result<Split, TransferError> {
     let total = segments.last().map_or(0, |segment| segment.end);
     let already_done: u64 = segments.iter().map(|segment| segment.done).sum();
     validator.total = Some(total);
@@ -246,6 +260,7 @@ pub(crate) async fn download(
         settings,
         retry: settings.retry,
         cancel,
+        whole: Mutex::new(None),
     };
     shared.report_progress();
     // A resumed file may have more segments than `--split` (halves handed out).
@@ -306,9 +321,22 @@ pub(crate) async fn download(
         result = all => result,
         () = shared.save_periodically() => Ok(()),
     };
-    if matches!(result, Err(TransferError::Changed)) {
-        parts.discard().await;
-        return Err(TransferError::Changed);
+    match result {
+        Err(TransferError::Changed { detail }) => {
+            parts.discard().await;
+            return Err(TransferError::Changed { detail });
+        }
+        Err(TransferError::RangesIgnored) => {
+            // Not a change, nor a failure: the caller fetches the file over one
+            // connection and the partial file starts again from byte 0.
+            let whole = shared
+                .whole
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            return Ok(Split::Single(whole));
+        }
+        _ => {}
     }
     // Whatever happened, the counts reached are the next attempt's start.
     shared.save().await;
@@ -329,7 +357,7 @@ pub(crate) async fn download(
     drop(connections);
     drop(shared);
     let outcome = finish(task, parts, &validator, total).await?;
-    Ok(match outcome {
+    Ok(Split::Done(match outcome {
         Outcome::Downloaded {
             bytes,
             suggested_name,
@@ -341,7 +369,41 @@ pub(crate) async fn download(
             digest,
         },
         other => other,
-    })
+    }))
+}
+
+/// What shows that an answer is another version of the file than `validator`
+/// names: a different strong ETag, a different Last-Modified, or a different total
+/// size (`total`, when the answer states it). `None` when nothing does: a weak or
+/// missing ETag, or a missing date, proves no change.
+pub(crate) fn version_change(
+    validator: &Validator,
+    headers: &HeaderMap,
+    total: Option<u64>,
+) -> Option<String> {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &reqwest::header::HeaderValue| value.to_str().ok())
+            .map(|value| value.trim().to_string())
+    };
+    let etag = text(ETAG).filter(|etag| etag.starts_with('"'));
+    if let (Some(ours), Some(theirs)) = (&validator.etag, &etag)
+        && ours != theirs
+    {
+        return Some(format!("ETag {ours} became {theirs}"));
+    }
+    if let (Some(ours), Some(theirs)) = (&validator.last_modified, text(LAST_MODIFIED))
+        && *ours != theirs
+    {
+        return Some(format!("Last-Modified `{ours}` became `{theirs}`"));
+    }
+    if let (Some(ours), Some(theirs)) = (validator.total, total)
+        && ours != theirs
+    {
+        return Some(format!("size {ours} bytes became {theirs} bytes"));
+    }
+    None
 }
 
 /// The partial file, locked by this process and never reached through a symlink
@@ -475,6 +537,7 @@ impl Shared<'_> {
         mut first: Option<reqwest::Response>,
     ) -> Result<(), TransferError> {
         let mut failures: u32 = 0;
+        let mut too_slow: u32 = 0;
         loop {
             let before = self.segment(index);
             if before.remaining() == 0 {
@@ -489,10 +552,18 @@ impl Shared<'_> {
             } else {
                 failures + 1
             };
-            if matches!(error, TransferError::Changed) || !is_transient(&error) {
+            if matches!(
+                error,
+                TransferError::Changed { .. } | TransferError::RangesIgnored
+            ) || !is_transient(&error)
+            {
                 return Err(error);
             }
-            if failures > self.retry.retries {
+            // A too-slow connection gets one more try on a new one, progress or not.
+            if matches!(error, TransferError::TooSlow { .. }) {
+                too_slow += 1;
+            }
+            if failures > self.retry.retries || too_slow > crate::retry::TOO_SLOW_RETRIES {
                 // Not transient any more: the caller must not retry the whole file.
                 return Err(TransferError::GaveUp {
                     attempts: failures,
@@ -528,12 +599,17 @@ impl Shared<'_> {
         };
         let mut position = segment.next_byte();
         let mut buffer = Vec::with_capacity(SEGMENT_BUFFER_BYTES);
+        // Each connection is measured on its own: one slow range fails alone.
+        let mut meter = SpeedMeter::new(self.client.low_speed());
         loop {
-            let chunk = cancellable(self.cancel, self.settings.read_timeout, response.chunk())
-                .await
-                .and_then(|chunk| {
-                    chunk.map_err(|error| request_error(error, self.settings.read_timeout))
-                });
+            let chunk = speed::next_chunk(
+                &mut response,
+                &mut meter,
+                self.settings.read_timeout,
+                self.cancel,
+            )
+            .await
+            .map_err(TransferError::from);
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(error) => {
@@ -611,9 +687,15 @@ impl Shared<'_> {
         .await?;
         let status = response.status();
         if status == StatusCode::OK {
-            // The file changed (If-Range), or ranges are ignored: the segments cannot
-            // be trusted to fit together.
-            return Err(TransferError::Changed);
+            // The whole file: either another version (If-Range did not match), or
+            // the same one from a server that ignores Range. Only the validators
+            // tell which, and only a difference they show is a change.
+            let length = crate::transfer::content_length(response.headers());
+            if let Some(detail) = version_change(&self.validator, response.headers(), length) {
+                return Err(TransferError::Changed { detail });
+            }
+            *self.whole.lock().unwrap_or_else(PoisonError::into_inner) = Some(response);
+            return Err(TransferError::RangesIgnored);
         }
         if status != StatusCode::PARTIAL_CONTENT {
             return Err(TransferError::Status {
@@ -626,14 +708,17 @@ impl Shared<'_> {
             .get(CONTENT_RANGE)
             .and_then(|value| value.to_str().ok())
             .and_then(parse_content_range);
-        let fits = range.is_some_and(|range| {
-            range.start == Some(segment.next_byte())
-                && range
-                    .total
-                    .is_none_or(|total| Some(total) == self.validator.total)
-        });
-        if !fits || !self.validator.matches(response.headers()) {
-            return Err(TransferError::Changed);
+        if let Some(detail) = version_change(
+            &self.validator,
+            response.headers(),
+            range.and_then(|range| range.total),
+        ) {
+            return Err(TransferError::Changed { detail });
+        }
+        // Same version, but not the bytes asked for (or no Content-Range): the
+        // server's ranges cannot be assembled into a file.
+        if range.is_none_or(|range| range.start != Some(segment.next_byte())) {
+            return Err(TransferError::RangesIgnored);
         }
         Ok(response)
     }
@@ -662,6 +747,46 @@ impl Shared<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_validators_that_differ_are_a_change() {
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        let validator = Validator {
+            url: "http://h/f".into(),
+            etag: Some("\"v1\"".into()),
+            last_modified: Some(date.into()),
+            total: Some(100),
+            segments: None,
+        };
+        let headers = |pairs: &[(&'static str, &str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, value.parse().expect("header value"));
+            }
+            map
+        };
+        // Same, or nothing to compare: no change.
+        let same = headers(&[("etag", "\"v1\""), ("last-modified", date)]);
+        assert_eq!(version_change(&validator, &same, Some(100)), None);
+        assert_eq!(version_change(&validator, &HeaderMap::new(), None), None);
+        let weak = headers(&[("etag", "W/\"v2\"")]);
+        assert_eq!(version_change(&validator, &weak, Some(100)), None);
+        // Each validator that differs is a change, and is named.
+        let etag = headers(&[("etag", "\"v2\"")]);
+        assert_eq!(
+            version_change(&validator, &etag, None).as_deref(),
+            Some("ETag \"v1\" became \"v2\"")
+        );
+        let later = headers(&[("last-modified", "Thu, 22 Oct 2015 07:28:00 GMT")]);
+        assert!(
+            version_change(&validator, &later, None)
+                .is_some_and(|detail| detail.starts_with("Last-Modified"))
+        );
+        assert_eq!(
+            version_change(&validator, &same, Some(101)).as_deref(),
+            Some("size 100 bytes became 101 bytes")
+        );
+    }
 
     #[test]
     fn files_are_split_only_when_large_enough() {

@@ -12,7 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::checksum::BodyHasher;
 use crate::error::TransferError;
-use crate::transfer::{Outcome, Progress, Settings, cancellable, request_error};
+use crate::speed::{self, LowSpeed, SpeedMeter};
+use crate::transfer::{Outcome, Progress, Settings};
 
 /// Bodies below this size take the in-memory path, and are not worth resuming:
 /// fetching one again costs less than the sidecar file resuming needs. With 16
@@ -35,20 +36,25 @@ pub(crate) struct Placement {
 }
 
 /// Receives a body of exactly `length` bytes and puts it in place.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the pieces of one transfer, as transfer::receive has them"
+)]
 pub(crate) async fn receive(
     mut response: reqwest::Response,
     length: u64,
     placement: Placement,
     suggested_name: Option<String>,
     settings: Settings<'_>,
+    low_speed: LowSpeed,
     cancel: &CancellationToken,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
     let mut body = Vec::with_capacity(length as usize);
+    let mut meter = SpeedMeter::new(low_speed);
     loop {
-        let chunk = cancellable(cancel, settings.read_timeout, response.chunk())
-            .await?
-            .map_err(|error| request_error(error, settings.read_timeout))?;
+        let chunk =
+            speed::next_chunk(&mut response, &mut meter, settings.read_timeout, cancel).await?;
         let Some(chunk) = chunk else { break };
         if body.len() as u64 + chunk.len() as u64 > length {
             return Err(TransferError::TooLong { expected: length });

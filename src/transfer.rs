@@ -23,8 +23,9 @@ use crate::listing_meta::ListedTime;
 use crate::plan::{LocalFile, Task};
 use crate::resume::{self, Decision, PartPaths, Partial, Validator};
 use crate::retry::RetryPolicy;
-use crate::segmented::{self, Segment, SplitPolicy};
+use crate::segmented::{self, Segment, Split, SplitPolicy};
 use crate::small_file::{self, Placement, SMALL_FILE_BYTES};
+use crate::speed::{self, LowSpeed, SpeedMeter};
 
 /// Bytes buffered before a write reaches the file: few system calls, bounded memory.
 const WRITE_BUFFER_BYTES: usize = 256 * 1024;
@@ -131,22 +132,42 @@ pub async fn download(
     if settings.existing == Existing::Keep && matches!(task.local, LocalFile::Present { .. }) {
         return Ok(Outcome::UpToDate);
     }
+    let limits = BodyLimits::new(client, filters);
     let parts = PartPaths::new(&task.destination);
     // Nothing left by an earlier run is read or removed through a refused symlink.
     folders(task, settings).check()?;
     let mut partial = parts.load(&task.url).await;
+    // False once the server showed it does not honour ranges for this file.
+    let mut split_allowed = true;
     // A split download left by an earlier attempt: every segment continues.
-    if let Some(partial) = &partial
-        && let Some(segments) = partial.validator.segments.clone()
+    if let Some(resumed) = &partial
+        && let Some(segments) = resumed.validator.segments.clone()
     {
-        progress.started(partial.validator.total);
-        let validator = partial.validator.clone();
-        return segmented::download(
+        if let Err(reason) = filters.check_metadata(resumed.validator.total, None) {
+            parts.discard().await;
+            return Ok(Outcome::Filtered(reason));
+        }
+        progress.started(resumed.validator.total);
+        let validator = resumed.validator.clone();
+        match segmented::download(
             client, task, &parts, validator, segments, None, settings, cancel, progress,
         )
-        .await;
+        .await?
+        {
+            Split::Done(outcome) => return Ok(outcome),
+            Split::Single(Some(whole)) => {
+                return receive_whole(whole, task, &parts, settings, limits, cancel, progress)
+                    .await;
+            }
+            Split::Single(None) => {
+                parts.discard().await;
+                partial = None;
+                split_allowed = false;
+            }
+        }
     }
-    // At most two requests: a ranged one, and a plain one if the range did not fit.
+    // At most three requests: a ranged one, a plain one if the range did not fit,
+    // and a plain one if a split showed that the server's ranges cannot be used.
     loop {
         let response = send(client, task, settings, partial.as_ref(), cancel).await?;
         let status = response.status();
@@ -176,6 +197,12 @@ pub async fn download(
                         retry_after: None,
                     });
                 };
+                // `--max-size` may be new since the partial was started.
+                if let Err(reason) = filters.check_metadata(partial.validator.total, None) {
+                    drop(response);
+                    parts.discard().await;
+                    return Ok(Outcome::Filtered(reason));
+                }
                 progress.started(partial.validator.total);
                 return receive(
                     response,
@@ -183,6 +210,7 @@ pub async fn download(
                     &parts,
                     Some(partial),
                     settings,
+                    limits,
                     cancel,
                     progress,
                 )
@@ -232,13 +260,26 @@ pub async fn download(
                     // Dropping the response closes the body without reading it.
                     return Ok(Outcome::UpToDate);
                 }
-                if partial.is_some() {
+                if let Some(partial) = partial.take() {
                     // A 200 to a ranged request: the server sends it all, from zero.
+                    // The same version as the partial's means the server ignores
+                    // Range (for this file at least): splitting it would not work.
+                    if segmented::version_change(
+                        &partial.validator,
+                        response.headers(),
+                        content_length(response.headers()),
+                    )
+                    .is_none()
+                    {
+                        split_allowed = false;
+                    }
                     parts.discard().await;
                 }
                 progress.started(content_length(response.headers()));
-                if let Some((validator, segments)) = split_plan(task, &response, settings) {
-                    return segmented::download(
+                if split_allowed
+                    && let Some((validator, segments)) = split_plan(task, &response, settings)
+                {
+                    match segmented::download(
                         client,
                         task,
                         &parts,
@@ -249,9 +290,26 @@ pub async fn download(
                         cancel,
                         progress,
                     )
-                    .await;
+                    .await?
+                    {
+                        Split::Done(outcome) => return Ok(outcome),
+                        Split::Single(Some(whole)) => {
+                            return receive_whole(
+                                whole, task, &parts, settings, limits, cancel, progress,
+                            )
+                            .await;
+                        }
+                        Split::Single(None) => {
+                            parts.discard().await;
+                            split_allowed = false;
+                            continue;
+                        }
+                    }
                 }
-                return receive(response, task, &parts, None, settings, cancel, progress).await;
+                return receive(
+                    response, task, &parts, None, settings, limits, cancel, progress,
+                )
+                .await;
             }
             Decision::Other => {}
         }
@@ -273,6 +331,23 @@ pub async fn download(
             retry_after: crate::retry::retry_after(response.headers()),
         });
     }
+}
+
+/// A split download whose server sent the whole file (200, same version) to a
+/// range request: that answer is the file, received over this one connection from
+/// byte 0 (the bytes already on disk are of the same version, but simply written
+/// again).
+async fn receive_whole(
+    whole: reqwest::Response,
+    task: &Task,
+    parts: &PartPaths,
+    settings: Settings<'_>,
+    limits: BodyLimits,
+    cancel: &CancellationToken,
+    progress: &mut dyn Progress,
+) -> Result<Outcome, TransferError> {
+    parts.discard().await;
+    receive(whole, task, parts, None, settings, limits, cancel, progress).await
 }
 
 /// Whether a partial file of this answer is kept for resuming: it needs a validator,
@@ -369,14 +444,44 @@ pub(crate) fn request_error(error: reqwest::Error, read_timeout: Duration) -> Tr
     }
 }
 
+/// What bounds one body besides the read timeout.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimits {
+    /// `--speed-limit`, `--speed-time`.
+    pub low_speed: LowSpeed,
+    /// `--max-size`: a file that passes it is stopped and skipped as too large.
+    pub max_size: Option<u64>,
+}
+
+impl BodyLimits {
+    fn new(client: &crate::client::HttpClient, filters: &Filters) -> BodyLimits {
+        BodyLimits {
+            low_speed: client.low_speed(),
+            max_size: filters.max_size,
+        }
+    }
+}
+
+/// The skip reason of a body stopped as it passed `--max-size`.
+fn too_large(max_size: u64) -> Outcome {
+    Outcome::Filtered(SkipReason::Filtered(format!(
+        "larger than --max-size (stopped after {max_size} bytes)"
+    )))
+}
+
 /// Streams a 200 (from byte 0) or a fitting 206 (after `partial`) into the partial
 /// file, then puts the file in place.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the pieces of one transfer, as download has them"
+)]
 async fn receive(
     mut response: reqwest::Response,
     task: &Task,
     parts: &PartPaths,
     partial: Option<Partial>,
     settings: Settings<'_>,
+    limits: BodyLimits,
     cancel: &CancellationToken,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
@@ -401,6 +506,7 @@ async fn receive(
             placement,
             suggested_name,
             settings,
+            limits.low_speed,
             cancel,
             progress,
         )
@@ -432,12 +538,20 @@ async fn receive(
         .map_err(|source| TransferError::io("read", &parts.data, source))?;
     let mut writer = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
     let mut received = offset;
+    let mut meter = SpeedMeter::new(limits.low_speed);
+    // Set when the body passed --max-size: it is stopped there.
+    let mut stopped_at = None;
     let streamed = async {
         loop {
-            let chunk = cancellable(cancel, settings.read_timeout, response.chunk())
-                .await?
-                .map_err(|error| request_error(error, settings.read_timeout))?;
+            let chunk =
+                speed::next_chunk(&mut response, &mut meter, settings.read_timeout, cancel).await?;
             let Some(chunk) = chunk else { break };
+            if let Some(max_size) = limits.max_size
+                && received + chunk.len() as u64 > max_size
+            {
+                stopped_at = Some(max_size);
+                return Ok(());
+            }
             received += chunk.len() as u64;
             if let Some(expected) = expected
                 && received > expected
@@ -457,6 +571,13 @@ async fn receive(
         Ok(())
     }
     .await;
+    if let (Ok(()), Some(max_size)) = (&streamed, stopped_at) {
+        // Dropping the response closes the connection: nothing more is read.
+        drop(response);
+        drop(writer);
+        parts.discard().await;
+        return Ok(too_large(max_size));
+    }
     // Whatever happened, what arrived is written out: it is the next attempt's start.
     let flushed = writer
         .flush()

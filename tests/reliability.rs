@@ -789,3 +789,320 @@ fn a_panic_in_the_crawler_or_a_transfer_is_a_failure_not_a_clean_summary() {
         "a panic must be counted as a failure: {silent:#?}"
     );
 }
+
+/// `--max-size` against a body whose end nobody announced: it is stopped as soon as
+/// it passes the limit, skipped as too large, and nothing of it stays on disk.
+#[test]
+fn max_size_stops_a_body_without_content_length_as_soon_as_it_passes() {
+    // The listing links `endless.bin`; its answer is 256 MiB with no Content-Length.
+    let (_served, server) = serve(&[("endless.bin", b"x".to_vec()), ("ok.txt", b"ok".to_vec())]);
+    let total = 256 * 1024 * 1024;
+    server
+        .faults()
+        .always("/endless.bin", Fault::Unsized { total });
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["--max-size", "1M", &server.url("/")]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("larger than --max-size (stopped after 1048576 bytes)"),
+        "{stdout}"
+    );
+    assert_tree(work.path(), &[("ok.txt", b"ok".to_vec())]);
+    assert_eq!(
+        gets(&server, "/endless.bin").len(),
+        1,
+        "a filtered file is not retried"
+    );
+    // The connection was dropped: the server could hand over little more than the
+    // limit and the socket buffers, far from the whole body.
+    let sent = server.faults().unsized_bytes_sent();
+    assert!(sent < 64 * 1024 * 1024, "the server sent {sent} bytes");
+}
+
+#[test]
+fn max_size_stops_a_body_that_ends_only_when_the_connection_closes() {
+    use support::raw::{RawAnswer, RawServer};
+    let server = RawServer::start(vec![
+        ("/", RawAnswer::Html(r#"<a href="big.bin">big</a>"#.into())),
+        (
+            "/big.bin",
+            RawAnswer::UntilClose {
+                total: 512 * 1024 * 1024,
+            },
+        ),
+    ]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["--max-size", "2M", &server.url("/")]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.contains("larger than --max-size"), "{stdout}");
+    assert_tree(work.path(), &[]);
+    let sent = server.body_bytes_sent();
+    assert!(sent < 64 * 1024 * 1024, "the server sent {sent} bytes");
+}
+
+/// A chunked body whose `Content-Length` beside it says less than is sent: the
+/// body is cut where the announced length ends, and nothing is kept.
+#[test]
+fn a_content_length_that_lies_beside_chunking_stops_the_body_there() {
+    use support::raw::{RawAnswer, RawServer};
+    let server = RawServer::start(vec![
+        (
+            "/",
+            RawAnswer::Html(r#"<a href="liar.bin">liar</a>"#.into()),
+        ),
+        (
+            "/liar.bin",
+            RawAnswer::ChunkedWithLength {
+                announced: 100_000,
+                total: 256 * 1024 * 1024,
+            },
+        ),
+    ]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["--max-size", "1M", "--retries", "1", &server.url("/")],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("more than the 100000 bytes it announced"),
+        "{stderr}"
+    );
+    assert_tree(work.path(), &[]);
+    let sent = server.body_bytes_sent();
+    assert!(sent < 64 * 1024 * 1024, "the server sent {sent} bytes");
+}
+
+#[test]
+fn a_listing_page_is_stopped_at_its_cap_and_says_so() {
+    let (_served, server) = serve(&[]);
+    server.faults().always(
+        "/",
+        Fault::Unsized {
+            total: 1024 * 1024 * 1024,
+        },
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[&server.url("/")]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("page is larger than 64 MiB; stopped reading it"),
+        "{stderr}"
+    );
+    assert_eq!(
+        gets(&server, "/").len(),
+        1,
+        "a page too large is not retried"
+    );
+    let sent = server.faults().unsized_bytes_sent();
+    assert!(sent < 128 * 1024 * 1024, "the server sent {sent} bytes");
+}
+
+/// Small values so that a trickle is judged within seconds.
+const SLOW: &[&str] = &["--speed-limit", "1000", "--speed-time", "2"];
+
+/// A trickle of `rate` bytes a second in pieces of a tenth of it.
+fn trickle(rate: usize) -> Fault {
+    Fault::Throttle {
+        chunk: rate / 10,
+        pause: Duration::from_millis(100),
+    }
+}
+
+#[test]
+fn a_file_slower_than_the_speed_limit_fails_after_one_retry() {
+    // One of each path: a small file (gathered in memory) and a large one (streamed).
+    let files = [
+        ("small.bin", pseudo_random_bytes(40, 30_000)),
+        ("large.bin", pseudo_random_bytes(41, 200_000)),
+        ("ok.txt", b"ok".to_vec()),
+    ];
+    let (_served, server) = serve(&files);
+    for path in ["/small.bin", "/large.bin"] {
+        server.faults().always(path, trickle(300));
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[SLOW, &[&server.url("/")]].concat());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for name in ["small.bin", "large.bin"] {
+        let line = stderr
+            .lines()
+            .find(|line| line.contains(&server.url(&format!("/{name}"))))
+            .unwrap_or_else(|| panic!("no failure line for {name}: {stderr}"));
+        assert!(line.contains("slower than 1000 bytes/s for 2 s"), "{line}");
+        // One retry for a too-slow transfer, though each attempt made progress.
+        assert_eq!(gets(&server, &format!("/{name}")).len(), 2, "{name}");
+    }
+    // What arrived of the large one is kept to resume from; no final file.
+    let names: Vec<String> = read_tree(&work.path().join("out")).into_keys().collect();
+    assert_eq!(
+        names,
+        [
+            ".large.bin.fetchall-part",
+            ".large.bin.fetchall-part.json",
+            "ok.txt"
+        ]
+    );
+}
+
+#[test]
+fn a_file_slightly_faster_than_the_speed_limit_completes() {
+    let files = [("steady.bin", pseudo_random_bytes(42, 12_000))];
+    let (_served, server) = serve(&files);
+    server.faults().always("/steady.bin", trickle(2000));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[SLOW, &[&server.url("/")]].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+    assert_eq!(gets(&server, "/steady.bin").len(), 1);
+}
+
+/// A listing of `files` links, `rate` bytes a second.
+fn trickling_listing(rate: usize, files: usize) -> Fault {
+    let links: String = (0..files)
+        .map(|index| format!("<a href=\"file-with-a-long-name-{index:04}.txt\">f{index}</a>\n"))
+        .collect();
+    Fault::Trickle {
+        body: format!("<html><body>\n{links}</body></html>\n").into_bytes(),
+        content_type: "text/html",
+        chunk: rate / 10,
+        pause: Duration::from_millis(100),
+    }
+}
+
+#[test]
+fn a_start_page_slower_than_the_speed_limit_fails_the_run() {
+    let (_served, server) = serve(&[]);
+    // About 6 kB at 300 bytes a second: 20 s if it were waited for.
+    server.faults().always("/", trickling_listing(300, 100));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[SLOW, &[&server.url("/")]].concat());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&server.url("/")), "{stderr}");
+    assert!(
+        stderr.contains("slower than 1000 bytes/s for 2 s"),
+        "{stderr}"
+    );
+    assert_eq!(gets(&server, "/").len(), 2, "one retry for a too-slow page");
+}
+
+#[test]
+fn a_sub_folder_listing_slower_than_the_speed_limit_fails_only_that_folder() {
+    let files = [("ok.txt", b"ok".to_vec()), ("sub/a.txt", b"a".to_vec())];
+    let (_served, server) = serve(&files);
+    server.faults().always("/sub/", trickling_listing(300, 100));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[SLOW, &["-r", &server.url("/")]].concat());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&server.url("/sub/")), "{stderr}");
+    assert!(
+        stderr.contains("slower than 1000 bytes/s for 2 s"),
+        "{stderr}"
+    );
+    assert_tree(work.path(), &[("ok.txt", b"ok".to_vec())]);
+}
+
+#[test]
+fn a_listing_slightly_faster_than_the_speed_limit_is_read() {
+    let (_served, server) = serve(&[]);
+    // About 1.5 kB at 2,000 bytes a second: judged once or twice, passes.
+    server.faults().always("/", trickling_listing(2000, 25));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &[SLOW, &[&server.url("/")]].concat());
+    let stdout = text(&output.stdout);
+    // The linked files do not exist: the page was read whole, its 25 links found.
+    assert!(
+        stdout.contains("found 25 links"),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert_eq!(gets(&server, "/").len(), 1);
+}
+
+#[test]
+fn time_held_back_by_limit_rate_is_not_the_servers_slowness() {
+    // The run's own --limit-rate (20 kB/s) is far below --speed-limit (100 kB/s):
+    // the server is fast, so the files must not fail as too slow.
+    let files = [
+        ("a.bin", pseudo_random_bytes(43, 50_000)),
+        ("b.bin", pseudo_random_bytes(44, 30_000)),
+    ];
+    let (_served, server) = serve(&files);
+    let work = tempfile::tempdir().expect("temp dir");
+    // The default read timeout: reqwest's own one counts time a body is held back.
+    let output = support::cli::run(
+        work.path(),
+        &["-o", "out"],
+        &[
+            "--limit-rate",
+            "20k",
+            "--speed-limit",
+            "100k",
+            "--speed-time",
+            "1",
+            &server.url("/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_tree(work.path(), &files);
+}
+
+#[test]
+fn max_size_also_applies_to_a_partial_file_left_by_an_earlier_run() {
+    let files = [("big.bin", pseudo_random_bytes(45, 3_000_000))];
+    let (served, server) = serve(&files);
+    server.faults().always("/big.bin", Fault::Serve);
+    let modified = std::fs::metadata(served.path().join("big.bin"))
+        .and_then(|metadata| metadata.modified())
+        .expect("mtime");
+    let work = tempfile::tempdir().expect("temp dir");
+    // An earlier run without --max-size got 100 kB of it.
+    let sidecar = serde_json::json!({
+        "url": server.url("/big.bin"),
+        "etag": null,
+        "last_modified": httpdate::fmt_http_date(modified),
+        "total": 3_000_000,
+    });
+    write_files(
+        &work.path().join("out"),
+        &[
+            (".big.bin.fetchall-part", files[0].1[..100_000].to_vec()),
+            (
+                ".big.bin.fetchall-part.json",
+                sidecar.to_string().into_bytes(),
+            ),
+        ],
+    );
+    let output = fetchall(work.path(), &["--max-size", "1M", &server.url("/")]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    // Judged on the size the partial file's version has, before any body is read.
+    assert!(
+        stdout.contains("larger than --max-size (3000000 bytes)"),
+        "{stdout}"
+    );
+    // Skipped, and what the earlier run left is gone.
+    assert_tree(work.path(), &[]);
+}

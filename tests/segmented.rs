@@ -445,3 +445,261 @@ fn every_range_of_a_split_file_carries_the_credentials() {
         );
     }
 }
+
+/// Output of a run, both streams, for assertions about what the user is told.
+fn all_text(output: &Output) -> String {
+    format!("{}{}", text(&output.stdout), text(&output.stderr))
+}
+
+#[test]
+fn a_server_that_ignores_every_range_gives_the_file_over_one_connection() {
+    let (_served, contents, server) = serve_big_file(50, 4_000_003);
+    // Accept-Ranges: bytes, and a full 200 of the same version to every Range.
+    server.faults().always("/big.bin", Fault::IgnoreRange);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-v", &server.url("/")]);
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    only_the_file(work.path(), "big.bin", &contents);
+    assert!(!said.contains("changed"), "{said}");
+    assert!(!said.contains("retrying"), "no attempt failed: {said}");
+}
+
+#[test]
+fn a_server_that_ignores_a_later_range_only_still_gives_the_file() {
+    let (_served, contents, server) = serve_big_file(51, 4_000_003);
+    server.faults().always("/big.bin", Fault::Serve);
+    // The full answer, one range honoured, then a range answered whole.
+    server
+        .faults()
+        .script("/big.bin", [Fault::Serve, Fault::Serve, Fault::IgnoreRange]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-v", &server.url("/")]);
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    only_the_file(work.path(), "big.bin", &contents);
+    assert!(!said.contains("changed"), "{said}");
+    let gets = file_gets(&server, "/big.bin");
+    assert!(
+        gets.iter()
+            .any(|request| range(request).is_some() && request.status == StatusCode::OK),
+        "{gets:?}"
+    );
+}
+
+#[test]
+fn a_range_answered_with_other_bytes_of_the_same_version_falls_back_to_one_connection() {
+    let (_served, contents, server) = serve_big_file(52, 4_000_003);
+    server.faults().always("/big.bin", Fault::Serve);
+    // A 206 whose Content-Range starts at 0 whatever was asked: same ETag, so the
+    // file did not change; its ranges just cannot be assembled.
+    server
+        .faults()
+        .script("/big.bin", [Fault::Serve, Fault::WrongContentRange]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-v", &server.url("/")]);
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    only_the_file(work.path(), "big.bin", &contents);
+    assert!(!said.contains("changed"), "{said}");
+}
+
+#[test]
+fn a_range_answered_by_another_version_is_a_change_and_says_which() {
+    let (_served, contents, server) = serve_big_file(53, 4_000_003);
+    server.faults().always("/big.bin", Fault::Serve);
+    // A range answered whole with a new ETag and date: If-Range did not match.
+    server
+        .faults()
+        .script("/big.bin", [Fault::Serve, Fault::ChangedWhole]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["--retries", "0", &server.url("/")]);
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("the file changed on the server during the download (ETag \""),
+        "{said}"
+    );
+    // Tried again, it is a new download of the version the server has now.
+    server
+        .faults()
+        .script("/big.bin", [Fault::Serve, Fault::ChangedWhole]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-v", "--retry-wait", "0.05", &server.url("/")],
+    );
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    only_the_file(work.path(), "big.bin", &contents);
+    assert!(said.contains("retrying"), "{said}");
+}
+
+/// The served file's Last-Modified, as the fault server sends it.
+fn served_date(served: &Path) -> String {
+    let modified = std::fs::metadata(served.join("big.bin"))
+        .and_then(|metadata| metadata.modified())
+        .expect("mtime");
+    httpdate::fmt_http_date(modified)
+}
+
+#[test]
+fn a_partial_file_resumed_against_a_range_ignoring_server_restarts_in_one_stream() {
+    let (served, contents, server) = serve_big_file(54, 4_000_003);
+    server.faults().always("/big.bin", Fault::IgnoreRange);
+    let work = tempfile::tempdir().expect("temp dir");
+    // What an interrupted single-stream download leaves.
+    let sidecar = serde_json::json!({
+        "url": server.url("/big.bin"),
+        "etag": null,
+        "last_modified": served_date(served.path()),
+        "total": 4_000_003,
+    });
+    write_files(
+        &work.path().join("out"),
+        &[
+            (".big.bin.fetchall-part", contents[..1_000_000].to_vec()),
+            (
+                ".big.bin.fetchall-part.json",
+                sidecar.to_string().into_bytes(),
+            ),
+        ],
+    );
+    let output = fetchall(work.path(), &["-v", &server.url("/")]);
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    only_the_file(work.path(), "big.bin", &contents);
+    assert!(!said.contains("changed"), "{said}");
+    // The ranged request was answered whole, and that answer was the file.
+    let gets = file_gets(&server, "/big.bin");
+    assert_eq!(gets.len(), 1, "{gets:?}");
+    assert_eq!(range(&gets[0]).map(|(start, _)| start), Some(1_000_000));
+}
+
+#[test]
+fn a_split_download_resumed_against_a_range_ignoring_server_restarts_in_one_stream() {
+    let (served, contents, server) = serve_big_file(55, 4_000_003);
+    server.faults().always("/big.bin", Fault::IgnoreRange);
+    let work = tempfile::tempdir().expect("temp dir");
+    // What a killed split download leaves: a preallocated file, segments half done.
+    let mut partial = vec![0_u8; contents.len()];
+    let segments: Vec<(usize, usize, usize)> = vec![
+        (0, 1_000_001, 500_000),
+        (1_000_001, 2_000_002, 250_000),
+        (2_000_002, 3_000_003, 0),
+        (3_000_003, 4_000_003, 100_000),
+    ];
+    for &(start, _, done) in &segments {
+        partial[start..start + done].copy_from_slice(&contents[start..start + done]);
+    }
+    let sidecar = serde_json::json!({
+        "url": server.url("/big.bin"),
+        "etag": null,
+        "last_modified": served_date(served.path()),
+        "total": 4_000_003,
+        "segments": segments
+            .iter()
+            .map(|&(start, end, done)| serde_json::json!({"start": start, "end": end, "done": done}))
+            .collect::<Vec<_>>(),
+    });
+    write_files(
+        &work.path().join("out"),
+        &[
+            (".big.bin.fetchall-part", partial),
+            (
+                ".big.bin.fetchall-part.json",
+                sidecar.to_string().into_bytes(),
+            ),
+        ],
+    );
+    let output = fetchall(work.path(), &["-v", &server.url("/")]);
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    only_the_file(work.path(), "big.bin", &contents);
+    assert!(!said.contains("changed"), "{said}");
+    assert!(!said.contains("retrying"), "no attempt failed: {said}");
+}
+
+#[test]
+fn a_split_connection_slower_than_the_speed_limit_is_retried_alone() {
+    let (_served, contents, server) = serve_big_file(56, 4_000_003);
+    server.faults().always("/big.bin", Fault::Serve);
+    // The full answer, then one range at 20 kB/s: below a limit of 100 kB/s.
+    server.faults().script(
+        "/big.bin",
+        [
+            Fault::Serve,
+            Fault::Throttle {
+                chunk: 2_000,
+                pause: Duration::from_millis(100),
+            },
+        ],
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &[
+            "-v",
+            "--speed-limit",
+            "100k",
+            "--speed-time",
+            "2",
+            "--retry-wait",
+            "0.05",
+            &server.url("/"),
+        ],
+    );
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    only_the_file(work.path(), "big.bin", &contents);
+    // The slow range was given up and continued inside its segment, on a new request.
+    let starts: Vec<u64> = file_gets(&server, "/big.bin")
+        .iter()
+        .filter_map(range)
+        .map(|(start, _)| start)
+        .collect();
+    assert_eq!(starts.len(), 4, "three ranges and one retry: {starts:?}");
+    assert!(
+        starts
+            .iter()
+            .any(|start| ![1_000_001, 2_000_002, 3_000_003].contains(start)),
+        "{starts:?}"
+    );
+}
+
+#[test]
+fn ranges_without_validators_prove_no_change_and_are_assembled() {
+    let (_served, contents, server) = serve_big_file(57, 4_000_003);
+    // Every range comes back right, but with no ETag or Last-Modified to compare.
+    server
+        .faults()
+        .always("/big.bin", Fault::RangeWithoutValidators);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-v", &server.url("/")]);
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    only_the_file(work.path(), "big.bin", &contents);
+    assert!(!said.contains("changed"), "{said}");
+    let gets = file_gets(&server, "/big.bin");
+    assert_eq!(gets.len(), 4, "one full request and three ranges: {gets:?}");
+}
+
+#[test]
+fn a_range_of_another_total_size_is_a_change_and_says_so() {
+    let (_served, _contents, server) = serve_big_file(58, 4_000_003);
+    server.faults().always("/big.bin", Fault::Serve);
+    server
+        .faults()
+        .script("/big.bin", [Fault::Serve, Fault::RangeOtherTotal]);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["--retries", "0", &server.url("/")]);
+    let said = all_text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "changed on the server during the download (size 4000003 bytes became 4000004 bytes)"
+        ),
+        "{said}"
+    );
+    assert!(!work.path().join("out/big.bin").exists());
+}

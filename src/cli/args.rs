@@ -55,6 +55,17 @@ pub struct Args {
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds)]
     pub read_timeout: Duration,
 
+    /// A page or file body slower than RATE bytes per second (`500`, `1k`, `2M`)
+    /// over any --speed-time seconds fails (and is tried once more); 0 turns the
+    /// check off.
+    #[arg(long, value_name = "RATE", default_value = "1k", value_parser = fetchall::filter::parse_size)]
+    pub speed_limit: u64,
+
+    /// Seconds over which --speed-limit is measured; a body is judged only after its
+    /// first SECS.
+    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_seconds)]
+    pub speed_time: Duration,
+
     /// List what would be downloaded (URL, local path, size from HEAD) and write nothing.
     #[arg(short = 'n', long)]
     pub dry_run: bool,
@@ -303,6 +314,10 @@ impl Args {
         options.jobs_per_host = usize::from(self.per_host.unwrap_or(self.jobs));
         options.connect_timeout = self.connect_timeout;
         options.read_timeout = self.read_timeout;
+        options.low_speed = fetchall::speed::LowSpeed {
+            limit: self.speed_limit,
+            time: self.speed_time,
+        };
         options.dry_run = self.dry_run;
         options.span_hosts = self.span_hosts;
         options.domains = self.domains.clone();

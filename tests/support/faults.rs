@@ -49,6 +49,26 @@ pub enum Fault {
     /// Answer HEAD with this status and no body (servers that do not allow HEAD:
     /// 405, 501); any other method is answered as normal.
     RefuseHead(u16),
+    /// Answer a Range request with 200 and the whole file as another version (new
+    /// ETag and Last-Modified): the file changed, and If-Range did not match.
+    ChangedWhole,
+    /// Answer 200 with `total` bytes and no Content-Length (chunked), whatever the
+    /// path: a body that, for the client, has no announced end. Bytes sent are
+    /// counted ([`Faults::unsized_bytes_sent`]).
+    Unsized { total: usize },
+    /// Answer 200 with `body` (of this Content-Type), `chunk` bytes every `pause`:
+    /// any path, a listing page too.
+    Trickle {
+        body: Vec<u8>,
+        content_type: &'static str,
+        chunk: usize,
+        pause: Duration,
+    },
+    /// Answer a Range request with the bytes asked for, but a Content-Range whose
+    /// total is one byte more than the file: another size, same ETag.
+    RangeOtherTotal,
+    /// Answer a Range request honestly, without ETag or Last-Modified.
+    RangeWithoutValidators,
 }
 
 #[derive(Debug, Default)]
@@ -71,6 +91,8 @@ pub struct Faults {
 struct BodiesInFlight {
     now: AtomicUsize,
     peak: AtomicUsize,
+    /// Bytes of [`Fault::Unsized`] bodies handed to the connection.
+    unsized_sent: AtomicUsize,
 }
 
 /// Counts one body as being sent until it is dropped (finished or cut).
@@ -118,6 +140,12 @@ impl Faults {
         self.bodies.peak.load(Ordering::SeqCst)
     }
 
+    /// Bytes of [`Fault::Unsized`] bodies handed to the connections so far: a client
+    /// that stops reading makes the sending stop once the socket buffers are full.
+    pub fn unsized_bytes_sent(&self) -> usize {
+        self.bodies.unsized_sent.load(Ordering::SeqCst)
+    }
+
     /// Ends every stalled body (the server is stopping).
     pub fn stop(&self) {
         self.stop.cancel();
@@ -160,6 +188,27 @@ impl Faults {
                 );
                 return response;
             }
+            Fault::Unsized { total } => return self.unsized_body(total),
+            Fault::Trickle {
+                body,
+                content_type,
+                chunk,
+                pause,
+            } => {
+                let length = body.len();
+                let stream = self.body(
+                    Bytes::from(body),
+                    Fault::Throttle {
+                        chunk: chunk.max(1),
+                        pause,
+                    },
+                );
+                let mut response = Response::new(stream);
+                let headers = response.headers_mut();
+                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+                return response;
+            }
             _ => {}
         }
         let file = root.join(path.trim_start_matches('/'));
@@ -185,6 +234,10 @@ impl Faults {
             .is_none_or(|value| value == version.etag || value == version.last_modified);
         let (status, start, content_range) = match (&fault, asked) {
             (Fault::IgnoreRange, _) | (_, None) => (StatusCode::OK, 0, None),
+            (Fault::ChangedWhole, Some(_)) => {
+                version = Version::of(&contents, modified + Duration::from_secs(7200));
+                (StatusCode::OK, 0, None)
+            }
             (Fault::WrongContentRange, Some(_)) => (
                 StatusCode::PARTIAL_CONTENT,
                 0,
@@ -198,6 +251,11 @@ impl Faults {
                     Some(format!("bytes {start}-{}/{total}", total.saturating_sub(1))),
                 )
             }
+            (Fault::RangeOtherTotal, Some(start)) if start < total => (
+                StatusCode::PARTIAL_CONTENT,
+                start,
+                Some(format!("bytes {start}-{}/{}", range_end - 1, total + 1)),
+            ),
             (_, Some(_)) if !if_range_holds => (StatusCode::OK, 0, None),
             (_, Some(start)) if start >= total => {
                 let mut response = Response::new(Body::empty());
@@ -221,6 +279,8 @@ impl Faults {
         };
         let body = Bytes::from(contents).slice(start..end);
         let length = body.len();
+        let without_validators =
+            matches!(fault, Fault::RangeWithoutValidators) && content_range.is_some();
         let stream = self.body(body, fault);
         let mut response = Response::new(stream);
         *response.status_mut() = status;
@@ -241,6 +301,36 @@ impl Faults {
                 HeaderValue::from_str(&content_range).expect("range"),
             );
         }
+        if without_validators {
+            headers.remove(header::ETAG);
+            headers.remove(header::LAST_MODIFIED);
+        }
+        response
+    }
+
+    /// A 200 of `total` bytes without Content-Length, counted as they go.
+    fn unsized_body(&self, total: usize) -> Response {
+        let bodies = Arc::clone(&self.bodies);
+        let stop = self.stop.clone();
+        let piece = Bytes::from(vec![b'x'; CHUNK * 4]);
+        let stream = futures_util::stream::unfold(0_usize, move |sent| {
+            let bodies = Arc::clone(&bodies);
+            let piece = piece.clone();
+            let stop = stop.clone();
+            async move {
+                if sent >= total || stop.is_cancelled() {
+                    return None;
+                }
+                let piece = piece.slice(..piece.len().min(total - sent));
+                bodies.unsized_sent.fetch_add(piece.len(), Ordering::SeqCst);
+                Some((Ok::<_, std::io::Error>(piece.clone()), sent + piece.len()))
+            }
+        });
+        let mut response = Response::new(Body::from_stream(stream));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
         response
     }
 

@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod faults;
 pub mod listing;
+pub mod raw;
 pub mod tls;
 pub mod tree;
 
