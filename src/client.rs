@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use percent_encoding::percent_decode_str;
 use reqwest::{RequestBuilder, Response, Version};
 use url::{Origin, Url};
 
@@ -64,11 +65,85 @@ pub fn build_client(
         .connect_timeout(settings.connect_timeout)
         .read_timeout(settings.read_timeout)
         .pool_max_idle_per_host(settings.concurrency_per_host)
-        .redirect(reqwest::redirect::Policy::limited(10))
+        .redirect(redirect_policy())
         .tcp_nodelay(true)
         .dns_resolver(resolver.clone())
         .build()
         .map_err(Error::Client)
+}
+
+/// Redirects followed in a row before a request fails, as curl and wget do.
+const MAX_REDIRECTS: usize = 10;
+
+/// Follows up to [`MAX_REDIRECTS`] redirects, but stops at an unescaped folder
+/// redirect (see [`unescaped_folder_redirect`]), which [`HttpClient::send`] then
+/// follows to the right URL itself.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(TooManyRedirects);
+        }
+        match attempt.previous().last() {
+            Some(previous) if may_be_unescaped_folder_redirect(previous, attempt.url()) => {
+                attempt.stop()
+            }
+            _ => attempt.follow(),
+        }
+    })
+}
+
+/// More than [`MAX_REDIRECTS`] redirects in a row.
+#[derive(Debug)]
+struct TooManyRedirects;
+
+impl std::fmt::Display for TooManyRedirects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "too many redirects (more than {MAX_REDIRECTS})")
+    }
+}
+
+impl std::error::Error for TooManyRedirects {}
+
+/// Whether `next` could be a cut-down [`unescaped_folder_redirect`]: the redirect
+/// policy sees the target without its fragment, so it stops at any redirect whose
+/// decoded path begins the decoded folder, and [`HttpClient::send`] decides with the
+/// raw `Location`.
+fn may_be_unescaped_folder_redirect(previous: &Url, next: &Url) -> bool {
+    if previous.path().ends_with('/') || previous.origin() != next.origin() {
+        return false;
+    }
+    let folder = format!("{}/", previous.path());
+    if next.path() == folder && next.query().is_none() {
+        return false;
+    }
+    let decode = |text: &str| percent_decode_str(text).decode_utf8_lossy().into_owned();
+    decode(&folder).starts_with(&decode(next.path()))
+}
+
+/// Whether `next` is what a URL parser makes of a redirect from `previous` to
+/// `previous` + `/` written without escapes, as mini_httpd writes it: `/a%20%23`
+/// redirected to `Location: /a #/` parses as the path `/a%20` and the fragment `/`,
+/// a file that does not exist. Decoded, both say `/a #/`, so the folder is meant.
+fn unescaped_folder_redirect(previous: &Url, next: &Url) -> bool {
+    if previous.path().ends_with('/') || previous.origin() != next.origin() {
+        return false;
+    }
+    let folder = format!("{}/", previous.path());
+    if next.path() == folder && next.query().is_none() && next.fragment().is_none() {
+        // Parsed as meant: nothing to repair.
+        return false;
+    }
+    let decode = |text: &str| percent_decode_str(text).decode_utf8_lossy().into_owned();
+    let mut said = decode(next.path());
+    if let Some(query) = next.query() {
+        said.push('?');
+        said.push_str(&decode(query));
+    }
+    if let Some(fragment) = next.fragment() {
+        said.push('#');
+        said.push_str(&decode(fragment));
+    }
+    said == decode(&folder)
 }
 
 /// Whether `error`, or any of its causes, is a refused server certificate: final at
@@ -163,7 +238,26 @@ impl HttpClient {
     /// answered over HTTP/2.
     pub async fn send(&self, request: RequestBuilder) -> reqwest::Result<Response> {
         let (_, request) = request.build_split();
-        let request = request?;
+        let mut request = request?;
+        for _ in 0..MAX_REDIRECTS {
+            let again = request.try_clone();
+            let response = self.execute(request).await?;
+            // Stopped by the policy at what may be an unescaped folder redirect: ask
+            // for the folder, escaped, or else where it leads, with the same method
+            // and headers (the origin is the same).
+            let next = stopped_redirect_target(&response);
+            match (again, next) {
+                (Some(mut again), Some(next)) => {
+                    *again.url_mut() = next;
+                    request = again;
+                }
+                _ => return Ok(response),
+            }
+        }
+        self.execute(request).await
+    }
+
+    async fn execute(&self, request: reqwest::Request) -> reqwest::Result<Response> {
         let (client, mut opening) = self.lanes.pick(request.url());
         let response = client.execute(request).await;
         if let Some(opening) = &mut opening {
@@ -176,6 +270,28 @@ impl HttpClient {
         }
         Ok(response)
     }
+}
+
+/// Where a redirect the policy stopped leads: the folder, when its raw `Location`
+/// is an [`unescaped_folder_redirect`], else the `Location` as written.
+fn stopped_redirect_target(response: &Response) -> Option<Url> {
+    if !response.status().is_redirection() {
+        return None;
+    }
+    let location = response.headers().get(reqwest::header::LOCATION)?;
+    let location = String::from_utf8_lossy(location.as_bytes());
+    let next = response.url().join(&location).ok()?;
+    if !may_be_unescaped_folder_redirect(response.url(), &next) {
+        // Not one the policy stops at (a redirect of a method it does not
+        // follow, say): the answer as it is.
+        return None;
+    }
+    if !unescaped_folder_redirect(response.url(), &next) {
+        return Some(next);
+    }
+    let mut folder = response.url().clone();
+    folder.set_path(&format!("{}/", response.url().path()));
+    Some(folder)
 }
 
 /// The clients of a run: the first carries everything but HTTP/2 hosts' overflow.
@@ -435,5 +551,51 @@ mod tls {
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
             self.inner.supported_verify_schemes()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("test URL")
+    }
+
+    #[test]
+    fn unescaped_folder_redirects_are_told_from_other_redirects() {
+        let from = url("http://h/pub/a%20%23");
+        let said = |location: &str| from.join(location).expect("join");
+        // What mini_httpd writes for the folder: decoded, the same as `from` + `/`.
+        assert!(unescaped_folder_redirect(&from, &said("/pub/a #/")));
+        let question = url("http://h/pub/q%3F");
+        assert!(unescaped_folder_redirect(
+            &question,
+            &question.join("/pub/q?/").expect("join")
+        ));
+        // Escaped as it should be: followed as it is.
+        assert!(!unescaped_folder_redirect(&from, &said("/pub/a%20%23/")));
+        // Somewhere else, another host, or from a folder: not this case.
+        assert!(!unescaped_folder_redirect(&from, &said("/pub/other/")));
+        assert!(!unescaped_folder_redirect(
+            &from,
+            &said("http://g/pub/a #/")
+        ));
+        let folder = url("http://h/pub/a/");
+        assert!(!unescaped_folder_redirect(
+            &folder,
+            &folder.join("/pub/a/#/").expect("join")
+        ));
+        // The policy only sees the path: it stops where the raw text must decide.
+        let cut = url("http://h/pub/a%20");
+        assert!(may_be_unescaped_folder_redirect(&from, &cut));
+        assert!(!may_be_unescaped_folder_redirect(
+            &from,
+            &said("/pub/a%20%23/")
+        ));
+        assert!(!may_be_unescaped_folder_redirect(
+            &from,
+            &said("/elsewhere")
+        ));
     }
 }

@@ -730,3 +730,58 @@ fn an_html_file_too_big_for_a_listing_is_still_downloaded_under_recursive() {
     let got = read_tree(&work.path().join("out"));
     assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
 }
+
+/// mini_httpd redirects a folder linked without its slash to `Location:` + the
+/// name unescaped (`/pub/sp ace & #/`): parsed as a URL, `#` starts a fragment and
+/// `?` a query, so following it as written asks for a file that does not exist.
+/// Decoded, it says the folder: that is what is asked for, in flat mode (skipped as
+/// a sub-directory) and under `-r` (crawled).
+#[test]
+fn unescaped_folder_redirects_lead_to_the_folder() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files = vec![
+        ("top.txt", b"top".to_vec()),
+        ("sp ace & #/one.txt", b"one".to_vec()),
+        ("q?mark/two.txt", b"two".to_vec()),
+        ("pct%/three.txt", b"three".to_vec()),
+        ("hash#/q?/four.txt", b"four".to_vec()),
+    ];
+    write_files(&served.path().join("pub"), &files);
+    let server = TestServer::start(served.path(), ListingStyle::MiniHttpd);
+    for (target, location) in [
+        ("/pub/sp%20ace%20&%20%23", "/pub/sp ace & #/"),
+        ("/pub/q%3Fmark", "/pub/q?mark/"),
+        ("/pub/pct%25", "/pub/pct%/"),
+        ("/pub/hash%23", "/pub/hash#/"),
+        ("/pub/hash%23/q%3F", "/pub/hash#/q?/"),
+    ] {
+        server.can(
+            target,
+            support::Canned {
+                status: axum::http::StatusCode::FOUND,
+                headers: vec![("location".into(), location.into())],
+                body: Vec::new(),
+            },
+        );
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "--json", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&output.stderr),
+        text(&output.stdout)
+    );
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
+    assert_eq!(json_summary(&output.stdout)["failed"], 0);
+
+    let flat = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(flat.path(), &["--json", "-o", "out", &server.url("/pub/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(skips_of_kind(&output.stdout, "directory").len(), 4);
+}
