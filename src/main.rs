@@ -81,24 +81,48 @@ async fn run(args: Args) -> Exit {
         }
     }
     let mut reporter = choose_reporter(&args);
-    if let Some(path) = &args.manifest {
-        match fetchall::manifest::ManifestReporter::create(path, reporter) {
-            Ok(manifest) => reporter = Arc::new(manifest),
+    let mut manifest = None;
+    match &args.manifest {
+        // A dry run writes nothing: not even an empty manifest over the last one.
+        Some(path) if args.dry_run => eprintln!(
+            "warning: a dry run does not write the manifest `{}`",
+            path.display()
+        ),
+        Some(path) => match fetchall::manifest::ManifestReporter::create(path, reporter) {
+            Ok(created) => {
+                let created = Arc::new(created);
+                manifest = Some(Arc::clone(&created));
+                reporter = created;
+            }
             Err(error) => {
                 eprintln!("error: cannot create the manifest `{}`", path.display());
                 eprintln!("  caused by: {error}");
                 return Exit::Usage;
             }
-        }
+        },
+        None => {}
     }
     let cancel = CancellationToken::new();
     tokio::spawn(stop_on_signals(cancel.clone()));
-    match fetchall::mirror(&options, reporter, cancel).await {
+    let exit = match fetchall::mirror(&options, reporter, cancel).await {
         Ok(summary) => exit_code(&summary),
         Err(error) => {
             print_error(&error);
             Exit::Usage
         }
+    };
+    // A manifest that lacks downloaded files (disk full, I/O error) is a failed
+    // part of the run, never a silent one.
+    match manifest.and_then(|manifest| manifest.failure()) {
+        Some(failure) => {
+            eprintln!("error: {failure}");
+            if exit == Exit::Success {
+                Exit::SomeFailed
+            } else {
+                exit
+            }
+        }
+        None => exit,
     }
 }
 

@@ -34,9 +34,44 @@ pub struct ManifestLine {
 }
 
 /// A [`Reporter`] that writes the manifest, then passes every event on.
+///
+/// A line that cannot be written (disk full, an I/O error) is never left half
+/// written: the file is cut back to its last whole line, no later line is written
+/// (so the manifest stays a true prefix of the run, not a list with holes), and the
+/// error is kept for [`ManifestReporter::failure`], which the caller must check: a
+/// manifest that lacks files is a failure of the run.
 pub struct ManifestReporter {
-    file: Mutex<std::io::BufWriter<std::fs::File>>,
+    path: std::path::PathBuf,
+    state: Mutex<Writer>,
     inner: Arc<dyn Reporter>,
+}
+
+struct Writer {
+    file: std::fs::File,
+    /// Bytes of whole lines written so far.
+    written: u64,
+    /// Lines written, and lines that could not be.
+    lines: u64,
+    lost: u64,
+    /// The first write error, as text.
+    error: Option<String>,
+}
+
+/// Why a manifest is incomplete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot write the manifest `{path}`: {error}; it lists only {lines} of the {} files downloaded",
+    lines + lost
+)]
+pub struct ManifestFailure {
+    /// The manifest file.
+    pub path: String,
+    /// The system's reason.
+    pub error: String,
+    /// Lines written before the failure.
+    pub lines: u64,
+    /// Downloaded files that are not in it.
+    pub lost: u64,
 }
 
 impl ManifestReporter {
@@ -44,18 +79,75 @@ impl ManifestReporter {
     pub fn create(path: &Path, inner: Arc<dyn Reporter>) -> std::io::Result<ManifestReporter> {
         let file = std::fs::File::create(path)?;
         Ok(ManifestReporter {
-            file: Mutex::new(std::io::BufWriter::new(file)),
+            path: path.to_path_buf(),
+            state: Mutex::new(Writer {
+                file,
+                written: 0,
+                lines: 0,
+                lost: 0,
+                error: None,
+            }),
             inner,
         })
     }
 
+    /// Why the manifest lacks some downloaded files, if it does. Also flushes the
+    /// file to disk, so a manifest said complete survives a crash.
+    pub fn failure(&self) -> Option<ManifestFailure> {
+        let mut writer = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Only a regular file is synced: `--manifest /dev/stdout` may be a pipe.
+        let regular = writer
+            .file
+            .metadata()
+            .is_ok_and(|metadata| metadata.is_file());
+        if writer.error.is_none()
+            && regular
+            && let Err(error) = writer.file.sync_all()
+        {
+            writer.error = Some(error.to_string());
+        }
+        writer.error.clone().map(|error| ManifestFailure {
+            path: self.path.display().to_string(),
+            error,
+            lines: writer.lines,
+            lost: writer.lost,
+        })
+    }
+
     fn write(&self, line: &ManifestLine) {
-        let Ok(text) = serde_json::to_string(line) else {
+        let mut writer = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if writer.error.is_some() {
+            writer.lost += 1;
             return;
+        }
+        let text = match serde_json::to_string(line) {
+            Ok(text) => text + "\n",
+            Err(error) => {
+                writer.error = Some(error.to_string());
+                writer.lost += 1;
+                return;
+            }
         };
-        if let Ok(mut file) = self.file.lock() {
-            // Flushed per line: a run stopped half-way still leaves a valid manifest.
-            let _ = writeln!(file, "{text}").and_then(|()| file.flush());
+        // One write per line, straight to the file: a run stopped half-way still
+        // leaves a valid manifest.
+        match writer.file.write_all(text.as_bytes()) {
+            Ok(()) => {
+                writer.written += text.len() as u64;
+                writer.lines += 1;
+            }
+            Err(error) => {
+                // Part of the line may have gone out: cut it off.
+                let whole = writer.written;
+                let _ = writer.file.set_len(whole);
+                writer.error = Some(error.to_string());
+                writer.lost += 1;
+            }
         }
     }
 }

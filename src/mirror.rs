@@ -485,7 +485,10 @@ impl Engine {
         }
     }
 
-    /// Dry run: ask the server for the size with HEAD, write nothing.
+    /// Dry run: ask the server for the size with HEAD, write nothing. A file the
+    /// server will not give (404, 403, a refused certificate, or a failure that
+    /// outlasts the retries a real run makes) is reported and counted as failed, as
+    /// the real run would: a dry run must not plan what cannot be fetched.
     async fn probe(&self, task: Task) {
         let (size, modified) = if task.listed_size.is_some() {
             (
@@ -493,9 +496,19 @@ impl Engine {
                 task.listed_modified.map(|time| time.latest),
             )
         } else {
-            tokio::select! {
-                () = self.cancel.cancelled() => return,
-                head = probe(&self.client, &task.url, self.options.read_timeout) => head,
+            match self.probe_with_retries(&task.url).await {
+                Ok(found) => found,
+                Err(TransferError::Interrupted) => return,
+                Err(error) => {
+                    self.count(|summary| summary.failed += 1);
+                    self.report(Event::Failed {
+                        id: None,
+                        url: task.url.to_string(),
+                        path: task.destination.display().to_string(),
+                        error: error_chain(&error),
+                    });
+                    return;
+                }
             }
         };
         if let Err(reason) = self.filters.check_metadata(size, modified) {
@@ -516,6 +529,49 @@ impl Engine {
             exists: task.local != LocalFile::Missing,
         });
     }
+
+    /// [`probe`] with the retries (and the waits, `Retry-After` included) a real
+    /// transfer of the file would make before it gives up.
+    async fn probe_with_retries(
+        &self,
+        url: &Url,
+    ) -> Result<(Option<u64>, Option<std::time::SystemTime>), TransferError> {
+        let policy = self.options.retry;
+        let host = url.host_str().unwrap_or_default();
+        let mut attempts: u32 = 0;
+        loop {
+            self.pacer.wait(host, &self.cancel).await?;
+            attempts += 1;
+            let error = tokio::select! {
+                () = self.cancel.cancelled() => return Err(TransferError::Interrupted),
+                probed = probe(&self.client, url, self.options.read_timeout) => match probed {
+                    Ok(found) => return Ok(found),
+                    Err(error) => error,
+                },
+            };
+            if !retry::is_transient(&error) || attempts > policy.retries {
+                return Err(if attempts > 1 {
+                    TransferError::GaveUp {
+                        attempts,
+                        last: Box::new(error),
+                    }
+                } else {
+                    error
+                });
+            }
+            let delay = match &error {
+                TransferError::Status {
+                    retry_after: Some(wait),
+                    ..
+                } => (*wait).min(policy.max_wait),
+                _ => policy.backoff(attempts, retry::random_fraction()),
+            };
+            tokio::select! {
+                () = self.cancel.cancelled() => return Err(TransferError::Interrupted),
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
+    }
 }
 
 /// The message a panic carried, for the error event.
@@ -530,23 +586,57 @@ fn panic_message(error: tokio::task::JoinError) -> String {
     }
 }
 
-/// The size and modification time a HEAD answer gives, if any.
+/// The size and modification time of a file, from a HEAD answer; or why a real
+/// run would not get the file.
+///
+/// Only a successful HEAD is trusted. Any other answer (a HEAD the server refuses
+/// with 405 or 501, a HEAD-only 403 of a URL signed for GET, a 404) is checked
+/// with the GET a real run sends, whose body is not read: its status decides.
 async fn probe(
     client: &crate::client::HttpClient,
     url: &Url,
     timeout: Duration,
-) -> (Option<u64>, Option<std::time::SystemTime>) {
-    let request = client
+) -> Result<(Option<u64>, Option<std::time::SystemTime>), TransferError> {
+    let head = client
         .head(url.clone())
         .header(reqwest::header::ACCEPT_ENCODING, "identity");
-    let response = match tokio::time::timeout(timeout, client.send(request)).await {
-        Ok(Ok(response)) if response.status().is_success() => response,
-        _ => return (None, None),
+    let response = probe_request(client, head, timeout).await?;
+    let response = if response.status().is_success() {
+        response
+    } else {
+        let get = client
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT_ENCODING, "identity");
+        // Dropping the answer unread closes its connection: no body is fetched.
+        probe_request(client, get, timeout).await?
     };
-    (
+    let status = response.status();
+    if !status.is_success() {
+        return Err(TransferError::Status {
+            status,
+            retry_after: retry::retry_after(response.headers()),
+        });
+    }
+    Ok((
         transfer::content_length(response.headers()),
         transfer::last_modified(response.headers()),
-    )
+    ))
+}
+
+/// Sends one request of a dry run's probe, within the read timeout.
+async fn probe_request(
+    client: &crate::client::HttpClient,
+    request: reqwest::RequestBuilder,
+    timeout: Duration,
+) -> Result<reqwest::Response, TransferError> {
+    match tokio::time::timeout(timeout, client.send(request)).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(error)) if error.is_timeout() && !error.is_connect() => {
+            Err(TransferError::ReadTimeout(timeout))
+        }
+        Ok(Err(error)) => Err(TransferError::Request(error)),
+        Err(_) => Err(TransferError::ReadTimeout(timeout)),
+    }
 }
 
 /// Turns a transfer's progress into events, at most ten a second per transfer, and

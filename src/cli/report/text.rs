@@ -128,11 +128,7 @@ pub fn summary_line(summary: &Summary) -> String {
         "done"
     };
     if summary.planned > 0 {
-        return format!(
-            "{head}: {} would be downloaded, {} skipped (dry run)",
-            counted(summary.planned, "file"),
-            summary.skipped
-        );
+        return dry_run_summary_line(summary);
     }
     format!(
         "{head}: {} downloaded, {} up to date, {} skipped, {} failed; {} in {:.1} s ({}/s)",
@@ -143,6 +139,22 @@ pub fn summary_line(summary: &Summary) -> String {
         HumanBytes(summary.bytes),
         summary.elapsed_secs,
         HumanBytes(summary.rate() as u64),
+    )
+}
+
+/// The last line of a dry run: what would be downloaded, and what a real run would
+/// find failing (a missing file, a listing that cannot be read), never left out.
+pub fn dry_run_summary_line(summary: &Summary) -> String {
+    let head = if summary.interrupted {
+        "interrupted"
+    } else {
+        "done"
+    };
+    format!(
+        "{head}: {} would be downloaded, {} skipped, {} failed (dry run)",
+        counted(summary.planned, "file"),
+        summary.skipped,
+        summary.failed + summary.pages_failed,
     )
 }
 

@@ -1,0 +1,249 @@
+//! Issue 11, found by probing: runs that said less (or other) than what happened.
+//! Each test names the class it covers. Tests marked `#[ignore = "issue 11: …"]`
+//! show a bug in code another change owns; they are meant to pass once it is fixed.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Output;
+
+use axum::http::Method;
+use support::cli::text;
+use support::faults::Fault;
+use support::tree::{read_tree, write_files};
+use support::{Canned, ListingStyle, TestServer};
+
+fn fetchall(dir: &Path, args: &[&str]) -> Output {
+    support::cli::run(dir, &["--retry-wait", "0.2"], args)
+}
+
+fn events(output: &Output) -> Vec<serde_json::Value> {
+    text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect()
+}
+
+/// The `url`s of the events of one kind, sorted.
+fn urls_of(events: &[serde_json::Value], kind: &str) -> BTreeSet<String> {
+    events
+        .iter()
+        .filter(|event| event["event"] == kind)
+        .filter_map(|event| event["url"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn summary(events: &[serde_json::Value]) -> serde_json::Value {
+    events
+        .iter()
+        .find(|event| event["event"] == "summary")
+        .cloned()
+        .expect("a summary event")
+}
+
+fn html_links(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("<a href=\"{name}\">{name}</a>\n"))
+        .collect()
+}
+
+/// A dry run answers what a real run would: a file the server does not give is a
+/// failed file (counted, exit 1), never "planned" with an unknown size. Variants: a
+/// listed file that answers 404 or 410 to both HEAD and GET; a direct link that is
+/// missing; a HEAD refused (405) or forbidden (403, as for URLs signed for GET only)
+/// while the GET works, which a real run downloads; a 503 that passes on retry.
+#[test]
+fn a_dry_run_reports_the_files_a_real_run_would_fail() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("d/ok.txt", b"fine".to_vec()),
+            ("d/no-head.txt", b"no HEAD here".to_vec()),
+            ("d/signed.txt", b"signed for GET".to_vec()),
+            ("d/busy.txt", b"busy at first".to_vec()),
+            ("d/gone.txt", b"gone".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    // A listing with no sizes, so each file is asked for its size.
+    server.can(
+        "/d/",
+        Canned::html(html_links(&[
+            "ok.txt",
+            "missing.txt",
+            "gone.txt",
+            "no-head.txt",
+            "signed.txt",
+            "busy.txt",
+        ])),
+    );
+    server
+        .faults()
+        .always("/d/gone.txt", Fault::Status(410, vec![]));
+    server
+        .faults()
+        .always("/d/no-head.txt", Fault::RefuseHead(405));
+    server
+        .faults()
+        .always("/d/signed.txt", Fault::RefuseHead(403));
+    server.faults().script(
+        "/d/busy.txt",
+        [Fault::Status(503, vec![]), Fault::Status(503, vec![])],
+    );
+    let listing = server.url("/d/");
+    let missing_link = server.url("/elsewhere/x.iso");
+    let failing: BTreeSet<String> = [
+        server.url("/d/missing.txt"),
+        server.url("/d/gone.txt"),
+        missing_link.clone(),
+    ]
+    .into();
+
+    let work = tempfile::tempdir().expect("temp dir");
+    let dry = fetchall(
+        work.path(),
+        &["-n", "--json", "-o", "out", &listing, &missing_link],
+    );
+    let dry_events = events(&dry);
+    assert_eq!(
+        urls_of(&dry_events, "failed"),
+        failing,
+        "{}",
+        text(&dry.stdout)
+    );
+    let planned = urls_of(&dry_events, "planned");
+    for name in ["ok.txt", "no-head.txt", "signed.txt", "busy.txt"] {
+        assert!(
+            planned.contains(&server.url(&format!("/d/{name}"))),
+            "{name} is planned: {planned:?}"
+        );
+    }
+    assert_eq!(planned.len(), 4, "{planned:?}");
+    assert_eq!(summary(&dry_events)["failed"], 3);
+    assert!(
+        !work.path().join("out").exists(),
+        "a dry run writes nothing"
+    );
+    // No body was read: every GET of a file was dropped unread, and only the ones
+    // a HEAD could not answer were sent.
+    let gets: BTreeSet<String> = server
+        .requests()
+        .into_iter()
+        .filter(|request| request.method == Method::GET && request.target.ends_with(".txt"))
+        .map(|request| request.target)
+        .collect();
+    assert!(!gets.contains("/d/ok.txt"), "{gets:?}");
+
+    // The real run fails the same files, with the same exit code.
+    let real = fetchall(
+        work.path(),
+        &["--json", "-o", "out", &listing, &missing_link],
+    );
+    let real_events = events(&real);
+    assert_eq!(urls_of(&real_events, "failed"), failing);
+    assert_eq!(dry.status.code(), Some(1), "{}", text(&dry.stderr));
+    assert_eq!(real.status.code(), dry.status.code());
+
+    // The tree printed by a dry run counts the failures in its last line.
+    let plain = fetchall(work.path(), &["-n", "-o", "out2", &listing]);
+    assert_eq!(plain.status.code(), Some(1));
+    let stdout = text(&plain.stdout);
+    assert!(
+        stdout.contains("4 files would be downloaded, 0 skipped, 2 failed (dry run)"),
+        "{stdout}"
+    );
+    let stderr = text(&plain.stderr);
+    assert!(
+        stderr.contains(&server.url("/d/missing.txt")) && stderr.contains("404"),
+        "{stderr}"
+    );
+}
+
+/// A dry run whose every file fails still says it was a dry run, with the count.
+#[test]
+fn a_dry_run_with_nothing_to_download_still_counts_its_failures() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-n", "-o", "out", &server.url("/x.iso")]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("0 files would be downloaded, 0 skipped, 1 failed (dry run)"),
+        "{stdout}"
+    );
+}
+
+/// `--manifest` on a device that is full: the downloads succeed, but the manifest
+/// the user asked for lacks them. That is a failure (exit 1) named with the path,
+/// not a silent exit 0.
+#[test]
+fn a_manifest_that_cannot_be_written_fails_the_run() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[("m/a.txt", b"a".to_vec()), ("m/b.txt", b"b".to_vec())],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["--manifest", "/dev/full", "-o", "out", &server.url("/m/")],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("/dev/full") && stderr.contains("No space left"),
+        "{stderr}"
+    );
+    assert_eq!(read_tree(&work.path().join("out")).len(), 2);
+
+    // A manifest on a pipe (`/dev/stdout`) is not a failure: it is not synced.
+    let piped = fetchall(
+        work.path(),
+        &[
+            "--force",
+            "-q",
+            "--manifest",
+            "/dev/stdout",
+            "-o",
+            "out",
+            &server.url("/m/"),
+        ],
+    );
+    assert_eq!(piped.status.code(), Some(0), "{}", text(&piped.stderr));
+    assert_eq!(text(&piped.stdout).lines().count(), 2);
+}
+
+/// A dry run writes nothing: not an empty manifest over the last run's.
+#[test]
+fn a_dry_run_leaves_an_existing_manifest_alone() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("m/a.txt", b"a".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let manifest = work.path().join("files.jsonl");
+    std::fs::write(&manifest, "{\"path\":\"last run\"}\n").expect("write manifest");
+    let output = fetchall(
+        work.path(),
+        &[
+            "-n",
+            "--manifest",
+            "files.jsonl",
+            "-o",
+            "out",
+            &server.url("/m/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&manifest).expect("manifest"),
+        "{\"path\":\"last run\"}\n"
+    );
+}
