@@ -100,6 +100,7 @@ pub async fn mirror(
         slots: Arc::new(Semaphore::new(options.jobs.max(1))),
         host_slots: Mutex::new(HashMap::new()),
         list_urls,
+        all_claimed: CancellationToken::new(),
     });
     let start_urls: Vec<Url> = starts.clone();
     engine.load_given_checksums(&start_urls).await?;
@@ -181,6 +182,10 @@ pub(crate) struct Engine {
     host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// The start URLs that came from a `-i` list.
     list_urls: std::collections::HashSet<Url>,
+    /// Cancelled once every file of the run has been handed to the dispatcher (and
+    /// so has claimed its path): a `--content-disposition` name is applied only
+    /// then, so it never takes the path of a link read later.
+    all_claimed: CancellationToken,
 }
 
 impl Engine {
@@ -298,6 +303,17 @@ impl Engine {
                 task = tasks.recv() => task,
             };
             let Some(task) = task else { break };
+            if self.options.content_disposition && !self.claim(&task.destination) {
+                // A Content-Disposition name took this path earlier in the run.
+                self.count(|summary| summary.skipped += 1);
+                let url = task.url.to_string();
+                self.report(Event::Skipped {
+                    link: url.clone(),
+                    url,
+                    reason: SkipReason::Collision("a Content-Disposition name".into()),
+                });
+                continue;
+            }
             // Up to date by the listing alone: no request, so no slot.
             if !self.options.dry_run
                 && self.options.existing == crate::transfer::Existing::Compare
@@ -308,17 +324,6 @@ impl Engine {
                     id: None,
                     url: task.url.to_string(),
                     path: task.destination.display().to_string(),
-                });
-                continue;
-            }
-            if self.options.content_disposition && !self.claim(&task.destination) {
-                // A Content-Disposition name took this path earlier in the run.
-                self.count(|summary| summary.skipped += 1);
-                let url = task.url.to_string();
-                self.report(Event::Skipped {
-                    link: url.clone(),
-                    url,
-                    reason: SkipReason::Collision("a Content-Disposition name".into()),
                 });
                 continue;
             }
@@ -350,6 +355,8 @@ impl Engine {
         }
         // Closing the channel stops the producer promptly after a Ctrl-C.
         drop(tasks);
+        // Every path of the run is claimed: Content-Disposition names may go on.
+        self.all_claimed.cancel();
         while let Some(joined) = running.join_next_with_id().await {
             self.joined(joined, &mut files);
         }
@@ -417,7 +424,14 @@ impl Engine {
                 digest,
             }) => {
                 let path = match suggested_name.filter(|_| self.options.content_disposition) {
-                    Some(name) => self.rename_to_suggested(&task, &name, path).await,
+                    Some(name) => {
+                        // The link's name wins over a suggested one, even a link
+                        // read later (`--flat`, another start URL): wait for every
+                        // link to claim its path, holding no slot meanwhile.
+                        progress.slot = None;
+                        self.all_claimed.cancelled().await;
+                        self.rename_to_suggested(&task, &name, path).await
+                    }
                     None => path,
                 };
                 self.count(|summary| {

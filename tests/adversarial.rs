@@ -247,3 +247,67 @@ fn a_dry_run_leaves_an_existing_manifest_alone() {
         "{\"path\":\"last run\"}\n"
     );
 }
+
+/// `--content-disposition`: a server-suggested name never takes the path of a link
+/// of the run, even one read after that file finished. Variants: `--flat -r` (the
+/// link is in a sub-folder read later) and two start URLs into one folder (the
+/// second start read later). Before, `a.bin` held `b.bin`'s bytes, the real `a.bin`
+/// was skipped and `b.bin` vanished, exit 0.
+#[test]
+fn a_suggested_name_never_takes_the_path_of_a_link_read_later() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("flat/sub/a.bin", b"the real a".to_vec()),
+            ("two/a.bin", b"the real a".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    let suggests_a = Canned {
+        status: axum::http::StatusCode::OK,
+        headers: vec![(
+            "content-disposition".into(),
+            "attachment; filename=\"a.bin\"".into(),
+        )],
+        body: b"b's bytes".to_vec(),
+    };
+    server.can("/flat/", Canned::html(html_links(&["b.bin", "sub/"])));
+    server.can("/flat/b.bin", suggests_a.clone());
+    server.can("/one/", Canned::html(html_links(&["b.bin"])));
+    server.can("/one/b.bin", suggests_a);
+    // Listings read from disk are held back, so `b.bin` is done before they arrive.
+    server.delay_pages(std::time::Duration::from_millis(400));
+    for args in [
+        vec!["-r", "--flat", "-o", "out", "/flat/"],
+        vec!["-o", "out", "/one/", "/two/"],
+    ] {
+        let work = tempfile::tempdir().expect("temp dir");
+        let args: Vec<String> = args
+            .iter()
+            .map(|arg| match arg.starts_with('/') {
+                true => server.url(arg),
+                false => arg.to_string(),
+            })
+            .collect();
+        let mut all = vec!["--content-disposition".to_string()];
+        all.extend(args.iter().cloned());
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let output = fetchall(work.path(), &all);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let tree = read_tree(&work.path().join("out"));
+        assert_eq!(
+            tree.get("a.bin").map(|bytes| text(bytes)),
+            Some("the real a".to_string()),
+            "{args:?}: {}",
+            text(&output.stdout)
+        );
+        // The file whose suggested name was taken keeps its link's name.
+        assert_eq!(
+            tree.get("b.bin").map(|bytes| text(bytes)),
+            Some("b's bytes".to_string()),
+            "{args:?}"
+        );
+        assert_eq!(tree.len(), 2, "{args:?}: {:?}", tree.keys());
+    }
+}
