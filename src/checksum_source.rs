@@ -59,6 +59,9 @@ pub(crate) struct ChecksumState {
     index: Mutex<ChecksumIndex>,
     /// Checksum files already read (by URL), so each is fetched once per run.
     read: Mutex<HashSet<String>>,
+    /// Checksum files of a listing that could not be read: each counts as one
+    /// failure, already, when its own transfer fails too.
+    unread: Mutex<HashSet<String>>,
 }
 
 impl ChecksumState {
@@ -71,6 +74,13 @@ impl ChecksumState {
 
     fn expected(&self, url: &Url) -> Option<crate::checksum::Expected> {
         self.index.lock().ok().and_then(|index| index.get(url))
+    }
+
+    /// Whether `url` is a checksum file whose failure to be read was counted.
+    pub(crate) fn failure_counted(&self, url: &Url) -> bool {
+        self.unread
+            .lock()
+            .is_ok_and(|unread| unread.contains(url.as_str()))
     }
 
     fn first_read(&self, url: &Url) -> bool {
@@ -172,12 +182,21 @@ impl Engine {
             };
             match fetched {
                 Ok(sums_page) => self.read_checksum_text(&url, &sums_page.html),
-                // Not fatal: its files are downloaded unverified, and the checksum
-                // file's own transfer reports the failure.
-                Err(error) => self.report(Event::ChecksumsFailed {
-                    url: crate::redact::redacted(&url),
-                    error: error_chain(&error),
-                }),
+                // Its files are still downloaded, unverified; but the verification
+                // the listing offers did not happen, so the run is not a success
+                // (exit 1), even when the filters or `--shard` leave the checksum
+                // file itself out. Counted once: its own transfer, if it fails too,
+                // adds no second failure.
+                Err(error) => {
+                    if let Ok(mut unread) = self.checksums.unread.lock() {
+                        unread.insert(url.to_string());
+                    }
+                    self.count(|summary| summary.failed += 1);
+                    self.report(Event::ChecksumsFailed {
+                        url: crate::redact::redacted(&url),
+                        error: error_chain(&error),
+                    });
+                }
             }
         }
     }

@@ -466,7 +466,7 @@ impl Engine {
             // Not a failure of the file: the user stopped the run.
             Err(TransferError::Interrupted) => {}
             Err(error) => {
-                self.count(|summary| summary.failed += 1);
+                self.count_failed_file(&task.url);
                 self.report(Event::Failed {
                     id: Some(id),
                     url,
@@ -474,6 +474,14 @@ impl Engine {
                     error: error_chain(&error),
                 });
             }
+        }
+    }
+
+    /// Counts the failure of the file at `url`, unless it is a checksum file whose
+    /// failure to be read was counted already.
+    fn count_failed_file(&self, url: &Url) {
+        if !self.checksums.failure_counted(url) {
+            self.count(|summary| summary.failed += 1);
         }
     }
 
@@ -514,7 +522,7 @@ impl Engine {
                 Ok(found) => found,
                 Err(TransferError::Interrupted) => return,
                 Err(error) => {
-                    self.count(|summary| summary.failed += 1);
+                    self.count_failed_file(&task.url);
                     self.report(Event::Failed {
                         id: None,
                         url: task.url.to_string(),

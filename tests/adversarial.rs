@@ -311,3 +311,58 @@ fn a_suggested_name_never_takes_the_path_of_a_link_read_later() {
         assert_eq!(tree.len(), 2, "{args:?}: {:?}", tree.keys());
     }
 }
+
+/// `--checksums auto`: a checksum file the listing links that cannot be read means
+/// its files were not verified. The run says so with exit 1 (counted once), also
+/// when the filters or `--shard` leave the checksum file itself out, where before
+/// it printed a warning and exited 0. Variants: a 404, a body that cannot be
+/// decoded (`Content-Encoding: gzip` over garbage), a dry run.
+#[test]
+fn a_listed_checksum_file_that_cannot_be_read_fails_the_run() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[("s/f.iso", b"iso".to_vec()), ("g/f.iso", b"iso".to_vec())],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    server.can("/s/", Canned::html(html_links(&["SHA256SUMS", "f.iso"])));
+    server.can("/g/", Canned::html(html_links(&["SHA256SUMS", "f.iso"])));
+    server.can(
+        "/g/SHA256SUMS",
+        Canned::html(b"\x00not gzip at all".to_vec()).with_header("content-encoding", "gzip"),
+    );
+    // The share `SHA256SUMS` is not in, with two shards.
+    let other_shard = 3 - fetchall::shard::Shard::share_of("SHA256SUMS", 2);
+    let shard = format!("{other_shard}/2");
+    for (folder, extra, failed) in [
+        ("/s/", vec![], 1),
+        ("/s/", vec!["-A", "*.iso"], 1),
+        ("/s/", vec!["--shard", shard.as_str()], 1),
+        ("/s/", vec!["-n", "-A", "*.iso"], 1),
+        ("/g/", vec!["-A", "*.iso"], 1),
+        ("/s/", vec!["--checksums", "off"], 1),
+        ("/s/", vec!["--checksums", "off", "-A", "*.iso"], 0),
+    ] {
+        let work = tempfile::tempdir().expect("temp dir");
+        let url = server.url(folder);
+        let mut args = vec!["--json", "-o", "out", url.as_str()];
+        args.extend(extra.iter().copied());
+        let output = fetchall(work.path(), &args);
+        let all = events(&output);
+        assert_eq!(
+            summary(&all)["failed"],
+            failed,
+            "{args:?}: {}",
+            text(&output.stdout)
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(if failed > 0 { 1 } else { 0 }),
+            "{args:?}"
+        );
+        let checksum_url = server.url(&format!("{folder}SHA256SUMS"));
+        let unread = urls_of(&all, "checksums_failed");
+        let auto = !args.contains(&"off");
+        assert_eq!(unread.contains(&checksum_url), auto, "{args:?}: {unread:?}");
+    }
+}

@@ -88,8 +88,8 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
             return Some((
                 Stream::Stderr,
                 format!(
-                    "{} cannot read checksum file {url} (its files are not verified): {error}",
-                    console::style("warning:").yellow().for_stderr()
+                    "{} cannot read checksum file {url} (its files are downloaded unverified): {error}",
+                    console::style("error:").red().bold().for_stderr()
                 ),
             ));
         }
