@@ -46,9 +46,17 @@ pub async fn mirror(
     let mut starts = options
         .urls
         .iter()
-        .chain(&options.list_urls)
         .map(|input| parse_start_url(input))
         .collect::<Result<Vec<_>, _>>()?;
+    // A `-i` list is a batch: a line that is not a URL (`htps://…`, a stray word)
+    // is one failed item, reported with the line; the others are still done.
+    let mut invalid_list_entries = Vec::new();
+    for input in &options.list_urls {
+        match parse_start_url(input) {
+            Ok(url) => starts.push(url),
+            Err(error) => invalid_list_entries.push((input.clone(), error)),
+        }
+    }
     // `https://user:pass@host/` works like `-u` for that host; from here on the URLs
     // (and so every event) carry no credentials.
     let rules = RequestRules::new(&options.request, &starts)?;
@@ -102,6 +110,13 @@ pub async fn mirror(
         list_urls,
         all_claimed: CancellationToken::new(),
     });
+    for (input, error) in invalid_list_entries {
+        engine.count(|summary| summary.failed += 1);
+        engine.report(Event::PageFailed {
+            url: crate::redact::redact_text(&input),
+            error: error_chain(&error),
+        });
+    }
     let start_urls: Vec<Url> = starts.clone();
     engine.load_given_checksums(&start_urls).await?;
     let (sender, receiver) = mpsc::channel::<Task>(1024);

@@ -366,3 +366,49 @@ fn a_listed_checksum_file_that_cannot_be_read_fails_the_run() {
         assert_eq!(unread.contains(&checksum_url), auto, "{args:?}: {unread:?}");
     }
 }
+
+/// `-i`: a list is a batch. A list saved with a byte-order mark (Windows Notepad)
+/// is read whole, and a line that is not a URL is one failed item named with its
+/// text (exit 1); before, either one stopped the whole run with exit 2 and nothing
+/// downloaded.
+#[test]
+fn a_url_list_with_a_bom_and_a_bad_line_is_still_a_batch() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("f/one.bin", b"one".to_vec()),
+            ("f/two.bin", b"two".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let list = format!(
+        "\u{feff}{}\r\nhtps://typo.example/x.iso\r\nnot a url\r\n{}\r\n",
+        server.url("/f/one.bin"),
+        server.url("/f/two.bin")
+    );
+    std::fs::write(work.path().join("list.txt"), list).expect("write list");
+    let output = fetchall(work.path(), &["--json", "-o", "out", "-i", "list.txt"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let all = events(&output);
+    let failed = urls_of(&all, "page_failed");
+    assert_eq!(
+        failed,
+        [
+            "htps://typo.example/x.iso".to_string(),
+            "not a url".to_string()
+        ]
+        .into(),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(summary(&all)["failed"], 2);
+    let tree = read_tree(&work.path().join("out"));
+    assert_eq!(tree.keys().collect::<Vec<_>>(), ["one.bin", "two.bin"]);
+
+    // On the command line, an invalid URL is still bad usage, before anything runs.
+    let output = fetchall(work.path(), &["-o", "out2", "not a url"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!work.path().join("out2").exists());
+}
