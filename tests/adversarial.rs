@@ -412,3 +412,124 @@ fn a_url_list_with_a_bom_and_a_bad_line_is_still_a_batch() {
     assert_eq!(output.status.code(), Some(2));
     assert!(!work.path().join("out2").exists());
 }
+
+// ---------------------------------------------------------------------------
+// Bugs in code other changes of issue 11 own (crawl, extract, plan): left
+// ignored, to be un-ignored once fixed.
+// ---------------------------------------------------------------------------
+
+/// A JSON listing that is not a listing (cut short by a proxy, an object where an
+/// array belongs) is read as an empty folder: "found 0 links", exit 0, every file
+/// of the folder lost without a word. It is a page that cannot be read.
+#[test]
+#[ignore = "issue 11: extract_json_links returns no links for malformed JSON, the page counts as read (src/extract.rs, src/crawl.rs)"]
+fn a_malformed_json_listing_is_a_failed_page_not_an_empty_folder() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("top/a.txt", b"a".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.can(
+        "/top/",
+        Canned::html(html_links(&["a.txt", "cut/", "object/"])),
+    );
+    let json = |body: &str| Canned {
+        status: axum::http::StatusCode::OK,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.as_bytes().to_vec(),
+    };
+    server.can(
+        "/top/cut/",
+        json(r#"[{"name":"a.bin","type":"file","size":5},{"name":"b.b"#),
+    );
+    server.can("/top/object/", json(r#"{"error":"listing disabled"}"#));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "--json", "-o", "out", &server.url("/top/")],
+    );
+    let all = events(&output);
+    assert_eq!(
+        urls_of(&all, "page_failed"),
+        [server.url("/top/cut/"), server.url("/top/object/")].into(),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+/// With `-r`, a sub-folder whose URL redirects out of the start folder (another
+/// path, another host) is dropped with no event and no count: "found 3 links (1
+/// file)", exit 0, and nothing says why the folder's files are missing. It must
+/// be reported (skipped with a reason, counted) like any link out of scope.
+#[test]
+#[ignore = "issue 11: is_new_directory_target drops an out-of-scope redirect silently (src/crawl.rs)"]
+fn a_sub_folder_that_redirects_out_of_scope_is_reported() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("r/top.txt", b"top".to_vec()),
+            ("elsewhere/e.txt", b"e".to_vec()),
+            ("r/moved/m.txt", b"m".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.can(
+        "/r/",
+        Canned::html(html_links(&["top.txt", "sub/", "other-host/"])),
+    );
+    server
+        .faults()
+        .always("/r/sub/", Fault::Redirect("/elsewhere/".into()));
+    // The same server under another host name: out of scope without --span-hosts.
+    let other_host = server.url("/r/moved/").replace("127.0.0.1", "localhost");
+    server
+        .faults()
+        .always("/r/other-host/", Fault::Redirect(other_host));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "--json", "-o", "out", &server.url("/r/")],
+    );
+    let all = events(&output);
+    for folder in ["/r/sub/", "/r/other-host/"] {
+        let url = server.url(folder);
+        let told = all.iter().any(|event| {
+            (event["event"] == "skipped" || event["event"] == "page_failed")
+                && (event["url"] == url.as_str() || event["link"] == url.as_str())
+        });
+        assert!(told, "nothing said of {url}: {}", text(&output.stdout));
+    }
+    let counted = summary(&all)["skipped"].as_u64().unwrap_or(0)
+        + summary(&all)["failed"].as_u64().unwrap_or(0);
+    assert_eq!(counted, 2, "{}", text(&output.stdout));
+}
+
+/// Two start URLs without `-o` write into two folders (`a/`, `b/`), but one
+/// planner judged their files by the path relative to each folder: `b/x.txt` was
+/// skipped as "would write the same local path as …/a/x.txt", exit 0.
+#[test]
+#[ignore = "issue 11: the planner compares paths relative to each start's own output folder (src/crawl.rs, src/plan.rs)"]
+fn two_start_urls_into_their_own_folders_never_collide() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("a/x.txt", b"from a".to_vec()),
+            ("b/x.txt", b"from b".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = support::cli::run(work.path(), &[], &[&server.url("/a/"), &server.url("/b/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        std::fs::read(work.path().join("a/x.txt")).ok(),
+        Some(b"from a".to_vec())
+    );
+    assert_eq!(
+        std::fs::read(work.path().join("b/x.txt")).ok(),
+        Some(b"from b".to_vec()),
+        "{}",
+        text(&output.stdout)
+    );
+}
