@@ -114,6 +114,9 @@ impl Engine {
                     .map(|name| name.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 let entries = sums::parse(&name, &String::from_utf8_lossy(&text));
+                if entries.is_empty() {
+                    return Err(no_checksum_lines(path.display().to_string()));
+                }
                 for start in starts {
                     let base = folder_of(start);
                     let count = self.checksums.add(&base, &entries);
@@ -133,7 +136,9 @@ impl Engine {
                             location: crate::redact::redacted(&url),
                             source: Box::new(source),
                         })?;
-                self.read_checksum_text(&url, &page.html);
+                if self.read_checksum_text(&url, &page.html) == 0 {
+                    return Err(no_checksum_lines(crate::redact::redacted(&url)));
+                }
                 Ok(())
             }
         }
@@ -181,7 +186,9 @@ impl Engine {
                 fetched = self.fetch_checksum_file(&url) => fetched,
             };
             match fetched {
-                Ok(sums_page) => self.read_checksum_text(&url, &sums_page.html),
+                Ok(sums_page) => {
+                    self.read_checksum_text(&url, &sums_page.html);
+                }
                 // Its files are still downloaded, unverified; but the verification
                 // the listing offers did not happen, so the run is not a success
                 // (exit 1), even when the filters or `--shard` leave the checksum
@@ -201,7 +208,8 @@ impl Engine {
         }
     }
 
-    fn read_checksum_text(&self, url: &Url, text: &str) {
+    /// Reads the checksum file at `url`; returns how many lines of it were read.
+    fn read_checksum_text(&self, url: &Url, text: &str) -> usize {
         let name = url
             .path_segments()
             .and_then(|mut segments| segments.next_back())
@@ -217,6 +225,17 @@ impl Engine {
             url: crate::redact::redacted(url),
             entries: count,
         });
+        entries.len()
+    }
+}
+
+/// `--checksums FILE|URL` that holds no checksum line (an HTML error page, a
+/// signature, the wrong file): verifying against it would verify nothing, so the
+/// run stops instead of downloading everything unverified.
+fn no_checksum_lines(location: String) -> Error {
+    Error::Checksums {
+        location,
+        source: "it holds no checksum line (`HASH  name` or `SHA256 (name) = HASH`)".into(),
     }
 }
 

@@ -128,12 +128,18 @@ async fn run(args: Args) -> Exit {
 
 /// `-i FILE` (or `-` for stdin): its URLs.
 fn read_input_file(path: &std::path::Path) -> std::io::Result<Vec<String>> {
-    let text = if path == std::path::Path::new("-") {
-        std::io::read_to_string(std::io::stdin())?
+    let bytes = if path == std::path::Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)?;
+        bytes
     } else {
-        std::fs::read_to_string(path)?
+        std::fs::read(path)?
     };
-    Ok(fetchall::input::read_url_list(&text))
+    // One line in another encoding (a Latin-1 comment) must not stop the batch: it
+    // becomes a line that fails on its own, if it is a URL at all.
+    Ok(fetchall::input::read_url_list(&String::from_utf8_lossy(
+        &bytes,
+    )))
 }
 
 /// The subcommands: no runtime, no network.

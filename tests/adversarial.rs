@@ -413,6 +413,58 @@ fn a_url_list_with_a_bom_and_a_bad_line_is_still_a_batch() {
     assert!(!work.path().join("out2").exists());
 }
 
+/// `--checksums FILE|URL` that holds no checksum line (an HTML page saved by
+/// mistake, a login page the URL redirects to, a signature file) verified nothing
+/// and let every file through unverified, exit 0. It is a checksum file that
+/// cannot be used: exit 2 before anything is downloaded, naming it.
+#[test]
+fn a_given_checksum_file_without_checksum_lines_stops_the_run() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("c/f.iso", b"iso".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.can(
+        "/login/SHA256SUMS",
+        Canned::html("<html><body>Please log in</body></html>"),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        work.path().join("SHA256SUMS.html"),
+        "<html>sha256 of f.iso is in the table below</html>",
+    )
+    .expect("write");
+    let remote = server.url("/login/SHA256SUMS");
+    for given in ["SHA256SUMS.html", remote.as_str()] {
+        let output = fetchall(
+            work.path(),
+            &["--checksums", given, "-o", "out", &server.url("/c/")],
+        );
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{given}: {stderr}");
+        assert!(
+            stderr.contains(given) && stderr.contains("no checksum line"),
+            "{stderr}"
+        );
+        assert!(!work.path().join("out/f.iso").exists());
+    }
+}
+
+/// `-i`: a list with one line in another encoding (a Latin-1 comment) is still
+/// read; before, the whole run stopped with "stream did not contain valid UTF-8".
+#[test]
+fn a_url_list_with_a_latin1_line_is_still_read() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("f/one.bin", b"one".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut list = b"# t\xe9l\xe9chargements\n".to_vec();
+    list.extend_from_slice(server.url("/f/one.bin").as_bytes());
+    list.push(b'\n');
+    std::fs::write(work.path().join("list.txt"), list).expect("write list");
+    let output = fetchall(work.path(), &["-o", "out", "-i", "list.txt"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(work.path().join("out/one.bin").exists());
+}
+
 // ---------------------------------------------------------------------------
 // Bugs in code other changes of issue 11 own (crawl, extract, plan): left
 // ignored, to be un-ignored once fixed.
