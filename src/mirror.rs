@@ -527,6 +527,28 @@ impl Engine {
     /// outlasts the retries a real run makes) is reported and counted as failed, as
     /// the real run would: a dry run must not plan what cannot be fetched.
     async fn probe(&self, task: Task) {
+        // What a real run decides before any request, decided the same way.
+        if task.local == LocalFile::Other {
+            self.count_failed_file(&task.url);
+            self.report(Event::Failed {
+                id: None,
+                url: task.url.to_string(),
+                path: task.destination.display().to_string(),
+                error: format!(
+                    "cannot replace `{}`: it exists and is not a regular file",
+                    task.destination.display()
+                ),
+            });
+            return;
+        }
+        let present = matches!(task.local, LocalFile::Present { .. });
+        let existing = self.options.existing;
+        if (existing == crate::transfer::Existing::Keep && present)
+            || (existing == crate::transfer::Existing::Compare && task.is_up_to_date_by_listing())
+        {
+            self.probed_up_to_date(&task);
+            return;
+        }
         let (size, modified) = if task.listed_size.is_some() {
             (
                 task.listed_size,
@@ -558,12 +580,32 @@ impl Engine {
             });
             return;
         }
+        // The real run's rule for an answer: the local file has its size and date.
+        if existing == crate::transfer::Existing::Compare
+            && task.listed_size.is_none()
+            && task
+                .local
+                .matches(size, modified.map(crate::listing_meta::ListedTime::exact))
+        {
+            self.probed_up_to_date(&task);
+            return;
+        }
         self.count(|summary| summary.planned += 1);
         self.report(Event::Planned {
             url: task.url.to_string(),
             path: task.destination.display().to_string(),
             size,
             exists: task.local != LocalFile::Missing,
+        });
+    }
+
+    /// Dry run: a file a real run would leave alone as up to date.
+    fn probed_up_to_date(&self, task: &Task) {
+        self.count(|summary| summary.up_to_date += 1);
+        self.report(Event::UpToDate {
+            id: None,
+            url: task.url.to_string(),
+            path: task.destination.display().to_string(),
         });
     }
 

@@ -152,7 +152,7 @@ fn a_dry_run_reports_the_files_a_real_run_would_fail() {
     assert_eq!(plain.status.code(), Some(1));
     let stdout = text(&plain.stdout);
     assert!(
-        stdout.contains("4 files would be downloaded, 0 skipped, 2 failed (dry run)"),
+        stdout.contains("4 files would be downloaded, 0 up to date, 0 skipped, 2 failed (dry run)"),
         "{stdout}"
     );
     let stderr = text(&plain.stderr);
@@ -172,9 +172,61 @@ fn a_dry_run_with_nothing_to_download_still_counts_its_failures() {
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(
-        stdout.contains("0 files would be downloaded, 0 skipped, 1 failed (dry run)"),
+        stdout.contains("0 files would be downloaded, 0 up to date, 0 skipped, 1 failed (dry run)"),
         "{stdout}"
     );
+}
+
+/// A dry run over a complete mirror said every file "would be downloaded" (with
+/// ", exists"), where the real run transfers nothing. It now reports what the real
+/// run decides: up to date by the listing (nginx: exact size and minute), by the
+/// answer's size and `Last-Modified` (a listing without sizes), or by
+/// `--no-clobber`; and a folder where a file must go fails, as it does for real.
+#[test]
+fn a_dry_run_over_a_complete_mirror_plans_nothing() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[("m/a.txt", b"a".to_vec()), ("m/b.txt", b"bb".to_vec())],
+    );
+    for style in [ListingStyle::Nginx, ListingStyle::Python] {
+        let server = TestServer::start(served.path(), style);
+        let work = tempfile::tempdir().expect("temp dir");
+        let url = server.url("/m/");
+        let first = fetchall(work.path(), &["-q", "-o", "out", &url]);
+        assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+        for extra in [vec![], vec!["--no-clobber"]] {
+            let mut args = vec!["-n", "--json", "-o", "out", url.as_str()];
+            args.extend(extra.iter().copied());
+            let dry = fetchall(work.path(), &args);
+            let all = events(&dry);
+            assert_eq!(summary(&all)["planned"], 0, "{style:?} {args:?}");
+            assert_eq!(summary(&all)["up_to_date"], 2, "{style:?} {args:?}");
+            assert_eq!(dry.status.code(), Some(0));
+        }
+        let plain = fetchall(work.path(), &["-n", "-o", "out", &url]);
+        assert!(
+            text(&plain.stdout).contains("0 files would be downloaded, 2 up to date"),
+            "{}",
+            text(&plain.stdout)
+        );
+    }
+    // A folder where a file must go: the real run fails it, so does the dry run.
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(work.path().join("out/a.txt")).expect("mkdir");
+    let url = server.url("/m/");
+    let dry = fetchall(work.path(), &["-n", "--json", "-o", "out", &url]);
+    assert_eq!(
+        urls_of(&events(&dry), "failed"),
+        [server.url("/m/a.txt")].into()
+    );
+    let real = fetchall(work.path(), &["--json", "-o", "out", &url]);
+    assert_eq!(
+        urls_of(&events(&real), "failed"),
+        [server.url("/m/a.txt")].into()
+    );
+    assert_eq!(dry.status.code(), real.status.code());
 }
 
 /// `--manifest` on a device that is full: the downloads succeed, but the manifest

@@ -151,8 +151,9 @@ pub fn dry_run_summary_line(summary: &Summary) -> String {
         "done"
     };
     format!(
-        "{head}: {} would be downloaded, {} skipped, {} failed (dry run)",
+        "{head}: {} would be downloaded, {} up to date, {} skipped, {} failed (dry run)",
         counted(summary.planned, "file"),
+        summary.up_to_date,
         summary.skipped,
         summary.failed + summary.pages_failed,
     )
