@@ -47,6 +47,13 @@ async fn run(args: Args) -> Exit {
     if let Some(command) = &args.command {
         return run_command(command);
     }
+    // `--netrc` reads `$HOME/.netrc`: without HOME the run would go on without the
+    // credentials asked for, and fail later with a 401 that does not say why.
+    if args.netrc && std::env::var_os("HOME").is_none() {
+        eprintln!("error: --netrc reads $HOME/.netrc, but HOME is not set");
+        eprintln!("hint: give the file with --netrc-file FILE");
+        return Exit::Usage;
+    }
     let mut options = match args.to_options() {
         Ok(options) => options,
         Err(error) => {
