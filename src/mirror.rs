@@ -478,8 +478,9 @@ impl Engine {
                     reason,
                 });
             }
-            // Not a failure of the file: the user stopped the run.
-            Err(TransferError::Interrupted) => {}
+            // Not a failure of the file: the user stopped the run (which the
+            // summary says, exit 130). Never a silent end of a file otherwise.
+            Err(TransferError::Interrupted) if self.cancel.is_cancelled() => {}
             Err(error) => {
                 self.count_failed_file(&task.url);
                 self.report(Event::Failed {
