@@ -541,6 +541,24 @@ fn netrc_without_home_is_bad_usage() {
     assert!(server.requests().is_empty());
 }
 
+/// `fetchall verify DIR` where the only checksum file holds no checksum line (an
+/// HTML page saved as `SHA256SUMS`) said "no checksum file … found", which is
+/// false and sends the user looking for a file that is there.
+#[test]
+fn verify_names_a_checksum_file_that_lists_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("sub")).expect("mkdir");
+    std::fs::write(dir.path().join("sub/SHA256SUMS"), "<html>404</html>\n").expect("write");
+    let output = support::cli::run(dir.path(), &[], &["verify", "."]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("SHA256SUMS") && stderr.contains("no checksum line"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no checksum file"), "{stderr}");
+}
+
 // ---------------------------------------------------------------------------
 // Bugs in code other changes of issue 11 own (crawl, extract, plan): left
 // ignored, to be un-ignored once fixed.
