@@ -59,6 +59,9 @@ pub(crate) struct ChecksumState {
     index: Mutex<ChecksumIndex>,
     /// Checksum files already read (by URL), so each is fetched once per run.
     read: Mutex<HashSet<String>>,
+    /// Checksum files of a listing that could not be read: each counts as one
+    /// failure, already, when its own transfer fails too.
+    unread: Mutex<HashSet<String>>,
 }
 
 impl ChecksumState {
@@ -71,6 +74,13 @@ impl ChecksumState {
 
     fn expected(&self, url: &Url) -> Option<crate::checksum::Expected> {
         self.index.lock().ok().and_then(|index| index.get(url))
+    }
+
+    /// Whether `url` is a checksum file whose failure to be read was counted.
+    pub(crate) fn failure_counted(&self, url: &Url) -> bool {
+        self.unread
+            .lock()
+            .is_ok_and(|unread| unread.contains(url.as_str()))
     }
 
     fn first_read(&self, url: &Url) -> bool {
@@ -104,6 +114,9 @@ impl Engine {
                     .map(|name| name.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 let entries = sums::parse(&name, &String::from_utf8_lossy(&text));
+                if entries.is_empty() {
+                    return Err(no_checksum_lines(path.display().to_string()));
+                }
                 for start in starts {
                     let base = folder_of(start);
                     let count = self.checksums.add(&base, &entries);
@@ -123,7 +136,9 @@ impl Engine {
                             location: crate::redact::redacted(&url),
                             source: Box::new(source),
                         })?;
-                self.read_checksum_text(&url, &page.html);
+                if self.read_checksum_text(&url, &page.html) == 0 {
+                    return Err(no_checksum_lines(crate::redact::redacted(&url)));
+                }
                 Ok(())
             }
         }
@@ -162,18 +177,30 @@ impl Engine {
                 fetched = self.fetch_checksum_file(&url) => fetched,
             };
             match fetched {
-                Ok(sums_page) => self.read_checksum_text(&url, &sums_page.html),
-                // Not fatal: its files are downloaded unverified, and the checksum
-                // file's own transfer reports the failure.
-                Err(error) => self.report(Event::ChecksumsFailed {
-                    url: crate::redact::redacted(&url),
-                    error: error_chain(&error),
-                }),
+                Ok(sums_page) => {
+                    self.read_checksum_text(&url, &sums_page.html);
+                }
+                // Its files are still downloaded, unverified; but the verification
+                // the listing offers did not happen, so the run is not a success
+                // (exit 1), even when the filters or `--shard` leave the checksum
+                // file itself out. Counted once: its own transfer, if it fails too,
+                // adds no second failure.
+                Err(error) => {
+                    if let Ok(mut unread) = self.checksums.unread.lock() {
+                        unread.insert(url.to_string());
+                    }
+                    self.count(|summary| summary.failed += 1);
+                    self.report(Event::ChecksumsFailed {
+                        url: crate::redact::redacted(&url),
+                        error: error_chain(&error),
+                    });
+                }
             }
         }
     }
 
-    fn read_checksum_text(&self, url: &Url, text: &str) {
+    /// Reads the checksum file at `url`; returns how many lines of it were read.
+    fn read_checksum_text(&self, url: &Url, text: &str) -> usize {
         let name = url
             .path_segments()
             .and_then(|mut segments| segments.next_back())
@@ -189,6 +216,17 @@ impl Engine {
             url: crate::redact::redacted(url),
             entries: count,
         });
+        entries.len()
+    }
+}
+
+/// `--checksums FILE|URL` that holds no checksum line (an HTML error page, a
+/// signature, the wrong file): verifying against it would verify nothing, so the
+/// run stops instead of downloading everything unverified.
+fn no_checksum_lines(location: String) -> Error {
+    Error::Checksums {
+        location,
+        source: "it holds no checksum line (`HASH  name` or `SHA256 (name) = HASH`)".into(),
     }
 }
 

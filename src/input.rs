@@ -36,6 +36,9 @@ use crate::plan::{Planner, Task};
 /// assert_eq!(urls, ["https://h/a/", "https://h/b.iso"]);
 /// ```
 pub fn read_url_list(text: &str) -> Vec<String> {
+    // A list saved by Windows Notepad starts with a byte-order mark, which is not
+    // white space: left in, it made the first URL invalid and stopped the run.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))

@@ -49,6 +49,13 @@ async fn run(args: Args) -> Exit {
     if let Some(command) = &args.command {
         return run_command(command);
     }
+    // `--netrc` reads `$HOME/.netrc`: without HOME the run would go on without the
+    // credentials asked for, and fail later with a 401 that does not say why.
+    if args.netrc && std::env::var_os("HOME").is_none() {
+        eprintln!("error: --netrc reads $HOME/.netrc, but HOME is not set");
+        eprintln!("hint: give the file with --netrc-file FILE");
+        return Exit::Usage;
+    }
     let mut options = match args.to_options() {
         Ok(options) => options,
         Err(error) => {
@@ -83,19 +90,30 @@ async fn run(args: Args) -> Exit {
         }
     }
     let mut reporter = choose_reporter(&args);
-    if let Some(path) = &args.manifest {
-        match fetchall::manifest::ManifestReporter::create(path, reporter) {
-            Ok(manifest) => reporter = Arc::new(manifest),
+    let mut manifest = None;
+    match &args.manifest {
+        // A dry run writes nothing: not even an empty manifest over the last one.
+        Some(path) if args.dry_run => eprintln!(
+            "warning: a dry run does not write the manifest `{}`",
+            path.display()
+        ),
+        Some(path) => match fetchall::manifest::ManifestReporter::create(path, reporter) {
+            Ok(created) => {
+                let created = Arc::new(created);
+                manifest = Some(Arc::clone(&created));
+                reporter = created;
+            }
             Err(error) => {
                 eprintln!("error: cannot create the manifest `{}`", path.display());
                 eprintln!("  caused by: {error}");
                 return Exit::Usage;
             }
-        }
+        },
+        None => {}
     }
     let cancel = CancellationToken::new();
     tokio::spawn(stop_on_signals(cancel.clone()));
-    match fetchall::mirror(&options, reporter, cancel).await {
+    let exit = match fetchall::mirror(&options, reporter, cancel).await {
         Ok(summary) => exit_code(&summary),
         Err(error) => {
             print_error(&error);
@@ -104,17 +122,36 @@ async fn run(args: Args) -> Exit {
                 _ => Exit::Usage,
             }
         }
+    };
+    // A manifest that lacks downloaded files (disk full, I/O error) is a failed
+    // part of the run, never a silent one.
+    match manifest.and_then(|manifest| manifest.failure()) {
+        Some(failure) => {
+            eprintln!("error: {failure}");
+            if exit == Exit::Success {
+                Exit::SomeFailed
+            } else {
+                exit
+            }
+        }
+        None => exit,
     }
 }
 
 /// `-i FILE` (or `-` for stdin): its URLs.
 fn read_input_file(path: &std::path::Path) -> std::io::Result<Vec<String>> {
-    let text = if path == std::path::Path::new("-") {
-        std::io::read_to_string(std::io::stdin())?
+    let bytes = if path == std::path::Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)?;
+        bytes
     } else {
-        std::fs::read_to_string(path)?
+        std::fs::read(path)?
     };
-    Ok(fetchall::input::read_url_list(&text))
+    // One line in another encoding (a Latin-1 comment) must not stop the batch: it
+    // becomes a line that fails on its own, if it is a URL at all.
+    Ok(fetchall::input::read_url_list(&String::from_utf8_lossy(
+        &bytes,
+    )))
 }
 
 /// The subcommands: no runtime, no network.

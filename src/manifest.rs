@@ -34,24 +34,62 @@ pub struct ManifestLine {
 }
 
 /// A [`Reporter`] that writes the manifest, then passes every event on.
+///
+/// A line that cannot be written (disk full, an I/O error) is never left half
+/// written: the file is cut back to its last whole line, no later line is written
+/// (so the manifest stays a true prefix of the run, not a list with holes), and the
+/// error is kept for [`ManifestReporter::failure`], which the caller must check: a
+/// manifest that lacks files is a failure of the run.
 pub struct ManifestReporter {
-    file: Mutex<Manifest>,
+    path: std::path::PathBuf,
+    state: Mutex<Writer>,
     inner: Arc<dyn Reporter>,
 }
 
-/// The manifest file, emptied when the run reports its first event.
-struct Manifest {
-    writer: std::io::BufWriter<std::fs::File>,
+struct Writer {
+    file: std::fs::File,
+    /// Whether the file was emptied: at the run's first event, so a run refused at
+    /// the start (another run holds its output folder) reports no event and leaves
+    /// the manifest of the run that holds the folder alone.
     emptied: bool,
+    /// Bytes of whole lines written so far.
+    written: u64,
+    /// Lines written, and lines that could not be.
+    lines: u64,
+    lost: u64,
+    /// The first write error, as text.
+    error: Option<String>,
 }
 
-impl Manifest {
-    /// A run refused at the start (another run holds its output folder) reports no
-    /// event, so it leaves the manifest of the run that holds the folder alone.
+/// Why a manifest is incomplete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "cannot write the manifest `{path}`: {error}; it lists only {lines} of the {} files downloaded",
+    lines + lost
+)]
+pub struct ManifestFailure {
+    /// The manifest file.
+    pub path: String,
+    /// The system's reason.
+    pub error: String,
+    /// Lines written before the failure.
+    pub lines: u64,
+    /// Downloaded files that are not in it.
+    pub lost: u64,
+}
+
+impl Writer {
     fn empty_once(&mut self) {
         if !self.emptied {
             self.emptied = true;
-            let _ = self.writer.get_ref().set_len(0);
+            // Only a regular file is emptied: `--manifest /dev/stdout` may be a pipe.
+            let regular = self
+                .file
+                .metadata()
+                .is_ok_and(|metadata| metadata.is_file());
+            if regular && let Err(error) = self.file.set_len(0) {
+                self.error.get_or_insert(error.to_string());
+            }
         }
     }
 }
@@ -64,32 +102,87 @@ impl ManifestReporter {
             .append(true)
             .open(path)?;
         Ok(ManifestReporter {
-            file: Mutex::new(Manifest {
-                writer: std::io::BufWriter::new(file),
+            path: path.to_path_buf(),
+            state: Mutex::new(Writer {
+                file,
                 emptied: false,
+                written: 0,
+                lines: 0,
+                lost: 0,
+                error: None,
             }),
             inner,
         })
     }
 
+    /// Why the manifest lacks some downloaded files, if it does. Also flushes the
+    /// file to disk, so a manifest said complete survives a crash.
+    pub fn failure(&self) -> Option<ManifestFailure> {
+        let mut writer = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Only a regular file is synced: `--manifest /dev/stdout` may be a pipe.
+        let regular = writer
+            .file
+            .metadata()
+            .is_ok_and(|metadata| metadata.is_file());
+        if writer.error.is_none()
+            && regular
+            && let Err(error) = writer.file.sync_all()
+        {
+            writer.error = Some(error.to_string());
+        }
+        writer.error.clone().map(|error| ManifestFailure {
+            path: self.path.display().to_string(),
+            error,
+            lines: writer.lines,
+            lost: writer.lost,
+        })
+    }
+
     fn write(&self, line: &ManifestLine) {
-        let Ok(text) = serde_json::to_string(line) else {
+        let mut writer = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        writer.empty_once();
+        if writer.error.is_some() {
+            writer.lost += 1;
             return;
+        }
+        let text = match serde_json::to_string(line) {
+            Ok(text) => text + "\n",
+            Err(error) => {
+                writer.error = Some(error.to_string());
+                writer.lost += 1;
+                return;
+            }
         };
-        if let Ok(mut manifest) = self.file.lock() {
-            manifest.empty_once();
-            // Flushed per line: a run stopped half-way still leaves a valid manifest.
-            let writer = &mut manifest.writer;
-            let _ = writeln!(writer, "{text}").and_then(|()| writer.flush());
+        // One write per line, straight to the file: a run stopped half-way still
+        // leaves a valid manifest.
+        match writer.file.write_all(text.as_bytes()) {
+            Ok(()) => {
+                writer.written += text.len() as u64;
+                writer.lines += 1;
+            }
+            Err(error) => {
+                // Part of the line may have gone out: cut it off.
+                let whole = writer.written;
+                let _ = writer.file.set_len(whole);
+                writer.error = Some(error.to_string());
+                writer.lost += 1;
+            }
         }
     }
 }
 
 impl Reporter for ManifestReporter {
     fn report(&self, event: &Event) {
-        if let Ok(mut manifest) = self.file.lock() {
-            manifest.empty_once();
-        }
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .empty_once();
         if let Event::Downloaded {
             url,
             path,

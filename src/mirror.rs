@@ -46,9 +46,17 @@ pub async fn mirror(
     let mut starts = options
         .urls
         .iter()
-        .chain(&options.list_urls)
         .map(|input| parse_start_url(input))
         .collect::<Result<Vec<_>, _>>()?;
+    // A `-i` list is a batch: a line that is not a URL (`htps://…`, a stray word)
+    // is one failed item, reported with the line; the others are still done.
+    let mut invalid_list_entries = Vec::new();
+    for input in &options.list_urls {
+        match parse_start_url(input) {
+            Ok(url) => starts.push(url),
+            Err(error) => invalid_list_entries.push((input.clone(), error)),
+        }
+    }
     // `https://user:pass@host/` works like `-u` for that host; from here on the URLs
     // (and so every event) carry no credentials.
     let rules = RequestRules::new(&options.request, &starts)?;
@@ -103,7 +111,15 @@ pub async fn mirror(
         slots: Arc::new(Semaphore::new(options.jobs.max(1))),
         host_slots: Mutex::new(HashMap::new()),
         list_urls,
+        all_claimed: CancellationToken::new(),
     });
+    for (input, error) in invalid_list_entries {
+        engine.count(|summary| summary.failed += 1);
+        engine.report(Event::PageFailed {
+            url: crate::redact::redact_text(&input),
+            error: error_chain(&error),
+        });
+    }
     let start_urls: Vec<Url> = starts.clone();
     engine.load_given_checksums(&start_urls).await?;
     let (sender, receiver) = mpsc::channel::<Task>(1024);
@@ -186,6 +202,10 @@ pub(crate) struct Engine {
     host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// The start URLs that came from a `-i` list.
     list_urls: std::collections::HashSet<Url>,
+    /// Cancelled once every file of the run has been handed to the dispatcher (and
+    /// so has claimed its path): a `--content-disposition` name is applied only
+    /// then, so it never takes the path of a link read later.
+    all_claimed: CancellationToken,
 }
 
 impl Engine {
@@ -303,6 +323,17 @@ impl Engine {
                 task = tasks.recv() => task,
             };
             let Some(task) = task else { break };
+            if self.options.content_disposition && !self.claim(&task.destination) {
+                // A Content-Disposition name took this path earlier in the run.
+                self.count(|summary| summary.skipped += 1);
+                let url = task.url.to_string();
+                self.report(Event::Skipped {
+                    link: url.clone(),
+                    url,
+                    reason: SkipReason::Collision("a Content-Disposition name".into()),
+                });
+                continue;
+            }
             // Up to date by the listing alone: no request, so no slot.
             if !self.options.dry_run
                 && self.options.existing == crate::transfer::Existing::Compare
@@ -313,17 +344,6 @@ impl Engine {
                     id: None,
                     url: task.url.to_string(),
                     path: task.destination.display().to_string(),
-                });
-                continue;
-            }
-            if self.options.content_disposition && !self.claim(&task.destination) {
-                // A Content-Disposition name took this path earlier in the run.
-                self.count(|summary| summary.skipped += 1);
-                let url = task.url.to_string();
-                self.report(Event::Skipped {
-                    link: url.clone(),
-                    url,
-                    reason: SkipReason::Collision("a Content-Disposition name".into()),
                 });
                 continue;
             }
@@ -355,6 +375,8 @@ impl Engine {
         }
         // Closing the channel stops the producer promptly after a Ctrl-C.
         drop(tasks);
+        // Every path of the run is claimed: Content-Disposition names may go on.
+        self.all_claimed.cancel();
         while let Some(joined) = running.join_next_with_id().await {
             self.joined(joined, &mut files);
         }
@@ -382,7 +404,7 @@ impl Engine {
     /// Downloads one file. Its `slot` is given back as soon as the body has arrived,
     /// so the next transfer starts while this one's file is synced and renamed; a
     /// split file's other connections take theirs from `host_slots`.
-    async fn transfer(&self, task: Task, slot: Slot, host_slots: &HostSlots) {
+    async fn transfer(&self, mut task: Task, slot: Slot, host_slots: &HostSlots) {
         let id = self.next_transfer_id();
         let url = task.url.to_string();
         let path = task.destination.display().to_string();
@@ -423,7 +445,17 @@ impl Engine {
                 digest,
             }) => {
                 let path = match suggested_name.filter(|_| self.options.content_disposition) {
-                    Some(name) => self.rename_to_suggested(&task, &name, path).await,
+                    Some(name) => {
+                        // The link's name wins over a suggested one, even a link
+                        // read later (`--flat`, another start URL): wait for every
+                        // link to claim its path, holding no slot meanwhile.
+                        progress.slot = None;
+                        // A file, not a folder: the crawl (which waits for every
+                        // folder probe) must not wait for this wait.
+                        task.folder_probe = None;
+                        self.all_claimed.cancelled().await;
+                        self.rename_to_suggested(&task, &name, path).await
+                    }
                     None => path,
                 };
                 self.count(|summary| {
@@ -477,10 +509,11 @@ impl Engine {
                     reason,
                 });
             }
-            // Not a failure of the file: the user stopped the run.
-            Err(TransferError::Interrupted) => {}
+            // Not a failure of the file: the user stopped the run (which the
+            // summary says, exit 130). Never a silent end of a file otherwise.
+            Err(TransferError::Interrupted) if self.cancel.is_cancelled() => {}
             Err(error) => {
-                self.count(|summary| summary.failed += 1);
+                self.count_failed_file(&task.url);
                 self.report(Event::Failed {
                     id: Some(id),
                     url,
@@ -488,6 +521,14 @@ impl Engine {
                     error: error_chain(&error),
                 });
             }
+        }
+    }
+
+    /// Counts the failure of the file at `url`, unless it is a checksum file whose
+    /// failure to be read was counted already.
+    fn count_failed_file(&self, url: &Url) {
+        if !self.checksums.failure_counted(url) {
+            self.count(|summary| summary.failed += 1);
         }
     }
 
@@ -513,17 +554,52 @@ impl Engine {
         }
     }
 
-    /// Dry run: ask the server for the size with HEAD, write nothing.
+    /// Dry run: ask the server for the size with HEAD, write nothing. A file the
+    /// server will not give (404, 403, a refused certificate, or a failure that
+    /// outlasts the retries a real run makes) is reported and counted as failed, as
+    /// the real run would: a dry run must not plan what cannot be fetched.
     async fn probe(&self, task: Task) {
+        // What a real run decides before any request, decided the same way.
+        if task.local == LocalFile::Other {
+            self.count_failed_file(&task.url);
+            self.report(Event::Failed {
+                id: None,
+                url: task.url.to_string(),
+                path: task.destination.display().to_string(),
+                error: format!(
+                    "cannot replace `{}`: it exists and is not a regular file",
+                    task.destination.display()
+                ),
+            });
+            return;
+        }
+        let present = matches!(task.local, LocalFile::Present { .. });
+        let existing = self.options.existing;
+        if (existing == crate::transfer::Existing::Keep && present)
+            || (existing == crate::transfer::Existing::Compare && task.is_up_to_date_by_listing())
+        {
+            self.probed_up_to_date(&task);
+            return;
+        }
         let (size, modified) = if task.listed_size.is_some() {
             (
                 task.listed_size,
                 task.listed_modified.map(|time| time.latest),
             )
         } else {
-            let head = tokio::select! {
-                () = self.cancel.cancelled() => return,
-                head = probe(&self.client, &task.url, self.options.read_timeout) => head,
+            let head = match self.probe_with_retries(&task.url).await {
+                Ok(head) => head,
+                Err(TransferError::Interrupted) => return,
+                Err(error) => {
+                    self.count_failed_file(&task.url);
+                    self.report(Event::Failed {
+                        id: None,
+                        url: task.url.to_string(),
+                        path: task.destination.display().to_string(),
+                        error: error_chain(&error),
+                    });
+                    return;
+                }
             };
             // A folder linked without its slash, as the transfer would find it.
             match (head.folder, &task.folder_probe) {
@@ -554,6 +630,16 @@ impl Engine {
             });
             return;
         }
+        // The real run's rule for an answer: the local file has its size and date.
+        if existing == crate::transfer::Existing::Compare
+            && task.listed_size.is_none()
+            && task
+                .local
+                .matches(size, modified.map(crate::listing_meta::ListedTime::exact))
+        {
+            self.probed_up_to_date(&task);
+            return;
+        }
         self.count(|summary| summary.planned += 1);
         self.report(Event::Planned {
             url: task.url.to_string(),
@@ -561,6 +647,56 @@ impl Engine {
             size,
             exists: task.local != LocalFile::Missing,
         });
+    }
+
+    /// Dry run: a file a real run would leave alone as up to date.
+    fn probed_up_to_date(&self, task: &Task) {
+        self.count(|summary| summary.up_to_date += 1);
+        self.report(Event::UpToDate {
+            id: None,
+            url: task.url.to_string(),
+            path: task.destination.display().to_string(),
+        });
+    }
+
+    /// [`probe`] with the retries (and the waits, `Retry-After` included) a real
+    /// transfer of the file would make before it gives up.
+    async fn probe_with_retries(&self, url: &Url) -> Result<Head, TransferError> {
+        let policy = self.options.retry;
+        let host = url.host_str().unwrap_or_default();
+        let mut attempts: u32 = 0;
+        loop {
+            self.pacer.wait(host, &self.cancel).await?;
+            attempts += 1;
+            let error = tokio::select! {
+                () = self.cancel.cancelled() => return Err(TransferError::Interrupted),
+                probed = probe(&self.client, url, self.options.read_timeout) => match probed {
+                    Ok(found) => return Ok(found),
+                    Err(error) => error,
+                },
+            };
+            if !retry::is_transient(&error) || attempts > policy.retries {
+                return Err(if attempts > 1 {
+                    TransferError::GaveUp {
+                        attempts,
+                        last: Box::new(error),
+                    }
+                } else {
+                    error
+                });
+            }
+            let delay = match &error {
+                TransferError::Status {
+                    retry_after: Some(wait),
+                    ..
+                } => (*wait).min(policy.max_wait),
+                _ => policy.backoff(attempts, retry::random_fraction()),
+            };
+            tokio::select! {
+                () = self.cancel.cancelled() => return Err(TransferError::Interrupted),
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
     }
 }
 
@@ -576,7 +712,7 @@ fn panic_message(error: tokio::task::JoinError) -> String {
     }
 }
 
-/// What a HEAD answer says of a file.
+/// What a dry run's probe learns of a file.
 #[derive(Default)]
 struct Head {
     size: Option<u64>,
@@ -586,15 +722,37 @@ struct Head {
     folder: Option<(Url, bool)>,
 }
 
-/// The size and modification time a HEAD answer gives, if any.
-async fn probe(client: &crate::client::HttpClient, url: &Url, timeout: Duration) -> Head {
-    let request = client
+/// The size and modification time of a file, from a HEAD answer; or why a real
+/// run would not get the file.
+///
+/// Only a successful HEAD is trusted. Any other answer (a HEAD the server refuses
+/// with 405 or 501, a HEAD-only 403 of a URL signed for GET, a 404) is checked
+/// with the GET a real run sends, whose body is not read: its status decides.
+async fn probe(
+    client: &crate::client::HttpClient,
+    url: &Url,
+    timeout: Duration,
+) -> Result<Head, TransferError> {
+    let head = client
         .head(url.clone())
         .header(reqwest::header::ACCEPT_ENCODING, "identity");
-    let response = match tokio::time::timeout(timeout, client.send(request)).await {
-        Ok(Ok(response)) if response.status().is_success() => response,
-        _ => return Head::default(),
+    let response = probe_request(client, head, timeout).await?;
+    let response = if response.status().is_success() {
+        response
+    } else {
+        let get = client
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT_ENCODING, "identity");
+        // Dropping the answer unread closes its connection: no body is fetched.
+        probe_request(client, get, timeout).await?
     };
+    let status = response.status();
+    if !status.is_success() {
+        return Err(TransferError::Status {
+            status,
+            retry_after: retry::retry_after(response.headers()),
+        });
+    }
     let folder = if url.path().ends_with('/') {
         None
     } else if response.url().path().ends_with('/') {
@@ -608,10 +766,26 @@ async fn probe(client: &crate::client::HttpClient, url: &Url, timeout: Duration)
             .is_some_and(|value| crate::input::is_page_type(Some(value)))
             .then(|| (url.clone(), false))
     };
-    Head {
+    Ok(Head {
         size: transfer::content_length(response.headers()),
         modified: transfer::last_modified(response.headers()),
         folder,
+    })
+}
+
+/// Sends one request of a dry run's probe, within the read timeout.
+async fn probe_request(
+    client: &crate::client::HttpClient,
+    request: reqwest::RequestBuilder,
+    timeout: Duration,
+) -> Result<reqwest::Response, TransferError> {
+    match tokio::time::timeout(timeout, client.send(request)).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(error)) if error.is_timeout() && !error.is_connect() => {
+            Err(TransferError::ReadTimeout(timeout))
+        }
+        Ok(Err(error)) => Err(TransferError::Request(error)),
+        Err(_) => Err(TransferError::ReadTimeout(timeout)),
     }
 }
 

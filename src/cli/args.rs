@@ -237,7 +237,7 @@ pub struct Args {
     pub insecure: bool,
 
     /// Total download rate of the run, all transfers together (`500k`, `2M`;
-    /// bytes per second, K/M/G are powers of 1024).
+    /// bytes per second, K/M/G are powers of 1024; 0 means no limit).
     #[arg(long, value_name = "RATE", value_parser = fetchall::filter::parse_size)]
     pub limit_rate: Option<u64>,
 
@@ -366,7 +366,9 @@ impl Args {
         options.request.proxy = self.proxy.clone();
         options.request.cacert = self.cacert.clone();
         options.request.insecure = self.insecure;
-        options.limit_rate = self.limit_rate;
+        // `--limit-rate 0` means no limit, as with curl; taken literally it was one
+        // byte a second, a run that never ends (and that Ctrl-C cannot stop).
+        options.limit_rate = self.limit_rate.filter(|rate| *rate > 0);
         options.wait = self.wait.unwrap_or_default();
         options.random_wait = self.random_wait;
         Ok(options)
@@ -398,6 +400,18 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_limit_of_zero_is_no_limit() {
+        let options = |rate: &str| {
+            Args::parse_from(["fetchall", "--limit-rate", rate, "http://h/"])
+                .to_options()
+                .map(|options| options.limit_rate)
+                .ok()
+        };
+        assert_eq!(options("0"), Some(None));
+        assert_eq!(options("2k"), Some(Some(2048)));
+    }
 
     #[test]
     fn seconds_are_parsed_and_checked() {

@@ -51,10 +51,19 @@ pub fn run(dir: &Path, strict: bool, json: bool) -> Exit {
         eprintln!("verified: {ok} OK, {failed} FAILED, {missing} missing");
     }
     if results.is_empty() {
-        eprintln!(
-            "error: no checksum file (SHA256SUMS, *.sha256, MD5SUMS...) found in `{}`",
-            dir.display()
-        );
+        // Say what is there: a checksum file that lists nothing usable (an HTML page
+        // saved under that name, a dangling link) is not "no checksum file".
+        match checksum_files(dir).first() {
+            Some(first) => eprintln!(
+                "error: no file to check in `{}`: its checksum files (`{}`…) hold no checksum line that can be read",
+                dir.display(),
+                first.display()
+            ),
+            None => eprintln!(
+                "error: no checksum file (SHA256SUMS, *.sha256, MD5SUMS...) found in `{}`",
+                dir.display()
+            ),
+        }
         return Exit::SomeFailed;
     }
     if failed > 0 || (strict && missing > 0) {
@@ -62,4 +71,24 @@ pub fn run(dir: &Path, strict: bool, json: bool) -> Exit {
     } else {
         Exit::Success
     }
+}
+
+/// The files under `dir` named like checksum files, in no particular order.
+fn checksum_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                pending.push(path);
+            } else if fetchall::sums::is_checksum_file(&entry.file_name().to_string_lossy()) {
+                found.push(path);
+            }
+        }
+    }
+    found
 }

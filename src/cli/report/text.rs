@@ -95,8 +95,8 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
             return Some((
                 Stream::Stderr,
                 format!(
-                    "{} cannot read checksum file {url} (its files are not verified): {error}",
-                    console::style("warning:").yellow().for_stderr()
+                    "{} cannot read checksum file {url} (its files are downloaded unverified): {error}",
+                    console::style("error:").red().bold().for_stderr()
                 ),
             ));
         }
@@ -135,11 +135,7 @@ pub fn summary_line(summary: &Summary) -> String {
         "done"
     };
     if summary.planned > 0 {
-        return format!(
-            "{head}: {} would be downloaded, {} skipped (dry run)",
-            counted(summary.planned, "file"),
-            summary.skipped
-        );
+        return dry_run_summary_line(summary);
     }
     // Folders left out as symlink loops are named: files under them are not fetched.
     let skipped = match summary.loops_skipped {
@@ -158,6 +154,23 @@ pub fn summary_line(summary: &Summary) -> String {
         HumanBytes(summary.bytes),
         summary.elapsed_secs,
         HumanBytes(summary.rate() as u64),
+    )
+}
+
+/// The last line of a dry run: what would be downloaded, and what a real run would
+/// find failing (a missing file, a listing that cannot be read), never left out.
+pub fn dry_run_summary_line(summary: &Summary) -> String {
+    let head = if summary.interrupted {
+        "interrupted"
+    } else {
+        "done"
+    };
+    format!(
+        "{head}: {} would be downloaded, {} up to date, {} skipped, {} failed (dry run)",
+        counted(summary.planned, "file"),
+        summary.up_to_date,
+        summary.skipped,
+        summary.failed + summary.pages_failed,
     )
 }
 

@@ -9,10 +9,11 @@ use indicatif::HumanBytes;
 
 use super::Verbosity;
 use super::plain::PlainReporter;
-use super::text::counted;
+use super::text::{counted, dry_run_summary_line};
 
 /// Collects `Planned` events and prints them as a tree at the end.
 pub struct TreeReporter {
+    verbosity: Verbosity,
     lines: PlainReporter,
     tree: Mutex<Folder>,
 }
@@ -91,6 +92,7 @@ impl Folder {
 impl TreeReporter {
     pub fn new(verbosity: Verbosity) -> Self {
         TreeReporter {
+            verbosity,
             lines: PlainReporter::new(verbosity),
             tree: Mutex::new(Folder::default()),
         }
@@ -105,7 +107,7 @@ impl Reporter for TreeReporter {
                     tree.insert(path, *size);
                 }
             }
-            Event::Summary(_) => {
+            Event::Summary(summary) => {
                 if let Ok(tree) = self.tree.lock() {
                     let mut out = String::new();
                     tree.render("", &mut out);
@@ -122,7 +124,11 @@ impl Reporter for TreeReporter {
                     ));
                     println!("{out}");
                 }
-                self.lines.report(event);
+                // The dry run's own last line, even when nothing would be
+                // downloaded: its failures are counted there.
+                if self.verbosity >= Verbosity::Normal {
+                    println!("{}", dry_run_summary_line(summary));
+                }
             }
             _ => self.lines.report(event),
         }

@@ -1,0 +1,710 @@
+//! Issue 11, found by probing: runs that said less (or other) than what happened.
+//! Each test names the class it covers. Tests marked `#[ignore = "issue 11: …"]`
+//! show a bug in code another change owns; they are meant to pass once it is fixed.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Output;
+
+use axum::http::Method;
+use support::cli::text;
+use support::faults::Fault;
+use support::tree::{read_tree, write_files};
+use support::{Canned, ListingStyle, TestServer};
+
+fn fetchall(dir: &Path, args: &[&str]) -> Output {
+    support::cli::run(dir, &["--retry-wait", "0.2"], args)
+}
+
+fn events(output: &Output) -> Vec<serde_json::Value> {
+    text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is JSON"))
+        .collect()
+}
+
+/// The `url`s of the events of one kind, sorted.
+fn urls_of(events: &[serde_json::Value], kind: &str) -> BTreeSet<String> {
+    events
+        .iter()
+        .filter(|event| event["event"] == kind)
+        .filter_map(|event| event["url"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn summary(events: &[serde_json::Value]) -> serde_json::Value {
+    events
+        .iter()
+        .find(|event| event["event"] == "summary")
+        .cloned()
+        .expect("a summary event")
+}
+
+fn html_links(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("<a href=\"{name}\">{name}</a>\n"))
+        .collect()
+}
+
+/// A dry run answers what a real run would: a file the server does not give is a
+/// failed file (counted, exit 1), never "planned" with an unknown size. Variants: a
+/// listed file that answers 404 or 410 to both HEAD and GET; a direct link that is
+/// missing; a HEAD refused (405) or forbidden (403, as for URLs signed for GET only)
+/// while the GET works, which a real run downloads; a 503 that passes on retry.
+#[test]
+fn a_dry_run_reports_the_files_a_real_run_would_fail() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("d/ok.txt", b"fine".to_vec()),
+            ("d/no-head.txt", b"no HEAD here".to_vec()),
+            ("d/signed.txt", b"signed for GET".to_vec()),
+            ("d/busy.txt", b"busy at first".to_vec()),
+            ("d/gone.txt", b"gone".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    // A listing with no sizes, so each file is asked for its size.
+    server.can(
+        "/d/",
+        Canned::html(html_links(&[
+            "ok.txt",
+            "missing.txt",
+            "gone.txt",
+            "no-head.txt",
+            "signed.txt",
+            "busy.txt",
+        ])),
+    );
+    server
+        .faults()
+        .always("/d/gone.txt", Fault::Status(410, vec![]));
+    server
+        .faults()
+        .always("/d/no-head.txt", Fault::RefuseHead(405));
+    server
+        .faults()
+        .always("/d/signed.txt", Fault::RefuseHead(403));
+    server.faults().script(
+        "/d/busy.txt",
+        [Fault::Status(503, vec![]), Fault::Status(503, vec![])],
+    );
+    let listing = server.url("/d/");
+    let missing_link = server.url("/elsewhere/x.iso");
+    let failing: BTreeSet<String> = [
+        server.url("/d/missing.txt"),
+        server.url("/d/gone.txt"),
+        missing_link.clone(),
+    ]
+    .into();
+
+    let work = tempfile::tempdir().expect("temp dir");
+    let dry = fetchall(
+        work.path(),
+        &["-n", "--json", "-o", "out", &listing, &missing_link],
+    );
+    let dry_events = events(&dry);
+    assert_eq!(
+        urls_of(&dry_events, "failed"),
+        failing,
+        "{}",
+        text(&dry.stdout)
+    );
+    let planned = urls_of(&dry_events, "planned");
+    for name in ["ok.txt", "no-head.txt", "signed.txt", "busy.txt"] {
+        assert!(
+            planned.contains(&server.url(&format!("/d/{name}"))),
+            "{name} is planned: {planned:?}"
+        );
+    }
+    assert_eq!(planned.len(), 4, "{planned:?}");
+    assert_eq!(summary(&dry_events)["failed"], 3);
+    assert!(
+        !work.path().join("out").exists(),
+        "a dry run writes nothing"
+    );
+    // No body was read: every GET of a file was dropped unread, and only the ones
+    // a HEAD could not answer were sent.
+    let gets: BTreeSet<String> = server
+        .requests()
+        .into_iter()
+        .filter(|request| request.method == Method::GET && request.target.ends_with(".txt"))
+        .map(|request| request.target)
+        .collect();
+    assert!(!gets.contains("/d/ok.txt"), "{gets:?}");
+
+    // The real run fails the same files, with the same exit code.
+    let real = fetchall(
+        work.path(),
+        &["--json", "-o", "out", &listing, &missing_link],
+    );
+    let real_events = events(&real);
+    assert_eq!(urls_of(&real_events, "failed"), failing);
+    assert_eq!(dry.status.code(), Some(1), "{}", text(&dry.stderr));
+    assert_eq!(real.status.code(), dry.status.code());
+
+    // The tree printed by a dry run counts the failures in its last line.
+    let plain = fetchall(work.path(), &["-n", "-o", "out2", &listing]);
+    assert_eq!(plain.status.code(), Some(1));
+    let stdout = text(&plain.stdout);
+    assert!(
+        stdout.contains("4 files would be downloaded, 0 up to date, 0 skipped, 2 failed (dry run)"),
+        "{stdout}"
+    );
+    let stderr = text(&plain.stderr);
+    assert!(
+        stderr.contains(&server.url("/d/missing.txt")) && stderr.contains("404"),
+        "{stderr}"
+    );
+}
+
+/// A dry run whose every file fails still says it was a dry run, with the count.
+#[test]
+fn a_dry_run_with_nothing_to_download_still_counts_its_failures() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(work.path(), &["-n", "-o", "out", &server.url("/x.iso")]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("0 files would be downloaded, 0 up to date, 0 skipped, 1 failed (dry run)"),
+        "{stdout}"
+    );
+}
+
+/// A dry run over a complete mirror said every file "would be downloaded" (with
+/// ", exists"), where the real run transfers nothing. It now reports what the real
+/// run decides: up to date by the listing (nginx: exact size and minute), by the
+/// answer's size and `Last-Modified` (a listing without sizes), or by
+/// `--no-clobber`; and a folder where a file must go fails, as it does for real.
+#[test]
+fn a_dry_run_over_a_complete_mirror_plans_nothing() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[("m/a.txt", b"a".to_vec()), ("m/b.txt", b"bb".to_vec())],
+    );
+    for style in [ListingStyle::Nginx, ListingStyle::Python] {
+        let server = TestServer::start(served.path(), style);
+        let work = tempfile::tempdir().expect("temp dir");
+        let url = server.url("/m/");
+        let first = fetchall(work.path(), &["-q", "-o", "out", &url]);
+        assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+        for extra in [vec![], vec!["--no-clobber"]] {
+            let mut args = vec!["-n", "--json", "-o", "out", url.as_str()];
+            args.extend(extra.iter().copied());
+            let dry = fetchall(work.path(), &args);
+            let all = events(&dry);
+            assert_eq!(summary(&all)["planned"], 0, "{style:?} {args:?}");
+            assert_eq!(summary(&all)["up_to_date"], 2, "{style:?} {args:?}");
+            assert_eq!(dry.status.code(), Some(0));
+        }
+        let plain = fetchall(work.path(), &["-n", "-o", "out", &url]);
+        assert!(
+            text(&plain.stdout).contains("0 files would be downloaded, 2 up to date"),
+            "{}",
+            text(&plain.stdout)
+        );
+    }
+    // A folder where a file must go: the real run fails it, so does the dry run.
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(work.path().join("out/a.txt")).expect("mkdir");
+    let url = server.url("/m/");
+    let dry = fetchall(work.path(), &["-n", "--json", "-o", "out", &url]);
+    assert_eq!(
+        urls_of(&events(&dry), "failed"),
+        [server.url("/m/a.txt")].into()
+    );
+    let real = fetchall(work.path(), &["--json", "-o", "out", &url]);
+    assert_eq!(
+        urls_of(&events(&real), "failed"),
+        [server.url("/m/a.txt")].into()
+    );
+    assert_eq!(dry.status.code(), real.status.code());
+}
+
+/// `--manifest` on a device that is full: the downloads succeed, but the manifest
+/// the user asked for lacks them. That is a failure (exit 1) named with the path,
+/// not a silent exit 0.
+#[test]
+fn a_manifest_that_cannot_be_written_fails_the_run() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[("m/a.txt", b"a".to_vec()), ("m/b.txt", b"b".to_vec())],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["--manifest", "/dev/full", "-o", "out", &server.url("/m/")],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("/dev/full") && stderr.contains("No space left"),
+        "{stderr}"
+    );
+    assert_eq!(read_tree(&work.path().join("out")).len(), 2);
+
+    // A manifest on a pipe (`/dev/stdout`) is not a failure: it is not synced.
+    let piped = fetchall(
+        work.path(),
+        &[
+            "--force",
+            "-q",
+            "--manifest",
+            "/dev/stdout",
+            "-o",
+            "out",
+            &server.url("/m/"),
+        ],
+    );
+    assert_eq!(piped.status.code(), Some(0), "{}", text(&piped.stderr));
+    assert_eq!(text(&piped.stdout).lines().count(), 2);
+}
+
+/// A dry run writes nothing: not an empty manifest over the last run's.
+#[test]
+fn a_dry_run_leaves_an_existing_manifest_alone() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("m/a.txt", b"a".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let manifest = work.path().join("files.jsonl");
+    std::fs::write(&manifest, "{\"path\":\"last run\"}\n").expect("write manifest");
+    let output = fetchall(
+        work.path(),
+        &[
+            "-n",
+            "--manifest",
+            "files.jsonl",
+            "-o",
+            "out",
+            &server.url("/m/"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&manifest).expect("manifest"),
+        "{\"path\":\"last run\"}\n"
+    );
+}
+
+/// `--content-disposition`: a server-suggested name never takes the path of a link
+/// of the run, even one read after that file finished. Variants: `--flat -r` (the
+/// link is in a sub-folder read later) and two start URLs into one folder (the
+/// second start read later). Before, `a.bin` held `b.bin`'s bytes, the real `a.bin`
+/// was skipped and `b.bin` vanished, exit 0.
+#[test]
+fn a_suggested_name_never_takes_the_path_of_a_link_read_later() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("flat/sub/a.bin", b"the real a".to_vec()),
+            ("two/a.bin", b"the real a".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    let suggests_a = Canned {
+        status: axum::http::StatusCode::OK,
+        headers: vec![(
+            "content-disposition".into(),
+            "attachment; filename=\"a.bin\"".into(),
+        )],
+        body: b"b's bytes".to_vec(),
+    };
+    server.can("/flat/", Canned::html(html_links(&["b.bin", "sub/"])));
+    server.can("/flat/b.bin", suggests_a.clone());
+    server.can("/one/", Canned::html(html_links(&["b.bin"])));
+    server.can("/one/b.bin", suggests_a);
+    // Listings read from disk are held back, so `b.bin` is done before they arrive.
+    server.delay_pages(std::time::Duration::from_millis(400));
+    for args in [
+        vec!["-r", "--flat", "-o", "out", "/flat/"],
+        vec!["-o", "out", "/one/", "/two/"],
+    ] {
+        let work = tempfile::tempdir().expect("temp dir");
+        let args: Vec<String> = args
+            .iter()
+            .map(|arg| match arg.starts_with('/') {
+                true => server.url(arg),
+                false => arg.to_string(),
+            })
+            .collect();
+        let mut all = vec!["--content-disposition".to_string()];
+        all.extend(args.iter().cloned());
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let output = fetchall(work.path(), &all);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let tree = read_tree(&work.path().join("out"));
+        assert_eq!(
+            tree.get("a.bin").map(|bytes| text(bytes)),
+            Some("the real a".to_string()),
+            "{args:?}: {}",
+            text(&output.stdout)
+        );
+        // The file whose suggested name was taken keeps its link's name.
+        assert_eq!(
+            tree.get("b.bin").map(|bytes| text(bytes)),
+            Some("b's bytes".to_string()),
+            "{args:?}"
+        );
+        assert_eq!(tree.len(), 2, "{args:?}: {:?}", tree.keys());
+    }
+}
+
+/// `--checksums auto`: a checksum file the listing links that cannot be read means
+/// its files were not verified. The run says so with exit 1 (counted once), also
+/// when the filters or `--shard` leave the checksum file itself out, where before
+/// it printed a warning and exited 0. Variants: a 404, a body that cannot be
+/// decoded (`Content-Encoding: gzip` over garbage), a dry run.
+#[test]
+fn a_listed_checksum_file_that_cannot_be_read_fails_the_run() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[("s/f.iso", b"iso".to_vec()), ("g/f.iso", b"iso".to_vec())],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    server.can("/s/", Canned::html(html_links(&["SHA256SUMS", "f.iso"])));
+    server.can("/g/", Canned::html(html_links(&["SHA256SUMS", "f.iso"])));
+    server.can(
+        "/g/SHA256SUMS",
+        Canned::html(b"\x00not gzip at all".to_vec()).with_header("content-encoding", "gzip"),
+    );
+    // The share `SHA256SUMS` is not in, with two shards.
+    let other_shard = 3 - fetchall::shard::Shard::share_of("SHA256SUMS", 2);
+    let shard = format!("{other_shard}/2");
+    for (folder, extra, failed) in [
+        ("/s/", vec![], 1),
+        ("/s/", vec!["-A", "*.iso"], 1),
+        ("/s/", vec!["--shard", shard.as_str()], 1),
+        ("/s/", vec!["-n", "-A", "*.iso"], 1),
+        ("/g/", vec!["-A", "*.iso"], 1),
+        ("/s/", vec!["--checksums", "off"], 1),
+        ("/s/", vec!["--checksums", "off", "-A", "*.iso"], 0),
+    ] {
+        let work = tempfile::tempdir().expect("temp dir");
+        let url = server.url(folder);
+        let mut args = vec!["--json", "-o", "out", url.as_str()];
+        args.extend(extra.iter().copied());
+        let output = fetchall(work.path(), &args);
+        let all = events(&output);
+        assert_eq!(
+            summary(&all)["failed"],
+            failed,
+            "{args:?}: {}",
+            text(&output.stdout)
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(if failed > 0 { 1 } else { 0 }),
+            "{args:?}"
+        );
+        let checksum_url = server.url(&format!("{folder}SHA256SUMS"));
+        let unread = urls_of(&all, "checksums_failed");
+        let auto = !args.contains(&"off");
+        assert_eq!(unread.contains(&checksum_url), auto, "{args:?}: {unread:?}");
+    }
+}
+
+/// `-i`: a list is a batch. A list saved with a byte-order mark (Windows Notepad)
+/// is read whole, and a line that is not a URL is one failed item named with its
+/// text (exit 1); before, either one stopped the whole run with exit 2 and nothing
+/// downloaded.
+#[test]
+fn a_url_list_with_a_bom_and_a_bad_line_is_still_a_batch() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("f/one.bin", b"one".to_vec()),
+            ("f/two.bin", b"two".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let list = format!(
+        "\u{feff}{}\r\nhtps://typo.example/x.iso\r\nnot a url\r\n{}\r\n",
+        server.url("/f/one.bin"),
+        server.url("/f/two.bin")
+    );
+    std::fs::write(work.path().join("list.txt"), list).expect("write list");
+    let output = fetchall(work.path(), &["--json", "-o", "out", "-i", "list.txt"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let all = events(&output);
+    let failed = urls_of(&all, "page_failed");
+    assert_eq!(
+        failed,
+        [
+            "htps://typo.example/x.iso".to_string(),
+            "not a url".to_string()
+        ]
+        .into(),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(summary(&all)["failed"], 2);
+    let tree = read_tree(&work.path().join("out"));
+    assert_eq!(tree.keys().collect::<Vec<_>>(), ["one.bin", "two.bin"]);
+
+    // On the command line, an invalid URL is still bad usage, before anything runs.
+    let output = fetchall(work.path(), &["-o", "out2", "not a url"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!work.path().join("out2").exists());
+}
+
+/// `--checksums FILE|URL` that holds no checksum line (an HTML page saved by
+/// mistake, a login page the URL redirects to, a signature file) verified nothing
+/// and let every file through unverified, exit 0. It is a checksum file that
+/// cannot be used: exit 2 before anything is downloaded, naming it.
+#[test]
+fn a_given_checksum_file_without_checksum_lines_stops_the_run() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("c/f.iso", b"iso".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.can(
+        "/login/SHA256SUMS",
+        Canned::html("<html><body>Please log in</body></html>"),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        work.path().join("SHA256SUMS.html"),
+        "<html>sha256 of f.iso is in the table below</html>",
+    )
+    .expect("write");
+    let remote = server.url("/login/SHA256SUMS");
+    for given in ["SHA256SUMS.html", remote.as_str()] {
+        let output = fetchall(
+            work.path(),
+            &["--checksums", given, "-o", "out", &server.url("/c/")],
+        );
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{given}: {stderr}");
+        assert!(
+            stderr.contains(given) && stderr.contains("no checksum line"),
+            "{stderr}"
+        );
+        assert!(!work.path().join("out/f.iso").exists());
+    }
+}
+
+/// `-i`: a list with one line in another encoding (a Latin-1 comment) is still
+/// read; before, the whole run stopped with "stream did not contain valid UTF-8".
+#[test]
+fn a_url_list_with_a_latin1_line_is_still_read() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("f/one.bin", b"one".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut list = b"# t\xe9l\xe9chargements\n".to_vec();
+    list.extend_from_slice(server.url("/f/one.bin").as_bytes());
+    list.push(b'\n');
+    std::fs::write(work.path().join("list.txt"), list).expect("write list");
+    let output = fetchall(work.path(), &["-o", "out", "-i", "list.txt"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(work.path().join("out/one.bin").exists());
+}
+
+/// `--netrc` without `HOME`: the run went on without the credentials it was asked
+/// to send, and its files failed later with a 401 that did not say why. It is bad
+/// usage, said at once.
+#[test]
+fn netrc_without_home_is_bad_usage() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("p/a.txt", b"a".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(["--netrc", "-o", "out", &server.url("/p/")])
+        .env_remove("HOME")
+        .current_dir(work.path())
+        .output()
+        .expect("run fetchall");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("HOME") && stderr.contains("--netrc-file"),
+        "{stderr}"
+    );
+    assert!(server.requests().is_empty());
+}
+
+/// `fetchall verify DIR` where the only checksum file holds no checksum line (an
+/// HTML page saved as `SHA256SUMS`) said "no checksum file … found", which is
+/// false and sends the user looking for a file that is there.
+#[test]
+fn verify_names_a_checksum_file_that_lists_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("sub")).expect("mkdir");
+    std::fs::write(dir.path().join("sub/SHA256SUMS"), "<html>404</html>\n").expect("write");
+    let output = support::cli::run(dir.path(), &[], &["verify", "."]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("SHA256SUMS") && stderr.contains("no checksum line"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("no checksum file"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------
+// Bugs in code other changes of issue 11 own (crawl, extract, plan): left
+// ignored, to be un-ignored once fixed.
+// ---------------------------------------------------------------------------
+
+/// A JSON listing that is not a listing (cut short by a proxy, an object where an
+/// array belongs) is read as an empty folder: "found 0 links", exit 0, every file
+/// of the folder lost without a word. It is a page that cannot be read.
+#[test]
+#[ignore = "issue 11: extract_json_links returns no links for malformed JSON, the page counts as read (src/extract.rs, src/crawl.rs)"]
+fn a_malformed_json_listing_is_a_failed_page_not_an_empty_folder() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("top/a.txt", b"a".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.can(
+        "/top/",
+        Canned::html(html_links(&["a.txt", "cut/", "object/"])),
+    );
+    let json = |body: &str| Canned {
+        status: axum::http::StatusCode::OK,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.as_bytes().to_vec(),
+    };
+    server.can(
+        "/top/cut/",
+        json(r#"[{"name":"a.bin","type":"file","size":5},{"name":"b.b"#),
+    );
+    server.can("/top/object/", json(r#"{"error":"listing disabled"}"#));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "--json", "-o", "out", &server.url("/top/")],
+    );
+    let all = events(&output);
+    assert_eq!(
+        urls_of(&all, "page_failed"),
+        [server.url("/top/cut/"), server.url("/top/object/")].into(),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+/// With `-r`, a sub-folder whose URL redirects out of the start folder (another
+/// path, another host) is dropped with no event and no count: "found 3 links (1
+/// file)", exit 0, and nothing says why the folder's files are missing. It must
+/// be reported (skipped with a reason, counted) like any link out of scope.
+#[test]
+#[ignore = "issue 11: is_new_directory_target drops an out-of-scope redirect silently (src/crawl.rs)"]
+fn a_sub_folder_that_redirects_out_of_scope_is_reported() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("r/top.txt", b"top".to_vec()),
+            ("elsewhere/e.txt", b"e".to_vec()),
+            ("r/moved/m.txt", b"m".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    server.can(
+        "/r/",
+        Canned::html(html_links(&["top.txt", "sub/", "other-host/"])),
+    );
+    server
+        .faults()
+        .always("/r/sub/", Fault::Redirect("/elsewhere/".into()));
+    // The same server under another host name: out of scope without --span-hosts.
+    let other_host = server.url("/r/moved/").replace("127.0.0.1", "localhost");
+    server
+        .faults()
+        .always("/r/other-host/", Fault::Redirect(other_host));
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["-r", "--json", "-o", "out", &server.url("/r/")],
+    );
+    let all = events(&output);
+    for folder in ["/r/sub/", "/r/other-host/"] {
+        let url = server.url(folder);
+        let told = all.iter().any(|event| {
+            (event["event"] == "skipped" || event["event"] == "page_failed")
+                && (event["url"] == url.as_str() || event["link"] == url.as_str())
+        });
+        assert!(told, "nothing said of {url}: {}", text(&output.stdout));
+    }
+    let counted = summary(&all)["skipped"].as_u64().unwrap_or(0)
+        + summary(&all)["failed"].as_u64().unwrap_or(0);
+    assert_eq!(counted, 2, "{}", text(&output.stdout));
+}
+
+/// Two start URLs without `-o` write into two folders (`a/`, `b/`), but one
+/// planner judged their files by the path relative to each folder: `b/x.txt` was
+/// skipped as "would write the same local path as …/a/x.txt", exit 0.
+#[test]
+#[ignore = "issue 11: the planner compares paths relative to each start's own output folder (src/crawl.rs, src/plan.rs)"]
+fn two_start_urls_into_their_own_folders_never_collide() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("a/x.txt", b"from a".to_vec()),
+            ("b/x.txt", b"from b".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = support::cli::run(work.path(), &[], &[&server.url("/a/"), &server.url("/b/")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        std::fs::read(work.path().join("a/x.txt")).ok(),
+        Some(b"from a".to_vec())
+    );
+    assert_eq!(
+        std::fs::read(work.path().join("b/x.txt")).ok(),
+        Some(b"from b".to_vec()),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+/// A file that redirects to a host that refuses connections fails with
+/// "error sending request for url (<the original URL>) … Connection refused": the
+/// user is sent to check a server that works. The message must name the URL that
+/// could not be reached (the redirect's target).
+#[test]
+#[ignore = "issue 11: reqwest's error names the first URL of a redirect chain, not the one that failed (src/client.rs, src/transfer.rs, src/page.rs)"]
+fn a_failure_after_a_redirect_names_the_url_that_failed() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("f/a.bin", b"a".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    // Port 1 on loopback: nothing listens there.
+    server.faults().always(
+        "/f/a.bin",
+        Fault::Redirect("http://127.0.0.1:1/moved/a.bin".into()),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall(
+        work.path(),
+        &["--retries", "0", "--json", "-o", "out", &server.url("/f/")],
+    );
+    let all = events(&output);
+    let error = all
+        .iter()
+        .find(|event| event["event"] == "failed")
+        .and_then(|event| event["error"].as_str().map(str::to_string))
+        .expect("a failed event");
+    assert!(error.contains("127.0.0.1:1/moved/a.bin"), "{error}");
+}
