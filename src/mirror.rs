@@ -676,22 +676,9 @@ impl Engine {
                 },
             };
             if !retry::is_transient(&error) || attempts > policy.retries {
-                return Err(if attempts > 1 {
-                    TransferError::GaveUp {
-                        attempts,
-                        last: Box::new(error),
-                    }
-                } else {
-                    error
-                });
+                return Err(retry::gave_up(attempts, error));
             }
-            let delay = match &error {
-                TransferError::Status {
-                    retry_after: Some(wait),
-                    ..
-                } => (*wait).min(policy.max_wait),
-                _ => policy.backoff(attempts, retry::random_fraction()),
-            };
+            let delay = retry::delay_after(&error, attempts, policy);
             tokio::select! {
                 () = self.cancel.cancelled() => return Err(TransferError::Interrupted),
                 () = tokio::time::sleep(delay) => {}

@@ -211,22 +211,9 @@ pub async fn download(
             too_slow += 1;
         }
         if !is_transient(&error) || failures > policy.retries || too_slow > TOO_SLOW_RETRIES {
-            return Err(if attempts > 1 {
-                TransferError::GaveUp {
-                    attempts,
-                    last: Box::new(error),
-                }
-            } else {
-                error
-            });
+            return Err(gave_up(attempts, error));
         }
-        let delay = match &error {
-            TransferError::Status {
-                retry_after: Some(wait),
-                ..
-            } => (*wait).min(policy.max_wait),
-            _ => policy.backoff(failures, random_fraction()),
-        };
+        let delay = delay_after(&error, failures, policy);
         if slows_host(&error) {
             pacer.slow_down(host, delay);
         }
@@ -342,6 +329,31 @@ pub(crate) fn random_fraction() -> f64 {
             .map_or(0, |time| time.as_nanos()),
     );
     (hasher.finish() >> 11) as f64 / (1_u64 << 53) as f64
+}
+
+/// The error a file fails with after `attempts`: the last one, said to be the last
+/// of several when there were retries.
+pub(crate) fn gave_up(attempts: u32, error: TransferError) -> TransferError {
+    if attempts > 1 {
+        TransferError::GaveUp {
+            attempts,
+            last: Box::new(error),
+        }
+    } else {
+        error
+    }
+}
+
+/// The wait before the next attempt after `error`, the `failures`-th in a row: the
+/// server's `Retry-After` cut to `--retry-wait`, else full-jitter backoff.
+pub(crate) fn delay_after(error: &TransferError, failures: u32, policy: RetryPolicy) -> Duration {
+    match error {
+        TransferError::Status {
+            retry_after: Some(wait),
+            ..
+        } => (*wait).min(policy.max_wait),
+        _ => policy.backoff(failures, random_fraction()),
+    }
 }
 
 #[cfg(test)]
