@@ -51,7 +51,7 @@ pub enum Outcome {
     Filtered(SkipReason),
     /// In recursive mode, a link without a trailing slash that answered as a folder:
     /// a redirect to `…/` (`redirected`), or a listing page served as it is. The
-    /// crawler reads it ([`crate::crawl`]).
+    /// crawler reads it (the `crawl` module).
     Folder {
         /// The folder's URL: where the redirect led, or the link.
         url: Url,
