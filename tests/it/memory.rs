@@ -1,13 +1,13 @@
 //! A 200 MB body is streamed to disk: the peak resident memory of the `fetchall`
 //! process, measured by the kernel (getrusage via wait4), stays bounded.
 
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::process::Command;
 
-use support::tree::pseudo_random_bytes;
-use support::{ListingStyle, TestServer};
+use crate::support::tree::pseudo_random_bytes;
+use crate::support::{ListingStyle, TestServer};
 
 const MIB: usize = 1024 * 1024;
 const FILE_MIB: usize = 200;
