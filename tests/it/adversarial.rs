@@ -2,17 +2,17 @@
 //! Each test names the class it covers. Tests marked `#[ignore = "issue 11: …"]`
 //! show a bug in code another change owns; they are meant to pass once it is fixed.
 
-use crate::support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 
+use axum::http::Method;
+
+use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
 use crate::support::tree::{read_tree, write_files};
 use crate::support::{Canned, ListingStyle, TestServer};
-use axum::http::Method;
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
     support::cli::run(dir, &["--retry-wait", "0.2"], args)

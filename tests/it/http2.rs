@@ -2,10 +2,11 @@
 
 use std::process::Command;
 
+use axum::http::Version;
+
 use crate::support::tls::certificate_path;
 use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
 use crate::support::{ListingStyle, TestServer};
-use axum::http::Version;
 
 /// Mirrors 60 files over HTTPS with `-j JOBS`; checks the bytes and that every
 /// request went over HTTP/2, and returns the number of TLS connections used.

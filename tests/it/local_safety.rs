@@ -4,14 +4,13 @@
 //! server; the assertions are on files (a victim's bytes above all), exit codes and
 //! messages, never on timing.
 
-use crate::support;
-
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, SystemTime};
 
+use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
 use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};

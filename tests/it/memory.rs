@@ -7,11 +7,10 @@
 //! first runs again by itself in a fresh process of this binary ([`alone`]), and
 //! measures there.
 
-use crate::support;
-
 use std::io::{Read, Write};
 use std::process::Command;
 
+use crate::support;
 use crate::support::tree::pseudo_random_bytes;
 use crate::support::{ListingStyle, TestServer};
 

@@ -1,11 +1,10 @@
 //! Recursive mirroring, filters and `--flat` against the in-process server.
 
-use crate::support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
+use crate::support;
 use crate::support::cli::text;
 use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
 use crate::support::{ListingStyle, TestServer};

@@ -3,18 +3,18 @@
 //! server's fault scripts and request log. Waits and timeouts are kept short, and
 //! nothing asserts on timing: only on files, exit codes and what the server saw.
 
-use crate::support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use axum::http::{Method, StatusCode};
+
+use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
 use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
 use crate::support::{Canned, ListingStyle, LoggedRequest, TestServer};
-use axum::http::{Method, StatusCode};
 
 /// Fast retries for tests: short waits, short read timeout.
 const QUICK: &[&str] = &["--retry-wait", "0.05", "--read-timeout", "1", "-o", "out"];

@@ -2,11 +2,10 @@
 //! netrc) and cookies asserted from the server's request log; no credentials across
 //! a cross-host redirect nor in any output; proxies; rate and wait options.
 
-use crate::support;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
 use crate::support::tree::write_files;
