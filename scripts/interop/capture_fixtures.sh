@@ -9,7 +9,8 @@
 # saves with curl: the root listing as NAME.html, the listing of the
 # sub-directory "dir with space & #/" as NAME-subdir.html, and the response to
 # "site/" (a directory that contains index.html) as NAME-site.html. Response
-# headers for the root are saved in headers/NAME.txt.
+# headers for the root are saved in headers/NAME.txt, the tree's top level in
+# tree-manifest.json.
 # Servers must already be installed (scripts/interop.sh installs them).
 # Ports 18081-18098, one per variant.
 set -euo pipefail
@@ -27,6 +28,8 @@ trap cleanup EXIT
 export TZ=UTC   # servers that print local time print UTC
 
 python3 "$here/make_tree.py" "$work/tree" >/dev/null
+# the tree's top level, which tests/it/listings.rs checks the captures against
+python3 "$here/make_tree.py" --manifest >"$out/tree-manifest.json"
 # mini_httpd and WEBrick show the mtime of the tree root's parent (their ".."
 # row): give it the tree's fixed time, after creating everything inside it
 mkdir -p "$work/srv"

@@ -2,8 +2,13 @@
 """Generate the deterministic "tricky tree" used by scripts/interop.sh.
 
 Usage: make_tree.py OUTDIR
+       make_tree.py --manifest > tests/fixtures/listings/tree-manifest.json
 
-OUTDIR must not exist or be empty. Everything (names, contents, mtimes) is
+OUTDIR must not exist or be empty. --manifest makes the tree in a temporary
+folder and prints its top level (files with size and mtime, folders) as JSON:
+the committed tree-manifest.json that tests/it/listings.rs reads, so that
+`cargo test` needs no python3 (the same test checks the file against this
+script when python3 is there). Everything (names, contents, mtimes) is
 deterministic, so two runs produce byte-identical trees and servers produce
 identical listings (apart from their own version strings).
 
@@ -12,9 +17,11 @@ Standard library only.
 import gzip
 import hashlib
 import io
+import json
 import os
 import sys
 import tarfile
+import tempfile
 
 # Fixed mtime for every file and directory: 2021-03-04 05:06:07 UTC.
 MTIME = 1614834367
@@ -132,7 +139,28 @@ def write(root: str, rel: str, data: bytes) -> None:
     os.chmod(path, 0o644)
 
 
+def manifest(root: str) -> str:
+    """The top level of the tree at `root`, as JSON, names sorted."""
+    files, folders = [], []
+    for entry in sorted(os.scandir(root), key=lambda e: e.name):
+        if entry.is_dir(follow_symlinks=False):
+            folders.append(entry.name)
+        else:
+            st = entry.stat(follow_symlinks=False)
+            files.append({"name": entry.name, "size": st.st_size,
+                          "modified": int(st.st_mtime)})
+    return json.dumps({"files": files, "folders": folders},
+                      ensure_ascii=False, indent=1) + "\n"
+
+
 def main(argv):
+    if argv[1:] == ["--manifest"]:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = os.path.join(tmp, "tree")
+            if main([argv[0], root]) != 0:
+                return 1
+            sys.stdout.write(manifest(root))
+        return 0
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2

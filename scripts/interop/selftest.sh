@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Self-test of the interop suite's offline parts (no servers, no network):
-# make_tree.py determinism and compare.py's detection of missing, extra and
+# make_tree.py determinism, the committed tree manifest, and compare.py's detection of missing, extra and
 # corrupted files. Usage: scripts/interop/selftest.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +22,12 @@ check() {  # check NAME EXPECTED_RC EXPECTED_COUNTS -- compare args...
 python3 "$here/make_tree.py" "$t/tree"
 python3 "$here/make_tree.py" "$t/tree2"
 if diff -r "$t/tree" "$t/tree2" >/dev/null; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL make_tree.py is not deterministic"; fi
+# the tree's top level committed for cargo test (tests/it/listings.rs)
+if python3 "$here/make_tree.py" --manifest | diff - "$here/../../tests/fixtures/listings/tree-manifest.json" >/dev/null; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1)); echo "FAIL tests/fixtures/listings/tree-manifest.json differs from make_tree.py --manifest"
+fi
 nroot=$(find "$t/tree" -maxdepth 1 -type f | wc -l)
 nall=$(find "$t/tree" -type f | wc -l)
 

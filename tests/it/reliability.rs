@@ -3,18 +3,18 @@
 //! server's fault scripts and request log. Waits and timeouts are kept short, and
 //! nothing asserts on timing: only on files, exit codes and what the server saw.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
-use support::cli::text;
-use support::faults::Fault;
-use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
-use support::{Canned, ListingStyle, LoggedRequest, TestServer};
+
+use crate::support;
+use crate::support::cli::text;
+use crate::support::faults::Fault;
+use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use crate::support::{Canned, ListingStyle, LoggedRequest, TestServer};
 
 /// Fast retries for tests: short waits, short read timeout.
 const QUICK: &[&str] = &["--retry-wait", "0.05", "--read-timeout", "1", "-o", "out"];
@@ -827,7 +827,7 @@ fn max_size_stops_a_body_without_content_length_as_soon_as_it_passes() {
 
 #[test]
 fn max_size_stops_a_body_that_ends_only_when_the_connection_closes() {
-    use support::raw::{RawAnswer, RawServer};
+    use crate::support::raw::{RawAnswer, RawServer};
     let server = RawServer::start(vec![
         ("/", RawAnswer::Html(r#"<a href="big.bin">big</a>"#.into())),
         (
@@ -856,7 +856,7 @@ fn max_size_stops_a_body_that_ends_only_when_the_connection_closes() {
 /// body is cut where the announced length ends, and nothing is kept.
 #[test]
 fn a_content_length_that_lies_beside_chunking_stops_the_body_there() {
-    use support::raw::{RawAnswer, RawServer};
+    use crate::support::raw::{RawAnswer, RawServer};
     let server = RawServer::start(vec![
         (
             "/",

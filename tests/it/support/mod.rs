@@ -5,11 +5,6 @@
 //! Files are served by tower-http's `ServeDir`, which implements Range,
 //! Last-Modified and If-Modified-Since for real.
 
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different part of the support"
-)]
-
 pub mod cli;
 pub mod faults;
 pub mod listing;

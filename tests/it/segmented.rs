@@ -1,17 +1,17 @@
 //! Split downloads: one file over several ranged connections, assembled by offset,
 //! resumed segment by segment.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
-use support::cli::text;
-use support::faults::Fault;
-use support::tree::{pseudo_random_bytes, read_tree, write_files};
-use support::{ListingStyle, LoggedRequest, TestServer};
+
+use crate::support;
+use crate::support::cli::text;
+use crate::support::faults::Fault;
+use crate::support::tree::{pseudo_random_bytes, read_tree, write_files};
+use crate::support::{ListingStyle, LoggedRequest, TestServer};
 
 /// Small thresholds so that a few megabytes are split into four.
 const SPLIT: &[&str] = &["--split", "4", "--min-split-size", "256k", "-o", "out"];

@@ -2,17 +2,17 @@
 //! (`docs/events.md`): every line's fields and their JSON types, and every documented
 //! kind seen at least once across a few real runs.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Output;
 
 use fetchall::checksum::{Algorithm, Hasher, encode_hex};
 use serde_json::Value;
-use support::faults::Fault;
-use support::tree::{pseudo_random_bytes, write_files};
-use support::{ListingStyle, TestServer};
+
+use crate::support;
+use crate::support::faults::Fault;
+use crate::support::tree::{pseudo_random_bytes, write_files};
+use crate::support::{ListingStyle, TestServer};
 
 /// `event` → (`field` → type), read from the documentation.
 fn documented_schema() -> BTreeMap<String, BTreeMap<String, String>> {

@@ -2,15 +2,14 @@
 //! netrc) and cookies asserted from the server's request log; no credentials across
 //! a cross-host redirect nor in any output; proxies; rate and wait options.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use support::cli::text;
-use support::faults::Fault;
-use support::tree::write_files;
-use support::{ListingStyle, LoggedRequest, TestServer};
+use crate::support;
+use crate::support::cli::text;
+use crate::support::faults::Fault;
+use crate::support::tree::write_files;
+use crate::support::{ListingStyle, LoggedRequest, TestServer};
 
 /// `Basic base64("ann:s3cret")`.
 const ANN_BASIC: &str = "Basic YW5uOnMzY3JldA==";
@@ -485,7 +484,7 @@ fn fetchall_tls(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
 
 #[test]
 fn a_self_signed_certificate_the_user_gives_is_trusted_for_its_name_only() {
-    use support::tls::TestCertificate;
+    use crate::support::tls::TestCertificate;
     let served = tempfile::tempdir().expect("temp dir");
     write_files(served.path(), &[("pub/a.txt", b"a".to_vec())]);
     for (kind, ca) in [("CA:TRUE", true), ("no basic constraints", false)] {
@@ -562,7 +561,7 @@ fn a_self_signed_certificate_the_user_gives_is_trusted_for_its_name_only() {
 
 #[test]
 fn a_refused_certificate_is_final_at_once() {
-    use support::tls::TestCertificate;
+    use crate::support::tls::TestCertificate;
     let served = tempfile::tempdir().expect("temp dir");
     write_files(
         served.path(),

@@ -1,16 +1,16 @@
 //! Issue 5, inputs: `-i FILE` and `-i -` URL lists mixing pages and direct file
 //! links, told apart by the Content-Type of the answer.
 
-mod support;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use axum::http::Method;
-use support::cli::text;
-use support::tree::{pseudo_random_bytes, read_tree, write_files};
-use support::{ListingStyle, TestServer};
+
+use crate::support;
+use crate::support::cli::text;
+use crate::support::tree::{pseudo_random_bytes, read_tree, write_files};
+use crate::support::{ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fetchall"))

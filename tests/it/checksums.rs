@@ -3,17 +3,17 @@
 //! transfers verified too, `--checksums FILE|off`, `--manifest` and `fetchall verify`.
 //! Everything through the binary against the in-process server.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
 use axum::http::{Method, StatusCode};
 use fetchall::checksum::{Algorithm, Hasher, encode_hex};
-use support::cli::text;
-use support::faults::Fault;
-use support::tree::{pseudo_random_bytes, read_tree, write_files};
-use support::{ListingStyle, TestServer};
+
+use crate::support;
+use crate::support::cli::text;
+use crate::support::faults::Fault;
+use crate::support::tree::{pseudo_random_bytes, read_tree, write_files};
+use crate::support::{ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
     support::cli::run(

@@ -1,15 +1,15 @@
 //! The `fetchall` binary against the in-process server: output tree byte for byte,
 //! exit codes and what it prints.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
 use axum::http::{Method, StatusCode};
-use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
-use support::{Canned, ListingStyle, TestServer};
+
+use crate::support;
+use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use crate::support::{Canned, ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
     support::cli::run(dir, &[], args)

@@ -1,14 +1,13 @@
 //! Recursive mirroring, filters and `--flat` against the in-process server.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
-use support::cli::text;
-use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
-use support::{ListingStyle, TestServer};
+use crate::support;
+use crate::support::cli::text;
+use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use crate::support::{ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
     support::cli::run(dir, &[], args)

@@ -2,17 +2,17 @@
 //! Each test names the class it covers. Tests marked `#[ignore = "issue 11: …"]`
 //! show a bug in code another change owns; they are meant to pass once it is fixed.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
 
 use axum::http::Method;
-use support::cli::text;
-use support::faults::Fault;
-use support::tree::{read_tree, write_files};
-use support::{Canned, ListingStyle, TestServer};
+
+use crate::support;
+use crate::support::cli::text;
+use crate::support::faults::Fault;
+use crate::support::tree::{read_tree, write_files};
+use crate::support::{Canned, ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
     support::cli::run(dir, &["--retry-wait", "0.2"], args)

@@ -1,14 +1,13 @@
 //! Issue 5, sharding: `--shard K/N` runs for K = 1..N download disjoint sets whose
 //! union is exactly one full run, and each still crawls the whole tree.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
-use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
-use support::{ListingStyle, TestServer};
+use crate::support;
+use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use crate::support::{ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
     support::cli::run(dir, &[], args)

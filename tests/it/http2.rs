@@ -1,13 +1,12 @@
 //! HTTPS with HTTP/2: many files multiplexed over few connections, bytes exact.
 
-mod support;
-
 use std::process::Command;
 
 use axum::http::Version;
-use support::tls::certificate_path;
-use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
-use support::{ListingStyle, TestServer};
+
+use crate::support::tls::certificate_path;
+use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use crate::support::{ListingStyle, TestServer};
 
 /// Mirrors 60 files over HTTPS with `-j JOBS`; checks the bytes and that every
 /// request went over HTTP/2, and returns the number of TLS connections used.

@@ -1,12 +1,10 @@
 //! Issue 5: shell completions and the man page come from the clap definitions;
 //! `--color` and `NO_COLOR` decide about colours.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{Canned, ListingStyle, TestServer};
+use crate::support::{Canned, ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fetchall"));

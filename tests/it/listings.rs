@@ -1,6 +1,9 @@
 //! Link and size extraction over listings captured from real servers
 //! (`tests/fixtures/listings/`, see its README), checked against the tree those
-//! servers were serving, regenerated here by `scripts/interop/make_tree.py`.
+//! servers were serving. That tree's top level is committed as
+//! `tests/fixtures/listings/tree-manifest.json`, written by
+//! `scripts/interop/make_tree.py --manifest`, so these tests need no python3;
+//! [`the_tree_manifest_is_what_make_tree_makes`] checks the two agree.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -14,26 +17,56 @@ use url::Url;
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/listings");
 
 /// The tree's top-level files and folders, with file sizes.
+#[derive(Debug, PartialEq)]
 struct Tree {
+    /// Sorted by name.
     files: Vec<(String, u64)>,
     /// Each file's modification time, to the second.
     modified: std::collections::HashMap<String, u64>,
     folders: BTreeSet<String>,
 }
 
-fn generated_tree() -> (tempfile::TempDir, Tree) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/interop/make_tree.py");
-    let status = Command::new("python3")
-        .arg(script)
-        .arg(dir.path())
-        .status()
-        .expect("python3 runs make_tree.py");
-    assert!(status.success(), "make_tree.py failed");
+#[derive(serde::Deserialize)]
+struct Manifest {
+    files: Vec<ManifestFile>,
+    folders: BTreeSet<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ManifestFile {
+    name: String,
+    size: u64,
+    modified: u64,
+}
+
+/// The served tree, as `make_tree.py --manifest` recorded it.
+fn served_tree() -> Tree {
+    let path = Path::new(FIXTURES).join("tree-manifest.json");
+    let text = std::fs::read_to_string(&path).expect("tree-manifest.json");
+    let manifest: Manifest = serde_json::from_str(&text).expect("manifest is JSON");
+    let mut files: Vec<(String, u64)> = manifest
+        .files
+        .iter()
+        .map(|file| (file.name.clone(), file.size))
+        .collect();
+    files.sort();
+    Tree {
+        files,
+        modified: manifest
+            .files
+            .into_iter()
+            .map(|file| (file.name, file.modified))
+            .collect(),
+        folders: manifest.folders,
+    }
+}
+
+/// The top level of the tree `make_tree.py` writes into `dir`, read from disk.
+fn tree_on_disk(dir: &Path) -> Tree {
     let mut files = Vec::new();
     let mut folders = BTreeSet::new();
     let mut modified = std::collections::HashMap::new();
-    for entry in std::fs::read_dir(dir.path()).expect("read tree").flatten() {
+    for entry in std::fs::read_dir(dir).expect("read tree").flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let metadata = entry.metadata().expect("metadata");
         if metadata.is_dir() {
@@ -49,14 +82,36 @@ fn generated_tree() -> (tempfile::TempDir, Tree) {
             files.push((name, metadata.len()));
         }
     }
-    (
-        dir,
-        Tree {
-            files,
-            modified,
-            folders,
-        },
-    )
+    files.sort();
+    Tree {
+        files,
+        modified,
+        folders,
+    }
+}
+
+/// The committed manifest is the tree `make_tree.py` makes today. Checked where
+/// python3 is installed (the interop machines); `cargo test` alone needs only Rust.
+#[test]
+fn the_tree_manifest_is_what_make_tree_makes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/interop/make_tree.py");
+    let tree = dir.path().join("tree");
+    let status = match Command::new("python3").arg(script).arg(&tree).status() {
+        Ok(status) => status,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("python3 not found: tree-manifest.json not checked against make_tree.py");
+            return;
+        }
+        Err(error) => panic!("python3 {script}: {error}"),
+    };
+    assert!(status.success(), "make_tree.py failed");
+    assert_eq!(
+        tree_on_disk(&tree),
+        served_tree(),
+        "tests/fixtures/listings/tree-manifest.json is stale: regenerate it with \
+         scripts/interop/make_tree.py --manifest > tests/fixtures/listings/tree-manifest.json"
+    );
 }
 
 fn links_of(fixture: &str, page: &Url) -> Vec<Link> {
@@ -73,7 +128,7 @@ fn links_of(fixture: &str, page: &Url) -> Vec<Link> {
 /// and every size it states covers the true size.
 #[test]
 fn real_listings_yield_the_served_files_and_their_sizes() {
-    let (_dir, tree) = generated_tree();
+    let tree = served_tree();
     // What each server does not list, as recorded in the fixtures' README.
     let cases: [(&str, &[&str]); 11] = [
         ("apache-fancy.html", &[".hidden", "backup.txt~"]),
@@ -172,7 +227,7 @@ fn real_listings_yield_the_served_files_and_their_sizes() {
 
 #[test]
 fn iis_listing_links_are_absolute_and_sizes_come_first() {
-    let (_dir, tree) = generated_tree();
+    let tree = served_tree();
     let page = Url::parse("http://127.0.0.1:8080/").expect("page URL");
     let scope = Scope::new(&page, false);
     let mut checked = 0;

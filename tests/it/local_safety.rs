@@ -4,18 +4,17 @@
 //! server; the assertions are on files (a victim's bytes above all), exit codes and
 //! messages, never on timing.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, SystemTime};
 
-use support::cli::text;
-use support::faults::Fault;
-use support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
-use support::{Canned, ListingStyle, TestServer};
+use crate::support;
+use crate::support::cli::text;
+use crate::support::faults::Fault;
+use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use crate::support::{Canned, ListingStyle, TestServer};
 
 const QUICK: &[&str] = &["--retry-wait", "0.05", "--read-timeout", "2", "-o", "out"];
 

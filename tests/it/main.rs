@@ -1,0 +1,26 @@
+//! fetchall's integration tests, one binary: a module per area, and the shared
+//! `support` (in-process HTTP servers, fault scripts, tree helpers) compiled once.
+//!
+//! Tests run in parallel threads of this one process, so none of them may change
+//! process-wide state (environment, current folder, signal handlers): children get
+//! their environment and folder through `Command`, and measurements (peak RSS in
+//! `memory`) are taken of the spawned `fetchall` process, never of this one.
+
+mod support;
+
+mod adversarial;
+mod checksums;
+mod cli;
+mod completions;
+mod http2;
+mod inputs;
+mod json_schema;
+mod listings;
+mod local_safety;
+mod memory;
+mod paths_property;
+mod recursive;
+mod reliability;
+mod requests;
+mod segmented;
+mod shard;
