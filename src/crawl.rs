@@ -257,21 +257,28 @@ struct Survey {
     entries: Entries,
     /// Links named like checksum files, read before any file of the page is sent.
     checksum_files: Vec<Link>,
+    /// Why a page served as JSON is not a JSON listing (cut short, another shape).
+    json_error: Option<serde_json::Error>,
 }
 
 impl PageText {
-    fn for_each(&self, each: impl FnMut(Link) -> std::ops::ControlFlow<()>) {
+    /// Walks the links; a JSON page that is not a JSON listing is an error.
+    fn for_each(
+        &self,
+        each: impl FnMut(Link) -> std::ops::ControlFlow<()>,
+    ) -> Result<(), serde_json::Error> {
         if self.is_json {
-            for_each_json_link(&self.html, &self.served, each);
+            for_each_json_link(&self.html, &self.served, each)
         } else {
             for_each_link(&self.html, &self.served, each);
+            Ok(())
         }
     }
 
     fn survey(&self, folder: &Url) -> Survey {
         let mut entries = EntriesBuilder::default();
         let mut checksum_files = Vec::new();
-        self.for_each(|link| {
+        let read = self.for_each(|link| {
             entries.add(&link, folder);
             if crate::checksum_source::is_checksum_link(&link) {
                 checksum_files.push(link);
@@ -281,6 +288,7 @@ impl PageText {
         Survey {
             entries: entries.finish(),
             checksum_files,
+            json_error: read.err(),
         }
     }
 
@@ -291,7 +299,8 @@ impl PageText {
         let walker = tokio::task::spawn_blocking(move || {
             let mut batch = Vec::with_capacity(LINK_BATCH);
             let mut open = true;
-            self.for_each(|link| {
+            // The survey has judged the page already: it read the same text.
+            let _ = self.for_each(|link| {
                 batch.push(link);
                 if batch.len() == LINK_BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(LINK_BATCH));
@@ -457,6 +466,23 @@ impl Engine {
                 html: String::new(),
                 is_json,
             };
+            if let Some(error) = &survey.json_error {
+                if let Some(task) = pending.as_file.take() {
+                    // A link without a slash that answers JSON that is no listing:
+                    // a JSON file, for the transfers to fetch.
+                    self.queued(&task);
+                    if tasks.send(task).await.is_err() {
+                        return;
+                    }
+                } else {
+                    // Never an empty folder: its files would be lost without a word.
+                    self.page_failed(
+                        &pending,
+                        format!("{} is not a readable JSON listing: {error}", page.url),
+                    );
+                }
+                continue;
+            }
             if let Some(task) = pending.as_file.take() {
                 if survey.entries.count == 0 {
                     // A page, not a listing: the file it is.

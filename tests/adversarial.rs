@@ -566,40 +566,86 @@ fn verify_names_a_checksum_file_that_lists_nothing() {
 
 /// A JSON listing that is not a listing (cut short by a proxy, an object where an
 /// array belongs) is read as an empty folder: "found 0 links", exit 0, every file
-/// of the folder lost without a word. It is a page that cannot be read.
+/// of the folder lost without a word. It is a page that cannot be read. Variants:
+/// garbage after the array, an array of strings, an entry without a name, an empty
+/// body; an empty array is still an empty folder, not a failure.
 #[test]
-#[ignore = "issue 11: extract_json_links returns no links for malformed JSON, the page counts as read (src/extract.rs, src/crawl.rs)"]
 fn a_malformed_json_listing_is_a_failed_page_not_an_empty_folder() {
     let served = tempfile::tempdir().expect("temp dir");
     write_files(served.path(), &[("top/a.txt", b"a".to_vec())]);
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
-    server.can(
-        "/top/",
-        Canned::html(html_links(&["a.txt", "cut/", "object/"])),
-    );
+    let bad = [
+        (
+            "cut/",
+            r#"[{"name":"a.bin","type":"file","size":5},{"name":"b.b"#,
+        ),
+        ("object/", r#"{"error":"listing disabled"}"#),
+        (
+            "trailing/",
+            r#"[{"name":"a.bin","type":"file","size":5}] <html>"#,
+        ),
+        ("strings/", r#"["a.bin","b.bin"]"#),
+        (
+            "nameless/",
+            r#"[{"name":"a.bin"},{"type":"file","size":5}]"#,
+        ),
+        ("empty-body/", ""),
+    ];
+    let mut links: Vec<&str> = vec!["a.txt", "empty/"];
+    links.extend(bad.iter().map(|(name, _)| *name));
+    server.can("/top/", Canned::html(html_links(&links)));
     let json = |body: &str| Canned {
         status: axum::http::StatusCode::OK,
         headers: vec![("content-type".into(), "application/json".into())],
         body: body.as_bytes().to_vec(),
     };
-    server.can(
-        "/top/cut/",
-        json(r#"[{"name":"a.bin","type":"file","size":5},{"name":"b.b"#),
-    );
-    server.can("/top/object/", json(r#"{"error":"listing disabled"}"#));
+    for (name, body) in bad {
+        server.can(&format!("/top/{name}"), json(body));
+    }
+    server.can("/top/empty/", json("[]"));
     let work = tempfile::tempdir().expect("temp dir");
     let output = fetchall(
         work.path(),
         &["-r", "--json", "-o", "out", &server.url("/top/")],
     );
     let all = events(&output);
+    let failed: BTreeSet<String> = bad
+        .iter()
+        .map(|(name, _)| server.url(&format!("/top/{name}")))
+        .collect();
     assert_eq!(
         urls_of(&all, "page_failed"),
-        [server.url("/top/cut/"), server.url("/top/object/")].into(),
+        failed,
         "{}",
         text(&output.stdout)
     );
+    for event in all.iter().filter(|event| event["event"] == "page_failed") {
+        let error = event["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains(event["url"].as_str().unwrap_or("?")) && error.contains("JSON"),
+            "{error}"
+        );
+    }
+    assert_eq!(summary(&all)["failed"].as_u64(), Some(bad.len() as u64));
     assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read(work.path().join("out/a.txt")).ok(),
+        Some(b"a".to_vec())
+    );
+
+    // The start page itself: bad usage of a URL that lists nothing (exit 2).
+    let output = fetchall(
+        work.path(),
+        &["--json", "-o", "out2", &server.url("/top/cut/")],
+    );
+    let all = events(&output);
+    assert_eq!(
+        urls_of(&all, "page_failed"),
+        [server.url("/top/cut/")].into(),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(output.status.code(), Some(2));
 }
 
 /// With `-r`, a sub-folder whose URL redirects out of the start folder (another
