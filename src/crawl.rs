@@ -493,6 +493,15 @@ impl Engine {
                     continue;
                 }
                 planner.release(&task.relative, &task.url);
+                if !scope.contains_folder(&folder) {
+                    // `dir` redirected to a listing out of the start folder.
+                    self.report_skip(
+                        task.url.to_string(),
+                        task.url.to_string(),
+                        SkipReason::RedirectedOutside(page.url.to_string()),
+                    );
+                    continue;
+                }
                 // Read once, whichever spelling came first; rules as for any folder.
                 let directory =
                     match self.plan_directory(scope, pending.depth - 1, folder.clone(), planner) {
@@ -507,10 +516,20 @@ impl Engine {
                     continue;
                 }
                 page.url = directory;
-            } else if pending.depth > 0
-                && !is_new_directory_target(scope, &pending.url, &page.url, &mut visited)
-            {
-                continue;
+            } else if pending.depth > 0 {
+                match directory_target(scope, &pending.url, &page.url, &mut visited) {
+                    DirectoryTarget::Read => {}
+                    DirectoryTarget::Seen => continue,
+                    DirectoryTarget::Outside => {
+                        // Never dropped without a word: its files are not read.
+                        self.report_skip(
+                            pending.url.to_string(),
+                            pending.url.to_string(),
+                            SkipReason::RedirectedOutside(page.url.to_string()),
+                        );
+                        continue;
+                    }
+                }
             }
             self.read_listed_checksums(scope, &page.url, &survey.checksum_files)
                 .await;
@@ -905,23 +924,36 @@ impl Engine {
     }
 }
 
+/// What to do with a sub-directory page that may have redirected elsewhere.
+#[derive(Debug, PartialEq, Eq)]
+enum DirectoryTarget {
+    /// Read it: where it was asked for, or a folder in scope not read yet.
+    Read,
+    /// A folder in scope read already (symlink loops, `/a` → `/b/`).
+    Seen,
+    /// Out of the start folder: never read, and reported as skipped.
+    Outside,
+}
+
 /// A sub-directory page that redirected elsewhere is read only if its final URL is
-/// still in scope and was not read already (symlink loops, `/a` → `/b/`).
-fn is_new_directory_target(
+/// still in scope and was not read already.
+fn directory_target(
     scope: &Scope,
     requested: &Url,
     served: &Url,
     visited: &mut HashSet<String>,
-) -> bool {
+) -> DirectoryTarget {
     let normalized = normalized_directory(served);
     if normalized == normalized_directory(requested) {
-        return true;
+        return DirectoryTarget::Read;
     }
-    let folder = folder_of(served);
-    let in_scope = folder.path().starts_with(scope.start_dir().path())
-        && folder.host() == scope.start_dir().host()
-        && folder.port_or_known_default() == scope.start_dir().port_or_known_default();
-    in_scope && visited.insert(normalized)
+    if !scope.contains_folder(&folder_of(served)) {
+        DirectoryTarget::Outside
+    } else if visited.insert(normalized) {
+        DirectoryTarget::Read
+    } else {
+        DirectoryTarget::Seen
+    }
 }
 
 /// What a listing says of its own folder: its entries are the links that lie

@@ -652,8 +652,9 @@ fn a_malformed_json_listing_is_a_failed_page_not_an_empty_folder() {
 /// path, another host) is dropped with no event and no count: "found 3 links (1
 /// file)", exit 0, and nothing says why the folder's files are missing. It must
 /// be reported (skipped with a reason, counted) like any link out of scope.
+/// Variants: the parent folder, another server (port), a link without its slash
+/// that redirects out; a redirect that stays inside the start folder is followed.
 #[test]
-#[ignore = "issue 11: is_new_directory_target drops an out-of-scope redirect silently (src/crawl.rs)"]
 fn a_sub_folder_that_redirects_out_of_scope_is_reported() {
     let served = tempfile::tempdir().expect("temp dir");
     write_files(
@@ -662,12 +663,22 @@ fn a_sub_folder_that_redirects_out_of_scope_is_reported() {
             ("r/top.txt", b"top".to_vec()),
             ("elsewhere/e.txt", b"e".to_vec()),
             ("r/moved/m.txt", b"m".to_vec()),
+            ("r/inside/i.txt", b"i".to_vec()),
         ],
     );
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let other = TestServer::start(served.path(), ListingStyle::Nginx);
     server.can(
         "/r/",
-        Canned::html(html_links(&["top.txt", "sub/", "other-host/"])),
+        Canned::html(html_links(&[
+            "top.txt",
+            "sub/",
+            "other-host/",
+            "up/",
+            "other-port/",
+            "no-slash",
+            "in/",
+        ])),
     );
     server
         .faults()
@@ -677,23 +688,59 @@ fn a_sub_folder_that_redirects_out_of_scope_is_reported() {
     server
         .faults()
         .always("/r/other-host/", Fault::Redirect(other_host));
+    server
+        .faults()
+        .always("/r/up/", Fault::Redirect("/".into()));
+    server
+        .faults()
+        .always("/r/other-port/", Fault::Redirect(other.url("/r/moved/")));
+    server
+        .faults()
+        .always("/r/no-slash", Fault::Redirect("/elsewhere/".into()));
+    server
+        .faults()
+        .always("/r/in/", Fault::Redirect("/r/inside/".into()));
     let work = tempfile::tempdir().expect("temp dir");
     let output = fetchall(
         work.path(),
         &["-r", "--json", "-o", "out", &server.url("/r/")],
     );
     let all = events(&output);
-    for folder in ["/r/sub/", "/r/other-host/"] {
+    let outside = [
+        "/r/sub/",
+        "/r/other-host/",
+        "/r/up/",
+        "/r/other-port/",
+        "/r/no-slash",
+    ];
+    for folder in outside {
         let url = server.url(folder);
-        let told = all.iter().any(|event| {
-            (event["event"] == "skipped" || event["event"] == "page_failed")
-                && (event["url"] == url.as_str() || event["link"] == url.as_str())
-        });
-        assert!(told, "nothing said of {url}: {}", text(&output.stdout));
+        let told = all
+            .iter()
+            .filter(|event| {
+                event["event"] == "skipped"
+                    && (event["url"] == url.as_str() || event["link"] == url.as_str())
+            })
+            .count();
+        assert_eq!(told, 1, "said of {url}: {}", text(&output.stdout));
     }
-    let counted = summary(&all)["skipped"].as_u64().unwrap_or(0)
-        + summary(&all)["failed"].as_u64().unwrap_or(0);
-    assert_eq!(counted, 2, "{}", text(&output.stdout));
+    // Every skip counted (the rest is the `../` of the folder read).
+    let skips = all
+        .iter()
+        .filter(|event| event["event"] == "skipped")
+        .count();
+    assert_eq!(skips, outside.len() + 1, "{}", text(&output.stdout));
+    assert_eq!(summary(&all)["skipped"].as_u64(), Some(skips as u64));
+    // Followed when it stays inside: the folder it redirects to is read.
+    assert_eq!(
+        std::fs::read(work.path().join("out/inside/i.txt")).ok(),
+        Some(b"i".to_vec()),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(!work.path().join("out/e.txt").exists());
+    assert!(!work.path().join("out/m.txt").exists());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 }
 
 /// Two start URLs without `-o` write into two folders (`a/`, `b/`), but one
