@@ -340,6 +340,9 @@ impl Engine {
             if self.cancel.is_cancelled() {
                 break;
             }
+            // Paths are compared whole: two starts into their own folders never
+            // collide, two into one folder do.
+            planner.set_output(&start.output);
             if is_file {
                 for task in self.plan_start_file(&start.url, &start.output, &mut planner) {
                     self.queued(&task);

@@ -747,7 +747,6 @@ fn a_sub_folder_that_redirects_out_of_scope_is_reported() {
 /// planner judged their files by the path relative to each folder: `b/x.txt` was
 /// skipped as "would write the same local path as …/a/x.txt", exit 0.
 #[test]
-#[ignore = "issue 11: the planner compares paths relative to each start's own output folder (src/crawl.rs, src/plan.rs)"]
 fn two_start_urls_into_their_own_folders_never_collide() {
     let served = tempfile::tempdir().expect("temp dir");
     write_files(
@@ -770,6 +769,84 @@ fn two_start_urls_into_their_own_folders_never_collide() {
         Some(b"from b".to_vec()),
         "{}",
         text(&output.stdout)
+    );
+}
+
+/// Variants of the one above: nested files and a direct file link among folder
+/// starts, each in its own folder, all written; into one `-o` folder the same
+/// starts still collide, and the collision is reported and counted.
+#[test]
+fn start_urls_collide_only_when_their_full_local_paths_do() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("a/x.txt", b"from a".to_vec()),
+            ("a/d/y.txt", b"a/d/y".to_vec()),
+            ("b/x.txt", b"from b".to_vec()),
+            ("b/d/y.txt", b"b/d/y".to_vec()),
+            ("c/x.txt", b"from c".to_vec()),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let starts = [server.url("/a/"), server.url("/b/"), server.url("/c/x.txt")];
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut args = vec!["-r", "--json"];
+    args.extend(starts.iter().map(String::as_str));
+    let output = fetchall(work.path(), &args);
+    let all = events(&output);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    let collisions = |all: &[serde_json::Value]| -> BTreeSet<String> {
+        all.iter()
+            .filter(|event| event["event"] == "skipped" && event["reason"]["kind"] == "collision")
+            .filter_map(|event| event["url"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        collisions(&all),
+        BTreeSet::new(),
+        "{}",
+        text(&output.stdout)
+    );
+    for (path, body) in [
+        ("a/x.txt", "from a"),
+        ("a/d/y.txt", "a/d/y"),
+        ("b/x.txt", "from b"),
+        ("b/d/y.txt", "b/d/y"),
+        ("c/x.txt", "from c"),
+    ] {
+        assert_eq!(
+            std::fs::read(work.path().join(path)).ok(),
+            Some(body.as_bytes().to_vec()),
+            "{path}: {}",
+            text(&output.stdout)
+        );
+    }
+
+    // One output folder: b's x.txt and d/y.txt and c's x.txt would land on a's.
+    let mut args = vec!["-r", "--json", "-o", "one"];
+    args.extend(starts.iter().map(String::as_str));
+    let output = fetchall(work.path(), &args);
+    let all = events(&output);
+    assert_eq!(
+        collisions(&all),
+        [
+            server.url("/b/x.txt"),
+            server.url("/b/d/y.txt"),
+            server.url("/c/x.txt")
+        ]
+        .into(),
+        "{}",
+        text(&output.stdout)
+    );
+    let skips = all
+        .iter()
+        .filter(|event| event["event"] == "skipped")
+        .count();
+    assert_eq!(summary(&all)["skipped"].as_u64(), Some(skips as u64));
+    assert_eq!(
+        std::fs::read(work.path().join("one/x.txt")).ok(),
+        Some(b"from a".to_vec())
     );
 }
 
