@@ -700,6 +700,7 @@ impl Shared<'_> {
         if status != StatusCode::PARTIAL_CONTENT {
             return Err(TransferError::Status {
                 status,
+                redirected_to: crate::error::redirect_target(&self.task.url, response.url()),
                 retry_after: crate::retry::retry_after(response.headers()),
             });
         }

@@ -853,28 +853,78 @@ fn start_urls_collide_only_when_their_full_local_paths_do() {
 /// A file that redirects to a host that refuses connections fails with
 /// "error sending request for url (<the original URL>) … Connection refused": the
 /// user is sent to check a server that works. The message must name the URL that
-/// could not be reached (the redirect's target).
+/// could not be reached (the redirect's target). Variants: a chain of two
+/// redirects (the last hop is named), a redirect to a missing file (404), a
+/// listing page that redirects to a refused port.
 #[test]
-#[ignore = "issue 11: reqwest's error names the first URL of a redirect chain, not the one that failed (src/client.rs, src/transfer.rs, src/page.rs)"]
 fn a_failure_after_a_redirect_names_the_url_that_failed() {
     let served = tempfile::tempdir().expect("temp dir");
-    write_files(served.path(), &[("f/a.bin", b"a".to_vec())]);
+    write_files(
+        served.path(),
+        &[
+            ("f/a.bin", b"a".to_vec()),
+            ("f/chain.bin", b"c".to_vec()),
+            ("f/gone.bin", b"g".to_vec()),
+        ],
+    );
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     // Port 1 on loopback: nothing listens there.
     server.faults().always(
         "/f/a.bin",
         Fault::Redirect("http://127.0.0.1:1/moved/a.bin".into()),
     );
+    server
+        .faults()
+        .always("/f/chain.bin", Fault::Redirect("/hop/chain.bin".into()));
+    server.faults().always(
+        "/hop/chain.bin",
+        Fault::Redirect("http://127.0.0.1:1/last/chain.bin".into()),
+    );
+    server
+        .faults()
+        .always("/f/gone.bin", Fault::Redirect("/nowhere/gone.bin".into()));
+    server.can("/g/", Canned::html(html_links(&["sub/"])));
+    server.faults().always(
+        "/g/sub/",
+        Fault::Redirect("http://127.0.0.1:1/g/sub/".into()),
+    );
+    let expected = [
+        ("/f/a.bin", "http://127.0.0.1:1/moved/a.bin"),
+        ("/f/chain.bin", "http://127.0.0.1:1/last/chain.bin"),
+        ("/f/gone.bin", "/nowhere/gone.bin"),
+    ];
     let work = tempfile::tempdir().expect("temp dir");
     let output = fetchall(
         work.path(),
         &["--retries", "0", "--json", "-o", "out", &server.url("/f/")],
     );
     let all = events(&output);
+    for (file, target) in expected {
+        let url = server.url(file);
+        let error = all
+            .iter()
+            .find(|event| event["event"] == "failed" && event["url"] == url.as_str())
+            .and_then(|event| event["error"].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("no failed event for {url}: {}", text(&output.stdout)));
+        assert!(error.contains(target), "{url}: {error}");
+    }
+    let output = fetchall(
+        work.path(),
+        &[
+            "-r",
+            "--retries",
+            "0",
+            "--json",
+            "-o",
+            "out",
+            &server.url("/g/"),
+        ],
+    );
+    let all = events(&output);
     let error = all
         .iter()
-        .find(|event| event["event"] == "failed")
+        .find(|event| event["event"] == "page_failed")
         .and_then(|event| event["error"].as_str().map(str::to_string))
-        .expect("a failed event");
-    assert!(error.contains("127.0.0.1:1/moved/a.bin"), "{error}");
+        .unwrap_or_else(|| panic!("no page_failed: {}", text(&output.stdout)));
+    assert!(error.contains("127.0.0.1:1/g/sub/"), "{error}");
 }
