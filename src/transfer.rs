@@ -563,7 +563,7 @@ async fn receive(
             }
             hasher.update(&chunk);
             if let Some(limiter) = settings.limiter {
-                limiter.take(chunk.len()).await;
+                limiter.take(chunk.len(), cancel).await?;
             }
             writer
                 .write_all(&chunk)

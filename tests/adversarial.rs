@@ -928,3 +928,64 @@ fn a_failure_after_a_redirect_names_the_url_that_failed() {
         .unwrap_or_else(|| panic!("no page_failed: {}", text(&output.stdout)));
     assert!(error.contains("127.0.0.1:1/g/sub/"), "{error}");
 }
+
+/// With a very low `--limit-rate`, Ctrl-C (or SIGTERM) waited out the throttle: the
+/// debt of one chunk at 1 B/s is hours, and the run did not end. Through the
+/// library: the token is cancelled while the only transfer is held back by the
+/// rate limiter; the run ends, interrupted, well within the guard. Variants: a
+/// small file (read whole before it is written), a streamed one, and one split
+/// in two segments that share the limiter.
+#[test]
+fn cancelling_a_rate_limited_run_does_not_wait_out_the_throttle() {
+    struct CancelOnStart(fetchall::CancellationToken);
+    impl fetchall::Reporter for CancelOnStart {
+        fn report(&self, event: &fetchall::Event) {
+            if matches!(event, fetchall::Event::Started { .. }) {
+                let cancel = self.0.clone();
+                // Late enough that the body is being read and throttled.
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    cancel.cancel();
+                });
+            }
+        }
+    }
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[
+            ("t/small.bin", vec![7; 60_000]),
+            ("u/large.bin", vec![9; 4_000_000]),
+        ],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    for (folder, segments) in [("/t/", 1), ("/u/", 1), ("/u/", 2)] {
+        let work = tempfile::tempdir().expect("temp dir");
+        let mut options = fetchall::Options::new([server.url(folder)]);
+        options.output = Some(work.path().join("out"));
+        options.limit_rate = Some(1);
+        options.split = fetchall::segmented::SplitPolicy {
+            max_segments: segments,
+            min_segment_size: 1_000_000,
+        };
+        let cancel = fetchall::CancellationToken::new();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let summary = runtime.block_on(async {
+            let run = fetchall::mirror(
+                &options,
+                std::sync::Arc::new(CancelOnStart(cancel.clone())),
+                cancel,
+            );
+            // A guard, not a timing: a wait that ignores the token lasts for days.
+            tokio::time::timeout(std::time::Duration::from_secs(60), run).await
+        });
+        let summary = summary
+            .unwrap_or_else(|_| panic!("{folder}: the run waited out the throttle"))
+            .expect("the run starts");
+        assert!(summary.interrupted, "{folder}: {summary:?}");
+        assert_eq!(summary.downloaded, 0, "{folder}: {summary:?}");
+    }
+}
