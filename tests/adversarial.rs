@@ -989,3 +989,69 @@ fn cancelling_a_rate_limited_run_does_not_wait_out_the_throttle() {
         assert_eq!(summary.downloaded, 0, "{folder}: {summary:?}");
     }
 }
+
+/// `fetchall verify` skipped a checksum file it could not read (a dangling
+/// symlink, a permission error) without a word: "verified: 1 OK", exit 0, while the
+/// files that checksum file lists were never checked. Each such file is a failed
+/// check (named, with the reason; exit 1). Variants: a symlink to a good checksum
+/// file, a FIFO named like one (a read would block forever), a file that cannot be
+/// opened (only when not run as root, who can open it).
+#[test]
+fn verify_reports_a_checksum_file_it_cannot_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("m");
+    std::fs::create_dir_all(root.join("sub")).expect("mkdir");
+    std::fs::write(root.join("good.txt"), b"hello").expect("write");
+    let hello = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+    std::fs::write(root.join("SHA256SUMS"), format!("{hello}  good.txt\n")).expect("write");
+    std::fs::write(dir.path().join("real.sha256"), format!("{hello}\n")).expect("write");
+    let mut unreadable = vec!["sub/SHA512SUMS", "good.txt.sha256"];
+    std::os::unix::fs::symlink(dir.path().join("gone"), root.join("sub/SHA512SUMS")).expect("link");
+    std::os::unix::fs::symlink(dir.path().join("real.sha256"), root.join("good.txt.sha256"))
+        .expect("link");
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(root.join("sub/MD5SUMS"))
+        .status()
+        .is_ok_and(|status| status.success());
+    if fifo {
+        unreadable.push("sub/MD5SUMS");
+    }
+    let locked = root.join("locked.md5");
+    std::fs::write(&locked, "5d41402abc4b2a76b9719d911017c592  good.txt\n").expect("write");
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000))
+        .expect("chmod");
+    if std::fs::read(&locked).is_err() {
+        unreadable.push("locked.md5");
+    } else {
+        std::fs::remove_file(&locked).expect("remove");
+    }
+    let output = support::cli::run(dir.path(), &[], &["verify", "m"]);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("good.txt: "), "{stdout}");
+    for path in &unreadable {
+        assert!(
+            stdout
+                .lines()
+                .any(|line| line.starts_with(&format!("{path}: FAILED to read (checksum file"))),
+            "{path}: {stdout}"
+        );
+    }
+    assert!(
+        stderr.contains(&format!("{} FAILED", unreadable.len())),
+        "{stderr}"
+    );
+    // In JSON too: one object for each.
+    let output = support::cli::run(dir.path(), &[], &["verify", "--json", "m"]);
+    assert_eq!(output.status.code(), Some(1));
+    let unreadable_objects = text(&output.stdout)
+        .lines()
+        .filter(|line| line.contains("\"unreadable\"") && line.contains("checksum file"))
+        .count();
+    assert_eq!(
+        unreadable_objects,
+        unreadable.len(),
+        "{}",
+        text(&output.stdout)
+    );
+}
