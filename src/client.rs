@@ -87,9 +87,24 @@ fn redirect_policy() -> reqwest::redirect::Policy {
             Some(previous) if may_be_unescaped_folder_redirect(previous, attempt.url()) => {
                 attempt.stop()
             }
-            _ => attempt.follow(),
+            _ => {
+                note_redirect(attempt.url());
+                attempt.follow()
+            }
         }
     })
+}
+
+tokio::task_local! {
+    /// The URL the request being executed was last redirected to. The redirect
+    /// policy runs inside the poll of the request's own future, so a task-local
+    /// scoped around [`HttpClient::execute`] belongs to that one request.
+    static REDIRECTED_TO: std::cell::RefCell<Option<Url>>;
+}
+
+/// Remembers that the request in flight now goes to `url`.
+fn note_redirect(url: &Url) {
+    let _ = REDIRECTED_TO.try_with(|slot| *slot.borrow_mut() = Some(url.clone()));
 }
 
 /// More than [`MAX_REDIRECTS`] redirects in a row.
@@ -259,7 +274,19 @@ impl HttpClient {
 
     async fn execute(&self, request: reqwest::Request) -> reqwest::Result<Response> {
         let (client, mut opening) = self.lanes.pick(request.url());
-        let response = client.execute(request).await;
+        // reqwest names the first URL of a redirect chain in its errors, whichever
+        // URL failed: the user would check a server that works. Name the last.
+        let (redirected_to, response) = REDIRECTED_TO
+            .scope(std::cell::RefCell::new(None), async {
+                let response = client.execute(request).await;
+                let redirected_to = REDIRECTED_TO.with(|slot| slot.borrow_mut().take());
+                (redirected_to, response)
+            })
+            .await;
+        let response = match (response, redirected_to) {
+            (Err(error), Some(target)) => Err(error.with_url(target)),
+            (response, _) => response,
+        };
         if let Some(opening) = &mut opening {
             opening.answered = response.is_ok();
         }

@@ -257,21 +257,28 @@ struct Survey {
     entries: Entries,
     /// Links named like checksum files, read before any file of the page is sent.
     checksum_files: Vec<Link>,
+    /// Why a page served as JSON is not a JSON listing (cut short, another shape).
+    json_error: Option<serde_json::Error>,
 }
 
 impl PageText {
-    fn for_each(&self, each: impl FnMut(Link) -> std::ops::ControlFlow<()>) {
+    /// Walks the links; a JSON page that is not a JSON listing is an error.
+    fn for_each(
+        &self,
+        each: impl FnMut(Link) -> std::ops::ControlFlow<()>,
+    ) -> Result<(), serde_json::Error> {
         if self.is_json {
-            for_each_json_link(&self.html, &self.served, each);
+            for_each_json_link(&self.html, &self.served, each)
         } else {
             for_each_link(&self.html, &self.served, each);
+            Ok(())
         }
     }
 
     fn survey(&self, folder: &Url) -> Survey {
         let mut entries = EntriesBuilder::default();
         let mut checksum_files = Vec::new();
-        self.for_each(|link| {
+        let read = self.for_each(|link| {
             entries.add(&link, folder);
             if crate::checksum_source::is_checksum_link(&link) {
                 checksum_files.push(link);
@@ -281,6 +288,7 @@ impl PageText {
         Survey {
             entries: entries.finish(),
             checksum_files,
+            json_error: read.err(),
         }
     }
 
@@ -291,7 +299,8 @@ impl PageText {
         let walker = tokio::task::spawn_blocking(move || {
             let mut batch = Vec::with_capacity(LINK_BATCH);
             let mut open = true;
-            self.for_each(|link| {
+            // The survey has judged the page already: it read the same text.
+            let _ = self.for_each(|link| {
                 batch.push(link);
                 if batch.len() == LINK_BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(LINK_BATCH));
@@ -331,6 +340,9 @@ impl Engine {
             if self.cancel.is_cancelled() {
                 break;
             }
+            // Paths are compared whole: two starts into their own folders never
+            // collide, two into one folder do.
+            planner.set_output(&start.output);
             if is_file {
                 for task in self.plan_start_file(&start.url, &start.output, &mut planner) {
                     self.queued(&task);
@@ -457,6 +469,23 @@ impl Engine {
                 html: String::new(),
                 is_json,
             };
+            if let Some(error) = &survey.json_error {
+                if let Some(task) = pending.as_file.take() {
+                    // A link without a slash that answers JSON that is no listing:
+                    // a JSON file, for the transfers to fetch.
+                    self.queued(&task);
+                    if tasks.send(task).await.is_err() {
+                        return;
+                    }
+                } else {
+                    // Never an empty folder: its files would be lost without a word.
+                    self.page_failed(
+                        &pending,
+                        format!("{} is not a readable JSON listing: {error}", page.url),
+                    );
+                }
+                continue;
+            }
             if let Some(task) = pending.as_file.take() {
                 if survey.entries.count == 0 {
                     // A page, not a listing: the file it is.
@@ -467,6 +496,15 @@ impl Engine {
                     continue;
                 }
                 planner.release(&task.relative, &task.url);
+                if !scope.contains_folder(&folder) {
+                    // `dir` redirected to a listing out of the start folder.
+                    self.report_skip(
+                        task.url.to_string(),
+                        task.url.to_string(),
+                        SkipReason::RedirectedOutside(page.url.to_string()),
+                    );
+                    continue;
+                }
                 // Read once, whichever spelling came first; rules as for any folder.
                 let directory =
                     match self.plan_directory(scope, pending.depth - 1, folder.clone(), planner) {
@@ -481,10 +519,20 @@ impl Engine {
                     continue;
                 }
                 page.url = directory;
-            } else if pending.depth > 0
-                && !is_new_directory_target(scope, &pending.url, &page.url, &mut visited)
-            {
-                continue;
+            } else if pending.depth > 0 {
+                match directory_target(scope, &pending.url, &page.url, &mut visited) {
+                    DirectoryTarget::Read => {}
+                    DirectoryTarget::Seen => continue,
+                    DirectoryTarget::Outside => {
+                        // Never dropped without a word: its files are not read.
+                        self.report_skip(
+                            pending.url.to_string(),
+                            pending.url.to_string(),
+                            SkipReason::RedirectedOutside(page.url.to_string()),
+                        );
+                        continue;
+                    }
+                }
             }
             self.read_listed_checksums(scope, &page.url, &survey.checksum_files)
                 .await;
@@ -879,23 +927,36 @@ impl Engine {
     }
 }
 
+/// What to do with a sub-directory page that may have redirected elsewhere.
+#[derive(Debug, PartialEq, Eq)]
+enum DirectoryTarget {
+    /// Read it: where it was asked for, or a folder in scope not read yet.
+    Read,
+    /// A folder in scope read already (symlink loops, `/a` → `/b/`).
+    Seen,
+    /// Out of the start folder: never read, and reported as skipped.
+    Outside,
+}
+
 /// A sub-directory page that redirected elsewhere is read only if its final URL is
-/// still in scope and was not read already (symlink loops, `/a` → `/b/`).
-fn is_new_directory_target(
+/// still in scope and was not read already.
+fn directory_target(
     scope: &Scope,
     requested: &Url,
     served: &Url,
     visited: &mut HashSet<String>,
-) -> bool {
+) -> DirectoryTarget {
     let normalized = normalized_directory(served);
     if normalized == normalized_directory(requested) {
-        return true;
+        return DirectoryTarget::Read;
     }
-    let folder = folder_of(served);
-    let in_scope = folder.path().starts_with(scope.start_dir().path())
-        && folder.host() == scope.start_dir().host()
-        && folder.port_or_known_default() == scope.start_dir().port_or_known_default();
-    in_scope && visited.insert(normalized)
+    if !scope.contains_folder(&folder_of(served)) {
+        DirectoryTarget::Outside
+    } else if visited.insert(normalized) {
+        DirectoryTarget::Read
+    } else {
+        DirectoryTarget::Seen
+    }
 }
 
 /// What a listing says of its own folder: its entries are the links that lie

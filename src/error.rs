@@ -78,10 +78,12 @@ pub enum PageError {
     #[error("request failed")]
     Request(#[source] reqwest::Error),
     /// The server answered with an error status.
-    #[error("server answered {status}")]
+    #[error("{}server answered {status}", redirected(redirected_to.as_deref()))]
     Status {
         /// The HTTP status.
         status: reqwest::StatusCode,
+        /// Where a redirect led, when the answer came from there.
+        redirected_to: Option<Box<url::Url>>,
     },
     /// The server stopped sending.
     #[error("no data received for {} s", .0.as_secs_f64())]
@@ -118,10 +120,13 @@ pub enum TransferError {
     #[error("request failed")]
     Request(#[source] reqwest::Error),
     /// The server answered with an error status.
-    #[error("server answered {status}")]
+    #[error("{}server answered {status}", redirected(redirected_to.as_deref()))]
     Status {
         /// The HTTP status.
         status: reqwest::StatusCode,
+        /// Where a redirect led, when the answer came from there: the message
+        /// names the URL that failed, not only the one asked for.
+        redirected_to: Option<Box<url::Url>>,
         /// How long the server asked us to wait (`Retry-After`), if it said.
         retry_after: Option<Duration>,
     },
@@ -224,6 +229,16 @@ fn slower_than(limit: u64, time: Duration) -> String {
         "slower than {rate} for {} s (--speed-limit, --speed-time)",
         time.as_secs_f64()
     )
+}
+
+/// Where an answer came from, when a redirect led away from the URL asked for.
+pub(crate) fn redirect_target(requested: &url::Url, served: &url::Url) -> Option<Box<url::Url>> {
+    (requested != served).then(|| Box::new(served.clone()))
+}
+
+/// `redirected to URL: `, or nothing, ahead of a message about an answer.
+fn redirected(target: Option<&url::Url>) -> String {
+    target.map_or_else(String::new, |url| format!("redirected to {url}: "))
 }
 
 /// Formats an error and all its causes on one line: `a: b: c`.

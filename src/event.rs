@@ -196,6 +196,9 @@ pub enum SkipReason {
     UnsafePath(String),
     /// Another link already writes this local path.
     Collision(String),
+    /// A sub-directory whose listing redirects out of the start folder (another
+    /// path, host or port); the detail is where it redirects to.
+    RedirectedOutside(String),
 }
 
 impl std::fmt::Display for SkipReason {
@@ -221,6 +224,9 @@ impl std::fmt::Display for SkipReason {
             SkipReason::UnsafePath(why) => write!(f, "unsafe local path: {why}"),
             SkipReason::Collision(other) => {
                 write!(f, "would write the same local path as {other}")
+            }
+            SkipReason::RedirectedOutside(target) => {
+                write!(f, "redirects to {target}, outside the start folder")
             }
         }
     }

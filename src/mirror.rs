@@ -737,6 +737,7 @@ async fn probe(
     if !status.is_success() {
         return Err(TransferError::Status {
             status,
+            redirected_to: crate::error::redirect_target(url, response.url()),
             retry_after: retry::retry_after(response.headers()),
         });
     }

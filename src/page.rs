@@ -41,7 +41,10 @@ pub async fn fetch_page(
         .map_err(PageError::Request)?;
     let status = response.status();
     if !status.is_success() {
-        return Err(PageError::Status { status });
+        return Err(PageError::Status {
+            status,
+            redirected_to: crate::error::redirect_target(url, response.url()),
+        });
     }
     let final_url = response.url().clone();
     let headers = response.headers().clone();

@@ -2,7 +2,8 @@
 //! and collisions, and what is already on disk. Pure apart from reading metadata.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::BuildHasher;
+use std::ffi::{OsStr, OsString};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -110,6 +111,12 @@ impl LocalFile {
 /// Remembers every URL and local path admitted so far in a run, so that a link
 /// that appears twice is fetched once and two links never write the same path.
 ///
+/// Paths are compared whole: the output folder of the start being planned (see
+/// [`Planner::set_output`]) joined with the path relative to it. Two start URLs
+/// into their own folders (`a/x.txt`, `b/x.txt`) never collide; two into one
+/// folder that map to one path do, and so do a file and a folder of one name
+/// across output folders (`./a` and `a/x.txt`).
+///
 /// Kept compact, for listings of millions of files: a path and a URL are held as
 /// 64-bit hashes keyed at random for each run (so no listing can aim at a clash),
 /// about 30 bytes a file. Two different paths share a hash with a chance of about
@@ -118,49 +125,97 @@ impl LocalFile {
 #[derive(Debug, Default)]
 pub struct Planner {
     keys: std::hash::RandomState,
+    /// The names of the output folder of the start being planned (`.` left out).
+    root: Vec<OsString>,
     /// Every URL admitted or seen (files and folders).
     urls: HashSet<u64>,
-    /// Files admitted: the key of the local path → the key of the URL.
+    /// Files admitted: the key of the full local path → the key of the URL.
     files: HashMap<u64, u64>,
-    /// Every folder that holds an admitted file.
+    /// Every folder that holds an admitted file (full paths).
     folders: HashSet<u64>,
 }
 
 impl Planner {
+    /// Plans the next files into `output`: paths given from now on are relative
+    /// to it, and compared with every path admitted before, whatever its folder.
+    pub fn set_output(&mut self, output: &Path) {
+        self.root = output
+            .components()
+            .filter(|component| !matches!(component, std::path::Component::CurDir))
+            .map(|component| component.as_os_str().to_os_string())
+            .collect();
+    }
+
     fn url_key(&self, url: &Url) -> u64 {
         self.keys.hash_one(url.as_str())
     }
 
+    /// The keys of every leading part of the full path of `path` (output folder
+    /// joined with it), shortest first: the last is the path's own key.
+    fn prefix_keys(&self, path: &RelativePath) -> Vec<u64> {
+        let mut hasher = self.keys.build_hasher();
+        let names = self
+            .root
+            .iter()
+            .map(OsString::as_os_str)
+            .chain(path.names().iter().map(OsStr::new));
+        names
+            .map(|name| {
+                name.hash(&mut hasher);
+                hasher.clone().finish()
+            })
+            .collect()
+    }
+
     fn path_key(&self, path: &RelativePath) -> u64 {
-        self.keys.hash_one(path)
+        self.prefix_keys(path).last().copied().unwrap_or_default()
+    }
+
+    /// The first `len` names of the full path of `path`, as it lies on disk.
+    fn shown(&self, path: &RelativePath, len: usize) -> String {
+        let shown: PathBuf = self
+            .root
+            .iter()
+            .map(OsString::as_os_str)
+            .chain(path.names().iter().map(OsStr::new))
+            .take(len)
+            .collect();
+        shown.display().to_string()
     }
 
     /// Records `url` as a file to write at `path`, or says why it must be skipped.
     pub fn admit(&mut self, url: &Url, path: &RelativePath) -> Result<(), SkipReason> {
         let url_key = self.url_key(url);
-        let path_key = self.path_key(path);
         if self.urls.contains(&url_key) {
             return Err(SkipReason::Duplicate);
         }
+        let mut keys = self.prefix_keys(path);
+        let Some(path_key) = keys.pop() else {
+            return Err(SkipReason::UnsafePath("an empty path".into()));
+        };
         if self.files.contains_key(&path_key) {
-            return Err(SkipReason::Collision(format!("another link to `{path}`")));
+            return Err(SkipReason::Collision(format!(
+                "another link to `{}`",
+                self.shown(path, keys.len() + 1)
+            )));
         }
         if self.folders.contains(&path_key) {
-            return Err(SkipReason::Collision(format!("the files under `{path}/`")));
+            return Err(SkipReason::Collision(format!(
+                "the files under `{}/`",
+                self.shown(path, keys.len() + 1)
+            )));
         }
-        if let Some(folder) = path
-            .ancestors()
-            .find(|folder| self.files.contains_key(&self.path_key(folder)))
-        {
-            return Err(SkipReason::Collision(format!("another link to `{folder}`")));
+        // Every folder above it, the output folder and its parents included:
+        // another start may have written a file where this output folder lies.
+        if let Some(len) = keys.iter().position(|key| self.files.contains_key(key)) {
+            return Err(SkipReason::Collision(format!(
+                "another link to `{}`",
+                self.shown(path, len + 1)
+            )));
         }
         self.urls.insert(url_key);
         self.files.insert(path_key, url_key);
-        let folders: Vec<u64> = path
-            .ancestors()
-            .map(|folder| self.path_key(&folder))
-            .collect();
-        self.folders.extend(folders);
+        self.folders.extend(keys);
         Ok(())
     }
 
@@ -240,5 +295,49 @@ mod tests {
             planner.admit(&url("http://h/a.zip/y"), &path("a.zip/y")),
             Err(SkipReason::Collision(_))
         ));
+    }
+
+    #[test]
+    fn paths_are_compared_with_their_output_folder() {
+        let mut planner = Planner::default();
+        planner.set_output(Path::new("a"));
+        assert_eq!(
+            planner.admit(&url("http://h/a/x.txt"), &path("x.txt")),
+            Ok(())
+        );
+        planner.set_output(Path::new("./b"));
+        assert_eq!(
+            planner.admit(&url("http://h/b/x.txt"), &path("x.txt")),
+            Ok(())
+        );
+        // Into one folder again, however it is spelled: a collision.
+        planner.set_output(Path::new("./a/"));
+        assert_eq!(
+            planner.admit(&url("http://h/c/x.txt"), &path("x.txt")),
+            Err(SkipReason::Collision("another link to `a/x.txt`".into()))
+        );
+        // One output folder nested in another: the same file on disk.
+        planner.set_output(Path::new("."));
+        assert!(matches!(
+            planner.admit(&url("http://h/d/x.txt"), &path("b/x.txt")),
+            Err(SkipReason::Collision(_))
+        ));
+        // A file where another start's output folder lies, both ways round.
+        assert!(matches!(
+            planner.admit(&url("http://h/a"), &path("a")),
+            Err(SkipReason::Collision(_))
+        ));
+        assert_eq!(planner.admit(&url("http://h/e"), &path("e")), Ok(()));
+        planner.set_output(Path::new("e"));
+        assert!(matches!(
+            planner.admit(&url("http://h/e/y"), &path("y")),
+            Err(SkipReason::Collision(_))
+        ));
+        // A path that only shares a prefix of names with another folder is free.
+        planner.set_output(Path::new("ab"));
+        assert_eq!(
+            planner.admit(&url("http://h/ab/x.txt"), &path("x.txt")),
+            Ok(())
+        );
     }
 }

@@ -253,7 +253,7 @@ pub async fn fetch_page(
                 !is_connection_refused(error)
             }
             PageError::Request(error) => !error.is_redirect() && !error.is_builder(),
-            PageError::Status { status } => {
+            PageError::Status { status, .. } => {
                 matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
             }
             PageError::ReadTimeout(_) => true,
@@ -406,6 +406,7 @@ mod tests {
     fn only_transient_statuses_are_retried() {
         let status = |code| TransferError::Status {
             status: StatusCode::from_u16(code).expect("status"),
+            redirected_to: None,
             retry_after: None,
         };
         for code in [408, 425, 429, 500, 502, 503, 504] {

@@ -631,7 +631,7 @@ impl Shared<'_> {
                 };
             };
             if let Some(limiter) = self.settings.limiter {
-                limiter.take(chunk.len()).await;
+                limiter.take(chunk.len(), self.cancel).await?;
             }
             if whole_file && position + (buffer.len() + chunk.len()) as u64 > end {
                 end = self.run_on(index);
@@ -700,6 +700,7 @@ impl Shared<'_> {
         if status != StatusCode::PARTIAL_CONTENT {
             return Err(TransferError::Status {
                 status,
+                redirected_to: crate::error::redirect_target(&self.task.url, response.url()),
                 retry_after: crate::retry::retry_after(response.headers()),
             });
         }

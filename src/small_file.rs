@@ -60,7 +60,7 @@ pub(crate) async fn receive(
             return Err(TransferError::TooLong { expected: length });
         }
         if let Some(limiter) = settings.limiter {
-            limiter.take(chunk.len()).await;
+            limiter.take(chunk.len(), cancel).await?;
         }
         body.extend_from_slice(&chunk);
         progress.advanced(body.len() as u64);

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 /// A token bucket of bytes per second. Transfers call [`RateLimiter::take`] after
 /// each chunk they receive; a transfer that overdraws the bucket sleeps until the
@@ -32,11 +33,12 @@ impl RateLimiter {
     }
 
     /// Accounts for `bytes` just received, and waits as long as the run is over its
-    /// budget.
-    pub async fn take(&self, bytes: usize) {
+    /// budget — or until `cancel` fires: with a very low `--limit-rate` the debt of
+    /// one chunk may be hours, and Ctrl-C must not wait it out.
+    pub async fn take(&self, bytes: usize, cancel: &CancellationToken) -> Result<(), Interrupted> {
         let wait = {
             let Ok(mut state) = self.state.lock() else {
-                return;
+                return Ok(());
             };
             let now = Instant::now();
             let (tokens, last) = &mut *state;
@@ -46,8 +48,22 @@ impl RateLimiter {
             (*tokens < 0.0).then(|| Duration::from_secs_f64(-*tokens / self.bytes_per_second))
         };
         if let Some(wait) = wait {
-            tokio::time::sleep(wait).await;
+            tokio::select! {
+                () = cancel.cancelled() => return Err(Interrupted),
+                () = tokio::time::sleep(wait) => {}
+            }
         }
+        Ok(())
+    }
+}
+
+/// A wait of the rate limiter cut short by cancellation (Ctrl-C, SIGTERM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+impl From<Interrupted> for crate::error::TransferError {
+    fn from(_: Interrupted) -> Self {
+        crate::error::TransferError::Interrupted
     }
 }
 
@@ -118,8 +134,9 @@ mod tests {
     async fn the_bucket_holds_the_total_rate() {
         let limiter = RateLimiter::new(100_000);
         let started = Instant::now();
+        let cancel = CancellationToken::new();
         for _ in 0..10 {
-            limiter.take(50_000).await;
+            limiter.take(50_000, &cancel).await.expect("not cancelled");
         }
         // 500 kB at 100 kB/s, less the initial burst allowance of none: ~5 s.
         let elapsed = started.elapsed().as_secs_f64();
@@ -136,5 +153,27 @@ mod tests {
         spacing.wait("a").await;
         spacing.wait("a").await;
         assert_eq!(started.elapsed().as_secs(), 4);
+    }
+
+    /// A debt of days at 1 B/s: cancelling ends the wait at once, whether the token
+    /// fires before the wait or during it. (Real time: a wait that ignored the
+    /// token would outlast the guard and fail the test.)
+    #[tokio::test]
+    async fn cancelling_ends_a_throttled_wait() {
+        let limiter = std::sync::Arc::new(RateLimiter::new(1));
+        let cancel = CancellationToken::new();
+        let guard = Duration::from_secs(60);
+        let waiting = tokio::spawn({
+            let limiter = std::sync::Arc::clone(&limiter);
+            let cancel = cancel.clone();
+            async move { limiter.take(1_000_000, &cancel).await }
+        });
+        tokio::task::yield_now().await;
+        cancel.cancel();
+        let result = tokio::time::timeout(guard, waiting).await;
+        assert!(matches!(result, Ok(Ok(Err(Interrupted)))), "{result:?}");
+        // Cancelled already: no wait at all.
+        let result = tokio::time::timeout(guard, limiter.take(1_000_000, &cancel)).await;
+        assert_eq!(result.ok(), Some(Err(Interrupted)));
     }
 }

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::checksum::{BodyDigest, BodyHasher, Checks, VerifyError};
-use crate::error::TransferError;
+use crate::error::{TransferError, redirect_target};
 use crate::event::SkipReason;
 use crate::filter::Filters;
 use crate::listing_meta::ListedTime;
@@ -181,6 +181,7 @@ pub async fn download(
                 let Some(partial) = partial else {
                     return Err(TransferError::Status {
                         status,
+                        redirected_to: redirect_target(&task.url, response.url()),
                         retry_after: None,
                     });
                 };
@@ -194,6 +195,7 @@ pub async fn download(
                 let Some(partial) = partial else {
                     return Err(TransferError::Status {
                         status,
+                        redirected_to: redirect_target(&task.url, response.url()),
                         retry_after: None,
                     });
                 };
@@ -328,6 +330,7 @@ pub async fn download(
         }
         return Err(TransferError::Status {
             status,
+            redirected_to: redirect_target(&task.url, response.url()),
             retry_after: crate::retry::retry_after(response.headers()),
         });
     }
@@ -560,7 +563,7 @@ async fn receive(
             }
             hasher.update(&chunk);
             if let Some(limiter) = settings.limiter {
-                limiter.take(chunk.len()).await;
+                limiter.take(chunk.len(), cancel).await?;
             }
             writer
                 .write_all(&chunk)

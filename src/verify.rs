@@ -9,7 +9,9 @@
 //! Nothing is read through a symlink inside the verified folder (the folder itself
 //! may be one): a listed file that is a symlink, or lies under a symlinked folder, is
 //! reported as unreadable (so the check fails) and is not hashed, and checksum files
-//! that are symlinks are not read. Symlinked folders are not descended into.
+//! that are symlinks are not read: each is reported as a checksum file that cannot
+//! be read (so the check fails too), like one that is not a regular file or cannot
+//! be opened. Symlinked folders are not descended into.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,8 +49,18 @@ pub struct Checked {
 }
 
 /// Every file the checksum files under `root` name, in path order (not yet checked).
+/// Checksum files that cannot be read are left out; [`verify_tree`] reports them.
 pub fn plan(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Expected>> {
+    survey(root).map(|(expected, _)| expected)
+}
+
+/// What the checksum files under `root` list, and the checksum files that cannot
+/// be read (a symlink, dangling or not; not a regular file; permission denied), each
+/// as a failed check of the checksum file itself: the files it lists go unchecked,
+/// which must never pass for a clean verification.
+fn survey(root: &Path) -> std::io::Result<(BTreeMap<PathBuf, Expected>, Vec<Checked>)> {
     let mut expected: BTreeMap<PathBuf, Expected> = BTreeMap::new();
+    let mut unreadable = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     if !root.is_dir() {
         return Err(std::io::Error::new(
@@ -60,16 +72,35 @@ pub fn plan(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Expected>> {
         for entry in std::fs::read_dir(&dir)? {
             let entry = entry?;
             let path = entry.path();
-            if entry.file_type()?.is_dir() {
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
                 pending.push(path);
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !sums::is_checksum_file(&name) {
+            let Some(algorithm) = sums::checksum_file_algorithm(&name) else {
                 continue;
-            }
-            let Ok(bytes) = crate::safe_fs::read(&path) else {
-                continue;
+            };
+            let read = if kind.is_symlink() {
+                Err("it is a symlink; verify does not follow symlinks".to_string())
+            } else if !kind.is_file() {
+                // A FIFO would block the read forever; a socket cannot be read.
+                Err("it is not a regular file".to_string())
+            } else {
+                crate::safe_fs::read(&path).map_err(|error| error.to_string())
+            };
+            let bytes = match read {
+                Ok(bytes) => bytes,
+                Err(why) => {
+                    unreadable.push(Checked {
+                        path: relative_text(root, &path),
+                        algorithm,
+                        status: Status::Unreadable(format!(
+                            "checksum file cannot be read, the files it lists are not checked: {why}"
+                        )),
+                    });
+                    continue;
+                }
             };
             for item in sums::parse(&name, &String::from_utf8_lossy(&bytes)) {
                 let name = item.name.strip_prefix("./").unwrap_or(&item.name);
@@ -85,14 +116,29 @@ pub fn plan(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Expected>> {
             }
         }
     }
-    Ok(expected)
+    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((expected, unreadable))
+}
+
+/// `file` relative to `root`, `/`-separated.
+fn relative_text(root: &Path, file: &Path) -> String {
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// Checks every file the checksum files under `root` name, calling `each` with each
-/// result as it is known (blocking; hashing is sequential).
+/// result as it is known (blocking; hashing is sequential). A checksum file that
+/// cannot be read comes first, as an [`Status::Unreadable`] check of its own path.
 pub fn verify_tree(root: &Path, mut each: impl FnMut(&Checked)) -> std::io::Result<Vec<Checked>> {
+    let (planned, unreadable) = survey(root)?;
     let mut results = Vec::new();
-    for (file, expected) in plan(root)? {
+    for checked in unreadable {
+        each(&checked);
+        results.push(checked);
+    }
+    for (file, expected) in planned {
         let relative = file.strip_prefix(root).unwrap_or(&file);
         let status = if let Some(link) = crate::safe_fs::first_symlink(root, relative) {
             Status::Unreadable(format!(
@@ -108,13 +154,8 @@ pub fn verify_tree(root: &Path, mut each: impl FnMut(&Checked)) -> std::io::Resu
                 Err(error) => Status::Unreadable(error_chain(&error)),
             }
         };
-        let path = file
-            .strip_prefix(root)
-            .unwrap_or(&file)
-            .to_string_lossy()
-            .replace('\\', "/");
         let checked = Checked {
-            path,
+            path: relative_text(root, &file),
             algorithm: expected.algorithm,
             status,
         };
@@ -178,5 +219,39 @@ mod tests {
             };
             assert!(why.contains("symlink"), "{why}");
         }
+    }
+
+    #[test]
+    fn a_checksum_file_that_cannot_be_read_is_a_failed_check() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("mirror");
+        std::fs::create_dir_all(root.join("sub")).expect("mkdir");
+        std::fs::write(root.join("good.txt"), b"hello").expect("write");
+        let hello = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        std::fs::write(root.join("SHA256SUMS"), format!("{hello}  good.txt\n")).expect("write");
+        // Dangling, and pointing at a good checksum file outside the mirror.
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), root.join("sub/MD5SUMS"))
+            .expect("link");
+        std::fs::write(dir.path().join("real.sha512"), "x").expect("write");
+        std::os::unix::fs::symlink(dir.path().join("real.sha512"), root.join("a.iso.sha512"))
+            .expect("link");
+        let mut seen = Vec::new();
+        let results = verify_tree(&root, |checked| seen.push(checked.clone())).expect("verify");
+        assert_eq!(seen, results);
+        let statuses: Vec<(&str, &Status)> = results
+            .iter()
+            .map(|checked| (checked.path.as_str(), &checked.status))
+            .collect();
+        assert_eq!(statuses.len(), 3, "{statuses:?}");
+        assert_eq!(statuses[0].0, "a.iso.sha512");
+        assert_eq!(statuses[1].0, "sub/MD5SUMS");
+        for (_, status) in &statuses[..2] {
+            assert!(
+                matches!(status, Status::Unreadable(why) if why.contains("checksum file") && why.contains("symlink")),
+                "{status:?}"
+            );
+        }
+        assert_eq!(results[1].algorithm, crate::checksum::Algorithm::Md5);
+        assert_eq!(statuses[2], ("good.txt", &Status::Ok));
     }
 }
