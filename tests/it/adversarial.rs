@@ -1,6 +1,5 @@
 //! Issue 11, found by probing: runs that said less (or other) than what happened.
-//! Each test names the class it covers. Tests marked `#[ignore = "issue 11: …"]`
-//! show a bug in code another change owns; they are meant to pass once it is fixed.
+//! Each test names the class it covers.
 
 use std::collections::BTreeSet;
 use std::path::Path;
