@@ -143,7 +143,7 @@ fn find_base(html: &str) -> Option<String> {
     if !mentions_base {
         return None;
     }
-    tokenize(html, BaseFinder::default()).0.into_inner()
+    tokenize(html, FirstInTag::new("base", base_href)).into_inner()
 }
 
 /// Extracts the entries of a machine-readable listing: nginx's `autoindex_format
@@ -268,7 +268,7 @@ pub fn prescan_meta_charset(body: &[u8]) -> Option<&'static Encoding> {
     // windows-1252 maps every byte to one char, so ASCII markup survives whatever
     // the real encoding is.
     let (text, _, _) = encoding_rs::WINDOWS_1252.decode(head);
-    let finder = tokenize(&text, MetaCharsetFinder::default());
+    let finder = tokenize(&text, FirstInTag::new("meta", meta_charset));
     let label = finder.into_inner()?;
     let encoding = Encoding::for_label(label.trim().as_bytes())?;
     // A page that claims UTF-16 in ASCII-compatible markup is really UTF-8 (spec).
@@ -508,37 +508,29 @@ impl TokenSink for LinkCollector {
     }
 }
 
-/// Finds the first `<base href>`.
-#[derive(Default)]
-struct BaseFinder(RefCell<Option<String>>);
-
-impl TokenSink for BaseFinder {
-    type Handle = ();
-
-    fn process_token(&self, token: Token, _line_number: u64) -> TokenSinkResult<()> {
-        let TagToken(tag) = token else {
-            return TokenSinkResult::Continue;
-        };
-        if tag.kind != StartTag {
-            return TokenSinkResult::Continue;
-        }
-        if &*tag.name == "base" && self.0.borrow().is_none() {
-            *self.0.borrow_mut() = attribute(&tag, "href").map(|href| href.trim().to_string());
-        }
-        raw_text_state(&tag).unwrap_or(TokenSinkResult::Continue)
-    }
+/// Reads the first start tag named `name` that `read` finds a value in: the first
+/// `<base href>`, the first `<meta>` that names a charset.
+struct FirstInTag {
+    name: &'static str,
+    read: fn(&Tag) -> Option<String>,
+    found: RefCell<Option<String>>,
 }
 
-#[derive(Default)]
-struct MetaCharsetFinder(RefCell<Option<String>>);
+impl FirstInTag {
+    fn new(name: &'static str, read: fn(&Tag) -> Option<String>) -> FirstInTag {
+        FirstInTag {
+            name,
+            read,
+            found: RefCell::new(None),
+        }
+    }
 
-impl MetaCharsetFinder {
     fn into_inner(self) -> Option<String> {
-        self.0.into_inner()
+        self.found.into_inner()
     }
 }
 
-impl TokenSink for MetaCharsetFinder {
+impl TokenSink for FirstInTag {
     type Handle = ();
 
     fn process_token(&self, token: Token, _line_number: u64) -> TokenSinkResult<()> {
@@ -548,19 +540,28 @@ impl TokenSink for MetaCharsetFinder {
         if tag.kind != StartTag {
             return TokenSinkResult::Continue;
         }
-        if &*tag.name == "meta" && self.0.borrow().is_none() {
-            let label = attribute(&tag, "charset").map(str::to_string).or_else(|| {
-                let is_content_type = attribute(&tag, "http-equiv")
-                    .is_some_and(|value| value.eq_ignore_ascii_case("content-type"));
-                is_content_type
-                    .then(|| attribute(&tag, "content"))
-                    .flatten()
-                    .and_then(crate::page::charset_parameter)
-            });
-            *self.0.borrow_mut() = label;
+        if &*tag.name == self.name && self.found.borrow().is_none() {
+            *self.found.borrow_mut() = (self.read)(&tag);
         }
         raw_text_state(&tag).unwrap_or(TokenSinkResult::Continue)
     }
+}
+
+/// `<base href>`'s value.
+fn base_href(tag: &Tag) -> Option<String> {
+    attribute(tag, "href").map(|href| href.trim().to_string())
+}
+
+/// The charset a `<meta charset>` or `<meta http-equiv="content-type">` names.
+fn meta_charset(tag: &Tag) -> Option<String> {
+    attribute(tag, "charset").map(str::to_string).or_else(|| {
+        let is_content_type = attribute(tag, "http-equiv")
+            .is_some_and(|value| value.eq_ignore_ascii_case("content-type"));
+        is_content_type
+            .then(|| attribute(tag, "content"))
+            .flatten()
+            .and_then(crate::page::charset_parameter)
+    })
 }
 
 #[cfg(test)]
