@@ -23,15 +23,6 @@ pub enum Error {
         /// The URL.
         url: String,
     },
-    /// The start page could not be fetched or read.
-    #[error("failed to fetch page `{url}`")]
-    Page {
-        /// The page URL.
-        url: String,
-        /// What went wrong.
-        #[source]
-        source: Box<PageError>,
-    },
     /// The output folder could not be created or used.
     #[error("cannot use output folder `{}`", path.display())]
     OutputDir {

@@ -176,11 +176,6 @@ impl Filters {
         // Skipped only when even the latest time the listing allows is not newer.
         self.check_metadata(None, modified.map(|time| time.latest))
     }
-
-    /// True when a size or date filter is set, so the server's answer must be checked.
-    pub fn has_metadata_filters(&self) -> bool {
-        self.min_size.is_some() || self.max_size.is_some() || self.newer_than.is_some()
-    }
 }
 
 fn compile_globs(list: &[String]) -> Result<Option<GlobSet>, FilterError> {

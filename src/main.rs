@@ -201,7 +201,7 @@ fn choose_reporter(args: &Args) -> Arc<dyn Reporter> {
         Arc::new(JsonReporter::new())
     } else if args.dry_run {
         Arc::new(TreeReporter::new(verbosity))
-    } else if std::io::stdout().is_terminal() && !args.quiet && !args.dry_run {
+    } else if std::io::stdout().is_terminal() && !args.quiet {
         Arc::new(BarsReporter::new(verbosity))
     } else {
         Arc::new(PlainReporter::new(verbosity))

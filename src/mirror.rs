@@ -109,6 +109,7 @@ pub async fn mirror(
         limiter: options.limit_rate.map(RateLimiter::new),
         spacing: HostSpacing::new(options.wait, options.random_wait),
         slots: Arc::new(Semaphore::new(options.jobs.max(1))),
+        pending_writes: Semaphore::new(crate::small_file::PENDING_WRITES),
         host_slots: Mutex::new(HashMap::new()),
         list_urls,
         all_claimed: CancellationToken::new(),
@@ -198,6 +199,8 @@ pub(crate) struct Engine {
     /// `--jobs`: requests in flight at once, listing pages and transfers together,
     /// so `-j 16` means 16 connections' worth of work, as with other tools.
     slots: Arc<Semaphore>,
+    /// Small bodies waiting for the disk (see [`transfer::Settings::pending_writes`]).
+    pending_writes: Semaphore,
     /// `--per-host`: requests in flight at once to each host, by host name.
     host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
     /// The start URLs that came from a `-i` list.
@@ -425,6 +428,7 @@ impl Engine {
             limiter: self.limiter.as_ref(),
             slots: Some(host_slots),
             follow_symlinks: self.options.follow_symlinks,
+            pending_writes: &self.pending_writes,
         };
         let result = retry::download(
             &self.client,

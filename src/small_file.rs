@@ -21,7 +21,7 @@ use crate::transfer::{Outcome, Progress, Settings};
 pub const SMALL_FILE_BYTES: u64 = 64 * 1024;
 
 /// Small bodies received and waiting to be written, at most: 4 MiB of memory.
-static PENDING_WRITES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(16);
+pub(crate) const PENDING_WRITES: usize = 16;
 
 /// Where the file goes and what it is given.
 pub(crate) struct Placement {
@@ -77,13 +77,12 @@ pub(crate) async fn receive(
     let digest = hasher.finish().map_err(TransferError::Checksum)?;
     // The connection is free for the next file while this one is written, but only
     // so many bodies wait for the disk at once.
-    let _pending = PENDING_WRITES.acquire().await;
+    let _pending = settings.pending_writes.acquire().await;
     progress.body_received();
+    let temporary = placement.temporary.clone();
     let written = tokio::task::spawn_blocking(move || write_in_place(&body, &placement))
         .await
-        .map_err(|error| {
-            TransferError::io("write", PathBuf::new(), std::io::Error::other(error))
-        })?;
+        .map_err(|error| TransferError::io("write", temporary, std::io::Error::other(error)))?;
     written?;
     Ok(Outcome::Downloaded {
         bytes: length,

@@ -3,7 +3,6 @@
 //! checked against the announced size, then renamed into place. A file under its
 //! final name is therefore always complete. Retries are [`crate::retry`]'s job.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{
@@ -108,6 +107,9 @@ pub struct Settings<'a> {
     /// `--follow-symlinks`: write through symlinked folders that lead outside the
     /// output folder.
     pub follow_symlinks: bool,
+    /// Small bodies received and waiting for the disk, at most (one permit each):
+    /// the run's own, so two runs in one process do not share it.
+    pub pending_writes: &'a tokio::sync::Semaphore,
 }
 
 /// One attempt at downloading `task.url` to `task.destination`, continuing a partial
@@ -771,30 +773,4 @@ pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
 /// The Last-Modified header, if it is an HTTP date.
 pub(crate) fn last_modified(headers: &HeaderMap) -> Option<SystemTime> {
     httpdate::parse_http_date(headers.get(LAST_MODIFIED)?.to_str().ok()?).ok()
-}
-
-/// The temporary file for `destination`: hidden, in the same folder (so the final
-/// rename is atomic), and never longer than a file system allows.
-pub fn temporary_path(destination: &Path) -> PathBuf {
-    PartPaths::new(destination).data
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::paths::MAX_NAME_BYTES;
-
-    #[test]
-    fn temporary_names_stay_short_and_beside_the_file() {
-        let short = temporary_path(Path::new("out/a.zip"));
-        assert_eq!(short, Path::new("out/.a.zip.fetchall-part"));
-        let long_name = "é".repeat(120);
-        let long = temporary_path(&Path::new("out").join(&long_name));
-        assert_eq!(long.parent(), Some(Path::new("out")));
-        let file_name = long
-            .file_name()
-            .map(|name| name.len())
-            .unwrap_or(usize::MAX);
-        assert!(file_name <= MAX_NAME_BYTES);
-    }
 }
