@@ -517,22 +517,23 @@ fn slow_whole_answer() -> Fault {
 
 #[test]
 fn a_range_answered_by_another_version_is_a_change_and_says_which() {
-    let (_served, contents, server) = serve_big_file(53, 4_000_003);
-    server.faults().always("/big.bin", Fault::Serve);
+    let (_first_served, _, first) = serve_big_file(53, 4_000_003);
+    first.faults().always("/big.bin", Fault::Serve);
     // A range answered whole with a new ETag and date: If-Range did not match.
-    server
+    first
         .faults()
         .script("/big.bin", [slow_whole_answer(), Fault::ChangedWhole]);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["--retries", "0", &server.url("/")]);
+    let output = fetchall(work.path(), &["--retries", "0", &first.url("/")]);
     let said = all_text(&output);
     assert_eq!(output.status.code(), Some(1), "{said}");
     assert!(
         said.contains("the file changed on the server during the download (ETag \""),
         "{said}"
     );
-    // Tried again, it is a new download of the version the server has now (a
-    // fresh server: the first run's connections may still hold the old one).
+    // Tried again, it is a new download of the version the server has now. A fresh
+    // server: ranges the first run sent before it exited can still reach the first
+    // one and would take answers scripted after them.
     let (_served, contents, server) = serve_big_file(53, 4_000_003);
     server.faults().always("/big.bin", Fault::Serve);
     server
