@@ -13,7 +13,9 @@ use axum::http::{Method, StatusCode};
 use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
-use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use crate::support::tree::{
+    partial_sidecar, plant_partial, pseudo_random_bytes, read_tree, tree_difference, write_files,
+};
 use crate::support::{Canned, ListingStyle, LoggedRequest, TestServer};
 
 /// Fast retries for tests: short waits, short read timeout.
@@ -300,26 +302,19 @@ fn a_partial_that_is_already_whole_is_finished_on_416() {
     let files = [("done.bin", pseudo_random_bytes(8, 10_000))];
     let (served, server) = serve(&files);
     server.faults().always("/done.bin", Fault::Serve);
-    let modified = std::fs::metadata(served.path().join("done.bin"))
-        .and_then(|metadata| metadata.modified())
-        .expect("mtime");
     let work = tempfile::tempdir().expect("temp dir");
     // What a run killed between the last byte and the rename leaves behind.
-    let sidecar = serde_json::json!({
-        "url": server.url("/done.bin"),
-        "etag": null,
-        "last_modified": httpdate::fmt_http_date(modified),
-        "total": 10_000,
-    });
-    write_files(
+    let sidecar = partial_sidecar(
+        &server.url("/done.bin"),
+        &served.path().join("done.bin"),
+        10_000,
+        None,
+    );
+    plant_partial(
         &work.path().join("out"),
-        &[
-            (".done.bin.fetchall-part", files[0].1.clone()),
-            (
-                ".done.bin.fetchall-part.json",
-                sidecar.to_string().into_bytes(),
-            ),
-        ],
+        "done.bin",
+        files[0].1.clone(),
+        sidecar,
     );
     let output = fetchall(work.path(), &[&server.url("/")]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
@@ -1069,26 +1064,19 @@ fn max_size_also_applies_to_a_partial_file_left_by_an_earlier_run() {
     let files = [("big.bin", pseudo_random_bytes(45, 3_000_000))];
     let (served, server) = serve(&files);
     server.faults().always("/big.bin", Fault::Serve);
-    let modified = std::fs::metadata(served.path().join("big.bin"))
-        .and_then(|metadata| metadata.modified())
-        .expect("mtime");
     let work = tempfile::tempdir().expect("temp dir");
     // An earlier run without --max-size got 100 kB of it.
-    let sidecar = serde_json::json!({
-        "url": server.url("/big.bin"),
-        "etag": null,
-        "last_modified": httpdate::fmt_http_date(modified),
-        "total": 3_000_000,
-    });
-    write_files(
+    let sidecar = partial_sidecar(
+        &server.url("/big.bin"),
+        &served.path().join("big.bin"),
+        3_000_000,
+        None,
+    );
+    plant_partial(
         &work.path().join("out"),
-        &[
-            (".big.bin.fetchall-part", files[0].1[..100_000].to_vec()),
-            (
-                ".big.bin.fetchall-part.json",
-                sidecar.to_string().into_bytes(),
-            ),
-        ],
+        "big.bin",
+        files[0].1[..100_000].to_vec(),
+        sidecar,
     );
     let output = fetchall(work.path(), &["--max-size", "1M", &server.url("/")]);
     let stdout = text(&output.stdout);

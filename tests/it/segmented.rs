@@ -10,7 +10,9 @@ use axum::http::{Method, StatusCode};
 use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
-use crate::support::tree::{pseudo_random_bytes, read_tree, write_files};
+use crate::support::tree::{
+    partial_sidecar, plant_partial, pseudo_random_bytes, read_tree, write_files,
+};
 use crate::support::{ListingStyle, LoggedRequest, TestServer};
 
 /// Small thresholds so that a few megabytes are split into four.
@@ -550,35 +552,23 @@ fn a_range_answered_by_another_version_is_a_change_and_says_which() {
     assert!(said.contains("retrying"), "{said}");
 }
 
-/// The served file's Last-Modified, as the fault server sends it.
-fn served_date(served: &Path) -> String {
-    let modified = std::fs::metadata(served.join("big.bin"))
-        .and_then(|metadata| metadata.modified())
-        .expect("mtime");
-    httpdate::fmt_http_date(modified)
-}
-
 #[test]
 fn a_partial_file_resumed_against_a_range_ignoring_server_restarts_in_one_stream() {
     let (served, contents, server) = serve_big_file(54, 4_000_003);
     server.faults().always("/big.bin", Fault::IgnoreRange);
     let work = tempfile::tempdir().expect("temp dir");
     // What an interrupted single-stream download leaves.
-    let sidecar = serde_json::json!({
-        "url": server.url("/big.bin"),
-        "etag": null,
-        "last_modified": served_date(served.path()),
-        "total": 4_000_003,
-    });
-    write_files(
+    let sidecar = partial_sidecar(
+        &server.url("/big.bin"),
+        &served.path().join("big.bin"),
+        4_000_003,
+        None,
+    );
+    plant_partial(
         &work.path().join("out"),
-        &[
-            (".big.bin.fetchall-part", contents[..1_000_000].to_vec()),
-            (
-                ".big.bin.fetchall-part.json",
-                sidecar.to_string().into_bytes(),
-            ),
-        ],
+        "big.bin",
+        contents[..1_000_000].to_vec(),
+        sidecar,
     );
     let output = fetchall(work.path(), &["-v", &server.url("/")]);
     let said = all_text(&output);
@@ -598,35 +588,23 @@ fn a_split_download_resumed_against_a_range_ignoring_server_restarts_in_one_stre
     let work = tempfile::tempdir().expect("temp dir");
     // What a killed split download leaves: a preallocated file, segments half done.
     let mut partial = vec![0_u8; contents.len()];
-    let segments: Vec<(usize, usize, usize)> = vec![
+    let segments: Vec<(u64, u64, u64)> = vec![
         (0, 1_000_001, 500_000),
         (1_000_001, 2_000_002, 250_000),
         (2_000_002, 3_000_003, 0),
         (3_000_003, 4_000_003, 100_000),
     ];
     for &(start, _, done) in &segments {
+        let (start, done) = (start as usize, done as usize);
         partial[start..start + done].copy_from_slice(&contents[start..start + done]);
     }
-    let sidecar = serde_json::json!({
-        "url": server.url("/big.bin"),
-        "etag": null,
-        "last_modified": served_date(served.path()),
-        "total": 4_000_003,
-        "segments": segments
-            .iter()
-            .map(|&(start, end, done)| serde_json::json!({"start": start, "end": end, "done": done}))
-            .collect::<Vec<_>>(),
-    });
-    write_files(
-        &work.path().join("out"),
-        &[
-            (".big.bin.fetchall-part", partial),
-            (
-                ".big.bin.fetchall-part.json",
-                sidecar.to_string().into_bytes(),
-            ),
-        ],
+    let sidecar = partial_sidecar(
+        &server.url("/big.bin"),
+        &served.path().join("big.bin"),
+        4_000_003,
+        Some(&segments),
     );
+    plant_partial(&work.path().join("out"), "big.bin", partial, sidecar);
     let output = fetchall(work.path(), &["-v", &server.url("/")]);
     let said = all_text(&output);
     assert_eq!(output.status.code(), Some(0), "{said}");

@@ -77,3 +77,44 @@ pub fn tree_difference(
     }
     report
 }
+
+/// The sidecar an interrupted run leaves for `url`: the version of the served file
+/// `served` (its date, no ETag) of `total` bytes, and for a split download the
+/// `(start, end, done)` of each segment.
+pub fn partial_sidecar(
+    url: &str,
+    served: &Path,
+    total: u64,
+    segments: Option<&[(u64, u64, u64)]>,
+) -> Vec<u8> {
+    let modified = std::fs::metadata(served)
+        .and_then(|metadata| metadata.modified())
+        .expect("mtime of the served file");
+    let mut json = serde_json::json!({
+        "url": url,
+        "etag": null,
+        "last_modified": httpdate::fmt_http_date(modified),
+        "total": total,
+    });
+    if let Some(segments) = segments {
+        json["segments"] = segments
+            .iter()
+            .map(
+                |&(start, end, done)| serde_json::json!({"start": start, "end": end, "done": done}),
+            )
+            .collect();
+    }
+    json.to_string().into_bytes()
+}
+
+/// Writes what an interrupted run leaves for `out/name`: the partial bytes and
+/// their sidecar (see [`partial_sidecar`]).
+pub fn plant_partial(out: &Path, name: &str, bytes: Vec<u8>, sidecar: Vec<u8>) {
+    write_files(
+        out,
+        &[
+            (&format!(".{name}.fetchall-part"), bytes),
+            (&format!(".{name}.fetchall-part.json"), sidecar),
+        ],
+    );
+}
