@@ -46,6 +46,16 @@ pub fn read_url_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether an answer says, in so many words, that it is a page: a non-empty
+/// `Content-Type` that [`is_page_type`] accepts. A link without a slash under `-r`
+/// is tried as a folder only then; a missing type proves nothing there.
+pub(crate) fn states_page_type(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| !value.trim().is_empty() && is_page_type(Some(value)))
+}
+
 /// Whether a `Content-Type` is one of a page fetchall reads (a missing one is).
 pub fn is_page_type(content_type: Option<&str>) -> bool {
     let Some(content_type) = content_type else {

@@ -750,13 +750,7 @@ async fn probe(
     } else if response.url().path().ends_with('/') {
         Some((response.url().clone(), true))
     } else {
-        response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .filter(|value| !value.trim().is_empty())
-            .is_some_and(|value| crate::input::is_page_type(Some(value)))
-            .then(|| (url.clone(), false))
+        crate::input::states_page_type(response.headers()).then(|| (url.clone(), false))
     };
     Ok(Head {
         size: transfer::content_length(response.headers()),

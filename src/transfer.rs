@@ -233,14 +233,7 @@ pub async fn download(
                 }
                 // `dir` answered by a page (HTML or JSON) without a redirect: maybe a
                 // listing; under `-r` the crawler reads it and hands it back if not.
-                if task.folder_probe.is_some()
-                    && response
-                        .headers()
-                        .get(reqwest::header::CONTENT_TYPE)
-                        .and_then(|value| value.to_str().ok())
-                        .is_some_and(|value| {
-                            !value.trim().is_empty() && crate::input::is_page_type(Some(value))
-                        })
+                if task.folder_probe.is_some() && crate::input::states_page_type(response.headers())
                 {
                     return Ok(Outcome::Folder {
                         url: task.url.clone(),
