@@ -122,8 +122,15 @@ pub mod timestamp;
 pub mod transfer;
 pub mod verify;
 
+pub use checksum_source::ChecksumSource;
 pub use error::{Error, TransferError};
 pub use event::{Event, NoopReporter, Reporter, SkipReason, Summary};
-pub use filter::Filters;
+pub use filter::{FilterError, Filters};
 pub use mirror::{Options, mirror};
+pub use request::{Credentials, RequestOptions};
+pub use retry::RetryPolicy;
+pub use segmented::SplitPolicy;
+pub use shard::Shard;
+pub use speed::LowSpeed;
+pub use transfer::Existing;
 pub use tokio_util::sync::CancellationToken;
