@@ -32,7 +32,7 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// Another run holds the lock of the output folder (see [`crate::lock`]).
+    /// Another run holds the lock of the output folder (see [`crate::disk::lock`]).
     #[error(
         "the output folder `{}` is in use by another fetchall run ({holder}); \
          --wait-for-lock waits for it to finish",
@@ -50,7 +50,7 @@ pub enum Error {
     /// The request options (`-H`, `--netrc`, `--cookies`, `--cacert`, `--proxy`) are
     /// unusable.
     #[error(transparent)]
-    Request(#[from] crate::request::RequestError),
+    Request(#[from] crate::http::request::RequestError),
     /// `--checksums FILE|URL` could not be read.
     #[error("cannot read the checksum file `{location}`")]
     Checksums {
@@ -248,5 +248,5 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     // HTTP library messages quote the URL, credentials included.
-    crate::redact::redact_text(&text)
+    crate::http::redact::redact_text(&text)
 }

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use fetchall::verify::{Checked, Status, verify_tree};
+use fetchall::checksum::verify::{Checked, Status, verify_tree};
 
 use crate::Exit;
 
@@ -85,7 +85,9 @@ fn checksum_files(dir: &Path) -> Vec<std::path::PathBuf> {
             let path = entry.path();
             if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
                 pending.push(path);
-            } else if fetchall::sums::is_checksum_file(&entry.file_name().to_string_lossy()) {
+            } else if fetchall::checksum::sums::is_checksum_file(
+                &entry.file_name().to_string_lossy(),
+            ) {
                 found.push(path);
             }
         }

@@ -383,7 +383,7 @@ fn a_listed_checksum_file_that_cannot_be_read_fails_the_run() {
         Canned::html(b"\x00not gzip at all".to_vec()).with_header("content-encoding", "gzip"),
     );
     // The share `SHA256SUMS` is not in, with two shards.
-    let other_shard = 3 - fetchall::shard::Shard::share_of("SHA256SUMS", 2);
+    let other_shard = 3 - fetchall::select::shard::Shard::share_of("SHA256SUMS", 2);
     let shard = format!("{other_shard}/2");
     for (folder, extra, failed) in [
         ("/s/", vec![], 1),
@@ -963,7 +963,7 @@ fn cancelling_a_rate_limited_run_does_not_wait_out_the_throttle() {
         let mut options = fetchall::Options::new([server.url(folder)]);
         options.output = Some(work.path().join("out"));
         options.limit_rate = Some(1);
-        options.split = fetchall::segmented::SplitPolicy {
+        options.split = fetchall::transfer::segmented::SplitPolicy {
             max_segments: segments,
             min_segment_size: 1_000_000,
         };

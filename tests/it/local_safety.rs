@@ -635,7 +635,7 @@ fn a_lock_held_by_a_library_user_refuses_the_command() {
     let work = tempfile::tempdir().expect("temp dir");
     let out = work.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
-    let lock = fetchall::lock::lock_folder(&out, None, false).expect("lock");
+    let lock = fetchall::disk::lock::lock_folder(&out, None, false).expect("lock");
     // The holder's manifest, which a refused run must not empty.
     let manifest = work.path().join("manifest.jsonl");
     std::fs::write(&manifest, "{\"path\":\"held\"}\n").expect("write");
@@ -673,7 +673,7 @@ fn wait_for_lock_waits_for_the_holder_then_runs() {
     let work = tempfile::tempdir().expect("temp dir");
     let out = work.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
-    let lock = fetchall::lock::lock_folder(&out, None, false).expect("lock");
+    let lock = fetchall::disk::lock::lock_folder(&out, None, false).expect("lock");
     let mut waiting = spawn_fetchall(work.path(), &["--wait-for-lock", &server.url("/")]);
     std::thread::sleep(Duration::from_millis(500));
     // Still waiting (a run that did not wait would have exited 3 by now or written).
@@ -703,8 +703,10 @@ fn shard_runs_share_a_folder_but_not_a_shard() {
     let work = tempfile::tempdir().expect("temp dir");
     let out = work.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
-    let one = "1/2".parse::<fetchall::shard::Shard>().expect("shard");
-    let held = fetchall::lock::lock_folder(&out, Some(&one), false).expect("lock");
+    let one = "1/2"
+        .parse::<fetchall::select::shard::Shard>()
+        .expect("shard");
+    let held = fetchall::disk::lock::lock_folder(&out, Some(&one), false).expect("lock");
     let url = server.url("/");
     let other_shard = fetchall(work.path(), &["--shard", "2/2", &url]);
     assert_eq!(

@@ -3,9 +3,9 @@
 
 use std::path::{Component, Path};
 
-use fetchall::extract::extract_links;
-use fetchall::paths::{self, MAX_NAME_BYTES, is_contained};
-use fetchall::scope::{Scope, Verdict};
+use fetchall::listing::extract::extract_links;
+use fetchall::plan::paths::{self, MAX_NAME_BYTES, is_contained};
+use fetchall::select::scope::{Scope, Verdict};
 use proptest::prelude::*;
 use url::Url;
 

@@ -1,0 +1,6 @@
+//! The only code that writes: part files and their sidecars, resume decisions, the
+//! output folder's lock, and the rule that nothing is written through a symlink.
+
+pub mod lock;
+pub mod resume;
+pub mod safe_fs;

@@ -1,0 +1,237 @@
+//! Inputs: `-i FILE` URL lists, and start URLs that are files rather than pages.
+//!
+//! A start URL whose path ends with `/` is a page. Any other may be a direct link to
+//! a file (`https://h/isos/x.iso` in a list of downloads), so it is asked with HEAD
+//! first ([`StartKind`]):
+//!
+//! - a success whose `Content-Type` is not HTML, XHTML or JSON: a file, saved in the
+//!   output folder under its last path segment (and subject to the filters and
+//!   `--shard`, with that name as its relative path);
+//! - a success with a page type, or none: a page, read as before;
+//! - an error status (404, 410, 403…): a file, whose failure is reported as a failed
+//!   file with its URL and status (exit 1), as wget and aria2 do for a list — not as
+//!   a start page that cannot be read;
+//! - a HEAD the server refuses (405, 501) or answers with a status that may pass
+//!   (500, 503…): the GET's answer decides the same way;
+//! - no answer at all (refused connection, TLS or DNS failure): a page, so the
+//!   failure is reported once, as the page's.
+//!
+//! A redirect that ends at a URL ending with `/` makes a page whatever the status.
+
+use std::path::Path;
+
+use reqwest::header::CONTENT_TYPE;
+use url::Url;
+
+use crate::engine::mirror::Engine;
+use crate::event::{Event, SkipReason};
+use crate::plan::paths;
+use crate::plan::{Planner, Task};
+
+/// The URLs of a URL list: one per line, surrounding blanks trimmed, blank lines
+/// and `#` comments ignored.
+///
+/// ```
+/// let urls = fetchall::engine::input::read_url_list("# mirrors\nhttps://h/a/\n\n  https://h/b.iso  \n");
+/// assert_eq!(urls, ["https://h/a/", "https://h/b.iso"]);
+/// ```
+pub fn read_url_list(text: &str) -> Vec<String> {
+    // A list saved by Windows Notepad starts with a byte-order mark, which is not
+    // white space: left in, it made the first URL invalid and stopped the run.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether an answer says, in so many words, that it is a page: a non-empty
+/// `Content-Type` that [`is_page_type`] accepts. A link without a slash under `-r`
+/// is tried as a folder only then; a missing type proves nothing there.
+pub(crate) fn states_page_type(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| !value.trim().is_empty() && is_page_type(Some(value)))
+}
+
+/// Whether a `Content-Type` is one of a page fetchall reads (a missing one is).
+pub fn is_page_type(content_type: Option<&str>) -> bool {
+    let Some(content_type) = content_type else {
+        return true;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        essence.as_str(),
+        "" | "text/html" | "application/xhtml+xml" | "application/json"
+    )
+}
+
+/// What a start URL turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartKind {
+    /// A page to read (a listing or any page of links).
+    Page,
+    /// A direct link to a file (which may fail like any file).
+    File,
+}
+
+/// What an answer to HEAD (or to the GET asked when HEAD is refused) says a start
+/// URL is; `None` when it cannot tell and the GET must decide.
+pub fn kind_of_answer(
+    status: reqwest::StatusCode,
+    final_url: &Url,
+    content_type: Option<&str>,
+    is_head: bool,
+) -> Option<StartKind> {
+    if final_url.path().ends_with('/') {
+        // `/dir` redirected to `/dir/`: a folder, whatever it answers.
+        return Some(StartKind::Page);
+    }
+    if status.is_success() {
+        return Some(if is_page_type(content_type) {
+            StartKind::Page
+        } else {
+            StartKind::File
+        });
+    }
+    let head_refused = matches!(status.as_u16(), 405 | 501);
+    let may_pass = crate::pace::retry::is_transient_status(status);
+    if is_head && (head_refused || may_pass) {
+        return None;
+    }
+    Some(StartKind::File)
+}
+
+impl Engine {
+    /// Whether `start` is a page to read or a direct link to a file (see the module
+    /// documentation).
+    pub(crate) async fn start_kind(&self, start: &Url) -> StartKind {
+        if start.path().ends_with('/') {
+            return StartKind::Page;
+        }
+        for is_head in [true, false] {
+            let request = if is_head {
+                self.client.head(start.clone())
+            } else {
+                self.client
+                    .get(start.clone())
+                    .header(reqwest::header::ACCEPT_ENCODING, "identity")
+            };
+            let response = tokio::select! {
+                () = self.cancel.cancelled() => return StartKind::Page,
+                answer = tokio::time::timeout(self.options.read_timeout, self.client.send(request)) => answer,
+            };
+            let Ok(Ok(response)) = response else {
+                return StartKind::Page;
+            };
+            let content_type = response
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok());
+            // A GET's body is not read: dropping the answer closes its connection.
+            if let Some(kind) =
+                kind_of_answer(response.status(), response.url(), content_type, is_head)
+            {
+                return kind;
+            }
+        }
+        StartKind::File
+    }
+
+    /// The task that downloads a start URL that is a file (none if a filter leaves
+    /// it out or it repeats an earlier one).
+    pub(crate) fn plan_start_file(
+        &self,
+        start: &Url,
+        output: &Path,
+        planner: &mut Planner,
+    ) -> Vec<Task> {
+        let skip = |reason: SkipReason| {
+            self.count(|summary| summary.skipped += 1);
+            self.report(Event::Skipped {
+                link: start.to_string(),
+                url: start.to_string(),
+                reason,
+            });
+            Vec::new()
+        };
+        let relative = paths::file_name_only(start).and_then(|relative| match start.query() {
+            // `get.php?id=1` and `get.php?id=2` are two files, as in a listing.
+            Some(query) => relative.with_query(query),
+            None => Ok(relative),
+        });
+        let relative = match relative {
+            Ok(relative) => relative,
+            Err(why) => return skip(SkipReason::UnsafePath(why.to_string())),
+        };
+        let name = relative.to_string();
+        if let Err(reason) = self.filters.check_file(&name, &name) {
+            return skip(reason);
+        }
+        if let Err(reason) = planner.admit(start, &relative) {
+            return match reason {
+                SkipReason::Duplicate => Vec::new(),
+                reason => skip(reason),
+            };
+        }
+        vec![Task::new(start.clone(), relative, output)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_types() {
+        assert!(is_page_type(None));
+        assert!(is_page_type(Some("text/html; charset=utf-8")));
+        assert!(is_page_type(Some("application/json")));
+        assert!(!is_page_type(Some("application/octet-stream")));
+        assert!(!is_page_type(Some("text/plain")));
+        assert!(!is_page_type(Some("application/x-iso9660-image")));
+    }
+
+    #[test]
+    fn what_an_answer_says_a_start_url_is() {
+        let file = Url::parse("http://h/isos/x.iso").expect("URL");
+        let folder = Url::parse("http://h/isos/").expect("URL");
+        let kind = |code: u16, url: &Url, content_type: Option<&str>, is_head: bool| {
+            let status = reqwest::StatusCode::from_u16(code).expect("status");
+            kind_of_answer(status, url, content_type, is_head)
+        };
+        let iso = Some("application/octet-stream");
+        let html = Some("text/html");
+        assert_eq!(kind(200, &file, iso, true), Some(StartKind::File));
+        assert_eq!(kind(200, &file, html, true), Some(StartKind::Page));
+        assert_eq!(kind(200, &file, None, true), Some(StartKind::Page));
+        // Missing, gone, forbidden: failed files, not failed pages.
+        for code in [400, 401, 403, 404, 410, 451] {
+            assert_eq!(
+                kind(code, &file, html, true),
+                Some(StartKind::File),
+                "{code}"
+            );
+        }
+        // HEAD refused, or a status that may pass: the GET decides.
+        for code in [405, 501, 500, 502, 503, 429] {
+            assert_eq!(kind(code, &file, None, true), None, "{code}");
+            assert_eq!(
+                kind(code, &file, None, false),
+                Some(StartKind::File),
+                "{code}"
+            );
+        }
+        assert_eq!(kind(200, &file, html, false), Some(StartKind::Page));
+        // Redirected to a folder: a page, even if it then fails.
+        assert_eq!(kind(404, &folder, None, true), Some(StartKind::Page));
+        assert_eq!(kind(200, &folder, iso, true), Some(StartKind::Page));
+    }
+}

@@ -1,0 +1,121 @@
+//! What a run is asked to do: plain data, every field documented. The CLI fills it
+//! from its arguments; a library user fills it by hand from [`Options::new`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::engine::checksum_source::ChecksumSource;
+use crate::http::client::default_user_agent;
+use crate::http::request::RequestOptions;
+use crate::pace::retry::RetryPolicy;
+use crate::pace::speed::LowSpeed;
+use crate::select::filter::Filters;
+use crate::transfer::Existing;
+use crate::transfer::segmented::SplitPolicy;
+
+/// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Pages to read (listings, or any HTML page of links), or direct links to files.
+    pub urls: Vec<String>,
+    /// More start URLs, read from a list (`-i FILE`), taken after `urls`. They are
+    /// items of a batch: one that fails, page or file, counts as a failed item
+    /// ([`Summary::failed`](crate::Summary::failed), exit 1), where a page of `urls`
+    /// that cannot be read counts in `pages_failed` (exit 2).
+    pub list_urls: Vec<String>,
+    /// Output folder; `None` means a folder named after each start URL's last path
+    /// segment, in the current directory.
+    pub output: Option<PathBuf>,
+    /// Requests in flight at once: listing pages, files, and each connection of a
+    /// split file.
+    pub jobs: usize,
+    /// Requests in flight at once to one host.
+    pub jobs_per_host: usize,
+    /// Limit for establishing a connection.
+    pub connect_timeout: Duration,
+    /// Limit for any wait with no bytes arriving.
+    pub read_timeout: Duration,
+    /// `--speed-limit`, `--speed-time`: a page or file body slower than this fails.
+    pub low_speed: LowSpeed,
+    /// Only report what would be downloaded; write nothing.
+    pub dry_run: bool,
+    /// Also download files linked on other hosts.
+    pub span_hosts: bool,
+    /// With `span_hosts`: the only other hosts allowed (and their sub-domains); empty
+    /// means any.
+    pub domains: Vec<String>,
+    /// Sent as `User-Agent`.
+    pub user_agent: String,
+    /// Follow sub-directory links (`-r`).
+    pub recursive: bool,
+    /// `--level N`: files of the start page are level 1, those of its
+    /// sub-directories level 2...; `None` is unlimited.
+    pub max_level: Option<usize>,
+    /// Save every file directly in the output folder (`--flat`).
+    pub flat: bool,
+    /// Which files (and directories) are wanted.
+    pub filters: Filters,
+    /// Save files under the name of their `Content-Disposition` header, sanitised.
+    pub content_disposition: bool,
+    /// When and how large files are split over several connections.
+    pub split: SplitPolicy,
+    /// How failed transfers are retried.
+    pub retry: RetryPolicy,
+    /// How files already on disk are treated (compare, keep, replace).
+    pub existing: Existing,
+    /// Where expected digests come from (`--checksums`).
+    pub checksums: ChecksumSource,
+    /// Headers, credentials, cookies, proxy and TLS options of every request.
+    pub request: RequestOptions,
+    /// `--limit-rate`: the most bytes per second all file transfers receive together.
+    pub limit_rate: Option<u64>,
+    /// `--wait`: the least time between the starts of two requests to one host.
+    pub wait: Duration,
+    /// `--random-wait`: vary each wait between 0.5 and 1.5 times `wait`.
+    pub random_wait: bool,
+    /// Compute every downloaded file's SHA-256 (reported in
+    /// [`Event::Downloaded`](crate::Event::Downloaded); `--manifest` needs it).
+    pub record_sha256: bool,
+    /// `--follow-symlinks`: write through a symlinked folder inside the output folder
+    /// even when it leads outside it (by default such a file fails).
+    pub follow_symlinks: bool,
+    /// `--wait-for-lock`: when another run holds the output folder, wait for it to
+    /// finish instead of stopping with [`Error::Locked`](crate::Error::Locked).
+    pub wait_for_lock: bool,
+}
+
+impl Options {
+    /// Options with the defaults for `urls`.
+    pub fn new(urls: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Options {
+            urls: urls.into_iter().map(Into::into).collect(),
+            list_urls: Vec::new(),
+            output: None,
+            jobs: 16,
+            jobs_per_host: 16,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            low_speed: LowSpeed::default(),
+            dry_run: false,
+            span_hosts: false,
+            domains: Vec::new(),
+            user_agent: default_user_agent(),
+            recursive: false,
+            max_level: None,
+            flat: false,
+            filters: Filters::default(),
+            content_disposition: false,
+            split: SplitPolicy::default(),
+            retry: RetryPolicy::default(),
+            existing: Existing::default(),
+            checksums: ChecksumSource::default(),
+            record_sha256: false,
+            request: RequestOptions::default(),
+            limit_rate: None,
+            wait: Duration::ZERO,
+            random_wait: false,
+            follow_symlinks: false,
+            wait_for_lock: false,
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The network edge: the HTTP client, DNS, what each request carries (headers,
+//! credentials, netrc, cookies), and passwords masked in what is reported.
+
+pub mod client;
+pub mod cookies;
+pub mod dns;
+pub mod netrc;
+pub mod redact;
+pub mod request;

@@ -1,0 +1,172 @@
+//! Fetching a listing page: the only place besides `transfer` that talks HTTP.
+//! A page may arrive compressed and in any charset; we hand `extract` plain text.
+
+use std::io::Read;
+use std::time::Duration;
+
+use encoding_rs::Encoding;
+use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap};
+use url::Url;
+
+use crate::error::PageError;
+use crate::pace::speed::{self, ChunkError, SpeedMeter};
+
+/// Listings of 50,000 entries are a few megabytes; anything past this is not a listing.
+pub const MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A fetched page, ready for link extraction.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The URL the page was served from, after redirects: links resolve against it.
+    pub url: Url,
+    /// The decoded text of the page.
+    pub html: String,
+    /// True when the server sent JSON (nginx `autoindex_format json`, Caddy).
+    pub is_json: bool,
+}
+
+/// Fetches `url` and returns its text, decompressed and decoded.
+pub async fn fetch_page(
+    client: &crate::http::client::HttpClient,
+    url: &Url,
+    read_timeout: Duration,
+) -> Result<Page, PageError> {
+    let request = client
+        .get(url.clone())
+        .header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header(ACCEPT_ENCODING, "gzip, br");
+    let mut response = tokio::time::timeout(read_timeout, client.send(request))
+        .await
+        .map_err(|_| PageError::ReadTimeout(read_timeout))?
+        .map_err(PageError::Request)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(PageError::Status {
+            status,
+            redirected_to: crate::error::redirect_target(url, response.url()),
+        });
+    }
+    let final_url = response.url().clone();
+    let headers = response.headers().clone();
+    // Sized once from Content-Length (within the limit): a growing buffer would
+    // hold its old and new halves at once.
+    let announced = response.content_length().unwrap_or(0).min(MAX_PAGE_BYTES);
+    let mut body = Vec::with_capacity(announced as usize);
+    let mut meter = SpeedMeter::new(client.low_speed());
+    // Ctrl-C is the crawler's to handle: it stops waiting for this page.
+    let never = tokio_util::sync::CancellationToken::new();
+    loop {
+        let chunk = speed::next_chunk(&mut response, &mut meter, read_timeout, &never)
+            .await
+            .map_err(|error| match error {
+                ChunkError::Request(error) => PageError::Request(error),
+                ChunkError::TooSlow(low_speed) => PageError::TooSlow {
+                    limit: low_speed.limit,
+                    time: low_speed.time,
+                },
+                ChunkError::ReadTimeout(_) | ChunkError::Interrupted => {
+                    PageError::ReadTimeout(read_timeout)
+                }
+            })?;
+        let Some(chunk) = chunk else { break };
+        // Stopped as soon as it passes the cap: returning drops the connection.
+        if body.len() as u64 + chunk.len() as u64 > MAX_PAGE_BYTES {
+            return Err(PageError::TooLarge {
+                limit: MAX_PAGE_BYTES,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = decompress(&headers, body)?;
+    let html = decode_text(body, content_type_charset(&headers).as_deref());
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().starts_with("application/json"));
+    Ok(Page {
+        url: final_url,
+        html,
+        is_json,
+    })
+}
+
+/// Undoes `Content-Encoding`. We ask for gzip and br ourselves (rather than letting
+/// the client do it) because file bodies must never be decoded: one client serves both.
+fn decompress(headers: &HeaderMap, body: Vec<u8>) -> Result<Vec<u8>, PageError> {
+    let encoding = headers
+        .get(CONTENT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    // gzip states the size of what it holds (modulo 4 GiB) in its last four
+    // bytes: a hint for one allocation instead of a doubling buffer.
+    let hint = match encoding.as_str() {
+        "gzip" | "x-gzip" => body
+            .last_chunk::<4>()
+            .map_or(0, |size| u64::from(u32::from_le_bytes(*size))),
+        _ => 0,
+    };
+    let mut decoded = Vec::with_capacity(hint.min(MAX_PAGE_BYTES + 1) as usize);
+    let result = match encoding.as_str() {
+        "" | "identity" => return Ok(body),
+        "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(&body[..])
+            .take(MAX_PAGE_BYTES + 1)
+            .read_to_end(&mut decoded),
+        "deflate" => flate2::read::ZlibDecoder::new(&body[..])
+            .take(MAX_PAGE_BYTES + 1)
+            .read_to_end(&mut decoded),
+        "br" => brotli::Decompressor::new(&body[..], 64 * 1024)
+            .take(MAX_PAGE_BYTES + 1)
+            .read_to_end(&mut decoded),
+        other => Err(std::io::Error::other(format!(
+            "unknown content encoding `{other}`"
+        ))),
+    };
+    result.map_err(|source| PageError::Decode {
+        encoding: encoding.clone(),
+        source,
+    })?;
+    if decoded.len() as u64 > MAX_PAGE_BYTES {
+        return Err(PageError::TooLarge {
+            limit: MAX_PAGE_BYTES,
+        });
+    }
+    Ok(decoded)
+}
+
+/// The `charset=` parameter of the Content-Type header, if any.
+fn content_type_charset(headers: &HeaderMap) -> Option<String> {
+    let content_type = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    charset_parameter(content_type)
+}
+
+/// Finds `charset=NAME` in a media type such as `text/html; charset="utf-8"`.
+pub(crate) fn charset_parameter(media_type: &str) -> Option<String> {
+    media_type.split(';').skip(1).find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(['"', '\'']).to_string())
+    })
+}
+
+/// Decodes a page as a browser would: a byte-order mark wins, then the header's
+/// charset, then a `<meta charset>` in the first kilobyte, then UTF-8 (which is what
+/// listings of modern servers are, even when they do not say so).
+pub fn decode_text(body: Vec<u8>, header_charset: Option<&str>) -> String {
+    let encoding = Encoding::for_bom(&body)
+        .map(|(encoding, _)| encoding)
+        .or_else(|| header_charset.and_then(|label| Encoding::for_label(label.as_bytes())))
+        .or_else(|| crate::listing::extract::prescan_meta_charset(&body))
+        .unwrap_or(encoding_rs::UTF_8);
+    // The common case, valid UTF-8 without a BOM, keeps the bytes: no second copy of
+    // a listing that may be megabytes long.
+    if encoding == encoding_rs::UTF_8 && !body.starts_with(b"\xEF\xBB\xBF") {
+        return match String::from_utf8(body) {
+            Ok(text) => text,
+            Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+        };
+    }
+    let (text, _, _) = encoding.decode(&body);
+    text.into_owned()
+}
