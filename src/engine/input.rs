@@ -25,6 +25,7 @@ use url::Url;
 
 use crate::engine::mirror::Engine;
 use crate::event::{Event, SkipReason};
+use crate::listing::page::is_page_type;
 use crate::plan::paths;
 use crate::plan::{Planner, Task};
 
@@ -44,33 +45,6 @@ pub fn read_url_list(text: &str) -> Vec<String> {
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(str::to_string)
         .collect()
-}
-
-/// Whether an answer says, in so many words, that it is a page: a non-empty
-/// `Content-Type` that [`is_page_type`] accepts. A link without a slash under `-r`
-/// is tried as a folder only then; a missing type proves nothing there.
-pub(crate) fn states_page_type(headers: &reqwest::header::HeaderMap) -> bool {
-    headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| !value.trim().is_empty() && is_page_type(Some(value)))
-}
-
-/// Whether a `Content-Type` is one of a page fetchall reads (a missing one is).
-pub fn is_page_type(content_type: Option<&str>) -> bool {
-    let Some(content_type) = content_type else {
-        return true;
-    };
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    matches!(
-        essence.as_str(),
-        "" | "text/html" | "application/xhtml+xml" | "application/json"
-    )
 }
 
 /// What a start URL turned out to be.

@@ -750,7 +750,7 @@ async fn probe(
     } else if response.url().path().ends_with('/') {
         Some((response.url().clone(), true))
     } else {
-        crate::engine::input::states_page_type(response.headers()).then(|| (url.clone(), false))
+        crate::listing::page::states_page_type(response.headers()).then(|| (url.clone(), false))
     };
     Ok(Head {
         size: transfer::content_length(response.headers()),

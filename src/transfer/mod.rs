@@ -237,7 +237,7 @@ pub async fn download(
                 // `dir` answered by a page (HTML or JSON) without a redirect: maybe a
                 // listing; under `-r` the crawler reads it and hands it back if not.
                 if task.folder_probe.is_some()
-                    && crate::engine::input::states_page_type(response.headers())
+                    && crate::listing::page::states_page_type(response.headers())
                 {
                     return Ok(Outcome::Folder {
                         url: task.url.clone(),
