@@ -1,50 +1,32 @@
 //! fetchall: download every file linked from a web page — typically a web server's
 //! directory listing — concurrently, streamed to disk, and atomically.
 //!
-//! The data flows through one module per step:
+//! The data flows up through one folder per stage; each uses only the folders
+//! listed below it (`scripts/module-graph.py` checks there is no cycle between files):
 //!
 //! ```text
-//! page      fetch a listing page (decompress, decode its charset)   Url  -> Page
-//! extract   every <a href> of the page, resolved                   Page -> Vec<Link>
-//! scope     which links are files to fetch, and why others are not Link -> Verdict
-//! paths     URL -> a safe path under the output folder             Url  -> RelativePath
-//! plan      deduplicate, refuse collisions, look at the disk       Verdict -> Task
-//! transfer  one file over HTTP into a temporary file, then rename  Task -> Outcome
-//! segmented a large file over several ranged connections           Task -> Outcome
-//! filter    globs, regexes, sizes and dates the user asked for      Link -> Verdict
-//! crawl     listing pages in breadth-first order, recursively     Url  -> Tasks
-//! resume    partial files, their validators, Range answers        Partial -> Decision
-//! retry     transient failures, backoff, Retry-After, host pacing  Task -> Outcome
-//! slots     --jobs and --per-host: one slot per request in flight
-//! options   what a run is asked to do (plain data)
-//! mirror    the engine that runs all of the above concurrently     Options -> Summary
-//! event     what the engine reports, and the Reporter trait
+//! engine/    mirror(): options, the run, start URLs, crawl (producer),    Options -> Summary
+//!            dispatch (consumer), checksum files, dry runs
+//! transfer/  one file over HTTP into a part file, small files in memory,  Task -> bytes on disk
+//!            split downloads, the retrying wrapper
+//! disk/      the only code that writes: part files, sidecars, resume       Partial -> Decision
+//!            decisions, placing a file; no symlink followed; the run lock
+//! checksum/  hashes while bytes stream in, SHA256SUMS formats, verify      bytes -> verdict
+//! plan/      a link's safe local path, deduplication, collisions,          Verdict -> Task
+//!            content-disposition names
+//! select/    scope, the user's filters, --shard: pure                       Link -> Verdict
+//! listing/   fetch and decode a page, extract its links, listed sizes      Url -> Page -> Links
+//!            and times, one file per listing format
+//! http/      the client, DNS, what each request carries (headers,
+//!            credentials, netrc, cookies), redirects, redaction
+//! pace/      request slots, --limit-rate and --wait, the retry policy,
+//!            the low-speed rule
+//! event/     what the engine reports (Event, Summary, Reporter), manifest
+//! error.rs   the error vocabulary
 //! ```
 //!
-//! Around them, for issue 5:
-//!
-//! ```text
-//! checksum         Algorithm, Expected, Verifier: hashing while bytes stream in
-//! sums             SHA256SUMS / MD5SUMS / *.sha256 formats, digests by URL
-//! checksum_source  --checksums auto|off|FILE|URL, read before a page's files start
-//! verify           re-checking an existing mirror against its checksum files
-//! manifest         --manifest: one JSON line per downloaded file
-//! shard            --shard K/N: a stable split of the files across machines
-//! request          -H, -u, netrc, cookies, proxy, TLS: what each request carries
-//! netrc, cookies   the .netrc and Netscape cookies.txt formats
-//! client           the HTTP client, decorating each request for its URL
-//! dns              host names looked up once per run
-//! throttle         --limit-rate token bucket, --wait spacing per host
-//! input            -i URL lists, direct file links as start URLs
-//! redact           passwords masked in every reported URL and message
-//! ```
-//!
-//! And for issue 11, the output folder's safety:
-//!
-//! ```text
-//! lock             one run per output folder (.fetchall.lock, flock)
-//! safe_fs          no symlink followed inside the output folder; locked partial files
-//! ```
+//! fetchall runs on Unix-like systems (Linux, macOS, the BSDs): the output folder's
+//! safety rests on `O_NOFOLLOW`, `flock` and positioned writes.
 //!
 //! The library never prints: it reports [`Event`]s to a [`Reporter`], and the binary
 //! turns them into progress bars, plain lines or JSON. A reporter of your own:
@@ -83,6 +65,11 @@
 //! ```
 
 #![deny(missing_docs)]
+
+#[cfg(not(unix))]
+compile_error!(
+    "fetchall runs on Unix-like systems only: it relies on O_NOFOLLOW, flock and positioned writes"
+);
 
 pub mod checksum;
 pub mod disk;
