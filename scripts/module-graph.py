@@ -2,8 +2,9 @@
 """Which src/ file depends on which, and the import cycles between them.
 
 Counts `use crate::…` lines, inline `crate::…` paths and `impl` blocks for a type
-defined in another file (issue 12: "no import cycle between files"). Also lists
-files over 500 lines above their tests. Exit 1 if there is a cycle or a long file.
+defined in another file (issue 12: "no import cycle between files"), every use of a
+folder above the own one (FLOORS, the order of README "Where things live"), and
+files over 500 lines above their tests. Exit 1 if any is found.
 
     python3 scripts/module-graph.py [--edges]
 """
@@ -13,6 +14,10 @@ import sys
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src')
 LIMIT = 500
+# Folders from the top floor down (README "Where things live"): a file may use files
+# of its own folder and of folders after its own, never of a folder before it.
+FLOORS = ['engine', 'transfer', 'checksum', 'disk', 'plan', 'select', 'listing', 'http',
+          'event', 'pace', 'error']
 
 
 def module_of(path):
@@ -136,13 +141,20 @@ def main():
         bad = True
         inner = {m: sorted(edges[m] & set(comp)) for m in comp}
         print('cycle:', '; '.join(f'{m} -> {", ".join(t)}' for m, t in inner.items()))
+    floor = {f: i for i, f in enumerate(FLOORS)}
+    for m in sorted(edges):
+        for t in sorted(edges[m]):
+            a, b = floor.get(m.split('::')[0]), floor.get(t.split('::')[0])
+            if a is not None and b is not None and b < a:
+                bad = True
+                print(f'upward: {m} uses {t}, a floor above it')
     for m, (body, _) in sorted(texts.items()):
         n = body.count('\n')
         if n > LIMIT:
             bad = True
             print(f'long: {os.path.relpath(files[m], os.path.join(SRC, ".."))} has {n} lines above its tests')
     if not bad:
-        print(f'{len(files)} files, no import cycle, none over {LIMIT} lines above its tests')
+        print(f'{len(files)} files, no import cycle, no use of a floor above, none over {LIMIT} lines above its tests')
     return 1 if bad else 0
 
 
