@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::checksum::sums;
 use crate::checksum::{Expected, VerifyError, verify_file};
-use crate::error::error_chain;
+use crate::http::redact::error_chain;
 
 /// What one file's check found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -38,8 +38,9 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::engine::mirror::Engine;
-use crate::error::{PageError, error_chain};
+use crate::error::PageError;
 use crate::event::{Event, SkipReason};
+use crate::http::redact::error_chain;
 use crate::listing::extract::{Link, for_each_json_link, for_each_link};
 use crate::listing::page::Page;
 use crate::pace::retry;

@@ -11,9 +11,9 @@ use percent_encoding::percent_decode_str;
 use reqwest::{RequestBuilder, Response, Version};
 use url::{Origin, Url};
 
-use crate::error::Error;
+use crate::error::{Error, RequestError};
 use crate::http::dns::RunResolver;
-use crate::http::request::{RequestError, RequestRules};
+use crate::http::request::RequestRules;
 
 /// How the client connects.
 #[derive(Debug, Clone)]
@@ -443,7 +443,7 @@ mod tls {
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 
-    use crate::http::request::RequestError;
+    use crate::error::RequestError;
 
     /// The certificates of `--cacert FILE` and of the file `SSL_CERT_FILE` names.
     pub(super) fn given_certificates(

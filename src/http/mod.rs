@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod cookies;
+pub mod credentials;
 pub mod dns;
 pub mod netrc;
 pub mod redact;
