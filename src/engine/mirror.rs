@@ -153,7 +153,7 @@ pub async fn mirror(
 /// Parses a start URL, accepting only http and https.
 pub fn parse_start_url(input: &str) -> Result<Url, Error> {
     // A bare `%` typed or listed (`100%.txt`) is a literal percent sign.
-    let repaired = crate::listing::extract::repair_percent(input.trim());
+    let repaired = crate::listing::repair_percent(input.trim());
     let url = Url::parse(&repaired).map_err(|source| Error::InvalidUrl {
         input: input.to_string(),
         source,
