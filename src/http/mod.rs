@@ -7,4 +7,6 @@ pub mod credentials;
 pub mod dns;
 pub mod netrc;
 pub mod redact;
+pub mod redirect;
 pub mod request;
+pub mod tls;

@@ -73,7 +73,7 @@ pub fn is_transient(error: &TransferError) -> bool {
         TransferError::Request(error) => {
             !error.is_redirect()
                 && !error.is_builder()
-                && !crate::http::client::is_certificate_error(error)
+                && !crate::http::tls::is_certificate_error(error)
         }
         TransferError::Status { status, .. } => is_transient_status(*status),
         // The partial file was dropped; a fresh attempt may get a consistent body.
