@@ -50,7 +50,7 @@ pub struct Checked {
 
 /// Every file the checksum files under `root` name, in path order (not yet checked).
 /// Checksum files that cannot be read are left out; [`verify_tree`] reports them.
-pub fn plan(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Expected>> {
+pub fn expected_digests(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Expected>> {
     survey(root).map(|(expected, _)| expected)
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use reqwest::{RequestBuilder, Response, Version};
@@ -180,7 +180,9 @@ struct Lanes {
     resolver: RunResolver,
     /// The lanes after the first, built when a host first answers over HTTP/2.
     others: OnceLock<Vec<Lane>>,
-    /// Origins that answered over HTTP/2: their requests go round the lanes.
+    /// Origins that answered over HTTP/2: their requests go round the lanes. A
+    /// poisoned lock is used as it is (each use is one lookup or one insert, so
+    /// the set is whole), as in [`crate::http::dns`].
     multiplexed: Mutex<HashSet<Origin>>,
     next: AtomicUsize,
 }
@@ -224,7 +226,8 @@ impl Lanes {
         let multiplexed = self
             .multiplexed
             .lock()
-            .is_ok_and(|origins| origins.contains(&url.origin()));
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&url.origin());
         if !multiplexed {
             return (&self.first, None);
         }
@@ -251,9 +254,10 @@ impl Lanes {
     }
 
     fn note_multiplexed(&self, url: &Url) {
-        if let Ok(mut origins) = self.multiplexed.lock() {
-            origins.insert(url.origin());
-        }
+        self.multiplexed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(url.origin());
         let wanted = self
             .settings
             .concurrency_per_host
