@@ -1,5 +1,9 @@
 //! Error types. A fatal [`Error`] stops the run (bad start page, unusable output
 //! folder); a [`TransferError`] fails one file and the run goes on.
+//!
+//! This is the vocabulary at the bottom of the crate: it imports nothing from the
+//! modules that use it, so every one of them can. Formatting an error for a report
+//! (its causes on one line, passwords masked) is [`crate::http::redact::error_chain`].
 
 use std::io;
 use std::path::PathBuf;

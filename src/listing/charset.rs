@@ -14,7 +14,7 @@ pub(crate) fn content_type_charset(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Finds `charset=NAME` in a media type such as `text/html; charset="utf-8"`.
-pub(crate) fn charset_parameter(media_type: &str) -> Option<String> {
+fn charset_parameter(media_type: &str) -> Option<String> {
     media_type.split(';').skip(1).find_map(|parameter| {
         let (name, value) = parameter.split_once('=')?;
         name.trim()
