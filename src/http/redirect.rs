@@ -11,8 +11,10 @@ use url::Url;
 pub(crate) const MAX_REDIRECTS: usize = 10;
 
 /// Follows up to [`MAX_REDIRECTS`] redirects, but stops at an unescaped folder
-/// redirect (see [`unescaped_folder_redirect`]), which [`HttpClient::send`](crate::http::client::HttpClient::send) then
+/// redirect (see [`unescaped_folder_redirect`]), which [`HttpClient::send`] then
 /// follows to the right URL itself.
+///
+/// [`HttpClient::send`]: crate::http::client::HttpClient::send
 pub(crate) fn policy() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
         if attempt.previous().len() > MAX_REDIRECTS {
@@ -56,8 +58,10 @@ impl std::error::Error for TooManyRedirects {}
 
 /// Whether `next` could be a cut-down [`unescaped_folder_redirect`]: the redirect
 /// policy sees the target without its fragment, so it stops at any redirect whose
-/// decoded path begins the decoded folder, and [`HttpClient::send`](crate::http::client::HttpClient::send) decides with the
-/// raw `Location`.
+/// decoded path begins the decoded folder, and [`HttpClient::send`] decides with
+/// the raw `Location`.
+///
+/// [`HttpClient::send`]: crate::http::client::HttpClient::send
 fn may_be_unescaped_folder_redirect(previous: &Url, next: &Url) -> bool {
     if previous.path().ends_with('/') || previous.origin() != next.origin() {
         return false;

@@ -1,10 +1,11 @@
 //! TLS: the certificates a run trusts, and telling a refused certificate (final at
 //! once) from other failures.
 //!
-//! Certificates the user trusts explicitly (`--cacert`, `SSL_CERT_FILE`): curl and wget accept a server whose certificate is self-signed when the user gives
-//! that very certificate; rustls's verifier refuses it as the end of a chain when it
-//! says `CA:TRUE` (`CaUsedAsEndEntity`, as `openssl req -x509` and many NAS boxes
-//! make them), or as having no known issuer. The verifier here is the one reqwest
+//! Certificates the user trusts explicitly (`--cacert`, `SSL_CERT_FILE`): curl and
+//! wget accept a server whose certificate is self-signed when the user gives that
+//! very certificate; rustls's verifier refuses it as the end of a chain when it says
+//! `CA:TRUE` (`CaUsedAsEndEntity`, as `openssl req -x509` and many NAS boxes make
+//! them), or as having no known issuer. The verifier here is the one reqwest
 //! uses (the system's roots and the given ones, webpki rules), and only when it
 //! refuses for one of those two reasons does it accept the certificate — if it is
 //! byte for byte one the user gave, and valid for the server's name. Its validity

@@ -13,11 +13,13 @@ use crate::http::tls::is_certificate_error;
 use crate::listing::page::{Page, fetch_page_once};
 use crate::pace::retry::{RetryPolicy, TOO_SLOW_RETRIES, is_transient_status, random_fraction};
 
-/// Fetches a listing page, retrying the failures that [`is_transient`](crate::pace::retry::is_transient) retries for
+/// Fetches a listing page, retrying the failures that [`is_transient`] retries for
 /// files (lighttpd, for one, answers 503 while too many listings are being built).
 ///
 /// A refused connection to the *start* page is not retried (`retry_refused` false):
 /// as with wget, a mistyped port should fail at once, not after a minute of backoff.
+///
+/// [`is_transient`]: crate::pace::retry::is_transient
 pub async fn fetch_page_with_retries(
     client: &HttpClient,
     url: &Url,
