@@ -1,5 +1,9 @@
 //! Error types. A fatal [`Error`] stops the run (bad start page, unusable output
 //! folder); a [`TransferError`] fails one file and the run goes on.
+//!
+//! This is the vocabulary at the bottom of the crate: it imports nothing from the
+//! modules that use it, so every one of them can. Formatting an error for a report
+//! (its causes on one line, passwords masked) is [`crate::http::redact::error_chain`].
 
 use std::io;
 use std::path::PathBuf;
@@ -50,7 +54,7 @@ pub enum Error {
     /// The request options (`-H`, `--netrc`, `--cookies`, `--cacert`, `--proxy`) are
     /// unusable.
     #[error(transparent)]
-    Request(#[from] crate::http::request::RequestError),
+    Request(#[from] RequestError),
     /// `--checksums FILE|URL` could not be read.
     #[error("cannot read the checksum file `{location}`")]
     Checksums {
@@ -60,6 +64,26 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+/// Why the request options cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// A `-H` header that is not `Name: value`.
+    #[error("invalid header `{0}`: expected `Name: value`")]
+    Header(String),
+    /// A file (netrc, cookies, CA certificates) could not be read.
+    #[error("cannot read `{}`", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CA file holds no usable certificate, or the proxy URL is invalid.
+    #[error("{0}")]
+    Client(String),
 }
 
 /// Why a page could not be read.
@@ -194,7 +218,20 @@ pub enum TransferError {
     Interrupted,
     /// The bytes do not have the digest a checksum file gives; they were deleted.
     #[error("checksum mismatch")]
-    Checksum(#[source] crate::checksum::Mismatch),
+    Checksum(#[source] Mismatch),
+}
+
+/// A digest that differs from the one a checksum file gives. The algorithm is named,
+/// not typed, so that this vocabulary needs nothing from [`crate::checksum`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{algorithm} of the bytes received is {actual}, the checksum file says {expected}")]
+pub struct Mismatch {
+    /// The algorithm's name, as [`crate::checksum::Algorithm::name`] gives it: `sha256`.
+    pub algorithm: &'static str,
+    /// The expected digest, hexadecimal.
+    pub expected: String,
+    /// The digest of the bytes, hexadecimal.
+    pub actual: String,
 }
 
 impl TransferError {
@@ -230,23 +267,4 @@ pub(crate) fn redirect_target(requested: &url::Url, served: &url::Url) -> Option
 /// `redirected to URL: `, or nothing, ahead of a message about an answer.
 fn redirected(target: Option<&url::Url>) -> String {
     target.map_or_else(String::new, |url| format!("redirected to {url}: "))
-}
-
-/// Formats an error and all its causes on one line: `a: b: c`.
-///
-/// reqwest's own messages are terse ("error sending request"); the useful part
-/// ("connection refused") is several sources down.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    // HTTP library messages quote the URL, credentials included.
-    crate::http::redact::redact_text(&text)
 }

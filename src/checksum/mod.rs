@@ -19,6 +19,8 @@
 pub mod sums;
 pub mod verify;
 
+pub use crate::error::Mismatch;
+
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -127,18 +129,6 @@ impl fmt::Debug for Expected {
     }
 }
 
-/// A digest that differs from the expected one.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{algorithm} of the bytes received is {actual}, the checksum file says {expected}")]
-pub struct Mismatch {
-    /// The algorithm.
-    pub algorithm: Algorithm,
-    /// The expected digest, hexadecimal.
-    pub expected: String,
-    /// The digest of the bytes, hexadecimal.
-    pub actual: String,
-}
-
 /// Why a file on disk could not be verified.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
@@ -227,7 +217,7 @@ impl Verifier {
             Ok(())
         } else {
             Err(Mismatch {
-                algorithm: self.expected.algorithm,
+                algorithm: self.expected.algorithm.name(),
                 expected: self.expected.hex(),
                 actual: encode_hex(&actual),
             })

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::checksum::sums;
 use crate::checksum::{Expected, VerifyError, verify_file};
-use crate::error::error_chain;
+use crate::http::redact::error_chain;
 
 /// What one file's check found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,7 +50,7 @@ pub struct Checked {
 
 /// Every file the checksum files under `root` name, in path order (not yet checked).
 /// Checksum files that cannot be read are left out; [`verify_tree`] reports them.
-pub fn plan(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Expected>> {
+pub fn expected_digests(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Expected>> {
     survey(root).map(|(expected, _)| expected)
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use fetchall::http::request::Credentials;
+use fetchall::Credentials;
 
 /// Credentials from `-u`; without a password, asks for one on the terminal (echo
 /// off), and fails with a hint when there is no terminal to ask on.

@@ -16,10 +16,10 @@ use url::Url;
 use crate::checksum::Checks;
 use crate::checksum::sums::{self, ChecksumIndex};
 use crate::engine::mirror::Engine;
-use crate::error::{Error, PageError, error_chain};
+use crate::error::{Error, PageError};
 use crate::event::Event;
-use crate::listing::extract::Link;
-use crate::pace::retry;
+use crate::http::redact::error_chain;
+use crate::listing::{Link, fetch_page_with_retries};
 use crate::plan::paths;
 use crate::select::scope::{Scope, Verdict, folder_of};
 
@@ -136,7 +136,7 @@ impl Engine {
                             location: crate::http::redact::redacted(&url),
                             source: Box::new(source),
                         })?;
-                if self.read_checksum_text(&url, &page.html) == 0 {
+                if self.read_checksum_text(&url, &page.text) == 0 {
                     return Err(no_checksum_lines(crate::http::redact::redacted(&url)));
                 }
                 Ok(())
@@ -149,7 +149,7 @@ impl Engine {
         &self,
         url: &Url,
     ) -> Result<crate::listing::page::Page, PageError> {
-        retry::fetch_page(
+        fetch_page_with_retries(
             &self.client,
             url,
             self.options.read_timeout,
@@ -181,7 +181,7 @@ impl Engine {
             };
             match fetched {
                 Ok(sums_page) => {
-                    self.read_checksum_text(&url, &sums_page.html);
+                    self.read_checksum_text(&url, &sums_page.text);
                 }
                 // Its files are still downloaded, unverified; but the verification
                 // the listing offers did not happen, so the run is not a success

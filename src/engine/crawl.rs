@@ -38,11 +38,11 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::engine::mirror::Engine;
-use crate::error::{PageError, error_chain};
+use crate::error::PageError;
 use crate::event::{Event, SkipReason};
-use crate::listing::extract::{Link, for_each_json_link, for_each_link};
+use crate::http::redact::error_chain;
 use crate::listing::page::Page;
-use crate::pace::retry;
+use crate::listing::{Link, fetch_page_with_retries, for_each_json_link, for_each_link};
 use crate::plan::paths::{self, RelativePath};
 use crate::plan::{Planner, Task};
 use crate::select::scope::{Scope, Verdict, folder_of};
@@ -432,7 +432,7 @@ impl Engine {
             });
             let Page {
                 url: served,
-                html,
+                text: html,
                 is_json,
             } = page;
             // The folder whose entries the page lists: a page served at `…/dir`
@@ -466,7 +466,7 @@ impl Engine {
             // page `…/dir/`.
             let mut page = Page {
                 url: served,
-                html: String::new(),
+                text: String::new(),
                 is_json,
             };
             if let Some(error) = &survey.json_error {
@@ -624,7 +624,7 @@ impl Engine {
                 .spacing
                 .wait(url.host_str().unwrap_or_default())
                 .await;
-            retry::fetch_page(&client, &url, timeout, policy, retry_refused, &cancel).await
+            fetch_page_with_retries(&client, &url, timeout, policy, retry_refused, &cancel).await
         })
     }
 
@@ -1159,7 +1159,7 @@ mod tests {
     fn entries_of(html: &str, page: &str) -> Entries {
         let page = Url::parse(page).expect("test URL");
         listing_entries(
-            &crate::listing::extract::extract_links(html, &page),
+            &crate::listing::extract_links(html, &page),
             &folder_of(&page),
         )
     }

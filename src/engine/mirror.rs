@@ -18,9 +18,10 @@ use url::Url;
 use crate::engine::checksum_source::ChecksumState;
 use crate::engine::crawl::Start;
 pub use crate::engine::options::Options;
-use crate::error::{Error, TransferError, error_chain};
+use crate::error::{Error, TransferError};
 use crate::event::{Event, Reporter, SkipReason, Summary, TransferId};
 use crate::http::client::{ClientSettings, HttpClient};
+use crate::http::redact::error_chain;
 use crate::http::request::RequestRules;
 use crate::pace::retry::{self, HostPacer};
 use crate::pace::slots::{HostSlots, Slot};
@@ -152,7 +153,7 @@ pub async fn mirror(
 /// Parses a start URL, accepting only http and https.
 pub fn parse_start_url(input: &str) -> Result<Url, Error> {
     // A bare `%` typed or listed (`100%.txt`) is a literal percent sign.
-    let repaired = crate::listing::extract::repair_percent(input.trim());
+    let repaired = crate::listing::repair_percent(input.trim());
     let url = Url::parse(&repaired).map_err(|source| Error::InvalidUrl {
         input: input.to_string(),
         source,

@@ -4,16 +4,17 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use percent_encoding::percent_decode_str;
 use reqwest::{RequestBuilder, Response, Version};
 use url::{Origin, Url};
 
-use crate::error::Error;
+use crate::error::{Error, RequestError};
 use crate::http::dns::RunResolver;
-use crate::http::request::{RequestError, RequestRules};
+use crate::http::redirect::{self, MAX_REDIRECTS, naming_last_redirect, stopped_redirect_target};
+use crate::http::request::RequestRules;
+use crate::http::tls;
 
 /// How the client connects.
 #[derive(Debug, Clone)]
@@ -65,128 +66,11 @@ pub fn build_client(
         .connect_timeout(settings.connect_timeout)
         .read_timeout(settings.read_timeout)
         .pool_max_idle_per_host(settings.concurrency_per_host)
-        .redirect(redirect_policy())
+        .redirect(redirect::policy())
         .tcp_nodelay(true)
         .dns_resolver(resolver.clone())
         .build()
         .map_err(Error::Client)
-}
-
-/// Redirects followed in a row before a request fails, as curl and wget do.
-const MAX_REDIRECTS: usize = 10;
-
-/// Follows up to [`MAX_REDIRECTS`] redirects, but stops at an unescaped folder
-/// redirect (see [`unescaped_folder_redirect`]), which [`HttpClient::send`] then
-/// follows to the right URL itself.
-fn redirect_policy() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        if attempt.previous().len() > MAX_REDIRECTS {
-            return attempt.error(TooManyRedirects);
-        }
-        match attempt.previous().last() {
-            Some(previous) if may_be_unescaped_folder_redirect(previous, attempt.url()) => {
-                attempt.stop()
-            }
-            _ => {
-                note_redirect(attempt.url());
-                attempt.follow()
-            }
-        }
-    })
-}
-
-tokio::task_local! {
-    /// The URL the request being executed was last redirected to. The redirect
-    /// policy runs inside the poll of the request's own future, so a task-local
-    /// scoped around [`HttpClient::execute`] belongs to that one request.
-    static REDIRECTED_TO: std::cell::RefCell<Option<Url>>;
-}
-
-/// Remembers that the request in flight now goes to `url`.
-fn note_redirect(url: &Url) {
-    let _ = REDIRECTED_TO.try_with(|slot| *slot.borrow_mut() = Some(url.clone()));
-}
-
-/// More than [`MAX_REDIRECTS`] redirects in a row.
-#[derive(Debug)]
-struct TooManyRedirects;
-
-impl std::fmt::Display for TooManyRedirects {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "too many redirects (more than {MAX_REDIRECTS})")
-    }
-}
-
-impl std::error::Error for TooManyRedirects {}
-
-/// Whether `next` could be a cut-down [`unescaped_folder_redirect`]: the redirect
-/// policy sees the target without its fragment, so it stops at any redirect whose
-/// decoded path begins the decoded folder, and [`HttpClient::send`] decides with the
-/// raw `Location`.
-fn may_be_unescaped_folder_redirect(previous: &Url, next: &Url) -> bool {
-    if previous.path().ends_with('/') || previous.origin() != next.origin() {
-        return false;
-    }
-    let folder = format!("{}/", previous.path());
-    if next.path() == folder && next.query().is_none() {
-        return false;
-    }
-    let decode = |text: &str| percent_decode_str(text).decode_utf8_lossy().into_owned();
-    decode(&folder).starts_with(&decode(next.path()))
-}
-
-/// Whether `next` is what a URL parser makes of a redirect from `previous` to
-/// `previous` + `/` written without escapes, as mini_httpd writes it: `/a%20%23`
-/// redirected to `Location: /a #/` parses as the path `/a%20` and the fragment `/`,
-/// a file that does not exist. Decoded, both say `/a #/`, so the folder is meant.
-fn unescaped_folder_redirect(previous: &Url, next: &Url) -> bool {
-    if previous.path().ends_with('/') || previous.origin() != next.origin() {
-        return false;
-    }
-    let folder = format!("{}/", previous.path());
-    if next.path() == folder && next.query().is_none() && next.fragment().is_none() {
-        // Parsed as meant: nothing to repair.
-        return false;
-    }
-    let decode = |text: &str| percent_decode_str(text).decode_utf8_lossy().into_owned();
-    let mut said = decode(next.path());
-    if let Some(query) = next.query() {
-        said.push('?');
-        said.push_str(&decode(query));
-    }
-    if let Some(fragment) = next.fragment() {
-        said.push('#');
-        said.push_str(&decode(fragment));
-    }
-    said == decode(&folder)
-}
-
-/// Whether `error`, or any of its causes, is a refused server certificate: final at
-/// once, since asking again gets the same certificate.
-pub fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
-    let refused = |error: &(dyn std::error::Error + 'static)| {
-        matches!(
-            error.downcast_ref::<rustls::Error>(),
-            Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
-        )
-    };
-    let mut source = Some(error);
-    while let Some(cause) = source {
-        // `io::Error::source` skips the error it wraps (often another `io::Error`
-        // around the TLS error): look inside each.
-        let mut wrapped = Some(cause);
-        while let Some(error) = wrapped {
-            if refused(error) {
-                return true;
-            }
-            wrapped = error
-                .downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .map(|inner| inner as &(dyn std::error::Error + 'static));
-        }
-        source = cause.source();
-    }
-    false
 }
 
 /// The default `User-Agent`: `fetchall/VERSION`.
@@ -274,19 +158,7 @@ impl HttpClient {
 
     async fn execute(&self, request: reqwest::Request) -> reqwest::Result<Response> {
         let (client, mut opening) = self.lanes.pick(request.url());
-        // reqwest names the first URL of a redirect chain in its errors, whichever
-        // URL failed: the user would check a server that works. Name the last.
-        let (redirected_to, response) = REDIRECTED_TO
-            .scope(std::cell::RefCell::new(None), async {
-                let response = client.execute(request).await;
-                let redirected_to = REDIRECTED_TO.with(|slot| slot.borrow_mut().take());
-                (redirected_to, response)
-            })
-            .await;
-        let response = match (response, redirected_to) {
-            (Err(error), Some(target)) => Err(error.with_url(target)),
-            (response, _) => response,
-        };
+        let response = naming_last_redirect(client.execute(request)).await;
         if let Some(opening) = &mut opening {
             opening.answered = response.is_ok();
         }
@@ -299,28 +171,6 @@ impl HttpClient {
     }
 }
 
-/// Where a redirect the policy stopped leads: the folder, when its raw `Location`
-/// is an [`unescaped_folder_redirect`], else the `Location` as written.
-fn stopped_redirect_target(response: &Response) -> Option<Url> {
-    if !response.status().is_redirection() {
-        return None;
-    }
-    let location = response.headers().get(reqwest::header::LOCATION)?;
-    let location = String::from_utf8_lossy(location.as_bytes());
-    let next = response.url().join(&location).ok()?;
-    if !may_be_unescaped_folder_redirect(response.url(), &next) {
-        // Not one the policy stops at (a redirect of a method it does not
-        // follow, say): the answer as it is.
-        return None;
-    }
-    if !unescaped_folder_redirect(response.url(), &next) {
-        return Some(next);
-    }
-    let mut folder = response.url().clone();
-    folder.set_path(&format!("{}/", response.url().path()));
-    Some(folder)
-}
-
 /// The clients of a run: the first carries everything but HTTP/2 hosts' overflow.
 #[derive(Debug)]
 struct Lanes {
@@ -330,7 +180,9 @@ struct Lanes {
     resolver: RunResolver,
     /// The lanes after the first, built when a host first answers over HTTP/2.
     others: OnceLock<Vec<Lane>>,
-    /// Origins that answered over HTTP/2: their requests go round the lanes.
+    /// Origins that answered over HTTP/2: their requests go round the lanes. A
+    /// poisoned lock is used as it is (each use is one lookup or one insert, so
+    /// the set is whole), as in [`crate::http::dns`].
     multiplexed: Mutex<HashSet<Origin>>,
     next: AtomicUsize,
 }
@@ -374,7 +226,8 @@ impl Lanes {
         let multiplexed = self
             .multiplexed
             .lock()
-            .is_ok_and(|origins| origins.contains(&url.origin()));
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&url.origin());
         if !multiplexed {
             return (&self.first, None);
         }
@@ -401,9 +254,10 @@ impl Lanes {
     }
 
     fn note_multiplexed(&self, url: &Url) {
-        if let Ok(mut origins) = self.multiplexed.lock() {
-            origins.insert(url.origin());
-        }
+        self.multiplexed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(url.origin());
         let wanted = self
             .settings
             .concurrency_per_host
@@ -420,209 +274,5 @@ impl Lanes {
                 })
                 .collect()
         });
-    }
-}
-
-/// TLS with certificates the user trusts explicitly (`--cacert`, `SSL_CERT_FILE`).
-///
-/// curl and wget accept a server whose certificate is self-signed when the user gives
-/// that very certificate; rustls's verifier refuses it as the end of a chain when it
-/// says `CA:TRUE` (`CaUsedAsEndEntity`, as `openssl req -x509` and many NAS boxes
-/// make them), or as having no known issuer. The verifier here is the one reqwest
-/// uses (the system's roots and the given ones, webpki rules), and only when it
-/// refuses for one of those two reasons does it accept the certificate — if it is
-/// byte for byte one the user gave, and valid for the server's name. Its validity
-/// period has been checked by then: webpki checks it before either of those errors.
-/// Signatures of the handshake are verified as always.
-mod tls {
-    use std::path::Path;
-    use std::sync::Arc;
-
-    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-    use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
-
-    use crate::http::request::RequestError;
-
-    /// The certificates of `--cacert FILE` and of the file `SSL_CERT_FILE` names.
-    pub(super) fn given_certificates(
-        cacert: Option<&Path>,
-    ) -> Result<Vec<CertificateDer<'static>>, RequestError> {
-        let from_env = std::env::var_os("SSL_CERT_FILE")
-            .filter(|value| !value.is_empty())
-            .map(std::path::PathBuf::from);
-        let mut certificates = Vec::new();
-        for path in cacert.into_iter().chain(from_env.as_deref()) {
-            let pem = std::fs::read(path).map_err(|source| RequestError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            let before = certificates.len();
-            certificates.extend(CertificateDer::pem_slice_iter(&pem).flatten());
-            if certificates.len() == before {
-                return Err(RequestError::Client(format!(
-                    "no PEM certificate in `{}`",
-                    path.display()
-                )));
-            }
-        }
-        Ok(certificates)
-    }
-
-    /// A client configuration trusting the system's roots and `given`, and `given`
-    /// server certificates themselves.
-    pub(super) fn client_config(
-        given: Vec<CertificateDer<'static>>,
-    ) -> Result<rustls::ClientConfig, RequestError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls_error = |error: rustls::Error| {
-            RequestError::Client(format!("cannot use the given certificates: {error}"))
-        };
-        // Every given certificate is also a root, as with reqwest's own `--cacert`
-        // set-up; `SSL_CERT_FILE`'s are also read by the platform verifier itself.
-        let inner = rustls_platform_verifier::Verifier::new_with_extra_roots(
-            given.iter().cloned(),
-            Arc::clone(&provider),
-        )
-        .map_err(tls_error)?;
-        let verifier = GivenCertificates {
-            inner: Arc::new(inner),
-            given,
-        };
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(tls_error)?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Ok(config)
-    }
-
-    #[derive(Debug)]
-    struct GivenCertificates {
-        inner: Arc<dyn ServerCertVerifier>,
-        given: Vec<CertificateDer<'static>>,
-    }
-
-    impl GivenCertificates {
-        /// Whether a certificate `refused` by webpki is one the user gave for this
-        /// name, refused only because it is self-signed.
-        fn accepts(
-            &self,
-            refused: &rustls::Error,
-            end_entity: &CertificateDer<'_>,
-            server_name: &ServerName<'_>,
-        ) -> bool {
-            let self_signed_refusal = match refused {
-                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => true,
-                rustls::Error::InvalidCertificate(CertificateError::Other(other)) => matches!(
-                    other.0.downcast_ref::<webpki::Error>(),
-                    Some(webpki::Error::CaUsedAsEndEntity)
-                ),
-                _ => false,
-            };
-            self_signed_refusal
-                && self
-                    .given
-                    .iter()
-                    .any(|given| given.as_ref() == end_entity.as_ref())
-                && rustls::server::ParsedCertificate::try_from(end_entity)
-                    .and_then(|parsed| rustls::client::verify_server_name(&parsed, server_name))
-                    .is_ok()
-        }
-    }
-
-    impl ServerCertVerifier for GivenCertificates {
-        fn verify_server_cert(
-            &self,
-            end_entity: &CertificateDer<'_>,
-            intermediates: &[CertificateDer<'_>],
-            server_name: &ServerName<'_>,
-            ocsp_response: &[u8],
-            now: UnixTime,
-        ) -> Result<ServerCertVerified, rustls::Error> {
-            match self.inner.verify_server_cert(
-                end_entity,
-                intermediates,
-                server_name,
-                ocsp_response,
-                now,
-            ) {
-                Err(refused) if self.accepts(&refused, end_entity, server_name) => {
-                    Ok(ServerCertVerified::assertion())
-                }
-                verdict => verdict,
-            }
-        }
-
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            self.inner.verify_tls12_signature(message, cert, dss)
-        }
-
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            self.inner.verify_tls13_signature(message, cert, dss)
-        }
-
-        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-            self.inner.supported_verify_schemes()
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn url(text: &str) -> Url {
-        Url::parse(text).expect("test URL")
-    }
-
-    #[test]
-    fn unescaped_folder_redirects_are_told_from_other_redirects() {
-        let from = url("http://h/pub/a%20%23");
-        let said = |location: &str| from.join(location).expect("join");
-        // What mini_httpd writes for the folder: decoded, the same as `from` + `/`.
-        assert!(unescaped_folder_redirect(&from, &said("/pub/a #/")));
-        let question = url("http://h/pub/q%3F");
-        assert!(unescaped_folder_redirect(
-            &question,
-            &question.join("/pub/q?/").expect("join")
-        ));
-        // Escaped as it should be: followed as it is.
-        assert!(!unescaped_folder_redirect(&from, &said("/pub/a%20%23/")));
-        // Somewhere else, another host, or from a folder: not this case.
-        assert!(!unescaped_folder_redirect(&from, &said("/pub/other/")));
-        assert!(!unescaped_folder_redirect(
-            &from,
-            &said("http://g/pub/a #/")
-        ));
-        let folder = url("http://h/pub/a/");
-        assert!(!unescaped_folder_redirect(
-            &folder,
-            &folder.join("/pub/a/#/").expect("join")
-        ));
-        // The policy only sees the path: it stops where the raw text must decide.
-        let cut = url("http://h/pub/a%20");
-        assert!(may_be_unescaped_folder_redirect(&from, &cut));
-        assert!(!may_be_unescaped_folder_redirect(
-            &from,
-            &said("/pub/a%20%23/")
-        ));
-        assert!(!may_be_unescaped_folder_redirect(
-            &from,
-            &said("/elsewhere")
-        ));
     }
 }

@@ -2,7 +2,7 @@
 //! PASS` entries (tokens separated by any whitespace, so one entry may span lines),
 //! a `default` entry for any other host, and `macdef` macros (skipped).
 
-use crate::http::request::Credentials;
+use crate::http::credentials::Credentials;
 
 /// The entries of a `.netrc` file.
 #[derive(Debug, Clone, Default)]

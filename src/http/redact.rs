@@ -78,6 +78,25 @@ pub fn redact_text(text: &str) -> String {
     out
 }
 
+/// Formats an error and all its causes on one line: `a: b: c`.
+///
+/// reqwest's own messages are terse ("error sending request"); the useful part
+/// ("connection refused") is several sources down.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    // HTTP library messages quote the URL, credentials included.
+    redact_text(&text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

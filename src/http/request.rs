@@ -12,7 +12,6 @@
 //! URLs; every other `-H` header goes everywhere, as with curl.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::PathBuf;
 
 use reqwest::header::{
@@ -20,33 +19,10 @@ use reqwest::header::{
 };
 use url::Url;
 
+use crate::error::RequestError;
 use crate::http::cookies::CookieJar;
+use crate::http::credentials::Credentials;
 use crate::http::netrc::Netrc;
-
-/// A user name and password. Its `Debug` output masks the password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// The user name.
-    pub user: String,
-    /// The password (empty when none was given).
-    pub password: String,
-}
-
-impl Credentials {
-    /// Credentials for `user`, with `password` or an empty one.
-    pub fn new(user: impl Into<String>, password: Option<String>) -> Credentials {
-        Credentials {
-            user: user.into(),
-            password: password.unwrap_or_default(),
-        }
-    }
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Credentials({}:****)", self.user)
-    }
-}
 
 /// The request options of a run. Plain data: the CLI fills it from its arguments.
 #[derive(Debug, Clone, Default)]
@@ -68,26 +44,6 @@ pub struct RequestOptions {
     pub cacert: Option<PathBuf>,
     /// `--insecure`: accept any TLS certificate. For tests and emergencies.
     pub insecure: bool,
-}
-
-/// Why the request options cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum RequestError {
-    /// A `-H` header that is not `Name: value`.
-    #[error("invalid header `{0}`: expected `Name: value`")]
-    Header(String),
-    /// A file (netrc, cookies, CA certificates) could not be read.
-    #[error("cannot read `{}`", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The CA file holds no usable certificate, or the proxy URL is invalid.
-    #[error("{0}")]
-    Client(String),
 }
 
 /// The request options, compiled for a run: what to add to a request for a URL.

@@ -1,7 +1,21 @@
-//! Url → Page → entries: fetching a listing page, decoding it, extracting its
-//! links and the sizes and dates it lists.
+//! Url → Page → entries: fetching a listing page (with its retries), decoding its
+//! charset, and reading its links with the sizes and dates it lists, in the format
+//! the page is in (one file per format family under [`formats`]).
+//!
+//! The names most callers need are re-exported here.
 
-pub mod extract;
+pub mod charset;
+pub mod fetch;
+pub mod formats;
+pub mod link;
 pub mod meta;
 pub mod page;
 pub mod timestamp;
+
+pub use charset::decode_text;
+pub use fetch::fetch_page_with_retries;
+pub use formats::html::{extract_links, for_each_link};
+pub use formats::json::{extract_json_links, for_each_json_link};
+pub use link::{Link, repair_percent};
+pub use meta::{ListedSize, ListedTime};
+pub use page::{Page, is_page_type};

@@ -1,32 +1,34 @@
-//! Fetching a listing page: the only place besides `transfer` that talks HTTP.
-//! A page may arrive compressed and in any charset; we hand `extract` plain text.
+//! Fetching a listing page, once: the only place besides `transfer` that talks
+//! HTTP (the retries are [`crate::listing::fetch`]'s). A page may arrive compressed
+//! and in any charset; the formats get plain text.
 
 use std::io::Read;
 use std::time::Duration;
 
-use encoding_rs::Encoding;
 use reqwest::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap};
 use url::Url;
 
 use crate::error::PageError;
+use crate::listing::charset::{content_type_charset, decode_text};
 use crate::pace::speed::{self, ChunkError, SpeedMeter};
 
 /// Listings of 50,000 entries are a few megabytes; anything past this is not a listing.
 pub const MAX_PAGE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// A fetched page, ready for link extraction.
+/// A fetched page, ready for link extraction: an HTML or JSON listing, or a
+/// checksum file.
 #[derive(Debug, Clone)]
 pub struct Page {
     /// The URL the page was served from, after redirects: links resolve against it.
     pub url: Url,
-    /// The decoded text of the page.
-    pub html: String,
+    /// The decoded text of the page: HTML, JSON or a checksum file.
+    pub text: String,
     /// True when the server sent JSON (nginx `autoindex_format json`, Caddy).
     pub is_json: bool,
 }
 
-/// Fetches `url` and returns its text, decompressed and decoded.
-pub async fn fetch_page(
+/// Fetches `url` once and returns its text, decompressed and decoded.
+pub async fn fetch_page_once(
     client: &crate::http::client::HttpClient,
     url: &Url,
     read_timeout: Duration,
@@ -78,14 +80,14 @@ pub async fn fetch_page(
         body.extend_from_slice(&chunk);
     }
     let body = decompress(&headers, body)?;
-    let html = decode_text(body, content_type_charset(&headers).as_deref());
+    let text = decode_text(body, content_type_charset(&headers).as_deref());
     let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.trim_start().starts_with("application/json"));
     Ok(Page {
         url: final_url,
-        html,
+        text,
         is_json,
     })
 }
@@ -132,43 +134,6 @@ fn decompress(headers: &HeaderMap, body: Vec<u8>) -> Result<Vec<u8>, PageError> 
         });
     }
     Ok(decoded)
-}
-
-/// The `charset=` parameter of the Content-Type header, if any.
-fn content_type_charset(headers: &HeaderMap) -> Option<String> {
-    let content_type = headers.get(CONTENT_TYPE)?.to_str().ok()?;
-    charset_parameter(content_type)
-}
-
-/// Finds `charset=NAME` in a media type such as `text/html; charset="utf-8"`.
-pub(crate) fn charset_parameter(media_type: &str) -> Option<String> {
-    media_type.split(';').skip(1).find_map(|parameter| {
-        let (name, value) = parameter.split_once('=')?;
-        name.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| value.trim().trim_matches(['"', '\'']).to_string())
-    })
-}
-
-/// Decodes a page as a browser would: a byte-order mark wins, then the header's
-/// charset, then a `<meta charset>` in the first kilobyte, then UTF-8 (which is what
-/// listings of modern servers are, even when they do not say so).
-pub fn decode_text(body: Vec<u8>, header_charset: Option<&str>) -> String {
-    let encoding = Encoding::for_bom(&body)
-        .map(|(encoding, _)| encoding)
-        .or_else(|| header_charset.and_then(|label| Encoding::for_label(label.as_bytes())))
-        .or_else(|| crate::listing::extract::prescan_meta_charset(&body))
-        .unwrap_or(encoding_rs::UTF_8);
-    // The common case, valid UTF-8 without a BOM, keeps the bytes: no second copy of
-    // a listing that may be megabytes long.
-    if encoding == encoding_rs::UTF_8 && !body.starts_with(b"\xEF\xBB\xBF") {
-        return match String::from_utf8(body) {
-            Ok(text) => text,
-            Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
-        };
-    }
-    let (text, _, _) = encoding.decode(&body);
-    text.into_owned()
 }
 
 /// Whether an answer says, in so many words, that it is a page: a non-empty

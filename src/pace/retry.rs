@@ -22,8 +22,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::disk::resume::PartPaths;
-use crate::error::{PageError, TransferError};
-use crate::listing::page::{self, Page};
+use crate::error::TransferError;
 use crate::plan::Task;
 use crate::select::filter::Filters;
 use crate::transfer::{self, Existing, Outcome, Progress, Settings};
@@ -74,7 +73,7 @@ pub fn is_transient(error: &TransferError) -> bool {
         TransferError::Request(error) => {
             !error.is_redirect()
                 && !error.is_builder()
-                && !crate::http::client::is_certificate_error(error)
+                && !crate::http::tls::is_certificate_error(error)
         }
         TransferError::Status { status, .. } => is_transient_status(*status),
         // The partial file was dropped; a fresh attempt may get a consistent body.
@@ -223,68 +222,6 @@ pub async fn download(
             () = tokio::time::sleep(delay) => {}
         }
     }
-}
-
-/// Fetches a listing page, retrying the failures that [`is_transient`] retries for
-/// files (lighttpd, for one, answers 503 while too many listings are being built).
-///
-/// A refused connection to the *start* page is not retried (`retry_refused` false):
-/// as with wget, a mistyped port should fail at once, not after a minute of backoff.
-pub async fn fetch_page(
-    client: &crate::http::client::HttpClient,
-    url: &url::Url,
-    read_timeout: Duration,
-    policy: RetryPolicy,
-    retry_refused: bool,
-    cancel: &CancellationToken,
-) -> Result<Page, PageError> {
-    let mut attempts: u32 = 0;
-    let mut too_slow: u32 = 0;
-    loop {
-        attempts += 1;
-        let error = match page::fetch_page(client, url, read_timeout).await {
-            Ok(page) => return Ok(page),
-            Err(error) => error,
-        };
-        let transient = match &error {
-            // The same certificate would be refused again.
-            PageError::Request(error) if crate::http::client::is_certificate_error(error) => false,
-            PageError::Request(error) if error.is_connect() && !retry_refused => {
-                !is_connection_refused(error)
-            }
-            PageError::Request(error) => !error.is_redirect() && !error.is_builder(),
-            PageError::Status { status, .. } => {
-                matches!(status.as_u16(), 408 | 425 | 429 | 500 | 502 | 503 | 504)
-            }
-            PageError::ReadTimeout(_) => true,
-            PageError::TooSlow { .. } => {
-                too_slow += 1;
-                too_slow <= TOO_SLOW_RETRIES
-            }
-            PageError::TooLarge { .. } | PageError::Decode { .. } => false,
-        };
-        if !transient || attempts > policy.retries {
-            return Err(error);
-        }
-        tokio::select! {
-            () = cancel.cancelled() => return Err(error),
-            () = tokio::time::sleep(policy.backoff(attempts, random_fraction())) => {}
-        }
-    }
-}
-
-/// True when the error's cause chain holds an `ECONNREFUSED`.
-fn is_connection_refused(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source = Some(error);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::ConnectionRefused
-        {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
 }
 
 /// Passes progress on, but reports the start of a transfer once however many

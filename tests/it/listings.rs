@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use fetchall::listing::extract::{Link, extract_json_links, extract_links};
+use fetchall::listing::{Link, extract_json_links, extract_links};
 use fetchall::plan::paths;
 use fetchall::select::scope::{Scope, Verdict};
 use url::Url;
@@ -116,7 +116,7 @@ fn the_tree_manifest_is_what_make_tree_makes() {
 
 fn links_of(fixture: &str, page: &Url) -> Vec<Link> {
     let bytes = std::fs::read(Path::new(FIXTURES).join(fixture)).expect("fixture");
-    let text = fetchall::listing::page::decode_text(bytes, Some("utf-8"));
+    let text = fetchall::listing::decode_text(bytes, Some("utf-8"));
     if fixture.ends_with(".json") {
         extract_json_links(&text, page)
     } else {

@@ -3,7 +3,7 @@
 
 use std::path::{Component, Path};
 
-use fetchall::listing::extract::extract_links;
+use fetchall::listing::extract_links;
 use fetchall::plan::paths::{self, MAX_NAME_BYTES, is_contained};
 use fetchall::select::scope::{Scope, Verdict};
 use proptest::prelude::*;

@@ -1,13 +1,14 @@
-//! Link extraction with html5ever's HTML5 tokenizer: attribute values come out with
-//! entities decoded and quoting handled exactly as a browser would, and the text of
-//! `<script>`, `<style>` or `<textarea>` is never mistaken for markup.
+//! Links of an HTML listing, with html5ever's HTML5 tokenizer: attribute values
+//! come out with entities decoded and quoting handled exactly as a browser would,
+//! and the text of `<script>`, `<style>` or `<textarea>` is never mistaken for
+//! markup. The text of each link's row gives its size and time ([`rows`]).
 
-use std::borrow::Cow;
+pub mod rows;
+
 use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::time::SystemTime;
 
-use encoding_rs::Encoding;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
@@ -16,58 +17,9 @@ use html5ever::tokenizer::{
 };
 use url::Url;
 
-use crate::listing::meta::{ListedSize, ListedTime, size_in_row, time_in_row};
-
-/// One `<a href>` (or `<area href>`) of a page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    /// The attribute value, entities decoded, surrounding whitespace removed.
-    pub href: String,
-    /// The href resolved against the document's base URL, or why it could not be.
-    pub url: Result<Url, url::ParseError>,
-    /// The size the listing states, if any: exact (nginx, IIS, JSON) or a rounded
-    /// range (Apache's `1.5M`).
-    pub size: Option<ListedSize>,
-    /// The exact modification time, when the listing states it in UTC (JSON
-    /// listings, Caddy's `<time datetime>`); local times without a zone are not used.
-    pub modified: Option<ListedTime>,
-}
-
-/// Repairs URL text written by a server or a user so that every `%` starts a valid
-/// escape: a `%` not followed by two hex digits is a literal percent sign and
-/// becomes `%25` (`100%.txt` → `100%25.txt`, `%zz` → `%25zz`). Valid escapes
-/// (`%C3%A9`, `%25`) are left alone, in the path, the query and anywhere else.
-///
-/// Servers such as npm's `serve` write names holding `%` into hrefs unescaped; sent
-/// as written, `/100%.txt` is refused with 400 by strict servers. Every URL text from
-/// a page, a JSON listing, the command line or a URL list passes through here before
-/// it becomes a [`Url`].
-///
-/// ```
-/// use fetchall::listing::extract::repair_percent;
-/// assert_eq!(repair_percent("100%.txt"), "100%25.txt");
-/// assert_eq!(repair_percent("caf%C3%A9.txt"), "caf%C3%A9.txt");
-/// ```
-pub fn repair_percent(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let is_escape = |index: usize| {
-        bytes.get(index + 1).is_some_and(u8::is_ascii_hexdigit)
-            && bytes.get(index + 2).is_some_and(u8::is_ascii_hexdigit)
-    };
-    let bare = |index: &usize| bytes[*index] == b'%' && !is_escape(*index);
-    if !(0..bytes.len()).any(|index| bare(&index)) {
-        return Cow::Borrowed(text);
-    }
-    let mut repaired = String::with_capacity(text.len() + 8);
-    let mut copied = 0;
-    for index in (0..bytes.len()).filter(bare) {
-        repaired.push_str(&text[copied..=index]);
-        repaired.push_str("25");
-        copied = index + 1;
-    }
-    repaired.push_str(&text[copied..]);
-    Cow::Owned(repaired)
-}
+use crate::listing::link::{Link, resolve};
+use crate::listing::meta::{ListedSize, ListedTime};
+use rows::{size_in_row, time_in_row};
 
 /// Extracts every link of `html`, in document order, resolved against the page URL
 /// or the document's `<base href>`.
@@ -88,7 +40,7 @@ pub fn for_each_link(html: &str, page_url: &Url, mut each: impl FnMut(Link) -> C
     // that come before it: found first, by a pass that only runs when the text
     // holds `<base` at all.
     let base = find_base(html)
-        .and_then(|base| page_url.join(&repair_percent(&base)).ok())
+        .and_then(|base| resolve(page_url, &base).ok())
         .unwrap_or_else(|| page_url.clone());
     let input = BufferQueue::default();
     let tokenizer = Tokenizer::new(LinkCollector::default(), TokenizerOpts::default());
@@ -113,7 +65,7 @@ pub fn for_each_link(html: &str, page_url: &Url, mut each: impl FnMut(Link) -> C
 
 /// The link of a listing row: resolved, with the size and time its row states.
 fn finish_link(link: CollectedLink, base: &Url) -> Link {
-    let url = base.join(&repair_percent(&link.href));
+    let url = resolve(base, &link.href);
     // Directories have no size; a `-` or a folder's block size is no file size.
     let size = if link.href.ends_with('/') {
         None
@@ -143,140 +95,17 @@ fn find_base(html: &str) -> Option<String> {
     if !mentions_base {
         return None;
     }
-    tokenize(html, FirstInTag::new("base", base_href)).into_inner()
+    find_in_first_tag(html, "base", base_href)
 }
 
-/// Extracts the entries of a machine-readable listing: nginx's `autoindex_format
-/// json` (`name`, `type`, `size`, `mtime` as an HTTP date) or Caddy's browse JSON
-/// (`name`, `url`, `size`, `is_dir`, `mod_time` in RFC 3339). Both give exact sizes
-/// and times. A text that is not such a listing yields the entries read before
-/// the fault; [`for_each_json_link`] says what the fault is.
-pub fn extract_json_links(text: &str, page_url: &Url) -> Vec<Link> {
-    let mut links = Vec::new();
-    let _ = for_each_json_link(text, page_url, |link| {
-        links.push(link);
-        ControlFlow::Continue(())
-    });
-    links
-}
-
-/// Hands every entry of a JSON listing to `each` as the parser reaches it (see
-/// [`extract_json_links`]): one entry at a time is held in memory.
-///
-/// A listing is an array of objects, each with a string `name`, and nothing after
-/// it. Anything else (cut short, an object where the array belongs, an entry
-/// without a name) is an error: a page that cannot be read, never an empty folder.
-pub fn for_each_json_link(
-    text: &str,
-    page_url: &Url,
-    each: impl FnMut(Link) -> ControlFlow<()>,
-) -> Result<(), serde_json::Error> {
-    use serde::de::Deserializer as _;
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    deserializer.deserialize_seq(JsonEntries { page_url, each })?;
-    deserializer.end()
-}
-
-/// Walks the array of a JSON listing, one entry at a time.
-struct JsonEntries<'a, F> {
-    page_url: &'a Url,
-    each: F,
-}
-
-impl<'de, F: FnMut(Link) -> ControlFlow<()>> serde::de::Visitor<'de> for JsonEntries<'_, F> {
-    type Value = ();
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-        formatter.write_str("an array of directory entries")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut entries: A) -> Result<(), A::Error> {
-        use serde::de::Error as _;
-        let mut index = 0_usize;
-        while let Some(entry) = entries.next_element::<serde_json::Value>()? {
-            let Some(link) = json_entry_link(&entry, self.page_url) else {
-                return Err(A::Error::custom(format!(
-                    "entry {index} is not a directory entry (an object with a string `name`)"
-                )));
-            };
-            index += 1;
-            if (self.each)(link).is_break() {
-                // The rest is not planned; serde wants the sequence finished.
-                while entries.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                return Ok(());
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The link of one JSON listing entry, if it has a name.
-fn json_entry_link(entry: &serde_json::Value, page_url: &Url) -> Option<Link> {
-    let name = entry.get("name")?.as_str()?;
-    let is_dir = entry
-        .get("is_dir")
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false)
-        || entry.get("type").and_then(serde_json::Value::as_str) == Some("directory");
-    let href = match entry.get("url").and_then(serde_json::Value::as_str) {
-        Some(url) => url.to_string(),
-        None => {
-            let trimmed = name.trim_end_matches('/');
-            let mut href = format!(
-                "./{}",
-                percent_encoding::utf8_percent_encode(trimmed, NAME_ESCAPE)
-            );
-            if is_dir {
-                href.push('/');
-            }
-            href
-        }
-    };
-    let size = (!is_dir)
-        .then(|| entry.get("size").and_then(serde_json::Value::as_u64))
-        .flatten()
-        .map(ListedSize::exact);
-    let modified = entry
-        .get("mtime")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|date| httpdate::parse_http_date(date).ok())
-        .or_else(|| {
-            entry
-                .get("mod_time")
-                .and_then(serde_json::Value::as_str)
-                .and_then(crate::listing::timestamp::parse_utc)
-        });
-    Some(Link {
-        url: page_url.join(&repair_percent(&href)),
-        href,
-        size,
-        modified: modified.map(ListedTime::exact),
-    })
-}
-
-/// A file name as one URL path segment: everything but unreserved characters escaped.
-const NAME_ESCAPE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Looks for `<meta charset=...>` or `<meta http-equiv=Content-Type content=...>`
-/// in the first 1024 bytes, as the HTML spec's encoding prescan does.
-pub fn prescan_meta_charset(body: &[u8]) -> Option<&'static Encoding> {
-    let head = &body[..body.len().min(1024)];
-    // windows-1252 maps every byte to one char, so ASCII markup survives whatever
-    // the real encoding is.
-    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(head);
-    let finder = tokenize(&text, FirstInTag::new("meta", meta_charset));
-    let label = finder.into_inner()?;
-    let encoding = Encoding::for_label(label.trim().as_bytes())?;
-    // A page that claims UTF-16 in ASCII-compatible markup is really UTF-8 (spec).
-    if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
-        Some(encoding_rs::UTF_8)
-    } else {
-        Some(encoding)
-    }
+/// The value `read` finds in the first start tag named `name` that has one: the
+/// first `<base href>`, the first `<meta>` that names a charset.
+pub(crate) fn find_in_first_tag(
+    html: &str,
+    name: &'static str,
+    read: fn(&Tag) -> Option<String>,
+) -> Option<String> {
+    tokenize(html, FirstInTag::new(name, read)).into_inner()
 }
 
 /// Runs the tokenizer over a whole document and returns the sink.
@@ -343,7 +172,8 @@ fn raw_text_state(tag: &Tag) -> Option<TokenSinkResult<()>> {
     Some(TokenSinkResult::RawData(kind))
 }
 
-fn attribute<'a>(tag: &'a Tag, name: &str) -> Option<&'a str> {
+/// The value of attribute `name` of `tag`, entities decoded.
+pub(crate) fn attribute<'a>(tag: &'a Tag, name: &str) -> Option<&'a str> {
     tag.attrs
         .iter()
         .find(|attribute| &*attribute.name.local == name)
@@ -553,57 +383,10 @@ fn base_href(tag: &Tag) -> Option<String> {
     attribute(tag, "href").map(|href| href.trim().to_string())
 }
 
-/// The charset a `<meta charset>` or `<meta http-equiv="content-type">` names.
-fn meta_charset(tag: &Tag) -> Option<String> {
-    attribute(tag, "charset").map(str::to_string).or_else(|| {
-        let is_content_type = attribute(tag, "http-equiv")
-            .is_some_and(|value| value.eq_ignore_ascii_case("content-type"));
-        is_content_type
-            .then(|| attribute(tag, "content"))
-            .flatten()
-            .and_then(crate::listing::page::charset_parameter)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_that_is_not_a_listing_is_an_error_with_the_entries_read_so_far() {
-        let page = Url::parse("http://h/d/").unwrap();
-        let read = |text: &str| {
-            let mut names = Vec::new();
-            let result = for_each_json_link(text, &page, |link| {
-                names.push(link.href);
-                ControlFlow::Continue(())
-            });
-            (names, result.is_ok())
-        };
-        assert_eq!(read("[]"), (vec![], true));
-        assert_eq!(
-            read(" [ {\"name\":\"a\"} ] \n"),
-            (vec!["./a".to_string()], true)
-        );
-        for bad in [
-            "",
-            "null",
-            "{}",
-            "[1]",
-            "[{\"name\":\"a\"},",
-            "[{\"name\":\"a\"}]]",
-            "[{\"name\":\"a\"}] x",
-            "[{\"name\":5}]",
-            "[{\"size\":5}]",
-        ] {
-            assert!(!read(bad).1, "{bad:?} read as a listing");
-        }
-        // A walk stopped early is not a fault of the page.
-        let stopped = for_each_json_link("[{\"name\":\"a\"},{\"name\":\"b\"}]", &page, |_| {
-            ControlFlow::Break(())
-        });
-        assert!(stopped.is_ok());
-    }
+    use crate::listing::formats::json::extract_json_links;
 
     fn hrefs(html: &str, page: &str) -> Vec<String> {
         let page = Url::parse(page).expect("test URL");
@@ -627,34 +410,6 @@ mod tests {
                 "http://h/files/plain.zip"
             ]
         );
-    }
-
-    #[test]
-    fn a_bare_percent_is_a_literal_percent_sign() {
-        let cases = [
-            ("%", "%25"),
-            ("%%", "%25%25"),
-            ("%2", "%252"),
-            ("%zz", "%25zz"),
-            ("%2g", "%252g"),
-            ("100%", "100%25"),
-            ("100%.txt", "100%25.txt"),
-            ("50% off.txt", "50%25 off.txt"),
-            ("%%41", "%25%41"),
-            ("a%", "a%25"),
-            ("%25", "%25"),
-            ("%c3%a9", "%c3%a9"),
-            ("caf%C3%A9.txt", "caf%C3%A9.txt"),
-            ("f.txt?q=100%&r=%41", "f.txt?q=100%25&r=%41"),
-            ("f.txt#50%", "f.txt#50%25"),
-            ("é%", "é%25"),
-            ("plain.txt", "plain.txt"),
-            ("", ""),
-        ];
-        for (text, expected) in cases {
-            assert_eq!(repair_percent(text), expected, "{text:?}");
-        }
-        assert!(matches!(repair_percent("caf%C3%A9"), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -716,17 +471,5 @@ mod tests {
             "http://h/",
         );
         assert_eq!(links, ["http://h/real.txt"]);
-    }
-
-    #[test]
-    fn meta_charset_is_found() {
-        let page = b"<html><head><meta charset=\"iso-8859-1\"></head>";
-        assert_eq!(
-            prescan_meta_charset(page).map(|e| e.name()),
-            Some("windows-1252")
-        );
-        let page = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\">";
-        assert_eq!(prescan_meta_charset(page).map(|e| e.name()), Some("KOI8-R"));
-        assert_eq!(prescan_meta_charset(b"<p>no charset</p>"), None);
     }
 }

@@ -1,0 +1,186 @@
+//! TLS: the certificates a run trusts, and telling a refused certificate (final at
+//! once) from other failures.
+//!
+//! Certificates the user trusts explicitly (`--cacert`, `SSL_CERT_FILE`): curl and
+//! wget accept a server whose certificate is self-signed when the user gives that
+//! very certificate; rustls's verifier refuses it as the end of a chain when it says
+//! `CA:TRUE` (`CaUsedAsEndEntity`, as `openssl req -x509` and many NAS boxes make
+//! them), or as having no known issuer. The verifier here is the one reqwest
+//! uses (the system's roots and the given ones, webpki rules), and only when it
+//! refuses for one of those two reasons does it accept the certificate — if it is
+//! byte for byte one the user gave, and valid for the server's name. Its validity
+//! period has been checked by then: webpki checks it before either of those errors.
+//! Signatures of the handshake are verified as always.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
+
+use crate::error::RequestError;
+
+/// The certificates of `--cacert FILE` and of the file `SSL_CERT_FILE` names.
+pub(crate) fn given_certificates(
+    cacert: Option<&Path>,
+) -> Result<Vec<CertificateDer<'static>>, RequestError> {
+    let from_env = std::env::var_os("SSL_CERT_FILE")
+        .filter(|value| !value.is_empty())
+        .map(std::path::PathBuf::from);
+    let mut certificates = Vec::new();
+    for path in cacert.into_iter().chain(from_env.as_deref()) {
+        let pem = std::fs::read(path).map_err(|source| RequestError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let before = certificates.len();
+        certificates.extend(CertificateDer::pem_slice_iter(&pem).flatten());
+        if certificates.len() == before {
+            return Err(RequestError::Client(format!(
+                "no PEM certificate in `{}`",
+                path.display()
+            )));
+        }
+    }
+    Ok(certificates)
+}
+
+/// A client configuration trusting the system's roots and `given`, and `given`
+/// server certificates themselves.
+pub(crate) fn client_config(
+    given: Vec<CertificateDer<'static>>,
+) -> Result<rustls::ClientConfig, RequestError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls_error = |error: rustls::Error| {
+        RequestError::Client(format!("cannot use the given certificates: {error}"))
+    };
+    // Every given certificate is also a root, as with reqwest's own `--cacert`
+    // set-up; `SSL_CERT_FILE`'s are also read by the platform verifier itself.
+    let inner = rustls_platform_verifier::Verifier::new_with_extra_roots(
+        given.iter().cloned(),
+        Arc::clone(&provider),
+    )
+    .map_err(tls_error)?;
+    let verifier = GivenCertificates {
+        inner: Arc::new(inner),
+        given,
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls_error)?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+#[derive(Debug)]
+struct GivenCertificates {
+    inner: Arc<dyn ServerCertVerifier>,
+    given: Vec<CertificateDer<'static>>,
+}
+
+impl GivenCertificates {
+    /// Whether a certificate `refused` by webpki is one the user gave for this
+    /// name, refused only because it is self-signed.
+    fn accepts(
+        &self,
+        refused: &rustls::Error,
+        end_entity: &CertificateDer<'_>,
+        server_name: &ServerName<'_>,
+    ) -> bool {
+        let self_signed_refusal = match refused {
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => true,
+            rustls::Error::InvalidCertificate(CertificateError::Other(other)) => matches!(
+                other.0.downcast_ref::<webpki::Error>(),
+                Some(webpki::Error::CaUsedAsEndEntity)
+            ),
+            _ => false,
+        };
+        self_signed_refusal
+            && self
+                .given
+                .iter()
+                .any(|given| given.as_ref() == end_entity.as_ref())
+            && rustls::server::ParsedCertificate::try_from(end_entity)
+                .and_then(|parsed| rustls::client::verify_server_name(&parsed, server_name))
+                .is_ok()
+    }
+}
+
+impl ServerCertVerifier for GivenCertificates {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Err(refused) if self.accepts(&refused, end_entity, server_name) => {
+                Ok(ServerCertVerified::assertion())
+            }
+            verdict => verdict,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// Whether `error`, or any of its causes, is a refused server certificate: final at
+/// once, since asking again gets the same certificate.
+pub fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let refused = |error: &(dyn std::error::Error + 'static)| {
+        matches!(
+            error.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+        )
+    };
+    let mut source = Some(error);
+    while let Some(cause) = source {
+        // `io::Error::source` skips the error it wraps (often another `io::Error`
+        // around the TLS error): look inside each.
+        let mut wrapped = Some(cause);
+        while let Some(error) = wrapped {
+            if refused(error) {
+                return true;
+            }
+            wrapped = error
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|inner| inner as &(dyn std::error::Error + 'static));
+        }
+        source = cause.source();
+    }
+    false
+}
