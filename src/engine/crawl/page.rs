@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use crate::engine::checksums::read_listed_checksums;
-use crate::engine::crawl::frontier::{DirectoryTarget, Frontier, PendingPage};
+use crate::engine::crawl::frontier::{Ancestors, DirectoryTarget, Frontier, PendingPage};
 use crate::engine::crawl::links::{LinkPlan, plan_directory, plan_link, plan_task};
 use crate::engine::crawl::output::{PageOutput, Planned, hand_over};
 use crate::engine::crawl::page_text::{PageText, Survey};
@@ -44,7 +44,7 @@ pub(crate) enum Flow {
 
 impl Flow {
     /// `Next` while the transfers take tasks (`sent`), else `Stop`.
-    fn sent(sent: bool) -> Flow {
+    pub(crate) fn sent(sent: bool) -> Flow {
         if sent { Flow::Next } else { Flow::Stop }
     }
 }
@@ -71,7 +71,7 @@ pub(crate) async fn read_page(
     };
     // First walk over the links: what the folder holds, and its checksum files.
     let text = PageText {
-        html,
+        text: html,
         is_json,
         served: served.clone(),
     };
@@ -185,7 +185,7 @@ async fn plan_links(
     pending: &PendingPage,
     page: &Url,
     text: PageText,
-    ancestors: crate::engine::crawl::frontier::Ancestors,
+    ancestors: Ancestors,
 ) -> Flow {
     let run = Arc::clone(tree.run);
     let mut output = PageOutput::new(

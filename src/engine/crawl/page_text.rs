@@ -15,7 +15,8 @@ const LINK_BATCH: usize = 256;
 
 /// A page's text, with what it takes to resolve its links.
 pub(crate) struct PageText {
-    pub(crate) html: String,
+    /// The page's text: HTML, or JSON when `is_json`.
+    pub(crate) text: String,
     pub(crate) is_json: bool,
     /// The URL it was served from: links resolve against it.
     pub(crate) served: Url,
@@ -37,9 +38,9 @@ impl PageText {
         each: impl FnMut(Link) -> std::ops::ControlFlow<()>,
     ) -> Result<(), serde_json::Error> {
         if self.is_json {
-            for_each_json_link(&self.html, &self.served, each)
+            for_each_json_link(&self.text, &self.served, each)
         } else {
-            for_each_link(&self.html, &self.served, each);
+            for_each_link(&self.text, &self.served, each);
             Ok(())
         }
     }

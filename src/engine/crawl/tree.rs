@@ -117,7 +117,7 @@ async fn fetched_page(
                 Some(task) => hand_over(tree.run, tree.tasks, task).await,
                 None => true,
             };
-            Err(if sent { Flow::Next } else { Flow::Stop })
+            Err(Flow::sent(sent))
         }
         Ok(Err(error)) => {
             page_failed(tree.run, pending, error_chain(&error));
