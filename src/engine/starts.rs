@@ -120,35 +120,28 @@ pub(crate) async fn start_kind(run: &Run, start: &Url) -> StartKind {
     if start.path().ends_with('/') {
         return StartKind::Page;
     }
-    let content_type = |response: &reqwest::Response| {
-        response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_string)
-    };
-    let kind = |response: &reqwest::Response, is_head: bool| {
-        let content_type = content_type(response);
-        kind_of_answer(
-            response.status(),
-            response.url(),
-            content_type.as_deref(),
-            is_head,
-        )
-    };
     let asked = head_then_get(&run.client, start, run.options.read_timeout, |head| {
-        kind(head, true).is_none()
+        kind_of_response(head, true).is_none()
     });
     let answer = tokio::select! {
         () = run.cancel.cancelled() => return StartKind::Page,
         answer = asked => answer,
     };
     match answer {
-        // The last answer settles it: a HEAD's that did, or the GET's.
-        Ok(response) => kind(&response, false).unwrap_or(StartKind::File),
+        // The last answer settles it: the HEAD's when it could, else the GET's.
+        Ok(response) => kind_of_response(&response, false).unwrap_or(StartKind::File),
         // No answer at all: a page, whose failure is reported once, as the page's.
         Err(_) => StartKind::Page,
     }
+}
+
+/// [`kind_of_answer`] for a response.
+fn kind_of_response(response: &reqwest::Response, is_head: bool) -> Option<StartKind> {
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    kind_of_answer(response.status(), response.url(), content_type, is_head)
 }
 
 /// The task that downloads a start URL that is a file (none if a filter leaves

@@ -75,3 +75,21 @@ impl RunLog {
             .clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::NoopReporter;
+
+    #[test]
+    fn a_skipped_loop_counts_as_skipped_and_as_a_loop() {
+        let log = RunLog::new(Arc::new(NoopReporter));
+        log.skipped("a/".into(), "http://h/a/".into(), SkipReason::Loop);
+        log.skipped("b".into(), "http://h/b".into(), SkipReason::Directory);
+        log.up_to_date(None, "http://h/c".into(), "c".into());
+        let summary = log.summary();
+        assert_eq!(summary.skipped, 2);
+        assert_eq!(summary.loops_skipped, 1);
+        assert_eq!(summary.up_to_date, 1);
+    }
+}
