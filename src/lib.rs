@@ -83,8 +83,8 @@ pub mod plan;
 pub mod select;
 pub mod transfer;
 
-pub use engine::checksum_source::ChecksumSource;
-pub use engine::mirror::{Options, mirror};
+pub use engine::mirror::mirror;
+pub use engine::options::{ChecksumSource, Options};
 pub use error::{Error, TransferError};
 pub use event::{Event, NoopReporter, Reporter, SkipReason, Summary};
 pub use http::credentials::Credentials;

@@ -149,7 +149,7 @@ fn read_input_file(path: &std::path::Path) -> std::io::Result<Vec<String>> {
     };
     // One line in another encoding (a Latin-1 comment) must not stop the batch: it
     // becomes a line that fails on its own, if it is a URL at all.
-    Ok(fetchall::engine::input::read_url_list(
+    Ok(fetchall::engine::starts::read_url_list(
         &String::from_utf8_lossy(&bytes),
     ))
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use fetchall::engine::checksum_source::ChecksumSource;
+use fetchall::ChecksumSource;
 use fetchall::transfer::Existing;
 use fetchall::{Filters, Options};
 

@@ -1,8 +1,18 @@
-//! The top floor: `mirror()`, its options, the run context, the start URLs, the
-//! crawl that produces tasks and the dispatch that runs them.
+//! The top floor: [`mirror()`](mirror::mirror) wires the rest. Its [`options`];
+//! the run context (`run`) every step is handed; the start URLs ([`starts`]); the
+//! expected digests (`checksums`, `digests`); the crawl that produces tasks
+//! (`crawl`) and the dispatch that consumes them (`dispatch`), each task becoming a
+//! transfer (`file_transfer`) or, in a dry run, a size probe (`dry_run`) — both
+//! asking with the one HEAD probe (`head`) where they must.
 
-pub mod checksum_source;
+pub(crate) mod checksums;
 pub(crate) mod crawl;
-pub mod input;
+pub(crate) mod digests;
+pub(crate) mod dispatch;
+pub(crate) mod dry_run;
+pub(crate) mod file_transfer;
+pub(crate) mod head;
 pub mod mirror;
-pub(crate) mod options;
+pub mod options;
+pub(crate) mod run;
+pub mod starts;

@@ -1,10 +1,11 @@
 //! What a run is asked to do: plain data, every field documented. The CLI fills it
 //! from its arguments; a library user fills it by hand from [`Options::new`].
+//! [`ChecksumSource`] is part of it: where the expected digests come from.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
-use crate::engine::checksum_source::ChecksumSource;
 use crate::http::client::default_user_agent;
 use crate::http::request::RequestOptions;
 use crate::pace::retry::RetryPolicy;
@@ -117,5 +118,55 @@ impl Options {
             follow_symlinks: false,
             wait_for_lock: false,
         }
+    }
+}
+
+/// Where expected digests come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ChecksumSource {
+    /// Checksum files found in the listings (`SHA256SUMS`, `*.sha256`…).
+    #[default]
+    Auto,
+    /// No verification.
+    Off,
+    /// One local checksum file; its names are relative to each start URL's folder.
+    File(PathBuf),
+    /// One checksum file on a server; its names are relative to its own folder.
+    Url(String),
+}
+
+impl FromStr for ChecksumSource {
+    type Err = std::convert::Infallible;
+
+    /// `auto`, `off`, an `http(s)://` URL, or else a local file.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(match text {
+            "auto" => ChecksumSource::Auto,
+            "off" | "none" => ChecksumSource::Off,
+            url if url.starts_with("http://") || url.starts_with("https://") => {
+                ChecksumSource::Url(url.to_string())
+            }
+            path => ChecksumSource::File(PathBuf::from(path)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_parsed() {
+        let parse = |text: &str| text.parse::<ChecksumSource>().expect("infallible");
+        assert_eq!(parse("auto"), ChecksumSource::Auto);
+        assert_eq!(parse("off"), ChecksumSource::Off);
+        assert_eq!(
+            parse("https://h/SHA256SUMS"),
+            ChecksumSource::Url("https://h/SHA256SUMS".into())
+        );
+        assert_eq!(
+            parse("./SHA256SUMS"),
+            ChecksumSource::File("./SHA256SUMS".into())
+        );
     }
 }

@@ -11,7 +11,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use serde::Serialize;
@@ -118,10 +118,7 @@ impl ManifestReporter {
     /// Why the manifest lacks some downloaded files, if it does. Also flushes the
     /// file to disk, so a manifest said complete survives a crash.
     pub fn failure(&self) -> Option<ManifestFailure> {
-        let mut writer = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut writer = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         // Only a regular file is synced: `--manifest /dev/stdout` may be a pipe.
         let regular = writer
             .file
@@ -142,10 +139,7 @@ impl ManifestReporter {
     }
 
     fn write(&self, line: &ManifestLine) {
-        let mut writer = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut writer = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         writer.empty_once();
         if writer.error.is_some() {
             writer.lost += 1;
@@ -181,7 +175,7 @@ impl Reporter for ManifestReporter {
     fn report(&self, event: &Event) {
         self.state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .empty_once();
         if let Event::Downloaded {
             url,

@@ -2,6 +2,7 @@
 //! decides how events look (progress bars, plain lines, JSON lines, or nothing).
 
 pub mod manifest;
+pub(crate) mod run_log;
 
 use serde::Serialize;
 

@@ -33,9 +33,20 @@ pub struct Task {
     pub listed_size: Option<u64>,
     /// The exact modification time the listing gave, if it gave one.
     pub listed_modified: Option<ListedTime>,
-    /// In recursive mode, for a link without a trailing slash: tells the crawler if
-    /// the answer shows a folder (see [`crate::engine::crawl`]).
-    pub(crate) folder_probe: Option<std::sync::Arc<crate::engine::crawl::FolderProbe>>,
+    /// In recursive mode, for a link without a trailing slash: told if the answer
+    /// shows a folder (the crawl listens, and reads it as one).
+    pub(crate) folder_probe: Option<std::sync::Arc<dyn FolderFound>>,
+}
+
+/// Told when the transfer of a task finds a folder where its link pointed: a link
+/// without a trailing slash that redirects to `…/`, or answers with a page.
+///
+/// The crawl implements it; a task holds it without knowing the crawl, since
+/// planning sits below the engine.
+pub(crate) trait FolderFound: Send + Sync + std::fmt::Debug {
+    /// The transfer of `task` found a folder at `url`: the target of a redirect
+    /// (`redirected`), or the link itself when it answered with a page.
+    fn found(&self, url: Url, redirected: bool, task: &Task);
 }
 
 impl Task {
@@ -238,8 +249,9 @@ impl Planner {
         self.urls.contains(&self.url_key(url))
     }
 
-    /// Marks a URL as seen without giving it a path (so a later duplicate is reported).
-    pub fn is_new_url(&mut self, url: &Url) -> bool {
+    /// Records `url` as seen without giving it a path (so a later duplicate is
+    /// reported); false if it was admitted or seen already.
+    pub fn admit_url(&mut self, url: &Url) -> bool {
         let key = self.url_key(url);
         self.urls.insert(key)
     }

@@ -1,4 +1,5 @@
-//! Inputs: `-i FILE` URL lists, and start URLs that are files rather than pages.
+//! Start URLs: parsed (`-i FILE` URL lists too), their default output folder, and
+//! those that are files rather than pages.
 //!
 //! A start URL whose path ends with `/` is a page. Any other may be a direct link to
 //! a file (`https://h/isos/x.iso` in a list of downloads), so it is asked with HEAD
@@ -23,8 +24,10 @@ use std::path::Path;
 use reqwest::header::CONTENT_TYPE;
 use url::Url;
 
-use crate::engine::mirror::Engine;
-use crate::event::{Event, SkipReason};
+use crate::engine::head::head_then_get;
+use crate::engine::run::Run;
+use crate::error::Error;
+use crate::event::SkipReason;
 use crate::listing::page::is_page_type;
 use crate::plan::paths;
 use crate::plan::{Planner, Task};
@@ -33,7 +36,7 @@ use crate::plan::{Planner, Task};
 /// and `#` comments ignored.
 ///
 /// ```
-/// let urls = fetchall::engine::input::read_url_list("# mirrors\nhttps://h/a/\n\n  https://h/b.iso  \n");
+/// let urls = fetchall::engine::starts::read_url_list("# mirrors\nhttps://h/a/\n\n  https://h/b.iso  \n");
 /// assert_eq!(urls, ["https://h/a/", "https://h/b.iso"]);
 /// ```
 pub fn read_url_list(text: &str) -> Vec<String> {
@@ -83,85 +86,112 @@ pub fn kind_of_answer(
     Some(StartKind::File)
 }
 
-impl Engine {
-    /// Whether `start` is a page to read or a direct link to a file (see the module
-    /// documentation).
-    pub(crate) async fn start_kind(&self, start: &Url) -> StartKind {
-        if start.path().ends_with('/') {
-            return StartKind::Page;
-        }
-        for is_head in [true, false] {
-            let request = if is_head {
-                self.client.head(start.clone())
-            } else {
-                self.client
-                    .get(start.clone())
-                    .header(reqwest::header::ACCEPT_ENCODING, "identity")
-            };
-            let response = tokio::select! {
-                () = self.cancel.cancelled() => return StartKind::Page,
-                answer = tokio::time::timeout(self.options.read_timeout, self.client.send(request)) => answer,
-            };
-            let Ok(Ok(response)) = response else {
-                return StartKind::Page;
-            };
-            let content_type = response
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|value| value.to_str().ok());
-            // A GET's body is not read: dropping the answer closes its connection.
-            if let Some(kind) =
-                kind_of_answer(response.status(), response.url(), content_type, is_head)
-            {
-                return kind;
-            }
-        }
-        StartKind::File
+/// Parses a start URL, accepting only http and https.
+pub fn parse_start_url(input: &str) -> Result<Url, Error> {
+    // A bare `%` typed or listed (`100%.txt`) is a literal percent sign.
+    let repaired = crate::listing::repair_percent(input.trim());
+    let url = Url::parse(&repaired).map_err(|source| Error::InvalidUrl {
+        input: input.to_string(),
+        source,
+    })?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        _ => Err(Error::UnsupportedScheme {
+            url: input.to_string(),
+        }),
     }
+}
 
-    /// The task that downloads a start URL that is a file (none if a filter leaves
-    /// it out or it repeats an earlier one).
-    pub(crate) fn plan_start_file(
-        &self,
-        start: &Url,
-        output: &Path,
-        planner: &mut Planner,
-    ) -> Vec<Task> {
-        let skip = |reason: SkipReason| {
-            self.count(|summary| summary.skipped += 1);
-            self.report(Event::Skipped {
-                link: start.to_string(),
-                url: start.to_string(),
-                reason,
-            });
-            Vec::new()
-        };
-        let relative = paths::file_name_only(start).and_then(|relative| match start.query() {
-            // `get.php?id=1` and `get.php?id=2` are two files, as in a listing.
-            Some(query) => relative.with_query(query),
-            None => Ok(relative),
-        });
-        let relative = match relative {
-            Ok(relative) => relative,
-            Err(why) => return skip(SkipReason::UnsafePath(why.to_string())),
-        };
-        let name = relative.to_string();
-        if let Err(reason) = self.filters.check_file(&name, &name) {
-            return skip(reason);
-        }
-        if let Err(reason) = planner.admit(start, &relative) {
-            return match reason {
-                SkipReason::Duplicate => Vec::new(),
-                reason => skip(reason),
-            };
-        }
-        vec![Task::new(start.clone(), relative, output)]
+/// The default output folder for a start URL, as `wget -nH --cut-dirs` users would
+/// name it by hand: `https://h/files/quake/bots/` → `bots`, `https://h/` → `h`.
+pub fn default_output_name(start: &Url) -> String {
+    let folder = crate::select::scope::folder_of(start);
+    folder
+        .path_segments()
+        .and_then(|segments| segments.rev().find(|segment| !segment.is_empty()))
+        .and_then(|segment| paths::local_name(segment).ok())
+        .or_else(|| start.host_str().map(str::to_string))
+        .unwrap_or_else(|| "download".to_string())
+}
+
+/// Whether `start` is a page to read or a direct link to a file (see the module
+/// documentation).
+pub(crate) async fn start_kind(run: &Run, start: &Url) -> StartKind {
+    if start.path().ends_with('/') {
+        return StartKind::Page;
     }
+    let asked = head_then_get(&run.client, start, run.options.read_timeout, |head| {
+        kind_of_response(head, true).is_none()
+    });
+    let answer = tokio::select! {
+        () = run.cancel.cancelled() => return StartKind::Page,
+        answer = asked => answer,
+    };
+    match answer {
+        // The last answer settles it: the HEAD's when it could, else the GET's.
+        Ok(response) => kind_of_response(&response, false).unwrap_or(StartKind::File),
+        // No answer at all: a page, whose failure is reported once, as the page's.
+        Err(_) => StartKind::Page,
+    }
+}
+
+/// [`kind_of_answer`] for a response.
+fn kind_of_response(response: &reqwest::Response, is_head: bool) -> Option<StartKind> {
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    kind_of_answer(response.status(), response.url(), content_type, is_head)
+}
+
+/// The task that downloads a start URL that is a file (none if a filter leaves
+/// it out or it repeats an earlier one).
+pub(crate) fn plan_start_file(
+    run: &Run,
+    start: &Url,
+    output: &Path,
+    planner: &mut Planner,
+) -> Option<Task> {
+    let skip = |reason: SkipReason| {
+        run.log
+            .skipped(start.to_string(), start.to_string(), reason);
+        None
+    };
+    let relative = paths::file_name_only(start).and_then(|relative| match start.query() {
+        // `get.php?id=1` and `get.php?id=2` are two files, as in a listing.
+        Some(query) => relative.with_query(query),
+        None => Ok(relative),
+    });
+    let relative = match relative {
+        Ok(relative) => relative,
+        Err(why) => return skip(SkipReason::UnsafePath(why.to_string())),
+    };
+    let name = relative.to_string();
+    if let Err(reason) = run.options.filters.check_file(&name, &name) {
+        return skip(reason);
+    }
+    if let Err(reason) = planner.admit(start, &relative) {
+        return match reason {
+            SkipReason::Duplicate => None,
+            reason => skip(reason),
+        };
+    }
+    Some(Task::new(start.clone(), relative, output))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_output_folder_is_the_last_path_segment() {
+        let name = |url: &str| default_output_name(&Url::parse(url).expect("test URL"));
+        assert_eq!(name("https://h/files/quake/bots/"), "bots");
+        assert_eq!(name("https://h/files/quake/bots/index.html"), "bots");
+        assert_eq!(name("https://h/caf%C3%A9/"), "café");
+        assert_eq!(name("https://h/"), "h");
+        assert_eq!(name("https://h/%2e%2e/"), "h");
+    }
 
     #[test]
     fn page_types() {

@@ -1,0 +1,130 @@
+//! The run context: what the crawl and the transfers of one run share. A plain
+//! struct, built once by [`mirror`](crate::engine::mirror::mirror) and passed to
+//! the functions of each step.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::engine::digests::ExpectedDigests;
+use crate::engine::options::Options;
+use crate::event::run_log::RunLog;
+use crate::event::{Event, Reporter, TransferId};
+use crate::http::client::HttpClient;
+use crate::pace::retry::HostPacer;
+use crate::pace::slots::HostSlots;
+use crate::pace::throttle::{HostSpacing, RateLimiter};
+
+/// The state shared by the crawler and the transfers of one run.
+///
+/// Locks are held for one insert or one increment; a poisoned one (a panic
+/// elsewhere) is recovered, never taken for empty.
+pub(crate) struct Run {
+    pub(crate) client: HttpClient,
+    pub(crate) options: Options,
+    /// Reports every event, and counts those that end something in the summary.
+    pub(crate) log: RunLog,
+    pub(crate) cancel: CancellationToken,
+    /// Holds back requests to a host that answered 429 or 503.
+    pub(crate) pacer: HostPacer,
+    /// Expected digests, from checksum files.
+    pub(crate) digests: ExpectedDigests,
+    /// `--limit-rate`, shared by every transfer.
+    pub(crate) limiter: Option<RateLimiter>,
+    /// `--wait`: spacing of requests per host.
+    pub(crate) spacing: HostSpacing,
+    /// Small bodies waiting for the disk (see [`crate::transfer::Settings::pending_writes`]).
+    pub(crate) pending_writes: Semaphore,
+    /// Cancelled once every file of the run has been handed to the dispatcher (and
+    /// so has claimed its path): a `--content-disposition` name is applied only
+    /// then, so it never takes the path of a link read later.
+    pub(crate) all_claimed: CancellationToken,
+    /// `--jobs`: requests in flight at once, listing pages and transfers together,
+    /// so `-j 16` means 16 connections' worth of work, as with other tools.
+    slots: Arc<Semaphore>,
+    /// `--per-host`: requests in flight at once to each host, by host name.
+    host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// The start URLs that came from a `-i` list.
+    list_urls: HashSet<Url>,
+    next_id: Mutex<TransferId>,
+    /// Paths written by this run, for `--content-disposition` collisions.
+    claimed: Mutex<HashSet<PathBuf>>,
+}
+
+impl Run {
+    /// The context of a run of `options` over `client`, reporting to `reporter`;
+    /// `list_urls` are the start URLs that came from a `-i` list.
+    pub(crate) fn new(
+        options: &Options,
+        client: HttpClient,
+        reporter: Arc<dyn Reporter>,
+        cancel: CancellationToken,
+        list_urls: HashSet<Url>,
+    ) -> Run {
+        Run {
+            client,
+            options: options.clone(),
+            log: RunLog::new(reporter),
+            cancel,
+            pacer: HostPacer::default(),
+            digests: ExpectedDigests::default(),
+            limiter: options.limit_rate.map(RateLimiter::new),
+            spacing: HostSpacing::new(options.wait, options.random_wait),
+            pending_writes: Semaphore::new(crate::transfer::small_file::PENDING_WRITES),
+            all_claimed: CancellationToken::new(),
+            slots: Arc::new(Semaphore::new(options.jobs.max(1))),
+            host_slots: Mutex::new(HashMap::new()),
+            list_urls,
+            next_id: Mutex::new(0),
+            claimed: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The slots a request to `url` takes: one of the run's and one of its host's.
+    pub(crate) fn slots_for(&self, url: &Url) -> HostSlots {
+        let host = url.host_str().unwrap_or_default().to_string();
+        let mut hosts = self
+            .host_slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let host = hosts
+            .entry(host)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.options.jobs_per_host.max(1))));
+        HostSlots::new(Arc::clone(&self.slots), Arc::clone(host))
+    }
+
+    /// Whether `url` is a start URL read from a `-i` list.
+    pub(crate) fn is_list_url(&self, url: &Url) -> bool {
+        self.list_urls.contains(url)
+    }
+
+    /// A new transfer's id: 1, 2, 3…
+    pub(crate) fn next_transfer_id(&self) -> TransferId {
+        let mut next = self.next_id.lock().unwrap_or_else(PoisonError::into_inner);
+        *next += 1;
+        *next
+    }
+
+    /// Records `path` as written by this run; false if something else claimed it.
+    pub(crate) fn claim(&self, path: &Path) -> bool {
+        self.claimed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(path.to_path_buf())
+    }
+
+    /// A file failed: counted, unless it is a checksum file whose failure to be
+    /// read was counted already; reported either way.
+    pub(crate) fn file_failed(&self, url: &Url, event: Event) {
+        let counted = self.digests.failure_counted(url);
+        self.log.record(event, |summary| {
+            if !counted {
+                summary.failed += 1;
+            }
+        });
+    }
+}
