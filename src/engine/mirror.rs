@@ -199,7 +199,7 @@ pub(crate) struct Engine {
     /// `--jobs`: requests in flight at once, listing pages and transfers together,
     /// so `-j 16` means 16 connections' worth of work, as with other tools.
     slots: Arc<Semaphore>,
-    /// Small bodies waiting for the disk (see [`transfer::Settings::pending_writes`]).
+    /// Small bodies waiting for the disk (see [`transfer::Attempt::pending_writes`]).
     pending_writes: Semaphore,
     /// `--per-host`: requests in flight at once to each host, by host name.
     host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -419,7 +419,7 @@ impl Engine {
             last_report: None,
             slot: Some(slot),
         };
-        let settings = transfer::Settings {
+        let attempt = transfer::Attempt {
             read_timeout: self.options.read_timeout,
             existing: self.options.existing,
             split: self.options.split,
@@ -430,10 +430,10 @@ impl Engine {
             follow_symlinks: self.options.follow_symlinks,
             pending_writes: &self.pending_writes,
         };
-        let result = retry::download(
+        let result = transfer::download_with_retries(
             &self.client,
             &task,
-            settings,
+            attempt,
             self.options.retry,
             &self.pacer,
             &self.cancel,
@@ -724,19 +724,9 @@ async fn probe(
     url: &Url,
     timeout: Duration,
 ) -> Result<Head, TransferError> {
-    let head = client
-        .head(url.clone())
-        .header(reqwest::header::ACCEPT_ENCODING, "identity");
-    let response = probe_request(client, head, timeout).await?;
-    let response = if response.status().is_success() {
-        response
-    } else {
-        let get = client
-            .get(url.clone())
-            .header(reqwest::header::ACCEPT_ENCODING, "identity");
-        // Dropping the answer unread closes its connection: no body is fetched.
-        probe_request(client, get, timeout).await?
-    };
+    let response =
+        transfer::probe::head_then_get(client, url, timeout, |head| !head.status().is_success())
+            .await?;
     let status = response.status();
     if !status.is_success() {
         return Err(TransferError::Status {
@@ -757,22 +747,6 @@ async fn probe(
         modified: transfer::last_modified(response.headers()),
         folder,
     })
-}
-
-/// Sends one request of a dry run's probe, within the read timeout.
-async fn probe_request(
-    client: &crate::http::client::HttpClient,
-    request: reqwest::RequestBuilder,
-    timeout: Duration,
-) -> Result<reqwest::Response, TransferError> {
-    match tokio::time::timeout(timeout, client.send(request)).await {
-        Ok(Ok(response)) => Ok(response),
-        Ok(Err(error)) if error.is_timeout() && !error.is_connect() => {
-            Err(TransferError::ReadTimeout(timeout))
-        }
-        Ok(Err(error)) => Err(TransferError::Request(error)),
-        Err(_) => Err(TransferError::ReadTimeout(timeout)),
-    }
 }
 
 /// Turns a transfer's progress into events, at most ten a second per transfer, and
