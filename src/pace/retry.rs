@@ -9,8 +9,9 @@
 //! run for hours. A 429 or 503 also slows the whole host: every transfer to it waits
 //! until the same instant before its next request ([`HostPacer`]).
 //!
-//! This module only decides ([`RetryState`]); the loops that retry are the
-//! caller's: a file's in [`crate::transfer`], whose every retry continues the
+//! The policy lives here ([`RetryPolicy`], [`is_transient`], and the state a retry
+//! loop counts with); the loops are the callers': a file's is
+//! [`crate::transfer::download_with_retries`], whose every retry continues the
 //! partial file of the failed attempt, so a connection that drops at 90 % costs 10 %.
 
 use std::collections::HashMap;
@@ -161,7 +162,7 @@ impl HostPacer {
 /// state the caller loops on, asking after each failure whether to try again and
 /// how long to wait first.
 #[derive(Debug, Clone)]
-pub struct RetryState {
+pub(crate) struct RetryState {
     policy: RetryPolicy,
     /// Attempts made and failed so far.
     attempts: u32,
@@ -174,7 +175,7 @@ pub struct RetryState {
 
 impl RetryState {
     /// No attempt made yet.
-    pub fn new(policy: RetryPolicy) -> RetryState {
+    pub(crate) fn new(policy: RetryPolicy) -> RetryState {
         RetryState {
             policy,
             attempts: 0,
@@ -185,7 +186,7 @@ impl RetryState {
 
     /// Counts an attempt that failed with `error`, `progressed` when it brought
     /// bytes; true when another attempt may follow.
-    pub fn may_retry(&mut self, error: &TransferError, progressed: bool) -> bool {
+    pub(crate) fn may_retry(&mut self, error: &TransferError, progressed: bool) -> bool {
         self.attempts += 1;
         self.failures = if progressed { 1 } else { self.failures + 1 };
         if matches!(error, TransferError::TooSlow { .. }) {
@@ -197,23 +198,23 @@ impl RetryState {
     }
 
     /// The attempts counted so far.
-    pub fn attempts(&self) -> u32 {
+    pub(crate) fn attempts(&self) -> u32 {
         self.attempts
     }
 
     /// The failures in a row without progress so far.
-    pub fn failures(&self) -> u32 {
+    pub(crate) fn failures(&self) -> u32 {
         self.failures
     }
 
     /// The wait before the next attempt after `error`: the server's `Retry-After`
     /// cut to `--retry-wait`, else full-jitter backoff ([`delay_after`]).
-    pub fn wait(&self, error: &TransferError) -> Duration {
+    pub(crate) fn wait(&self, error: &TransferError) -> Duration {
         delay_after(error, self.failures, self.policy)
     }
 
     /// The full-jitter backoff before the next attempt, whatever the server said.
-    pub fn backoff(&self) -> Duration {
+    pub(crate) fn backoff(&self) -> Duration {
         self.policy.backoff(self.failures, random_fraction())
     }
 }

@@ -46,42 +46,17 @@ pub(crate) async fn attempt(
     if attempt.existing == Existing::Keep && matches!(task.local, LocalFile::Present { .. }) {
         return Ok(Outcome::UpToDate);
     }
-    let file = FileAttempt {
-        client,
-        task,
-        parts: PartPaths::new(&task.destination),
-        attempt,
-        cancel,
-        filters,
-        limits: BodyLimits {
-            pace: BodyPace {
-                read_timeout: attempt.read_timeout,
-                low_speed: client.low_speed(),
-                limiter: attempt.limiter,
-                cancel,
-            },
-            max_size: filters.max_size,
-        },
-    };
+    let file = FileAttempt::new(client, task, attempt, cancel, filters);
     // Nothing left by an earlier run is read or removed through a refused symlink.
     attempt.folders(task).check()?;
     let mut partial = file.parts.load(&task.url).await;
     // False once the server showed it does not honour ranges for this file.
     let mut split_allowed = true;
     // A split download left by an earlier attempt: every segment continues.
-    if let Some(resumed) = &partial
-        && let Some(segments) = resumed.validator.segments.clone()
-    {
-        if let Err(reason) = filters.check_metadata(resumed.validator.total, None) {
-            file.parts.discard().await;
-            return Ok(Outcome::Filtered(reason));
-        }
-        progress.started(resumed.validator.total);
-        let validator = resumed.validator.clone();
-        if let Some(outcome) = file.split(validator, segments, None, progress).await? {
+    if let Some(resumed) = partial.take_if(|partial| partial.validator.segments.is_some()) {
+        if let Some(outcome) = file.resume_split(resumed, progress).await? {
             return Ok(outcome);
         }
-        partial = None;
         split_allowed = false;
     }
     // At most three requests: a ranged one, a plain one if the range did not fit,
@@ -133,7 +108,52 @@ struct FileAttempt<'a> {
     limits: BodyLimits<'a>,
 }
 
-impl FileAttempt<'_> {
+impl<'a> FileAttempt<'a> {
+    fn new(
+        client: &'a HttpClient,
+        task: &'a Task,
+        attempt: Attempt<'a>,
+        cancel: &'a CancellationToken,
+        filters: &'a Filters,
+    ) -> FileAttempt<'a> {
+        let pace = BodyPace {
+            read_timeout: attempt.read_timeout,
+            low_speed: client.low_speed(),
+            limiter: attempt.limiter,
+            cancel,
+        };
+        FileAttempt {
+            client,
+            task,
+            parts: PartPaths::new(&task.destination),
+            attempt,
+            cancel,
+            filters,
+            limits: BodyLimits {
+                pace,
+                max_size: filters.max_size,
+            },
+        }
+    }
+
+    /// Continues the split download `resumed` left by an earlier attempt. `None`
+    /// when the server's ranges cannot be used: the partial file is gone, one
+    /// connection starts again.
+    async fn resume_split(
+        &self,
+        resumed: Partial,
+        progress: &mut dyn Progress,
+    ) -> Result<Option<Outcome>, TransferError> {
+        let mut validator = resumed.validator;
+        if let Err(reason) = self.filters.check_metadata(validator.total, None) {
+            self.parts.discard().await;
+            return Ok(Some(Outcome::Filtered(reason)));
+        }
+        progress.started(validator.total);
+        let segments = validator.segments.take().unwrap_or_default();
+        self.split(validator, segments, None, progress).await
+    }
+
     /// Sends the request for one attempt: ranged when a partial file can be
     /// continued, conditional when a local file may already be current.
     async fn send(&self, partial: Option<&Partial>) -> Result<reqwest::Response, TransferError> {

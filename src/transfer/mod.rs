@@ -1,7 +1,7 @@
-//! Task → bytes on disk. One attempt at a file ([`attempt`]) streams its body into
-//! a partial file beside the destination (continuing an earlier attempt's bytes
-//! when the server allows), small files in one go ([`small_file`]) and large ones
-//! over several connections ([`segmented`]); the partial file is checked against the
+//! Task → bytes on disk. One attempt at a file (`attempt`) streams its body into a
+//! partial file beside the destination (continuing an earlier attempt's bytes when
+//! the server allows), small files in one go (`small_file`) and large ones over
+//! several connections ([`segmented`]); the partial file is checked against the
 //! announced size and renamed into place, so a file under its final name is always
 //! complete. [`download_with_retries`] is the whole of a transfer.
 

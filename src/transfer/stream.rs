@@ -57,26 +57,7 @@ pub(crate) async fn stream_to_part(
         )
         .await;
     }
-    let (start, file) = match partial {
-        Some(partial) => {
-            let file = open_to_write(parts, &attempt.folders(task), Some(partial.offset))?;
-            (partial, file)
-        }
-        None => {
-            let validator = Validator::from_response(&task.url, response.headers(), body_length);
-            let file = open_to_write(parts, &attempt.folders(task), None)?;
-            // The validator is on disk before the first byte, so a partial file never
-            // holds bytes without the version they belong to.
-            if keeps_partial(&validator, body_length) {
-                parts.save(&validator).await?;
-            }
-            let start = Partial {
-                offset: 0,
-                validator,
-            };
-            (start, file)
-        }
-    };
+    let (start, file) = open_part_for(&response, task, parts, partial, attempt).await?;
     let expected = start
         .validator
         .total
@@ -103,6 +84,34 @@ pub(crate) async fn stream_to_part(
         transferred: received - start.offset,
         digest,
     })
+}
+
+/// Opens the partial file for `response`'s body: after the bytes of `partial`, or
+/// emptied for a new one whose validator is then saved (if it is worth keeping).
+async fn open_part_for(
+    response: &reqwest::Response,
+    task: &Task,
+    parts: &PartPaths,
+    partial: Option<Partial>,
+    attempt: Attempt<'_>,
+) -> Result<(Partial, tokio::fs::File), TransferError> {
+    if let Some(partial) = partial {
+        let file = open_to_write(parts, &attempt.folders(task), Some(partial.offset))?;
+        return Ok((partial, file));
+    }
+    let body_length = content_length(response.headers());
+    let validator = Validator::from_response(&task.url, response.headers(), body_length);
+    let file = open_to_write(parts, &attempt.folders(task), None)?;
+    // The validator is on disk before the first byte, so a partial file never holds
+    // bytes without the version they belong to.
+    if keeps_partial(&validator, body_length) {
+        parts.save(&validator).await?;
+    }
+    let start = Partial {
+        offset: 0,
+        validator,
+    };
+    Ok((start, file))
 }
 
 /// How a streamed body ended well.
