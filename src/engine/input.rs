@@ -90,38 +90,33 @@ impl Engine {
         if start.path().ends_with('/') {
             return StartKind::Page;
         }
-        let content_type = |response: &reqwest::Response| {
-            response
+        for is_head in [true, false] {
+            let request = if is_head {
+                self.client.head(start.clone())
+            } else {
+                self.client
+                    .get(start.clone())
+                    .header(reqwest::header::ACCEPT_ENCODING, "identity")
+            };
+            let response = tokio::select! {
+                () = self.cancel.cancelled() => return StartKind::Page,
+                answer = tokio::time::timeout(self.options.read_timeout, self.client.send(request)) => answer,
+            };
+            let Ok(Ok(response)) = response else {
+                return StartKind::Page;
+            };
+            let content_type = response
                 .headers()
                 .get(CONTENT_TYPE)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_string)
-        };
-        let probed = crate::transfer::probe::head_then_get(
-            &self.client,
-            start,
-            self.options.read_timeout,
-            |head| {
-                let content_type = content_type(head);
-                kind_of_answer(head.status(), head.url(), content_type.as_deref(), true).is_none()
-            },
-        );
-        let response = tokio::select! {
-            () = self.cancel.cancelled() => return StartKind::Page,
-            answer = probed => answer,
-        };
-        let Ok(response) = response else {
-            return StartKind::Page;
-        };
-        // A GET's body is not read: dropping the answer closes its connection.
-        let content_type = content_type(&response);
-        kind_of_answer(
-            response.status(),
-            response.url(),
-            content_type.as_deref(),
-            false,
-        )
-        .unwrap_or(StartKind::File)
+                .and_then(|value| value.to_str().ok());
+            // A GET's body is not read: dropping the answer closes its connection.
+            if let Some(kind) =
+                kind_of_answer(response.status(), response.url(), content_type, is_head)
+            {
+                return kind;
+            }
+        }
+        StartKind::File
     }
 
     /// The task that downloads a start URL that is a file (none if a filter leaves

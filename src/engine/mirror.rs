@@ -724,9 +724,19 @@ async fn probe(
     url: &Url,
     timeout: Duration,
 ) -> Result<Head, TransferError> {
-    let response =
-        transfer::probe::head_then_get(client, url, timeout, |head| !head.status().is_success())
-            .await?;
+    let head = client
+        .head(url.clone())
+        .header(reqwest::header::ACCEPT_ENCODING, "identity");
+    let response = probe_request(client, head, timeout).await?;
+    let response = if response.status().is_success() {
+        response
+    } else {
+        let get = client
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT_ENCODING, "identity");
+        // Dropping the answer unread closes its connection: no body is fetched.
+        probe_request(client, get, timeout).await?
+    };
     let status = response.status();
     if !status.is_success() {
         return Err(TransferError::Status {
@@ -747,6 +757,22 @@ async fn probe(
         modified: transfer::last_modified(response.headers()),
         folder,
     })
+}
+
+/// Sends one request of a dry run's probe, within the read timeout.
+async fn probe_request(
+    client: &crate::http::client::HttpClient,
+    request: reqwest::RequestBuilder,
+    timeout: Duration,
+) -> Result<reqwest::Response, TransferError> {
+    match tokio::time::timeout(timeout, client.send(request)).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(error)) if error.is_timeout() && !error.is_connect() => {
+            Err(TransferError::ReadTimeout(timeout))
+        }
+        Ok(Err(error)) => Err(TransferError::Request(error)),
+        Err(_) => Err(TransferError::ReadTimeout(timeout)),
+    }
 }
 
 /// Turns a transfer's progress into events, at most ten a second per transfer, and

@@ -8,7 +8,6 @@
 pub(crate) mod attempt;
 pub(crate) mod body;
 pub(crate) mod headers;
-pub(crate) mod probe;
 pub(crate) mod retrying;
 pub mod segmented;
 pub(crate) mod send;
