@@ -145,7 +145,7 @@ impl PartPaths {
     }
 
     /// Removes the sidecar once the file is in place.
-    pub async fn finish(&self) {
+    pub async fn remove_sidecar(&self) {
         let _ = tokio::fs::remove_file(&self.sidecar).await;
     }
 }

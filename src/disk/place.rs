@@ -64,7 +64,7 @@ pub(crate) async fn place_part(
     .await
     .map_err(|error| TransferError::io("rename into", destination, std::io::Error::other(error)))?;
     placed?;
-    parts.finish().await;
+    parts.remove_sidecar().await;
     Ok(())
 }
 

@@ -70,7 +70,7 @@ pub(crate) async fn attempt(
             (Decision::Restart, _) => file.parts.discard().await,
             (Decision::Complete, Some(partial)) => {
                 progress.started(partial.validator.total);
-                return file.complete(partial).await;
+                return file.place_complete(partial).await;
             }
             (Decision::Append, Some(partial)) => {
                 return file.append(response, partial, progress).await;
@@ -83,7 +83,7 @@ pub(crate) async fn attempt(
                 });
             }
             (Decision::Fresh, partial) => {
-                let whole = file.whole(response, partial, split_allowed, progress);
+                let whole = file.receive_whole(response, partial, split_allowed, progress);
                 match whole.await? {
                     Some(outcome) => return Ok(outcome),
                     None => split_allowed = false,
@@ -178,7 +178,7 @@ impl<'a> FileAttempt<'a> {
     }
 
     /// A partial file the server says is whole (416): verified, then placed.
-    async fn complete(&self, partial: Partial) -> Result<Outcome, TransferError> {
+    async fn place_complete(&self, partial: Partial) -> Result<Outcome, TransferError> {
         let digest = verify_part(&self.parts, self.attempt.checks).await?;
         let bytes = partial.offset;
         place_part(
@@ -216,7 +216,7 @@ impl<'a> FileAttempt<'a> {
     /// A whole body (200): a folder after all, filtered out, up to date, or received
     /// over one connection or several. `None` when a split showed the server's
     /// ranges cannot be used: the caller asks again, for one connection.
-    async fn whole(
+    async fn receive_whole(
         &self,
         response: reqwest::Response,
         partial: Option<Partial>,
