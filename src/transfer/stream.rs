@@ -218,7 +218,7 @@ async fn write_stream(
 
 /// Whether a partial file of this answer is kept for resuming: it needs a validator,
 /// and a body of unknown or sizeable length.
-pub(crate) fn keeps_partial(validator: &Validator, body_length: Option<u64>) -> bool {
+fn keeps_partial(validator: &Validator, body_length: Option<u64>) -> bool {
     validator.if_range().is_some() && body_length.is_none_or(|length| length >= SMALL_FILE_BYTES)
 }
 

@@ -37,12 +37,15 @@ pub(super) type Permit = Option<Slot>;
 pub(super) struct SplitFile<'a> {
     pub client: &'a HttpClient,
     pub task: &'a Task,
+    /// The partial file's paths: its data and its sidecar.
     pub parts: &'a PartPaths,
     /// The partial file, preallocated: every connection writes at its offsets.
     pub file: Arc<std::fs::File>,
     /// The version every range must be of.
     pub validator: Validator,
+    /// The segments, and which a connection has taken.
     pub layout: Mutex<Layout>,
+    /// The transfer's progress, told by every connection.
     pub progress: Mutex<&'a mut dyn Progress>,
     pub attempt: Attempt<'a>,
     pub cancel: &'a CancellationToken,
