@@ -95,4 +95,4 @@ pub use select::filter::{FilterError, Filters};
 pub use select::shard::Shard;
 pub use tokio_util::sync::CancellationToken;
 pub use transfer::Existing;
-pub use transfer::segmented::SplitPolicy;
+pub use transfer::SplitPolicy;

@@ -330,7 +330,7 @@ impl Args {
         options.content_disposition = self.content_disposition;
         options.follow_symlinks = self.follow_symlinks;
         options.wait_for_lock = self.wait_for_lock;
-        options.split = fetchall::transfer::segmented::SplitPolicy {
+        options.split = fetchall::SplitPolicy {
             max_segments: usize::from(self.split),
             min_segment_size: self.min_split_size.max(1),
         };

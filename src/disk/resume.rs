@@ -1,12 +1,9 @@
 //! Resuming partial downloads without ever appending bytes of another version.
 //!
-//! A transfer writes into a hidden partial file beside its destination
-//! (`.NAME.fetchall-part`). Before the first body byte goes there, the version of
-//! the file being received — its URL, strong ETag, `Last-Modified` and total size —
-//! is saved in a tiny sidecar, `.NAME.fetchall-part.json`, written to a temporary
-//! name and renamed, so it survives `kill -9` and is never half-written. A sidecar
-//! beside the file was chosen over an extended attribute because every file system
-//! (tmpfs, FAT, network mounts) has files, and not all keep xattrs.
+//! Before the first body byte goes into a partial file ([`crate::disk::part`]), the
+//! version of the file being received — its URL, strong ETag, `Last-Modified` and
+//! total size, and for a split download its segments — is saved in its sidecar as
+//! a [`Validator`].
 //!
 //! The next attempt, in this run or a later one, asks for the rest with
 //! `Range: bytes=N-` and `If-Range` (the ETag if strong, else the Last-Modified).
@@ -16,149 +13,10 @@
 //! A partial without a usable validator is never kept: nothing could prove that
 //! its bytes belong to the version the server sends next.
 
-use std::io;
-use std::path::{Path, PathBuf};
-
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, LAST_MODIFIED};
 use serde::{Deserialize, Serialize};
 use url::Url;
-
-use crate::error::TransferError;
-use crate::plan::paths::MAX_NAME_BYTES;
-
-/// Suffix of the partial file.
-const PART_SUFFIX: &str = ".fetchall-part";
-/// Suffix of the sidecar that holds the partial file's validator.
-const SIDECAR_SUFFIX: &str = ".fetchall-part.json";
-/// Suffix of the sidecar while it is being written (then renamed).
-const SIDECAR_TEMPORARY_SUFFIX: &str = ".fetchall-part.json.tmp";
-
-/// The hidden files that belong to one destination while it is incomplete.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartPaths {
-    /// The partial body.
-    pub data: PathBuf,
-    /// The validator of the partial body (JSON).
-    pub sidecar: PathBuf,
-    /// Where the sidecar is written before it is renamed.
-    sidecar_temporary: PathBuf,
-}
-
-impl PartPaths {
-    /// The hidden files for `destination`: in the same folder (so the final rename is
-    /// atomic), named after it, and never longer than a file system allows — a name
-    /// too long for that is replaced by a hash of it.
-    pub fn new(destination: &Path) -> PartPaths {
-        let name = destination
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut stem = format!(".{name}");
-        if stem.len() + SIDECAR_TEMPORARY_SUFFIX.len() > MAX_NAME_BYTES {
-            // FNV-1a: specified, so every build of fetchall finds the partial again
-            // (std's hasher may change between Rust versions).
-            let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-                (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-            });
-            // Two dots: `.` and then a reserved name (see `paths::is_reserved`), so no
-            // destination `D`, whose hidden files are `.D…`, can have this stem: the
-            // remote name `fetchall-HASH` gets `.fetchall-HASH…`, never this.
-            stem = format!("..fetchall-{hash:016x}");
-        }
-        PartPaths {
-            data: destination.with_file_name(format!("{stem}{PART_SUFFIX}")),
-            sidecar: destination.with_file_name(format!("{stem}{SIDECAR_SUFFIX}")),
-            sidecar_temporary: destination
-                .with_file_name(format!("{stem}{SIDECAR_TEMPORARY_SUFFIX}")),
-        }
-    }
-
-    /// Removes the partial file and its sidecar (best effort: what is already gone
-    /// is fine, and a leftover is found and checked again by the next run).
-    pub async fn discard(&self) {
-        let _ = tokio::fs::remove_file(&self.data).await;
-        let _ = tokio::fs::remove_file(&self.sidecar).await;
-        let _ = tokio::fs::remove_file(&self.sidecar_temporary).await;
-    }
-
-    /// Saves `validator` for the partial file, atomically: a reader sees the old
-    /// sidecar or the new one, never half of one.
-    ///
-    /// Not synced: it only has to survive the process (kill -9), and after a power
-    /// loss a sidecar that is empty or unreadable only costs a restart of that file,
-    /// while an fsync per file would slow down mirrors of many small files.
-    pub async fn save(&self, validator: &Validator) -> Result<(), TransferError> {
-        let text = serde_json::to_vec(validator).map_err(|source| {
-            TransferError::io("write", &self.sidecar_temporary, io::Error::other(source))
-        })?;
-        crate::disk::safe_fs::write(&self.sidecar_temporary, &text)
-            .map_err(|source| TransferError::io("write", &self.sidecar_temporary, source))?;
-        tokio::fs::rename(&self.sidecar_temporary, &self.sidecar)
-            .await
-            .map_err(|source| TransferError::io("rename into", &self.sidecar, source))
-    }
-
-    /// The partial file left for `url` by an earlier attempt, if it can be resumed.
-    /// Anything else found there — a partial without a sidecar, a sidecar for
-    /// another URL or one that cannot be read — is removed.
-    ///
-    /// The look is made on the calling thread, like the planner's look at the
-    /// destination: for the usual answer, two lookups that find nothing, that costs
-    /// microseconds, while two hand-offs to the blocking pool per file cost 12% of
-    /// the CPU time of a mirror of small files (0.187 s against 0.165 s per 1,000).
-    pub async fn load(&self, url: &Url) -> Option<Partial> {
-        // Never through a symlink: a planted link counts as nothing and is removed.
-        // Nor a hard link to another file: partial files have one name.
-        let length = std::fs::symlink_metadata(&self.data)
-            .ok()
-            .filter(|metadata| {
-                metadata.is_file() && std::os::unix::fs::MetadataExt::nlink(metadata) == 1
-            })
-            .map(|metadata| metadata.len());
-        let validator = match crate::disk::safe_fs::read(&self.sidecar) {
-            Ok(text) => serde_json::from_slice::<Validator>(&text).ok(),
-            // The usual case, a file never started: nothing to clean up.
-            Err(error) if error.kind() == io::ErrorKind::NotFound && length.is_none() => {
-                return None;
-            }
-            Err(_) => None,
-        };
-        let usable = match (length, validator) {
-            (Some(offset), Some(validator))
-                if offset > 0
-                    && validator.url == url.as_str()
-                    && validator.if_range().is_some()
-                    && validator.total.is_none_or(|total| offset <= total) =>
-            {
-                Some(Partial { offset, validator })
-            }
-            _ => None,
-        };
-        // Another process writing it (a second run without the folder lock): leave
-        // its files alone; opening the partial file fails and says so.
-        if usable.is_none() && !crate::disk::safe_fs::is_locked_by_another(&self.data) {
-            self.discard().await;
-        }
-        usable
-    }
-
-    /// Opens the partial file for writing, locked by this process (see
-    /// [`crate::disk::safe_fs`]), after checking and creating its folders: never through a
-    /// symlink. `fresh`: its old bytes are dropped.
-    pub fn open(
-        &self,
-        folders: &crate::disk::safe_fs::Folders,
-        fresh: bool,
-    ) -> Result<crate::disk::safe_fs::LockedPart, TransferError> {
-        folders.open_part(&self.data, fresh)
-    }
-
-    /// Removes the sidecar once the file is in place.
-    pub async fn finish(&self) {
-        let _ = tokio::fs::remove_file(&self.sidecar).await;
-    }
-}
 
 /// Identifies one version of a remote file: what the partial file's bytes belong to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,7 +31,7 @@ pub struct Validator {
     pub total: Option<u64>,
     /// For a segmented download: the byte ranges and how much of each is on disk.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub segments: Option<Vec<crate::transfer::segmented::Segment>>,
+    pub segments: Option<Vec<Segment>>,
 }
 
 impl Validator {
@@ -203,6 +61,60 @@ impl Validator {
         same(&self.etag, strong_etag(headers))
             && same(&self.last_modified, header_text(headers, LAST_MODIFIED))
     }
+}
+
+/// One byte range of a file being downloaded over several connections,
+/// `start..end`, of which `done` bytes from `start` are on disk. Saved in the
+/// sidecar, so a later attempt continues every segment where it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    /// First byte.
+    pub start: u64,
+    /// One past the last byte.
+    pub end: u64,
+    /// Bytes written from `start`.
+    pub done: u64,
+}
+
+impl Segment {
+    /// The first byte not yet on disk.
+    pub(crate) fn next_byte(&self) -> u64 {
+        self.start + self.done
+    }
+
+    /// Bytes still to fetch.
+    pub(crate) fn remaining(&self) -> u64 {
+        self.end.saturating_sub(self.next_byte())
+    }
+}
+
+/// What shows that an answer is another version of the file than `validator`
+/// names: a different strong ETag, a different Last-Modified, or a different total
+/// size (`total`, when the answer states it). `None` when nothing does: a weak or
+/// missing ETag, or a missing date, proves no change.
+pub(crate) fn version_change(
+    validator: &Validator,
+    headers: &HeaderMap,
+    total: Option<u64>,
+) -> Option<String> {
+    if let (Some(ours), Some(theirs)) = (&validator.etag, strong_etag(headers))
+        && *ours != theirs
+    {
+        return Some(format!("ETag {ours} became {theirs}"));
+    }
+    if let (Some(ours), Some(theirs)) = (
+        &validator.last_modified,
+        header_text(headers, LAST_MODIFIED),
+    ) && *ours != theirs
+    {
+        return Some(format!("Last-Modified `{ours}` became `{theirs}`"));
+    }
+    if let (Some(ours), Some(theirs)) = (validator.total, total)
+        && ours != theirs
+    {
+        return Some(format!("size {ours} bytes became {theirs} bytes"));
+    }
+    None
 }
 
 /// Bytes of an earlier attempt that can be continued.
@@ -434,107 +346,36 @@ mod tests {
         assert_eq!(none.if_range(), None);
     }
 
-    #[tokio::test]
-    async fn a_partial_file_another_process_writes_is_left_alone() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let parts = PartPaths::new(&dir.path().join("f.bin"));
-        let url = Url::parse("http://h/f.bin").expect("url");
-        // Being written, its sidecar not yet saved: to a reader it looks unusable.
-        let writer = crate::disk::safe_fs::LockedPart::open(&parts.data, true).expect("open");
-        assert_eq!(parts.load(&url).await, None);
-        assert!(
-            parts.data.exists(),
-            "another writer's partial file was removed"
-        );
-        drop(writer);
-        assert_eq!(parts.load(&url).await, None);
-        assert!(!parts.data.exists(), "an unusable partial file is dropped");
-    }
-
-    #[tokio::test]
-    async fn planted_symlinks_are_never_read_or_resumed() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let victim = dir.path().join("victim");
-        std::fs::write(&victim, b"0123456789").expect("write");
-        let out = dir.path().join("out");
-        std::fs::create_dir(&out).expect("mkdir");
-        let parts = PartPaths::new(&out.join("f.bin"));
-        let url = Url::parse("http://h/f.bin").expect("url");
+    #[test]
+    fn only_validators_that_differ_are_a_change() {
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
         let validator = Validator {
-            url: url.to_string(),
-            etag: Some("\"v\"".into()),
-            last_modified: None,
+            url: "http://h/f".into(),
+            etag: Some("\"v1\"".into()),
+            last_modified: Some(date.into()),
             total: Some(100),
             segments: None,
         };
-        std::os::unix::fs::symlink(&victim, &parts.data).expect("symlink");
-        parts.save(&validator).await.expect("save");
-        assert_eq!(parts.load(&url).await, None);
-        assert!(std::fs::symlink_metadata(&parts.data).is_err());
-        // A sidecar that is a link to a valid-looking validator is not trusted.
-        let elsewhere = dir.path().join("sidecar");
-        std::fs::write(&elsewhere, serde_json::to_vec(&validator).expect("json")).expect("w");
-        std::fs::write(&parts.data, b"0123456789").expect("write");
-        std::os::unix::fs::symlink(&elsewhere, &parts.sidecar).expect("symlink");
-        assert_eq!(parts.load(&url).await, None);
-        // The sidecar temporary: written by replacing the link, not through it.
-        std::os::unix::fs::symlink(&victim, &parts.sidecar_temporary).expect("symlink");
-        parts.save(&validator).await.expect("save");
-        assert_eq!(std::fs::read(&victim).expect("read"), b"0123456789");
-    }
-
-    #[test]
-    fn no_two_destinations_share_a_hidden_file() {
-        let long = "é".repeat(120);
-        let hash_of_long = PartPaths::new(Path::new(&long));
-        let hashed_stem = hash_of_long
-            .data
-            .file_name()
-            .and_then(|name| name.to_str())
-            .and_then(|name| name.strip_suffix(PART_SUFFIX))
-            .map(|stem| stem.trim_start_matches('.').to_string())
-            .unwrap_or_default();
-        let mut names = vec![
-            "a".to_string(),
-            "a.fetchall-part".into(),
-            "a.fetchall-part.json".into(),
-            ".a".into(),
-            "%2Ea".into(),
-            long.clone(),
-            hashed_stem,
-        ];
-        // Every name as local_name gives it to a remote file.
-        names = names
-            .iter()
-            .filter_map(|name| crate::plan::paths::local_name(&name.replace('%', "%25")).ok())
-            .collect();
-        let mut seen = std::collections::HashMap::new();
-        for name in &names {
-            let parts = PartPaths::new(Path::new(name));
-            for hidden in [&parts.data, &parts.sidecar, &parts.sidecar_temporary] {
-                if let Some(other) = seen.insert(hidden.clone(), name.clone()) {
-                    panic!("{name} and {other} share {hidden:?}");
-                }
-            }
-        }
-        for name in &names {
-            assert!(
-                !seen.contains_key(Path::new(name)),
-                "{name} is a hidden file"
-            );
-        }
-    }
-
-    #[test]
-    fn part_names_stay_short_and_beside_the_file() {
-        let short = PartPaths::new(Path::new("out/a.zip"));
-        assert_eq!(short.data, Path::new("out/.a.zip.fetchall-part"));
-        assert_eq!(short.sidecar, Path::new("out/.a.zip.fetchall-part.json"));
-        let long = PartPaths::new(&Path::new("out").join("é".repeat(120)));
-        for path in [&long.data, &long.sidecar, &long.sidecar_temporary] {
-            assert_eq!(path.parent(), Some(Path::new("out")));
-            let length = path.file_name().map_or(usize::MAX, |name| name.len());
-            assert!(length <= MAX_NAME_BYTES, "{path:?}");
-        }
+        // Same, or nothing to compare: no change.
+        let same = headers(&[("etag", "\"v1\""), ("last-modified", date)]);
+        assert_eq!(version_change(&validator, &same, Some(100)), None);
+        assert_eq!(version_change(&validator, &HeaderMap::new(), None), None);
+        let weak = headers(&[("etag", "W/\"v2\"")]);
+        assert_eq!(version_change(&validator, &weak, Some(100)), None);
+        // Each validator that differs is a change, and is named.
+        let etag = headers(&[("etag", "\"v2\"")]);
+        assert_eq!(
+            version_change(&validator, &etag, None).as_deref(),
+            Some("ETag \"v1\" became \"v2\"")
+        );
+        let later = headers(&[("last-modified", "Thu, 22 Oct 2015 07:28:00 GMT")]);
+        assert!(
+            version_change(&validator, &later, None)
+                .is_some_and(|detail| detail.starts_with("Last-Modified"))
+        );
+        assert_eq!(
+            version_change(&validator, &same, Some(101)).as_deref(),
+            Some("size 100 bytes became 101 bytes")
+        );
     }
 }

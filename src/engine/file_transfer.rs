@@ -9,7 +9,6 @@ use crate::engine::run::Run;
 use crate::error::TransferError;
 use crate::event::{Event, SkipReason, TransferId};
 use crate::http::redact::error_chain;
-use crate::pace::retry;
 use crate::pace::slots::{HostSlots, Slot};
 use crate::plan::Task;
 use crate::transfer::{self, Outcome};
@@ -29,7 +28,7 @@ pub(crate) async fn transfer_file(run: &Run, mut task: Task, slot: Slot, host_sl
         last_report: None,
         slot: Some(slot),
     };
-    let settings = transfer::Settings {
+    let attempt = transfer::Attempt {
         read_timeout: run.options.read_timeout,
         existing: run.options.existing,
         split: run.options.split,
@@ -40,10 +39,10 @@ pub(crate) async fn transfer_file(run: &Run, mut task: Task, slot: Slot, host_sl
         follow_symlinks: run.options.follow_symlinks,
         pending_writes: &run.pending_writes,
     };
-    let result = retry::download(
+    let result = transfer::download_with_retries(
         &run.client,
         &task,
-        settings,
+        attempt,
         run.options.retry,
         &run.pacer,
         &run.cancel,

@@ -12,7 +12,7 @@ use crate::pace::retry::RetryPolicy;
 use crate::pace::speed::LowSpeed;
 use crate::select::filter::Filters;
 use crate::transfer::Existing;
-use crate::transfer::segmented::SplitPolicy;
+use crate::transfer::SplitPolicy;
 
 /// Everything a run needs to know. Plain data: the CLI fills it from its arguments.
 #[derive(Debug, Clone)]

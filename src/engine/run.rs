@@ -37,7 +37,7 @@ pub(crate) struct Run {
     pub(crate) limiter: Option<RateLimiter>,
     /// `--wait`: spacing of requests per host.
     pub(crate) spacing: HostSpacing,
-    /// Small bodies waiting for the disk (see [`crate::transfer::Settings::pending_writes`]).
+    /// Small bodies waiting for the disk (see [`crate::transfer::Attempt::pending_writes`]).
     pub(crate) pending_writes: Semaphore,
     /// Cancelled once every file of the run has been handed to the dispatcher (and
     /// so has claimed its path): a `--content-disposition` name is applied only

@@ -9,11 +9,13 @@
 //! run for hours. A 429 or 503 also slows the whole host: every transfer to it waits
 //! until the same instant before its next request ([`HostPacer`]).
 //!
-//! Every retry continues the partial file of the failed attempt (see
-//! [`crate::disk::resume`]), so a connection that drops at 90 % costs 10 %.
+//! The policy lives here ([`RetryPolicy`], [`is_transient`], and the state a retry
+//! loop counts with); the loops are the callers': a file's is
+//! [`crate::transfer::download_with_retries`], whose every retry continues the
+//! partial file of the failed attempt, so a connection that drops at 90 % costs 10 %.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
@@ -21,11 +23,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::disk::resume::PartPaths;
 use crate::error::TransferError;
-use crate::plan::Task;
-use crate::select::filter::Filters;
-use crate::transfer::{self, Existing, Outcome, Progress, Settings};
 
 /// Retries after a too-slow attempt (`--speed-limit`): one, on a new connection, which
 /// may take another route or reach another server worker. A server that is slow
@@ -97,7 +95,7 @@ pub fn is_transient_status(status: StatusCode) -> bool {
 }
 
 /// A 429 or 503 says the host as a whole is overloaded, not just this file.
-fn slows_host(error: &TransferError) -> bool {
+pub(crate) fn slows_host(error: &TransferError) -> bool {
     matches!(
         error,
         TransferError::Status { status, .. }
@@ -130,11 +128,7 @@ impl HostPacer {
     /// Waits until `host` may be asked again.
     pub async fn wait(&self, host: &str, cancel: &CancellationToken) -> Result<(), TransferError> {
         loop {
-            let until = self
-                .hosts
-                .lock()
-                .ok()
-                .and_then(|hosts| hosts.get(host).copied());
+            let until = self.hosts().get(host).copied();
             match until {
                 Some(until) if until > Instant::now() => {
                     tokio::select! {
@@ -151,107 +145,76 @@ impl HostPacer {
     /// longer wait already set).
     pub fn slow_down(&self, host: &str, delay: Duration) {
         let until = Instant::now() + delay;
-        if let Ok(mut hosts) = self.hosts.lock() {
-            let entry = hosts.entry(host.to_string()).or_insert(until);
-            *entry = (*entry).max(until);
-        }
+        let mut hosts = self.hosts();
+        let entry = hosts.entry(host.to_string()).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+
+    /// The hosts' instants, locked. Nothing panics while holding them, so a
+    /// poisoned lock still holds consistent instants.
+    fn hosts(&self) -> MutexGuard<'_, HashMap<String, Instant>> {
+        self.hosts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// Downloads `task` with retries: the whole of what a transfer does.
-///
-/// The final error of a file that was tried more than once is
-/// [`TransferError::GaveUp`], which carries the attempt count and the last error.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "each is a separate concern of the engine; a struct would only rename them"
-)]
-pub async fn download(
-    client: &crate::http::client::HttpClient,
-    task: &Task,
-    settings: Settings<'_>,
+/// What a retry loop counts for one file (or one segment of a split file): pure
+/// state the caller loops on, asking after each failure whether to try again and
+/// how long to wait first.
+#[derive(Debug, Clone)]
+pub(crate) struct RetryState {
     policy: RetryPolicy,
-    pacer: &HostPacer,
-    cancel: &CancellationToken,
-    filters: &Filters,
-    progress: &mut dyn Progress,
-) -> Result<Outcome, TransferError> {
-    if settings.existing == Existing::Replace {
-        // `--force`: bytes kept from an earlier run are not trusted either.
-        PartPaths::new(&task.destination).discard().await;
+    /// Attempts made and failed so far.
+    attempts: u32,
+    /// Failures in a row without a byte of progress: a long file on a connection
+    /// that drops every few minutes keeps going, a dead server does not.
+    failures: u32,
+    /// Attempts that were too slow ([`TOO_SLOW_RETRIES`]), progress or not.
+    too_slow: u32,
+}
+
+impl RetryState {
+    /// No attempt made yet.
+    pub(crate) fn new(policy: RetryPolicy) -> RetryState {
+        RetryState {
+            policy,
+            attempts: 0,
+            failures: 0,
+            too_slow: 0,
+        }
     }
-    let host = task.url.host_str().unwrap_or_default();
-    let mut progress = StartedOnce {
-        inner: progress,
-        started: false,
-        total: 0,
-    };
-    let mut attempts: u32 = 0;
-    // Failures in a row without a byte of progress: a long file on a connection that
-    // drops every few minutes keeps going, a dead server does not.
-    let mut failures: u32 = 0;
-    let mut too_slow: u32 = 0;
-    loop {
-        pacer.wait(host, cancel).await?;
-        attempts += 1;
-        let total_before = progress.total;
-        let error = match transfer::download(client, task, settings, cancel, filters, &mut progress)
-            .await
-        {
-            Ok(outcome) => return Ok(outcome),
-            Err(error) => error,
-        };
-        failures = if progress.total > total_before {
-            1
-        } else {
-            failures + 1
-        };
+
+    /// Counts an attempt that failed with `error`, `progressed` when it brought
+    /// bytes; true when another attempt may follow.
+    pub(crate) fn may_retry(&mut self, error: &TransferError, progressed: bool) -> bool {
+        self.attempts += 1;
+        self.failures = if progressed { 1 } else { self.failures + 1 };
         if matches!(error, TransferError::TooSlow { .. }) {
-            too_slow += 1;
+            self.too_slow += 1;
         }
-        if !is_transient(&error) || failures > policy.retries || too_slow > TOO_SLOW_RETRIES {
-            return Err(gave_up(attempts, error));
-        }
-        let delay = delay_after(&error, failures, policy);
-        if slows_host(&error) {
-            pacer.slow_down(host, delay);
-        }
-        progress.inner.retrying(attempts + 1, delay, &error);
-        tokio::select! {
-            () = cancel.cancelled() => return Err(TransferError::Interrupted),
-            () = tokio::time::sleep(delay) => {}
-        }
-    }
-}
-
-/// Passes progress on, but reports the start of a transfer once however many
-/// attempts it takes.
-struct StartedOnce<'a> {
-    inner: &'a mut dyn Progress,
-    started: bool,
-    /// Bytes of the file on disk, as last reported.
-    total: u64,
-}
-
-impl Progress for StartedOnce<'_> {
-    fn started(&mut self, size: Option<u64>) {
-        if !self.started {
-            self.started = true;
-            self.inner.started(size);
-        }
+        is_transient(error)
+            && self.failures <= self.policy.retries
+            && self.too_slow <= TOO_SLOW_RETRIES
     }
 
-    fn advanced(&mut self, total: u64) {
-        self.total = total;
-        self.inner.advanced(total);
+    /// The attempts counted so far.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts
     }
 
-    fn retrying(&mut self, attempt: u32, delay: Duration, error: &TransferError) {
-        self.inner.retrying(attempt, delay, error);
+    /// The failures in a row without progress so far.
+    pub(crate) fn failures(&self) -> u32 {
+        self.failures
     }
 
-    fn body_received(&mut self) {
-        self.inner.body_received();
+    /// The wait before the next attempt after `error`: the server's `Retry-After`
+    /// cut to `--retry-wait`, else full-jitter backoff ([`delay_after`]).
+    pub(crate) fn wait(&self, error: &TransferError) -> Duration {
+        delay_after(error, self.failures, self.policy)
+    }
+
+    /// The full-jitter backoff before the next attempt, whatever the server said.
+    pub(crate) fn backoff(&self) -> Duration {
+        self.policy.backoff(self.failures, random_fraction())
     }
 }
 

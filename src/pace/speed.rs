@@ -158,7 +158,7 @@ pub(crate) async fn next_chunk(
     meter: &mut SpeedMeter,
     read_timeout: Duration,
     cancel: &CancellationToken,
-) -> Result<Option<impl std::ops::Deref<Target = [u8]> + use<>>, ChunkError> {
+) -> Result<Option<bytes::Bytes>, ChunkError> {
     let silent_until = Instant::now() + read_timeout;
     loop {
         let started = Instant::now();

@@ -3,7 +3,7 @@
 //! (a minimum time between the starts of two requests to one host).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -37,9 +37,8 @@ impl RateLimiter {
     /// one chunk may be hours, and Ctrl-C must not wait it out.
     pub async fn take(&self, bytes: usize, cancel: &CancellationToken) -> Result<(), Interrupted> {
         let wait = {
-            let Ok(mut state) = self.state.lock() else {
-                return Ok(());
-            };
+            // Nothing panics while holding it: a poisoned lock holds a valid bucket.
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             let (tokens, last) = &mut *state;
             let refill = now.duration_since(*last).as_secs_f64() * self.bytes_per_second;
@@ -92,9 +91,8 @@ impl HostSpacing {
             return;
         }
         let slot = {
-            let Ok(mut next) = self.next.lock() else {
-                return;
-            };
+            // Nothing panics while holding it: a poisoned lock holds valid instants.
+            let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             let slot = next
                 .get(host)
@@ -102,7 +100,8 @@ impl HostSpacing {
                 .filter(|at| *at > now)
                 .unwrap_or(now);
             let gap = if self.random {
-                self.interval.mul_f64(0.5 + random_fraction())
+                self.interval
+                    .mul_f64(0.5 + crate::pace::retry::random_fraction())
             } else {
                 self.interval
             };
@@ -111,19 +110,6 @@ impl HostSpacing {
         };
         tokio::time::sleep_until(slot).await;
     }
-}
-
-/// A fraction in [0, 1) from the clock: enough to spread waits, not cryptography.
-fn random_fraction() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|duration| duration.as_nanos() as u64)
-            .unwrap_or(0),
-    );
-    (hasher.finish() >> 11) as f64 / (1_u64 << 53) as f64
 }
 
 #[cfg(test)]

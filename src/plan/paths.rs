@@ -243,7 +243,7 @@ mod tests {
         }
         // Whatever the destination, its own files are reserved names.
         for destination in ["a.bin", ".a.bin", "%2Ea.bin", &"é".repeat(120)] {
-            let parts = crate::disk::resume::PartPaths::new(Path::new(destination));
+            let parts = crate::disk::part::PartPaths::new(Path::new(destination));
             for path in [&parts.data, &parts.sidecar] {
                 let name = path.file_name().and_then(|name| name.to_str());
                 assert!(name.is_some_and(is_reserved), "{path:?}");

@@ -963,7 +963,7 @@ fn cancelling_a_rate_limited_run_does_not_wait_out_the_throttle() {
         let mut options = fetchall::Options::new([server.url(folder)]);
         options.output = Some(work.path().join("out"));
         options.limit_rate = Some(1);
-        options.split = fetchall::transfer::segmented::SplitPolicy {
+        options.split = fetchall::SplitPolicy {
             max_segments: segments,
             min_segment_size: 1_000_000,
         };

@@ -1,0 +1,119 @@
+//! Placing a finished file: its bytes made durable, given the server's time, then
+//! renamed to their final name while locked. A file under its final name is
+//! therefore always complete, and never reached through a symlink
+//! ([`crate::disk::safe_fs`]).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::checksum::{BodyDigest, BodyHasher, Checks, VerifyError};
+use crate::disk::part::PartPaths;
+use crate::disk::resume::Validator;
+use crate::disk::safe_fs::{Folders, LockedPart};
+use crate::error::TransferError;
+
+/// A partial file the server says is complete, or whose ranges arrived out of
+/// order: verified over the whole file before it gets its name. Bad bytes are
+/// dropped, not kept to resume from.
+pub(crate) async fn verify_part(
+    parts: &PartPaths,
+    checks: Checks,
+) -> Result<BodyDigest, TransferError> {
+    match BodyHasher::check_file(checks, &parts.data).await {
+        Ok(digest) => Ok(digest),
+        Err(VerifyError::Mismatch(mismatch)) => {
+            parts.discard().await;
+            Err(TransferError::Checksum(mismatch))
+        }
+        Err(VerifyError::Io { path, source }) => Err(TransferError::io("read", path, source)),
+    }
+}
+
+/// Makes the complete partial file of `bytes` durable, gives it the time of
+/// `validator`'s version and the name `destination`, and forgets its validator.
+pub(crate) async fn place_part(
+    parts: &PartPaths,
+    validator: &Validator,
+    destination: &Path,
+    bytes: u64,
+) -> Result<(), TransferError> {
+    let modified = validator
+        .last_modified
+        .as_deref()
+        .and_then(|text| httpdate::parse_http_date(text).ok());
+    let data = parts.data.clone();
+    let target = destination.to_path_buf();
+    // Locked, checked and renamed while locked: the name gets the complete file this
+    // process wrote, even if another process (without the folder lock) is at work.
+    let placed = tokio::task::spawn_blocking(move || {
+        let part = LockedPart::open(&data, false)
+            .map_err(|source| TransferError::io("write", &data, source))?;
+        // Durable before it gets its final name: a crash never leaves a short file there.
+        part.file()
+            .sync_data()
+            .map_err(|source| TransferError::io("write", &data, source))?;
+        if let Some(modified) = modified {
+            part.file()
+                .set_modified(modified)
+                .map_err(|source| TransferError::io("set the time of", &data, source))?;
+        }
+        part.rename_to(&target, Some(bytes))
+            .map_err(|source| TransferError::io("rename into", &target, source))
+    })
+    .await
+    .map_err(|error| TransferError::io("rename into", destination, std::io::Error::other(error)))?;
+    placed?;
+    parts.remove_sidecar().await;
+    Ok(())
+}
+
+/// Where a small file goes, and what it is given.
+pub(crate) struct Placement {
+    /// The hidden file written first.
+    pub temporary: PathBuf,
+    /// The final name.
+    pub destination: PathBuf,
+    /// The server's Last-Modified, given to the file.
+    pub modified: Option<SystemTime>,
+    /// The folders between the output folder and the file, checked and created first.
+    pub folders: Folders,
+}
+
+/// Writes a small body received whole in one blocking call: create, write, sync,
+/// time, rename. A mirror of thousands of small files spends its time in round
+/// trips, not in a dozen file-system calls and thread hand-offs per file.
+pub(crate) async fn place_small_file(
+    body: Vec<u8>,
+    placement: Placement,
+) -> Result<(), TransferError> {
+    let temporary = placement.temporary.clone();
+    tokio::task::spawn_blocking(move || write_in_place(&body, &placement))
+        .await
+        .map_err(|error| TransferError::io("write", temporary, std::io::Error::other(error)))?
+}
+
+/// Create, write, sync, time, rename; on failure the hidden file is removed. The
+/// hidden file is locked and never reached through a symlink.
+fn write_in_place(body: &[u8], placement: &Placement) -> Result<(), TransferError> {
+    let temporary = &placement.temporary;
+    let part = placement.folders.open_part(temporary, true)?;
+    let result = (|| {
+        let mut file = part.file();
+        file.write_all(body)
+            .map_err(|source| TransferError::io("write", temporary, source))?;
+        // Durable before it gets its final name: a crash never leaves a short file there.
+        file.sync_data()
+            .map_err(|source| TransferError::io("write", temporary, source))?;
+        if let Some(modified) = placement.modified {
+            file.set_modified(modified)
+                .map_err(|source| TransferError::io("set the time of", temporary, source))?;
+        }
+        part.rename_to(&placement.destination, Some(body.len() as u64))
+            .map_err(|source| TransferError::io("rename into", &placement.destination, source))
+    })();
+    if result.is_err() {
+        part.remove();
+    }
+    result
+}

@@ -1,0 +1,130 @@
+//! The words every part of a transfer shares: how it ended ([`Outcome`]), who
+//! hears of its progress ([`Progress`]), and what each attempt is given
+//! ([`Attempt`]).
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::checksum::{BodyDigest, Checks};
+use crate::disk::safe_fs::Folders;
+use crate::error::TransferError;
+use crate::event::SkipReason;
+use crate::pace::retry::RetryPolicy;
+use crate::pace::slots::HostSlots;
+use crate::pace::throttle::RateLimiter;
+use crate::plan::Task;
+
+/// How a transfer ended well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The body was written and renamed into place.
+    Downloaded {
+        /// Bytes written.
+        bytes: u64,
+        /// The sanitised name of the answer's `Content-Disposition`, if it had one.
+        suggested_name: Option<String>,
+        /// Bytes received over the network in this run: less than `bytes` when the
+        /// file was resumed.
+        transferred: u64,
+        /// Digests computed on the way ([`Attempt::checks`]).
+        digest: BodyDigest,
+    },
+    /// The server says the local file is current; no body was transferred.
+    UpToDate,
+    /// Not a file after all, or its size or date is outside the user's filters.
+    Filtered(SkipReason),
+    /// In recursive mode, a link without a trailing slash that answered as a folder:
+    /// a redirect to `…/` (`redirected`), or a listing page served as it is. The
+    /// crawler reads it (the `crawl` module).
+    Folder {
+        /// The folder's URL: where the redirect led, or the link.
+        url: Url,
+        /// True for a redirect to `…/`; false when the answer only looks like a
+        /// listing and the crawler still has to read it to tell.
+        redirected: bool,
+    },
+}
+
+/// Receives a transfer's progress.
+pub trait Progress: Send {
+    /// The server answered with a body; `size` is the whole file's size (if announced).
+    fn started(&mut self, size: Option<u64>);
+    /// `total` bytes of the file are on disk so far (resumed bytes included).
+    fn advanced(&mut self, total: u64);
+    /// Attempt number `attempt` will start after `delay`, because of `error`.
+    fn retrying(&mut self, _attempt: u32, _delay: Duration, _error: &TransferError) {}
+    /// The whole body has arrived: what is left is local work (sync, rename). The
+    /// engine lets the next transfer use the connection meanwhile.
+    fn body_received(&mut self) {}
+}
+
+/// How one transfer treats what is already on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Existing {
+    /// Ask the server whether the local file is current (If-Modified-Since, then
+    /// size and date), and replace it only if not.
+    #[default]
+    Compare,
+    /// Never touch an existing file: it counts as up to date, with no request.
+    Keep,
+    /// Download everything again: no conditional request, leftover partials dropped.
+    Replace,
+}
+
+/// How large files are split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitPolicy {
+    /// Most connections for one file; 1 turns splitting off.
+    pub max_segments: usize,
+    /// No segment is smaller than this, so a file is split only when it is at least
+    /// twice this size.
+    pub min_segment_size: u64,
+}
+
+impl Default for SplitPolicy {
+    fn default() -> Self {
+        SplitPolicy {
+            max_segments: 8,
+            min_segment_size: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// How every attempt at one file is made, besides the task: the same for each
+/// attempt of the file.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    /// Limit for any wait with no bytes arriving.
+    pub read_timeout: Duration,
+    /// How existing files are treated.
+    pub existing: Existing,
+    /// When and how large files are split over several connections.
+    pub split: SplitPolicy,
+    /// How the segments of a split file are retried, each on its own.
+    pub retry: RetryPolicy,
+    /// Digests to check or compute while the body streams in.
+    pub checks: Checks,
+    /// `--limit-rate`: the bandwidth budget shared by every transfer of the run.
+    pub limiter: Option<&'a RateLimiter>,
+    /// Where a split file's connections after its first take their slots; `None`:
+    /// as many as `split` allows.
+    pub slots: Option<&'a HostSlots>,
+    /// `--follow-symlinks`: write through symlinked folders that lead outside the
+    /// output folder.
+    pub follow_symlinks: bool,
+    /// Small bodies received and waiting for the disk, at most (one permit each):
+    /// the run's own, so two runs in one process do not share it.
+    pub pending_writes: &'a tokio::sync::Semaphore,
+}
+
+impl Attempt<'_> {
+    /// The folders of `task`, to be checked and created before its files are.
+    pub(crate) fn folders(&self, task: &Task) -> Folders {
+        Folders {
+            root: task.root.clone(),
+            relative: task.relative.clone(),
+            follow_symlinks: self.follow_symlinks,
+        }
+    }
+}
