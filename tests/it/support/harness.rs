@@ -38,6 +38,12 @@ pub fn options(urls: impl IntoIterator<Item = impl Into<String>>, output: &Path)
     options
 }
 
+/// `--retry-wait`: no wait between attempts longer than `wait`.
+pub fn retry_wait(options: &mut Options, wait: std::time::Duration) {
+    options.retry.max_wait = wait;
+    options.retry.base_wait = options.retry.base_wait.min(wait);
+}
+
 /// Runs `options` to the end on a runtime of its own, as the binary does, and
 /// records what it reported.
 pub fn mirror(options: &Options) -> Run {
