@@ -209,6 +209,14 @@ impl Run {
             .collect()
     }
 
+    /// The error the page at `url` could not be read with.
+    pub fn page_failure_of(&self, url: &str) -> Option<String> {
+        self.page_failures()
+            .into_iter()
+            .find(|(failed, _)| failed == url)
+            .map(|(_, error)| error)
+    }
+
     /// The URLs of the pages that could not be read.
     pub fn page_failed_urls(&self) -> BTreeSet<String> {
         self.page_failures()
