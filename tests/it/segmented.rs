@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode};
 use crate::support::faults::Fault;
 use crate::support::harness::{self, Ending, Run};
 use crate::support::tree::{
-    partial_sidecar, plant_partial, pseudo_random_bytes, read_tree, write_files,
+    partial_sidecar, plant_partial, pseudo_random_bytes, read_tree, sha256_hex, write_files,
 };
 use crate::support::{ListingStyle, LoggedRequest, TestServer};
 
@@ -400,11 +400,10 @@ fn kill_9_then_a_rerun_continues_every_segment() {
 
 #[test]
 fn a_split_file_is_checked_against_sha256sums_before_its_rename() {
-    use sha2::Digest;
     let served = tempfile::tempdir().expect("temp dir");
     let contents = pseudo_random_bytes(25, 2_000_000);
-    let good = hex(&sha2::Sha256::digest(&contents));
-    let bad = hex(&sha2::Sha256::digest(b"something else"));
+    let good = sha256_hex(&contents);
+    let bad = sha256_hex(b"something else");
     for (digest, should_pass) in [(good, true), (bad, false)] {
         write_files(
             served.path(),
@@ -436,10 +435,6 @@ fn a_split_file_is_checked_against_sha256sums_before_its_rename() {
             );
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[test]

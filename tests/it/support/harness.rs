@@ -225,6 +225,34 @@ impl Run {
             .collect()
     }
 
+    /// `(path, verified)` of every file downloaded: `verified` names the algorithm
+    /// it was checked with (`sha256`, `md5`…, as `--json` writes it).
+    pub fn downloaded(&self) -> Vec<(String, Option<String>)> {
+        self.events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Downloaded { path, verified, .. } => {
+                    let verified = serde_json::to_value(verified)
+                        .ok()
+                        .and_then(|name| name.as_str().map(str::to_string));
+                    Some((path.clone(), verified))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `(url, entries)` of every checksum file read.
+    pub fn checksums_loaded(&self) -> Vec<(String, usize)> {
+        self.events
+            .iter()
+            .filter_map(|event| match event {
+                Event::ChecksumsLoaded { url, entries } => Some((url.clone(), *entries)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The URLs of the checksum files that could not be read.
     pub fn checksums_failed_urls(&self) -> BTreeSet<String> {
         self.events
