@@ -703,7 +703,7 @@ fn shard_runs_share_a_folder_but_not_a_shard() {
     let work = tempfile::tempdir().expect("temp dir");
     let out = work.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
-    let one = "1/2".parse::<fetchall::shard::Shard>().expect("shard");
+    let one = "1/2".parse::<fetchall::Shard>().expect("shard");
     let held = fetchall::lock::lock_folder(&out, Some(&one), false).expect("lock");
     let url = server.url("/");
     let other_shard = fetchall(work.path(), &["--shard", "2/2", &url]);

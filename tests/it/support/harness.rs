@@ -134,11 +134,6 @@ impl Run {
         self.skipped_where(|skipped| *skipped == reason)
     }
 
-    /// How many links were skipped, for any reason.
-    pub fn skip_count(&self) -> usize {
-        self.skipped_where(|_| true).len()
-    }
-
     /// The `(link, url)` of every skipped link.
     pub fn skipped_links(&self) -> Vec<(String, String)> {
         self.events
@@ -161,17 +156,6 @@ impl Run {
                 _ => false,
             })
             .count()
-    }
-
-    /// The `(links, files)` counts of every page listed.
-    pub fn listed(&self) -> Vec<(usize, usize)> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::PageListed { links, files, .. } => Some((*links, *files)),
-                _ => None,
-            })
-            .collect()
     }
 
     /// The URLs of the files that failed.
@@ -290,9 +274,7 @@ impl Run {
             })
             .collect()
     }
-}
 
-impl Run {
     /// The `(url, path)` of every file saved under a numbered name (`--flat`).
     pub fn renamed(&self) -> Vec<(String, String)> {
         self.events
