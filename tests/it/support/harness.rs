@@ -4,7 +4,16 @@
 //! tested end to end through `support::cli`.
 //!
 //! A run here shares this test process: it must not need the environment or the
-//! current folder, so options always name their output folder.
+//! current folder, so options always name their output folder. Tests whose point is
+//! the environment (`HOME` for `--netrc`, `SSL_CERT_FILE`, `*_PROXY`) run the binary.
+//!
+//! ```ignore
+//! let mut options = harness::options([server.url("/pub/")], &work.path().join("out"));
+//! options.recursive = true;
+//! let run = harness::mirror(&options);
+//! assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+//! assert_eq!(run.skipped(SkipReason::Loop).len(), 2);
+//! ```
 
 use std::collections::BTreeSet;
 use std::path::Path;
