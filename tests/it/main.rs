@@ -17,6 +17,7 @@ mod adversarial;
 mod checksums;
 mod cli;
 mod completions;
+mod flags;
 mod http2;
 mod inputs;
 mod json_schema;
