@@ -1,20 +1,32 @@
 //! Issue 11, found by probing: runs that said less (or other) than what happened.
-//! Each test names the class it covers.
+//! Each test names the class it covers. What a run reports is checked in this
+//! process through the harness; what the binary prints, reads (`-i`, `--netrc`) or
+//! exits with, through the binary.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
+use std::time::Duration;
 
 use axum::http::Method;
+use fetchall::{ChecksumSource, Existing, Filters, Options};
 
 use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
+use crate::support::harness::{self, Ending};
 use crate::support::tree::{read_tree, write_files};
 use crate::support::{Canned, ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
     support::cli::run(dir, &["--retry-wait", "0.2"], args)
+}
+
+/// Options for `urls` into `output`, with the short retry wait of [`fetchall`].
+fn options(urls: impl IntoIterator<Item = impl Into<String>>, output: &Path) -> Options {
+    let mut options = harness::options(urls, output);
+    harness::retry_wait(&mut options, Duration::from_millis(200));
+    options
 }
 
 fn events(output: &Output) -> Vec<serde_json::Value> {
@@ -102,18 +114,11 @@ fn a_dry_run_reports_the_files_a_real_run_would_fail() {
     .into();
 
     let work = tempfile::tempdir().expect("temp dir");
-    let dry = fetchall(
-        work.path(),
-        &["-n", "--json", "-o", "out", &listing, &missing_link],
-    );
-    let dry_events = events(&dry);
-    assert_eq!(
-        urls_of(&dry_events, "failed"),
-        failing,
-        "{}",
-        text(&dry.stdout)
-    );
-    let planned = urls_of(&dry_events, "planned");
+    let mut dry_options = options([&listing, &missing_link], &work.path().join("out"));
+    dry_options.dry_run = true;
+    let dry = harness::mirror(&dry_options);
+    assert_eq!(dry.failed_urls(), failing, "{}", dry.log());
+    let planned: BTreeSet<String> = dry.planned().into_iter().map(|(url, _)| url).collect();
     for name in ["ok.txt", "no-head.txt", "signed.txt", "busy.txt"] {
         assert!(
             planned.contains(&server.url(&format!("/d/{name}"))),
@@ -121,7 +126,7 @@ fn a_dry_run_reports_the_files_a_real_run_would_fail() {
         );
     }
     assert_eq!(planned.len(), 4, "{planned:?}");
-    assert_eq!(summary(&dry_events)["failed"], 3);
+    assert_eq!(dry.summary().failed, 3);
     assert!(
         !work.path().join("out").exists(),
         "a dry run writes nothing"
@@ -136,15 +141,14 @@ fn a_dry_run_reports_the_files_a_real_run_would_fail() {
         .collect();
     assert!(!gets.contains("/d/ok.txt"), "{gets:?}");
 
-    // The real run fails the same files, with the same exit code.
-    let real = fetchall(
-        work.path(),
-        &["--json", "-o", "out", &listing, &missing_link],
-    );
-    let real_events = events(&real);
-    assert_eq!(urls_of(&real_events, "failed"), failing);
-    assert_eq!(dry.status.code(), Some(1), "{}", text(&dry.stderr));
-    assert_eq!(real.status.code(), dry.status.code());
+    // The real run fails the same files, and ends the same way (exit 1).
+    let real = harness::mirror(&options(
+        [&listing, &missing_link],
+        &work.path().join("out"),
+    ));
+    assert_eq!(real.failed_urls(), failing);
+    assert_eq!(dry.ending(), Ending::SomeFailed, "{}", dry.log());
+    assert_eq!(real.ending(), dry.ending());
 
     // The tree printed by a dry run counts the failures in its last line.
     let plain = fetchall(work.path(), &["-n", "-o", "out2", &listing]);
@@ -192,16 +196,17 @@ fn a_dry_run_over_a_complete_mirror_plans_nothing() {
         let server = TestServer::start(served.path(), style);
         let work = tempfile::tempdir().expect("temp dir");
         let url = server.url("/m/");
-        let first = fetchall(work.path(), &["-q", "-o", "out", &url]);
-        assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
-        for extra in [vec![], vec!["--no-clobber"]] {
-            let mut args = vec!["-n", "--json", "-o", "out", url.as_str()];
-            args.extend(extra.iter().copied());
-            let dry = fetchall(work.path(), &args);
-            let all = events(&dry);
-            assert_eq!(summary(&all)["planned"], 0, "{style:?} {args:?}");
-            assert_eq!(summary(&all)["up_to_date"], 2, "{style:?} {args:?}");
-            assert_eq!(dry.status.code(), Some(0));
+        let first = harness::mirror(&options([&url], &work.path().join("out")));
+        assert_eq!(first.ending(), Ending::Clean, "{}", first.log());
+        // As is, and `--no-clobber`.
+        for existing in [Existing::Compare, Existing::Keep] {
+            let mut dry_options = options([&url], &work.path().join("out"));
+            dry_options.dry_run = true;
+            dry_options.existing = existing;
+            let dry = harness::mirror(&dry_options);
+            assert_eq!(dry.summary().planned, 0, "{style:?} {existing:?}");
+            assert_eq!(dry.summary().up_to_date, 2, "{style:?} {existing:?}");
+            assert_eq!(dry.ending(), Ending::Clean);
         }
         let plain = fetchall(work.path(), &["-n", "-o", "out", &url]);
         assert!(
@@ -215,17 +220,13 @@ fn a_dry_run_over_a_complete_mirror_plans_nothing() {
     let work = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(work.path().join("out/a.txt")).expect("mkdir");
     let url = server.url("/m/");
-    let dry = fetchall(work.path(), &["-n", "--json", "-o", "out", &url]);
-    assert_eq!(
-        urls_of(&events(&dry), "failed"),
-        [server.url("/m/a.txt")].into()
-    );
-    let real = fetchall(work.path(), &["--json", "-o", "out", &url]);
-    assert_eq!(
-        urls_of(&events(&real), "failed"),
-        [server.url("/m/a.txt")].into()
-    );
-    assert_eq!(dry.status.code(), real.status.code());
+    let mut dry_options = options([&url], &work.path().join("out"));
+    dry_options.dry_run = true;
+    let dry = harness::mirror(&dry_options);
+    assert_eq!(dry.failed_urls(), [server.url("/m/a.txt")].into());
+    let real = harness::mirror(&options([&url], &work.path().join("out")));
+    assert_eq!(real.failed_urls(), [server.url("/m/a.txt")].into());
+    assert_eq!(dry.ending(), real.ending());
 }
 
 /// `--manifest` on a device that is full: the downloads succeed, but the manifest
@@ -329,29 +330,25 @@ fn a_suggested_name_never_takes_the_path_of_a_link_read_later() {
     server.can("/one/b.bin", suggests_a);
     // Listings read from disk are held back, so `b.bin` is done before they arrive.
     server.delay_pages(std::time::Duration::from_millis(400));
-    for args in [
-        vec!["-r", "--flat", "-o", "out", "/flat/"],
-        vec!["-o", "out", "/one/", "/two/"],
-    ] {
+    // `-r --flat /flat/`, and `/one/ /two/`.
+    for (recursive_flat, starts) in [(true, vec!["/flat/"]), (false, vec!["/one/", "/two/"])] {
         let work = tempfile::tempdir().expect("temp dir");
-        let args: Vec<String> = args
-            .iter()
-            .map(|arg| match arg.starts_with('/') {
-                true => server.url(arg),
-                false => arg.to_string(),
-            })
-            .collect();
-        let mut all = vec!["--content-disposition".to_string()];
-        all.extend(args.iter().cloned());
-        let all: Vec<&str> = all.iter().map(String::as_str).collect();
-        let output = fetchall(work.path(), &all);
-        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let args = (recursive_flat, &starts);
+        let mut options = options(
+            starts.iter().map(|start| server.url(start)),
+            &work.path().join("out"),
+        );
+        options.recursive = recursive_flat;
+        options.flat = recursive_flat;
+        options.content_disposition = true;
+        let run = harness::mirror(&options);
+        assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
         let tree = read_tree(&work.path().join("out"));
         assert_eq!(
             tree.get("a.bin").map(|bytes| text(bytes)),
             Some("the real a".to_string()),
             "{args:?}: {}",
-            text(&output.stdout)
+            run.log()
         );
         // The file whose suggested name was taken keeps its link's name.
         assert_eq!(
@@ -383,7 +380,7 @@ fn a_listed_checksum_file_that_cannot_be_read_fails_the_run() {
         Canned::html(b"\x00not gzip at all".to_vec()).with_header("content-encoding", "gzip"),
     );
     // The share `SHA256SUMS` is not in, with two shards.
-    let other_shard = 3 - fetchall::select::shard::Shard::share_of("SHA256SUMS", 2);
+    let other_shard = 3 - fetchall::Shard::share_of("SHA256SUMS", 2);
     let shard = format!("{other_shard}/2");
     for (folder, extra, failed) in [
         ("/s/", vec![], 1),
@@ -395,26 +392,44 @@ fn a_listed_checksum_file_that_cannot_be_read_fails_the_run() {
         ("/s/", vec!["--checksums", "off", "-A", "*.iso"], 0),
     ] {
         let work = tempfile::tempdir().expect("temp dir");
-        let url = server.url(folder);
-        let mut args = vec!["--json", "-o", "out", url.as_str()];
-        args.extend(extra.iter().copied());
-        let output = fetchall(work.path(), &args);
-        let all = events(&output);
-        assert_eq!(
-            summary(&all)["failed"],
-            failed,
-            "{args:?}: {}",
-            text(&output.stdout)
-        );
-        assert_eq!(
-            output.status.code(),
-            Some(if failed > 0 { 1 } else { 0 }),
-            "{args:?}"
-        );
+        let args = (folder, &extra);
+        let mut options = options([server.url(folder)], &work.path().join("out"));
+        set_flags(&mut options, &extra);
+        let run = harness::mirror(&options);
+        assert_eq!(run.summary().failed, failed, "{args:?}: {}", run.log());
+        let ending = if failed > 0 {
+            Ending::SomeFailed
+        } else {
+            Ending::Clean
+        };
+        assert_eq!(run.ending(), ending, "{args:?}");
         let checksum_url = server.url(&format!("{folder}SHA256SUMS"));
-        let unread = urls_of(&all, "checksums_failed");
-        let auto = !args.contains(&"off");
+        let unread = run.checksums_failed_urls();
+        let auto = !extra.contains(&"off");
         assert_eq!(unread.contains(&checksum_url), auto, "{args:?}: {unread:?}");
+    }
+}
+
+/// What the flags of a table above ask for, set as the binary sets them.
+fn set_flags(options: &mut Options, flags: &[&str]) {
+    let mut flags = flags.iter();
+    while let Some(flag) = flags.next() {
+        match *flag {
+            "-n" => options.dry_run = true,
+            "-A" => {
+                let globs = [flags.next().expect("-A GLOBS").to_string()];
+                options.filters = Filters::default().with_accept(&globs).expect("globs");
+            }
+            "--shard" => {
+                let shard = flags.next().expect("--shard K/N").parse().expect("K/N");
+                options.filters.shard = Some(shard);
+            }
+            "--checksums" => {
+                assert_eq!(flags.next(), Some(&"off"), "only `off` is used");
+                options.checksums = ChecksumSource::Off;
+            }
+            other => panic!("no such flag in these tables: {other}"),
+        }
     }
 }
 
@@ -603,48 +618,36 @@ fn a_malformed_json_listing_is_a_failed_page_not_an_empty_folder() {
     }
     server.can("/top/empty/", json("[]"));
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["-r", "--json", "-o", "out", &server.url("/top/")],
-    );
-    let all = events(&output);
+    let mut recursive = options([server.url("/top/")], &work.path().join("out"));
+    recursive.recursive = true;
+    let run = harness::mirror(&recursive);
     let failed: BTreeSet<String> = bad
         .iter()
         .map(|(name, _)| server.url(&format!("/top/{name}")))
         .collect();
-    assert_eq!(
-        urls_of(&all, "page_failed"),
-        failed,
-        "{}",
-        text(&output.stdout)
-    );
-    for event in all.iter().filter(|event| event["event"] == "page_failed") {
-        let error = event["error"].as_str().unwrap_or_default();
-        assert!(
-            error.contains(event["url"].as_str().unwrap_or("?")) && error.contains("JSON"),
-            "{error}"
-        );
+    assert_eq!(run.page_failed_urls(), failed, "{}", run.log());
+    for (url, error) in run.page_failures() {
+        assert!(error.contains(&url) && error.contains("JSON"), "{error}");
     }
-    assert_eq!(summary(&all)["failed"].as_u64(), Some(bad.len() as u64));
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(run.summary().failed, bad.len() as u64);
+    assert_eq!(run.ending(), Ending::SomeFailed);
     assert_eq!(
         std::fs::read(work.path().join("out/a.txt")).ok(),
         Some(b"a".to_vec())
     );
 
     // The start page itself: bad usage of a URL that lists nothing (exit 2).
-    let output = fetchall(
-        work.path(),
-        &["--json", "-o", "out2", &server.url("/top/cut/")],
-    );
-    let all = events(&output);
+    let run = harness::mirror(&options(
+        [server.url("/top/cut/")],
+        &work.path().join("out2"),
+    ));
     assert_eq!(
-        urls_of(&all, "page_failed"),
+        run.page_failed_urls(),
         [server.url("/top/cut/")].into(),
         "{}",
-        text(&output.stdout)
+        run.log()
     );
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(run.ending(), Ending::StartPageFailed);
 }
 
 /// With `-r`, a sub-folder whose URL redirects out of the start folder (another
@@ -700,11 +703,9 @@ fn a_sub_folder_that_redirects_out_of_scope_is_reported() {
         .faults()
         .always("/r/in/", Fault::Redirect("/r/inside/".into()));
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["-r", "--json", "-o", "out", &server.url("/r/")],
-    );
-    let all = events(&output);
+    let mut recursive = options([server.url("/r/")], &work.path().join("out"));
+    recursive.recursive = true;
+    let run = harness::mirror(&recursive);
     let outside = [
         "/r/sub/",
         "/r/other-host/",
@@ -714,32 +715,27 @@ fn a_sub_folder_that_redirects_out_of_scope_is_reported() {
     ];
     for folder in outside {
         let url = server.url(folder);
-        let told = all
-            .iter()
-            .filter(|event| {
-                event["event"] == "skipped"
-                    && (event["url"] == url.as_str() || event["link"] == url.as_str())
-            })
+        let told = run
+            .skipped_links()
+            .into_iter()
+            .filter(|(link, skipped)| *skipped == url || *link == url)
             .count();
-        assert_eq!(told, 1, "said of {url}: {}", text(&output.stdout));
+        assert_eq!(told, 1, "said of {url}: {}", run.log());
     }
     // Every skip counted (the rest is the `../` of the folder read).
-    let skips = all
-        .iter()
-        .filter(|event| event["event"] == "skipped")
-        .count();
-    assert_eq!(skips, outside.len() + 1, "{}", text(&output.stdout));
-    assert_eq!(summary(&all)["skipped"].as_u64(), Some(skips as u64));
+    let skips = run.skipped_links().len();
+    assert_eq!(skips, outside.len() + 1, "{}", run.log());
+    assert_eq!(run.summary().skipped, skips as u64);
     // Followed when it stays inside: the folder it redirects to is read.
     assert_eq!(
         std::fs::read(work.path().join("out/inside/i.txt")).ok(),
         Some(b"i".to_vec()),
         "{}",
-        text(&output.stdout)
+        run.log()
     );
     assert!(!work.path().join("out/e.txt").exists());
     assert!(!work.path().join("out/m.txt").exists());
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
 }
 
 /// Two start URLs without `-o` write into two folders (`a/`, `b/`), but one
@@ -893,38 +889,25 @@ fn a_failure_after_a_redirect_names_the_url_that_failed() {
         ("/f/gone.bin", "/nowhere/gone.bin"),
     ];
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["--retries", "0", "--json", "-o", "out", &server.url("/f/")],
-    );
-    let all = events(&output);
+    let mut no_retries = options([server.url("/f/")], &work.path().join("out"));
+    no_retries.retry.retries = 0;
+    let run = harness::mirror(&no_retries);
     for (file, target) in expected {
         let url = server.url(file);
-        let error = all
-            .iter()
-            .find(|event| event["event"] == "failed" && event["url"] == url.as_str())
-            .and_then(|event| event["error"].as_str().map(str::to_string))
-            .unwrap_or_else(|| panic!("no failed event for {url}: {}", text(&output.stdout)));
+        let error = run
+            .failure_of(&url)
+            .unwrap_or_else(|| panic!("no failed event for {url}: {}", run.log()));
         assert!(error.contains(target), "{url}: {error}");
     }
-    let output = fetchall(
-        work.path(),
-        &[
-            "-r",
-            "--retries",
-            "0",
-            "--json",
-            "-o",
-            "out",
-            &server.url("/g/"),
-        ],
-    );
-    let all = events(&output);
-    let error = all
-        .iter()
-        .find(|event| event["event"] == "page_failed")
-        .and_then(|event| event["error"].as_str().map(str::to_string))
-        .unwrap_or_else(|| panic!("no page_failed: {}", text(&output.stdout)));
+    let mut recursive = options([server.url("/g/")], &work.path().join("out"));
+    recursive.recursive = true;
+    recursive.retry.retries = 0;
+    let run = harness::mirror(&recursive);
+    let (_, error) = run
+        .page_failures()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no page_failed: {}", run.log()));
     assert!(error.contains("127.0.0.1:1/g/sub/"), "{error}");
 }
 

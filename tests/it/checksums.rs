@@ -1,18 +1,21 @@
 //! Issue 5, checksums: files verified against the checksum files of their listing
 //! while they stream, a mismatch failing the file with no bytes left behind, resumed
 //! transfers verified too, `--checksums FILE|off`, `--manifest` and `fetchall verify`.
-//! Everything through the binary against the in-process server.
+//! Against the in-process server: what a run reports through the library in this
+//! process, what the binary prints and writes (manifest, `verify`) through it.
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use fetchall::checksum::{Algorithm, Hasher, encode_hex};
+use fetchall::{ChecksumSource, Options};
 
 use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
-use crate::support::tree::{pseudo_random_bytes, read_tree, write_files};
+use crate::support::harness::{self, Ending, Run};
+use crate::support::tree::{md5_hex, pseudo_random_bytes, read_tree, sha256_hex, write_files};
 use crate::support::{ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
@@ -23,14 +26,17 @@ fn fetchall(dir: &Path, args: &[&str]) -> Output {
     )
 }
 
-fn digest(algorithm: Algorithm, bytes: &[u8]) -> String {
-    let mut hasher = Hasher::new(algorithm);
-    hasher.update(bytes);
-    encode_hex(&hasher.finish())
+/// The options of [`fetchall`] for `url`, into `work/out`.
+fn options(url: String, work: &Path) -> Options {
+    let mut options = harness::options([url], &work.join("out"));
+    harness::retry_wait(&mut options, Duration::from_millis(50));
+    options.read_timeout = Duration::from_secs(2);
+    options
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    digest(Algorithm::Sha256, bytes)
+/// Runs [`options`] for `url` in this process.
+fn mirror(url: String, work: &Path) -> Run {
+    harness::mirror(&options(url, work))
 }
 
 struct Fixture {
@@ -51,19 +57,16 @@ fn serve(files: &[(&str, Vec<u8>)]) -> Fixture {
     }
 }
 
-fn events(output: &Output) -> Vec<serde_json::Value> {
-    text(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("JSON line"))
-        .collect()
-}
-
 /// Only `good.bin`'s and `bad.bin`'s real digests; `bad.bin` is then corrupted on
 /// the server, as a broken mirror would serve it.
 fn listing_with_a_corrupted_file() -> Vec<(&'static str, Vec<u8>)> {
     let good = pseudo_random_bytes(1, 200_000);
     let bad = pseudo_random_bytes(2, 150_000);
-    let sums = format!("{}  good.bin\n{} *bad.bin\n", sha256(&good), sha256(&bad));
+    let sums = format!(
+        "{}  good.bin\n{} *bad.bin\n",
+        sha256_hex(&good),
+        sha256_hex(&bad)
+    );
     let mut corrupted = bad.clone();
     corrupted[75_000] ^= 0x01;
     vec![
@@ -77,8 +80,8 @@ fn listing_with_a_corrupted_file() -> Vec<(&'static str, Vec<u8>)> {
 fn a_corrupted_file_is_caught_by_sha256sums_and_never_kept() {
     let files = listing_with_a_corrupted_file();
     let fixture = serve(&files);
-    let output = fetchall(fixture.work.path(), &["--json", &fixture.server.url("/")]);
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let run = mirror(fixture.server.url("/"), fixture.work.path());
+    assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
 
     // No bytes of bad.bin anywhere: not under its name, not as a partial file.
     let tree = read_tree(&fixture.work.path().join("out"));
@@ -86,33 +89,26 @@ fn a_corrupted_file_is_caught_by_sha256sums_and_never_kept() {
     assert_eq!(names, ["SHA256SUMS", "good.bin"], "{names:?}");
     assert_eq!(tree["good.bin"], files[0].1);
 
-    let events = events(&output);
-    let failed: Vec<_> = events.iter().filter(|e| e["event"] == "failed").collect();
+    let failed = run.failures();
     assert_eq!(failed.len(), 1, "{failed:?}");
-    let error = failed[0]["error"].as_str().expect("error text");
-    assert!(
-        failed[0]["url"]
-            .as_str()
-            .expect("url")
-            .ends_with("/bad.bin")
-    );
+    let (url, error) = &failed[0];
+    assert!(url.ends_with("/bad.bin"));
     assert!(
         error.contains("checksum mismatch") && error.contains("sha256"),
         "{error}"
     );
-    let downloaded = events
-        .iter()
-        .find(|e| {
-            e["event"] == "downloaded"
-                && e["path"].as_str().is_some_and(|p| p.ends_with("good.bin"))
-        })
+    let (_, verified) = run
+        .downloaded()
+        .into_iter()
+        .find(|(path, _)| path.ends_with("good.bin"))
         .expect("good.bin downloaded");
-    assert_eq!(downloaded["verified"], "sha256");
+    assert_eq!(verified.as_deref(), Some("sha256"));
     assert!(
-        events
+        run.checksums_loaded()
             .iter()
-            .any(|e| e["event"] == "checksums_loaded" && e["entries"] == 2),
-        "{events:?}"
+            .any(|(_, entries)| *entries == 2),
+        "{}",
+        run.log()
     );
 
     // The checksum file was read before any file it covers was requested, and a
@@ -154,18 +150,17 @@ fn the_plain_output_names_the_corrupted_file() {
 #[test]
 fn checksums_off_downloads_what_the_server_sends() {
     let fixture = serve(&listing_with_a_corrupted_file());
-    let output = fetchall(
-        fixture.work.path(),
-        &["--checksums", "off", &fixture.server.url("/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = options(fixture.server.url("/"), fixture.work.path());
+    options.checksums = ChecksumSource::Off;
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
     assert!(fixture.work.path().join("out/bad.bin").exists());
 }
 
 #[test]
 fn a_resumed_transfer_is_verified_over_all_its_bytes() {
     let body = pseudo_random_bytes(3, 600_000);
-    let sums = format!("{}  big.bin\n", sha256(&body));
+    let sums = format!("{}  big.bin\n", sha256_hex(&body));
     let fixture = serve(&[
         ("big.bin", body.clone()),
         ("big.bin.sha256", sums.into_bytes()),
@@ -175,8 +170,8 @@ fn a_resumed_transfer_is_verified_over_all_its_bytes() {
     server
         .faults()
         .script("/big.bin", [Fault::ResetAfter(250_000)]);
-    let output = fetchall(fixture.work.path(), &["--json", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let run = mirror(server.url("/"), fixture.work.path());
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
     assert_eq!(
         std::fs::read(fixture.work.path().join("out/big.bin")).expect("file"),
         body
@@ -188,9 +183,11 @@ fn a_resumed_transfer_is_verified_over_all_its_bytes() {
         .collect();
     assert_eq!(ranged.len(), 1, "the second attempt resumed");
     assert!(
-        events(&output)
+        run.downloaded()
             .iter()
-            .any(|e| e["event"] == "downloaded" && e["verified"] == "sha256"),
+            .any(|(_, verified)| verified.as_deref() == Some("sha256")),
+        "{}",
+        run.log()
     );
 }
 
@@ -199,19 +196,21 @@ fn a_resumed_transfer_with_bad_bytes_leaves_nothing() {
     let body = pseudo_random_bytes(4, 600_000);
     let mut served = body.clone();
     served[10] ^= 0xff; // in the part the first attempt writes
-    let sums = format!("MD5 (big.bin) = {}\n", digest(Algorithm::Md5, &body));
+    let sums = format!("MD5 (big.bin) = {}\n", md5_hex(&body));
     let fixture = serve(&[("big.bin", served), ("MD5SUMS", sums.into_bytes())]);
     let server = &fixture.server;
     server.faults().always("/big.bin", Fault::Serve);
     server
         .faults()
         .script("/big.bin", [Fault::ResetAfter(250_000)]);
-    let output = fetchall(fixture.work.path(), &[&server.url("/")]);
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let run = mirror(server.url("/"), fixture.work.path());
+    assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
     assert!(
-        text(&output.stderr).contains("md5"),
+        run.failures()
+            .iter()
+            .any(|(_, error)| error.contains("md5")),
         "{}",
-        text(&output.stderr)
+        run.log()
     );
     let names: Vec<String> = read_tree(&fixture.work.path().join("out"))
         .into_keys()
@@ -227,14 +226,17 @@ fn a_local_checksum_file_applies_to_the_start_folder() {
     // b.bin's digest is wrong on purpose.
     std::fs::write(
         &sums,
-        format!("{}  a.bin\n{}  b.bin\n", sha256(&good), sha256(b"not b")),
+        format!(
+            "{}  a.bin\n{}  b.bin\n",
+            sha256_hex(&good),
+            sha256_hex(b"not b")
+        ),
     )
     .expect("write sums");
-    let output = fetchall(
-        fixture.work.path(),
-        &["--checksums", "sums.txt", &fixture.server.url("/pub/")],
-    );
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let mut options = options(fixture.server.url("/pub/"), fixture.work.path());
+    options.checksums = ChecksumSource::File(sums);
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
     assert!(fixture.work.path().join("out/a.bin").exists());
     assert!(!fixture.work.path().join("out/b.bin").exists());
 
@@ -277,7 +279,7 @@ fn the_manifest_lists_each_download_with_its_sha256() {
             Path::new("out").join(name).display().to_string()
         );
         assert_eq!(line["size"], contents.len());
-        assert_eq!(line["sha256"], sha256(contents));
+        assert_eq!(line["sha256"], sha256_hex(contents));
         assert!(
             line["url"]
                 .as_str()

@@ -1,5 +1,7 @@
 //! Issue 5, inputs: `-i FILE` and `-i -` URL lists mixing pages and direct file
-//! links, told apart by the Content-Type of the answer.
+//! links, told apart by the Content-Type of the answer. Reading the list is the
+//! binary's (tested through it); what a run does with its URLs is checked in this
+//! process.
 
 use std::io::Write;
 use std::path::Path;
@@ -9,6 +11,7 @@ use axum::http::Method;
 
 use crate::support;
 use crate::support::cli::text;
+use crate::support::harness::{self, Ending};
 use crate::support::tree::{pseudo_random_bytes, read_tree, write_files};
 use crate::support::{ListingStyle, TestServer};
 
@@ -114,22 +117,6 @@ fn an_empty_or_missing_list_is_a_usage_error() {
     }
 }
 
-/// The JSON events of a run, parsed.
-fn events(output: &Output) -> Vec<serde_json::Value> {
-    text(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON event"))
-        .collect()
-}
-
-/// The `error` of the `kind` event (`failed`, `page_failed`) for `url`.
-fn error_for(events: &[serde_json::Value], kind: &str, url: &str) -> Option<String> {
-    events
-        .iter()
-        .find(|event| event["event"] == kind && event["url"] == url)
-        .map(|event| event["error"].as_str().unwrap_or_default().to_string())
-}
-
 #[test]
 fn a_list_entry_that_fails_is_a_failed_item_not_bad_usage() {
     let (served, server, iso) = setup();
@@ -187,35 +174,26 @@ fn a_list_entry_that_fails_is_a_failed_item_not_bad_usage() {
         // A page (trailing slash) that does not exist.
         "/nothere/",
     ]
-    .map(|path| server.url(path))
-    .join("\n");
-    std::fs::write(work.path().join("urls.txt"), &list).expect("write list");
-    let output = fetchall(
-        work.path(),
-        &[
-            "--json",
-            "--retries",
-            "2",
-            "--retry-wait",
-            "0.01",
-            "-i",
-            "urls.txt",
-        ],
-        None,
-    );
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    let events = events(&output);
+    .map(|path| server.url(path));
+    // What `-i urls.txt` reads, with `--retries 2 --retry-wait 0.01`.
+    let mut options = harness::options(Vec::<String>::new(), &work.path().join("out"));
+    options.list_urls = list.to_vec();
+    options.retry.retries = 2;
+    harness::retry_wait(&mut options, std::time::Duration::from_millis(10));
+    let run = harness::mirror(&options);
+    let log = run.log();
+    assert_eq!(run.ending(), Ending::SomeFailed, "{log}");
 
     for (path, status) in [
         ("/isos/missing.iso", "404"),
         ("/isos/gone.iso", "410"),
         ("/isos/broken.iso", "500"),
     ] {
-        let error = error_for(&events, "failed", &server.url(path))
-            .unwrap_or_else(|| panic!("{path} is a failed file: {events:?}"));
+        let error = run
+            .failure_of(&server.url(path))
+            .unwrap_or_else(|| panic!("{path} is a failed file: {log}"));
         assert!(error.contains(status), "{path}: {error}");
-        assert_eq!(error_for(&events, "page_failed", &server.url(path)), None);
+        assert_eq!(run.page_failure_of(&server.url(path)), None);
     }
     // The 500 was retried as a file is (first attempt plus two retries).
     let broken_gets = server
@@ -224,16 +202,14 @@ fn a_list_entry_that_fails_is_a_failed_item_not_bad_usage() {
         .filter(|r| r.method == Method::GET && r.target == "/isos/broken.iso")
         .count();
     assert!(broken_gets >= 3, "{broken_gets}");
-    let page_error = error_for(&events, "page_failed", &server.url("/nothere/"))
+    let page_error = run
+        .page_failure_of(&server.url("/nothere/"))
         .expect("the missing page is reported as a page");
     assert!(page_error.contains("404"), "{page_error}");
 
-    let summary = events
-        .iter()
-        .find(|event| event["event"] == "summary")
-        .expect("summary");
-    assert_eq!(summary["failed"], 4, "{summary}");
-    assert_eq!(summary["pages_failed"], 0, "{summary}");
+    let summary = run.summary();
+    assert_eq!(summary.failed, 4, "{summary:?}");
+    assert_eq!(summary.pages_failed, 0, "{summary:?}");
 
     let tree = read_tree(&work.path().join("out"));
     let names: Vec<&str> = tree.keys().map(String::as_str).collect();
@@ -249,7 +225,7 @@ fn a_list_entry_that_fails_is_a_failed_item_not_bad_usage() {
             "readme.txt",
             "x.iso"
         ],
-        "{stderr}"
+        "{log}"
     );
     assert_eq!(tree["x.iso"], iso);
     assert_eq!(tree["no-head.iso"], b"HEAD is refused");
@@ -261,13 +237,15 @@ fn a_missing_file_on_the_command_line_is_a_failed_file_and_a_missing_page_bad_us
     let (_served, server, _iso) = setup();
     let work = tempfile::tempdir().expect("temp dir");
     let missing = server.url("/isos/missing.iso");
-    let output = fetchall(work.path(), &["--json", &missing], None);
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-    let events = events(&output);
-    let error = error_for(&events, "failed", &missing).expect("a failed file");
+    let run = harness::mirror(&harness::options([&missing], &work.path().join("out")));
+    assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
+    let error = run.failure_of(&missing).expect("a failed file");
     assert!(error.contains("404"), "{error}");
 
     // A start page given on the command line that cannot be read stays exit 2.
-    let output = fetchall(work.path(), &["--json", &server.url("/nothere/")], None);
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    let run = harness::mirror(&harness::options(
+        [server.url("/nothere/")],
+        &work.path().join("out"),
+    ));
+    assert_eq!(run.ending(), Ending::StartPageFailed, "{}", run.log());
 }

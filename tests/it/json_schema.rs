@@ -6,12 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Output;
 
-use fetchall::checksum::{Algorithm, Hasher, encode_hex};
 use serde_json::Value;
 
 use crate::support;
 use crate::support::faults::Fault;
-use crate::support::tree::{pseudo_random_bytes, write_files};
+use crate::support::tree::{pseudo_random_bytes, sha256_hex, write_files};
 use crate::support::{ListingStyle, TestServer};
 
 /// `event` → (`field` → type), read from the documentation.
@@ -76,9 +75,7 @@ fn the_json_output_follows_docs_events_md() {
     let schema = documented_schema();
     assert!(schema.len() >= 14, "{schema:?}");
     let a = b"a\n".to_vec();
-    let mut hasher = Hasher::new(Algorithm::Sha256);
-    hasher.update(&a);
-    let sums = format!("{}  a.txt\n", encode_hex(&hasher.finish()));
+    let sums = format!("{}  a.txt\n", sha256_hex(&a));
     let served = tempfile::tempdir().expect("temp dir");
     write_files(
         served.path(),

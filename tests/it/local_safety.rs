@@ -1,8 +1,10 @@
 //! Issue 11, items 5–7: hostile local states in the output folder (planted symlinks),
 //! remote names shaped like fetchall's own files, and two runs on one folder. Each
-//! is built in temp folders and run through the binary against the in-process
-//! server; the assertions are on files (a victim's bytes above all), exit codes and
-//! messages, never on timing.
+//! is built in temp folders and run against the in-process server, through the
+//! library in this process when only files and how the run ended matter, through the
+//! binary for its messages, paths as typed, `verify` and the lock's exit code 3; the
+//! assertions are on files (a victim's bytes above all), exit codes and messages,
+//! never on timing.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
@@ -13,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
+use crate::support::harness::{self, Ending, Run};
 use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
 use crate::support::{Canned, ListingStyle, TestServer};
 
@@ -20,6 +23,23 @@ const QUICK: &[&str] = &["--retry-wait", "0.05", "--read-timeout", "2", "-o", "o
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
     support::cli::run(dir, QUICK, args)
+}
+
+/// What [`QUICK`] asks for, for `url` into `work/out`, run in this process;
+/// `min_split_size` as `--min-split-size`.
+fn mirror(url: String, work: &Path, min_split_size: Option<u64>) -> Run {
+    let mut options = harness::options([url], &work.join("out"));
+    harness::retry_wait(&mut options, Duration::from_millis(50));
+    options.read_timeout = Duration::from_secs(2);
+    if let Some(size) = min_split_size {
+        options.split.min_segment_size = size;
+    }
+    harness::mirror(&options)
+}
+
+/// Panics with the run's events unless it ended clean.
+fn assert_clean(run: &Run) {
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
 }
 
 /// The time every served file has: a sidecar can name it as its validator.
@@ -118,7 +138,7 @@ fn planted_part_case(
     victim_len: Option<usize>,
     sidecar_segments: Option<Option<serde_json::Value>>,
     fault: Option<Fault>,
-    extra: &[&str],
+    min_split_size: Option<u64>,
 ) {
     let body = pseudo_random_bytes(7, size);
     let files = [("f.bin", body.clone())];
@@ -142,39 +162,36 @@ fn planted_part_case(
         )
         .expect("sidecar");
     }
-    let mut args = extra.to_vec();
-    let url = server.url("/");
-    args.push(&url);
-    let output = fetchall(work.path(), &args);
+    let run = mirror(server.url("/"), work.path(), min_split_size);
     victim.assert_untouched();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_clean(&run);
     assert!(!is_symlink(&out.join("f.bin")), "f.bin is a symlink");
     assert_eq!(
         tree_difference(&expected(&files), &read_tree(&out)),
         "",
         "{}",
-        text(&output.stdout)
+        run.log()
     );
 }
 
 #[test]
 fn a_planted_part_symlink_with_a_sidecar_is_not_resumed_into() {
     // 206 case: the sidecar says the partial is resumable from the link's length.
-    planted_part_case(200_000, Some(1000), Some(None), None, &[]);
+    planted_part_case(200_000, Some(1000), Some(None), None, None);
     // The server answers the range with a 200: the old code truncated the target.
     planted_part_case(
         200_000,
         Some(1000),
         Some(None),
         Some(Fault::IgnoreRange),
-        &[],
+        None,
     );
     // A dangling link: following it would create a file anywhere.
-    planted_part_case(200_000, None, Some(None), None, &[]);
-    planted_part_case(200_000, None, None, None, &[]);
+    planted_part_case(200_000, None, Some(None), None, None);
+    planted_part_case(200_000, None, None, None, None);
     // A small file, whose temporary is the same hidden name.
-    planted_part_case(1_000, None, None, None, &[]);
-    planted_part_case(1_000, Some(500), None, None, &[]);
+    planted_part_case(1_000, None, None, None, None);
+    planted_part_case(1_000, Some(500), None, None, None);
 }
 
 #[test]
@@ -185,7 +202,7 @@ fn a_planted_part_symlink_of_a_split_download_is_not_preallocated_or_written() {
         {"start": 0, "end": half, "done": 0},
         {"start": half, "end": size, "done": 0},
     ]);
-    let split = &["--min-split-size", "100000"];
+    let split = Some(100_000);
     planted_part_case(
         size as usize,
         Some(1000),
@@ -217,9 +234,9 @@ fn planted_state_case(name: &str, size: usize, victim_exists: bool) {
     server
         .faults()
         .script("/f.bin", [Fault::ResetAfter(size / 2)]);
-    let output = fetchall(work.path(), &[&server.url("/")]);
+    let run = mirror(server.url("/"), work.path(), None);
     victim.assert_untouched();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_clean(&run);
     assert_eq!(tree_difference(&expected(&files), &read_tree(&out)), "");
     assert!(!is_symlink(&out.join(name)), "{name} is still a symlink");
 }
@@ -255,9 +272,9 @@ fn planted_hard_links_are_unlinked_not_written() {
             )
             .expect("sidecar");
         }
-        let output = fetchall(work.path(), &[&server.url("/")]);
+        let run = mirror(server.url("/"), work.path(), None);
         victim.assert_untouched();
-        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert_clean(&run);
         assert_eq!(tree_difference(&expected(&files), &read_tree(&out)), "");
     }
 }
@@ -279,9 +296,9 @@ fn a_symlink_at_a_final_name_is_replaced_not_written_through() {
         )
         .expect("time");
         symlink(&victim.path, out.join("f.bin")).expect("symlink");
-        let output = fetchall(work.path(), &[&server.url("/")]);
+        let run = mirror(server.url("/"), work.path(), None);
         victim.assert_untouched();
-        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert_clean(&run);
         assert!(!is_symlink(&out.join("f.bin")), "still a symlink");
         assert_eq!(tree_difference(&expected(&files), &read_tree(&out)), "");
     }
@@ -703,9 +720,7 @@ fn shard_runs_share_a_folder_but_not_a_shard() {
     let work = tempfile::tempdir().expect("temp dir");
     let out = work.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
-    let one = "1/2"
-        .parse::<fetchall::select::shard::Shard>()
-        .expect("shard");
+    let one = "1/2".parse::<fetchall::Shard>().expect("shard");
     let held = fetchall::disk::lock::lock_folder(&out, Some(&one), false).expect("lock");
     let url = server.url("/");
     let other_shard = fetchall(work.path(), &["--shard", "2/2", &url]);

@@ -5,6 +5,11 @@
 //! process-wide state (environment, current folder, signal handlers): children get
 //! their environment and folder through `Command`, and measurements (peak RSS in
 //! `memory`) are taken of the spawned `fetchall` process, never of this one.
+//!
+//! Tests about what a run reports (events, counts, how it ended) run the library in
+//! this process through `support::harness`; tests about the binary itself (flags,
+//! what it prints, exit codes, signals, the environment) run it through
+//! `support::cli`.
 
 mod support;
 
@@ -12,6 +17,7 @@ mod adversarial;
 mod checksums;
 mod cli;
 mod completions;
+mod flags;
 mod http2;
 mod inputs;
 mod json_schema;

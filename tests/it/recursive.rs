@@ -1,16 +1,33 @@
-//! Recursive mirroring, filters and `--flat` against the in-process server.
+//! Recursive mirroring, filters and `--flat` against the in-process server: the
+//! library run in this process (its events recorded), and the binary where what it
+//! prints is the point (the dry-run tree, the plain summary, `-i`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
+use fetchall::{Filters, Options, SkipReason};
+
 use crate::support;
 use crate::support::cli::text;
+use crate::support::harness::{self, Ending, Run};
 use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
 use crate::support::{ListingStyle, TestServer};
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
     support::cli::run(dir, &[], args)
+}
+
+/// `-r` from `url` into `work/out`.
+fn recursive(url: String, work: &Path) -> Options {
+    let mut options = harness::options([url], &work.join("out"));
+    options.recursive = true;
+    options
+}
+
+/// Panics with the run's events unless it ended clean.
+fn assert_clean(run: &Run) {
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
 }
 
 /// A 3-level tree like a software archive.
@@ -55,13 +72,8 @@ fn recursive_mirrors_the_whole_tree() {
         write_files(&served.path().join("pub"), &files);
         let server = TestServer::start(served.path(), style);
         let work = tempfile::tempdir().expect("temp dir");
-        let output = fetchall(work.path(), &["-r", "-o", "out", &server.url("/pub/")]);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{style:?}: {}",
-            text(&output.stderr)
-        );
+        let run = harness::mirror(&recursive(server.url("/pub/"), work.path()));
+        assert_eq!(run.ending(), Ending::Clean, "{style:?}: {}", run.log());
         let got = read_tree(&work.path().join("out"));
         assert_eq!(
             tree_difference(&expected(&files, |_| true), &got),
@@ -97,11 +109,10 @@ fn sibling_listings_are_read_as_many_at_once_as_jobs_allow() {
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     server.delay_pages(std::time::Duration::from_millis(500));
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["-r", "-j", "16", "-o", "out", &server.url("/pub/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = recursive(server.url("/pub/"), work.path());
+    options.jobs = 16;
+    options.jobs_per_host = 16;
+    assert_clean(&harness::mirror(&options));
     assert_eq!(
         tree_difference(
             &expected(&files, |_| true),
@@ -128,20 +139,10 @@ fn per_host_limits_listing_pages_too() {
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     server.delay_pages(std::time::Duration::from_millis(300));
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &[
-            "-r",
-            "-j",
-            "16",
-            "--per-host",
-            "3",
-            "-o",
-            "out",
-            &server.url("/pub/"),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = recursive(server.url("/pub/"), work.path());
+    options.jobs = 16;
+    options.jobs_per_host = 3;
+    assert_clean(&harness::mirror(&options));
     assert_eq!(read_tree(&work.path().join("out")).len(), 12);
     assert_eq!(
         server.peak_pages_in_flight(),
@@ -157,11 +158,9 @@ fn level_limits_the_depth_like_wget() {
     write_files(served.path(), &files);
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["-r", "-l", "2", "-o", "out", &server.url("/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = recursive(server.url("/"), work.path());
+    options.max_level = Some(2);
+    assert_clean(&harness::mirror(&options));
     let depth = |path: &str| path.matches('/').count();
     let got = read_tree(&work.path().join("out"));
     assert_eq!(
@@ -177,22 +176,13 @@ fn accept_reject_and_exclude_do_what_the_readme_says() {
     write_files(served.path(), &files);
     let server = TestServer::start(served.path(), ListingStyle::Apache);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &[
-            "-r",
-            "-A",
-            "*.zip",
-            "-R",
-            "beta*",
-            "--exclude",
-            "^old/",
-            "-o",
-            "out",
-            &server.url("/"),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = recursive(server.url("/"), work.path());
+    options.filters = Filters::default()
+        .with_accept(&["*.zip".to_string()])
+        .and_then(|filters| filters.with_reject(&["beta*".to_string()]))
+        .and_then(|filters| filters.with_exclude(Some("^old/")))
+        .expect("filters");
+    assert_clean(&harness::mirror(&options));
     let got = read_tree(&work.path().join("out"));
     let wanted = |path: &str| {
         path.ends_with(".zip")
@@ -219,18 +209,16 @@ fn size_filters_use_the_answer_headers() {
     );
     let server = TestServer::start(served.path(), ListingStyle::Python);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["--min-size", "1k", "-o", "out", &server.url("/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = harness::options([server.url("/")], &work.path().join("out"));
+    options.filters.min_size = Some(1024); // --min-size 1k
+    let run = harness::mirror(&options);
+    assert_clean(&run);
     let got = read_tree(&work.path().join("out"));
     assert_eq!(got.keys().collect::<Vec<_>>(), ["big.bin"]);
-    assert!(
-        text(&output.stdout).contains("smaller than --min-size"),
-        "{}",
-        text(&output.stdout)
+    let too_small = run.skipped_where(
+        |reason| matches!(reason, SkipReason::Filtered(why) if why.contains("smaller than --min-size")),
     );
+    assert_eq!(too_small, [server.url("/small.bin")], "{}", run.log());
 }
 
 #[test]
@@ -248,11 +236,10 @@ fn flat_puts_every_file_in_one_folder_and_renames_collisions_deterministically()
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     for _ in 0..2 {
         let work = tempfile::tempdir().expect("temp dir");
-        let output = fetchall(
-            work.path(),
-            &["-r", "--flat", "-o", "out", &server.url("/")],
-        );
-        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let mut options = recursive(server.url("/"), work.path());
+        options.flat = true;
+        let run = harness::mirror(&options);
+        assert_clean(&run);
         let got = read_tree(&work.path().join("out"));
         let want: BTreeMap<String, Vec<u8>> = [
             ("a.txt", "top"),
@@ -264,11 +251,7 @@ fn flat_puts_every_file_in_one_folder_and_renames_collisions_deterministically()
         .map(|(path, contents)| (path.to_string(), contents.as_bytes().to_vec()))
         .collect();
         assert_eq!(tree_difference(&want, &got), "");
-        assert!(
-            text(&output.stdout).contains("renamed "),
-            "{}",
-            text(&output.stdout)
-        );
+        assert!(!run.renamed().is_empty(), "{}", run.log());
     }
 }
 
@@ -279,13 +262,9 @@ fn a_symlink_loop_on_the_server_terminates() {
     std::os::unix::fs::symlink(".", served.path().join("d/loop")).expect("symlink");
     let server = TestServer::start(served.path(), ListingStyle::Apache);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["-r", "-o", "out", &server.url("/d/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert!(
-        text(&output.stdout).contains("symlink loop"),
-        "{}",
-        text(&output.stdout)
-    );
+    let run = harness::mirror(&recursive(server.url("/d/"), work.path()));
+    assert_clean(&run);
+    assert!(!run.skipped(SkipReason::Loop).is_empty(), "{}", run.log());
     let got = read_tree(&work.path().join("out"));
     assert_eq!(got.keys().collect::<Vec<_>>(), ["file.txt"]);
 }
@@ -361,8 +340,10 @@ fn hrefs_with_a_bare_percent_are_fetched_as_literal_percent_signs() {
         support::Canned::html(serve_style_listing(&["inner%.txt"])),
     );
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["-r", "-o", "out", &server.url("/pub/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_clean(&harness::mirror(&recursive(
+        server.url("/pub/"),
+        work.path(),
+    )));
     let mut want = expected(&files, |path| path != "get");
     want.insert("get?v=100%".to_string(), b"query".to_vec());
     assert_eq!(
@@ -410,40 +391,6 @@ fn start_urls_and_url_lists_with_a_bare_percent_are_repaired() {
     );
 }
 
-/// The `summary` event of a `--json` run.
-fn json_summary(stdout: &[u8]) -> serde_json::Value {
-    text(stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .find(|event| event["event"] == "summary")
-        .expect("a summary event")
-}
-
-/// `skipped` events of a `--json` run whose reason is `kind`.
-fn skips_of_kind(stdout: &[u8], kind: &str) -> Vec<String> {
-    text(stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|event| event["event"] == "skipped" && event["reason"]["kind"] == kind)
-        .map(|event| event["url"].to_string())
-        .collect()
-}
-
-/// How many `page_listed` events of a `--json` run are for the page at `path`.
-fn pages_listed(stdout: &[u8], path: &str) -> usize {
-    text(stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|event| {
-            event["event"] == "page_listed"
-                && event["url"]
-                    .as_str()
-                    .and_then(|url| url::Url::parse(url).ok())
-                    .is_some_and(|url| url.path() == path)
-        })
-        .count()
-}
-
 /// Two levels of folders linked without their slash, an HTML file among them.
 fn slashless_tree() -> Vec<(&'static str, Vec<u8>)> {
     vec![
@@ -484,28 +431,25 @@ fn folders_linked_without_a_slash_are_crawled_when_they_redirect() {
         support::faults::Fault::Redirect("/pub/a/b/".into()),
     );
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["-r", "--json", "-o", "out", &server.url("/pub/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let run = harness::mirror(&recursive(server.url("/pub/"), work.path()));
+    assert_clean(&run);
     let got = read_tree(&work.path().join("out"));
     assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
-    assert_eq!(
-        skips_of_kind(&output.stdout, "directory"),
-        Vec::<String>::new()
-    );
-    assert_eq!(json_summary(&output.stdout)["failed"], 0);
+    assert_eq!(run.skipped(SkipReason::Directory), Vec::<String>::new());
+    assert_eq!(run.summary().failed, 0);
     // Each folder's listing is read once.
     for folder in ["/pub/a/", "/pub/a/b/", "/pub/a/b/deeper/", "/pub/z/"] {
-        assert_eq!(pages_listed(&output.stdout, folder), 1, "{folder}");
+        assert_eq!(run.pages_listed(folder), 1, "{folder}");
     }
 
     // Without -r the folders stay sub-directories, as the README says.
     let flat = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(flat.path(), &["--json", "-o", "out", &server.url("/pub/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(skips_of_kind(&output.stdout, "directory").len(), 2);
+    let run = harness::mirror(&harness::options(
+        [server.url("/pub/")],
+        &flat.path().join("out"),
+    ));
+    assert_clean(&run);
+    assert_eq!(run.skipped(SkipReason::Directory).len(), 2);
     let got = read_tree(&flat.path().join("out"));
     assert_eq!(
         tree_difference(&expected(&files, |path| !path.contains('/')), &got),
@@ -528,19 +472,12 @@ fn folders_found_by_their_answer_follow_level_exclude_and_read_once_rules() {
         ),
     );
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &[
-            "-r",
-            "--json",
-            "--exclude",
-            "^a/b/deeper",
-            "-o",
-            "out",
-            &server.url("/pub/"),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = recursive(server.url("/pub/"), work.path());
+    options.filters = Filters::default()
+        .with_exclude(Some("^a/b/deeper"))
+        .expect("filters");
+    let run = harness::mirror(&options);
+    assert_clean(&run);
     let got = read_tree(&work.path().join("out"));
     assert_eq!(
         tree_difference(
@@ -556,14 +493,13 @@ fn folders_found_by_their_answer_follow_level_exclude_and_read_once_rules() {
             .all(|request| !request.target.starts_with("/pub/a/b/deeper/")),
         "an excluded folder was read"
     );
-    assert_eq!(pages_listed(&output.stdout, "/pub/a/"), 1);
+    assert_eq!(run.pages_listed("/pub/a/"), 1);
     // `--level 2`: the start page's folders are read, theirs are not.
     let level = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        level.path(),
-        &["-r", "-l", "2", "--json", "-o", "out", &server.url("/pub/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = recursive(server.url("/pub/"), level.path());
+    options.max_level = Some(2);
+    let run = harness::mirror(&options);
+    assert_clean(&run);
     let depth = |path: &str| path.matches('/').count();
     assert_eq!(
         tree_difference(
@@ -572,7 +508,7 @@ fn folders_found_by_their_answer_follow_level_exclude_and_read_once_rules() {
         ),
         ""
     );
-    assert_eq!(skips_of_kind(&output.stdout, "too_deep").len(), 1);
+    assert_eq!(run.skipped(SkipReason::TooDeep).len(), 1);
 }
 
 #[test]
@@ -583,42 +519,28 @@ fn folders_answered_without_a_redirect_are_crawled_and_html_files_kept() {
     write_files(&served.path().join("pub"), &files);
     let server = TestServer::start(served.path(), ListingStyle::SlashlessDirect);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["-r", "--json", "-o", "out", &server.url("/pub/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let run = harness::mirror(&recursive(server.url("/pub/"), work.path()));
+    assert_clean(&run);
     let got = read_tree(&work.path().join("out"));
     assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
-    assert_eq!(
-        skips_of_kind(&output.stdout, "directory"),
-        Vec::<String>::new()
-    );
-    let summary = json_summary(&output.stdout);
-    assert_eq!(summary["failed"], 0, "{summary}");
-    assert_eq!(summary["downloaded"], files.len(), "{summary}");
+    assert_eq!(run.skipped(SkipReason::Directory), Vec::<String>::new());
+    let summary = run.summary();
+    assert_eq!(summary.failed, 0, "{summary:?}");
+    assert_eq!(summary.downloaded, files.len() as u64, "{summary:?}");
     // A dry run finds them as the real run does (this listing states no sizes).
     let dry = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        dry.path(),
-        &["-r", "-n", "--json", "-o", "out", &server.url("/pub/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let planned: std::collections::BTreeSet<String> = text(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|event| event["event"] == "planned")
-        .filter_map(|event| event["path"].as_str().map(str::to_string))
-        .collect();
+    let mut options = recursive(server.url("/pub/"), dry.path());
+    options.dry_run = true;
+    let run = harness::mirror(&options);
+    assert_clean(&run);
+    let planned: std::collections::BTreeSet<String> =
+        run.planned().into_iter().map(|(_, path)| path).collect();
     let want: std::collections::BTreeSet<String> = files
         .iter()
-        .map(|(path, _)| format!("out/{path}"))
+        .map(|(path, _)| dry.path().join("out").join(path).display().to_string())
         .collect();
     assert_eq!(planned, want);
-    assert_eq!(
-        skips_of_kind(&output.stdout, "directory"),
-        Vec::<String>::new()
-    );
+    assert_eq!(run.skipped(SkipReason::Directory), Vec::<String>::new());
 }
 
 #[test]
@@ -644,16 +566,13 @@ fn absolute_hrefs_and_identical_chrome_do_not_make_folders_look_like_loops() {
     std::fs::create_dir_all(served.path().join("pub/empty/inner")).expect("empty folders");
     let server = TestServer::start(served.path(), ListingStyle::Miniserve);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["-r", "--json", "-o", "out", &server.url("/pub/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(skips_of_kind(&output.stdout, "loop"), Vec::<String>::new());
-    assert_eq!(json_summary(&output.stdout)["loops_skipped"], 0);
+    let run = harness::mirror(&recursive(server.url("/pub/"), work.path()));
+    assert_clean(&run);
+    assert_eq!(run.skipped(SkipReason::Loop), Vec::<String>::new());
+    assert_eq!(run.summary().loops_skipped, 0);
     let got = read_tree(&work.path().join("out"));
     assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
-    assert_eq!(pages_listed(&output.stdout, "/pub/empty/inner/"), 1);
+    assert_eq!(run.pages_listed("/pub/empty/inner/"), 1);
 }
 
 #[test]
@@ -676,23 +595,11 @@ fn a_symlink_loop_with_absolute_hrefs_is_found_reported_and_counted() {
         std::os::unix::fs::symlink("..", served.path().join("d/sub/up")).expect("symlink");
         let server = TestServer::start(served.path(), style);
         let work = tempfile::tempdir().expect("temp dir");
-        let output = fetchall(
-            work.path(),
-            &["-r", "--json", "-o", "out", &server.url("/d/")],
-        );
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{style:?}: {}",
-            text(&output.stderr)
-        );
-        let loops = skips_of_kind(&output.stdout, "loop");
+        let run = harness::mirror(&recursive(server.url("/d/"), work.path()));
+        assert_eq!(run.ending(), Ending::Clean, "{style:?}: {}", run.log());
+        let loops = run.skipped(SkipReason::Loop);
         assert_eq!(loops.len(), 2, "{style:?}: {loops:?}");
-        assert_eq!(
-            json_summary(&output.stdout)["loops_skipped"],
-            2,
-            "{style:?}"
-        );
+        assert_eq!(run.summary().loops_skipped, 2, "{style:?}");
         let got = read_tree(&work.path().join("out"));
         assert_eq!(
             got.keys().collect::<Vec<_>>(),
@@ -721,11 +628,10 @@ fn an_html_file_too_big_for_a_listing_is_still_downloaded_under_recursive() {
     write_files(&served.path().join("pub"), &files);
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
+    assert_clean(&harness::mirror(&recursive(
+        server.url("/pub/"),
         work.path(),
-        &["-r", "--json", "-o", "out", &server.url("/pub/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    )));
     let got = read_tree(&work.path().join("out"));
     assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
 }
@@ -764,23 +670,17 @@ fn unescaped_folder_redirects_lead_to_the_folder() {
         );
     }
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["-r", "--json", "-o", "out", &server.url("/pub/")],
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}\n{}",
-        text(&output.stderr),
-        text(&output.stdout)
-    );
+    let run = harness::mirror(&recursive(server.url("/pub/"), work.path()));
+    assert_clean(&run);
     let got = read_tree(&work.path().join("out"));
     assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
-    assert_eq!(json_summary(&output.stdout)["failed"], 0);
+    assert_eq!(run.summary().failed, 0);
 
     let flat = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(flat.path(), &["--json", "-o", "out", &server.url("/pub/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(skips_of_kind(&output.stdout, "directory").len(), 4);
+    let run = harness::mirror(&harness::options(
+        [server.url("/pub/")],
+        &flat.path().join("out"),
+    ));
+    assert_clean(&run);
+    assert_eq!(run.skipped(SkipReason::Directory).len(), 4);
 }

@@ -1,7 +1,9 @@
 //! Issue 4, "never lose a byte": retries, resume, re-runs, interruption, local faults
-//! and hostile servers, each checked through the binary against the in-process
-//! server's fault scripts and request log. Waits and timeouts are kept short, and
-//! nothing asserts on timing: only on files, exit codes and what the server saw.
+//! and hostile servers, each checked against the in-process server's fault scripts
+//! and request log: through the library in this process (its events recorded), or
+//! through the binary where signals, another user, or what it prints are the point.
+//! Waits and timeouts are kept short, and nothing asserts on timing: only on files,
+//! how runs end and what the server saw.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,6 +15,7 @@ use axum::http::{Method, StatusCode};
 use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
+use crate::support::harness::{self, Ending, Run};
 use crate::support::tree::{
     partial_sidecar, plant_partial, pseudo_random_bytes, read_tree, tree_difference, write_files,
 };
@@ -23,6 +26,24 @@ const QUICK: &[&str] = &["--retry-wait", "0.05", "--read-timeout", "1", "-o", "o
 
 fn fetchall(dir: &Path, args: &[&str]) -> Output {
     support::cli::run(dir, QUICK, args)
+}
+
+/// What [`QUICK`] asks for: `url` into `work/out`, short waits, short read timeout.
+fn quick(url: String, work: &Path) -> fetchall::Options {
+    let mut options = harness::options([url], &work.join("out"));
+    harness::retry_wait(&mut options, Duration::from_millis(50));
+    options.read_timeout = Duration::from_secs(1);
+    options
+}
+
+/// Runs [`quick`] options for `url` in this process.
+fn mirror(url: String, work: &Path) -> Run {
+    harness::mirror(&quick(url, work))
+}
+
+/// Panics with the run's events unless it ended as `ending`.
+fn assert_ending(run: &Run, ending: Ending) {
+    assert_eq!(run.ending(), ending, "{}", run.log());
 }
 
 /// A served folder with `files`, and a server over it.
@@ -107,24 +128,18 @@ fn retry_after_is_honoured_up_to_the_cap_and_the_attempts_are_counted() {
     server.faults().always("/busy.bin", retry_after("0"));
     server.faults().script("/busy.bin", [retry_after("3600")]);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["--json", "--retries", "2", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-    let events: Vec<serde_json::Value> = text(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("JSON line"))
-        .collect();
-    let delays: Vec<f64> = events
-        .iter()
-        .filter(|event| event["event"] == "retrying")
-        .map(|event| event["delay_secs"].as_f64().expect("delay"))
+    let mut options = quick(server.url("/"), work.path());
+    options.retry.retries = 2;
+    let run = harness::mirror(&options);
+    assert_ending(&run, Ending::SomeFailed);
+    let delays: Vec<f64> = run
+        .retries()
+        .into_iter()
+        .map(|(_, delay, _)| delay)
         .collect();
     // An hour is cut to --retry-wait; zero seconds means at once.
     assert_eq!(delays, [0.05, 0.0]);
-    let failed = events
-        .iter()
-        .find(|event| event["event"] == "failed")
-        .expect("a failed event");
-    let error = failed["error"].as_str().expect("error");
+    let (_, error) = run.failures().into_iter().next().expect("a failed event");
     assert!(
         error.contains("gave up after 3 attempts") && error.contains("429"),
         "{error}"
@@ -166,8 +181,7 @@ fn a_reset_mid_body_is_resumed_with_range_and_if_range() {
         .faults()
         .script("/big.bin", [Fault::ResetAfter(300_000)]);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &[&server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_ending(&mirror(server.url("/"), work.path()), Ending::Clean);
     assert_tree(work.path(), &files);
     let requests = gets(&server, "/big.bin");
     assert_eq!(requests.len(), 2, "{requests:?}");
@@ -210,8 +224,10 @@ fn a_short_body_is_never_a_complete_file_and_a_later_run_resumes_it() {
         .faults()
         .always("/short.bin", Fault::ShortBody(50_000));
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["--retries", "0", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(1));
+    let mut no_retries = quick(server.url("/"), work.path());
+    no_retries.retry.retries = 0;
+    let run = harness::mirror(&no_retries);
+    assert_eq!(run.ending(), Ending::SomeFailed);
     assert!(!work.path().join("out/short.bin").exists());
     assert!(
         work.path().join("out/.short.bin.fetchall-part").exists(),
@@ -219,13 +235,12 @@ fn a_short_body_is_never_a_complete_file_and_a_later_run_resumes_it() {
         read_tree(&work.path().join("out"))
             .keys()
             .collect::<Vec<_>>(),
-        text(&output.stderr)
+        run.log()
     );
 
     server.faults().always("/short.bin", Fault::Serve);
     server.clear_log();
-    let output = fetchall(work.path(), &[&server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_ending(&mirror(server.url("/"), work.path()), Ending::Clean);
     assert_tree(work.path(), &files);
     let requests = gets(&server, "/short.bin");
     assert_eq!(requests.len(), 1);
@@ -243,8 +258,7 @@ fn resume_meets(then: Vec<Fault>) -> Vec<LoggedRequest> {
     script.extend(then);
     server.faults().script("/r.bin", script);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &[&server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_ending(&mirror(server.url("/"), work.path()), Ending::Clean);
     assert_tree(work.path(), &files);
     gets(&server, "/r.bin")
 }
@@ -278,8 +292,9 @@ fn a_file_that_changed_since_the_partial_is_downloaded_whole() {
     let (served, server) = serve(&[("v.bin", pseudo_random_bytes(6, 200_000))]);
     server.faults().always("/v.bin", Fault::ShortBody(80_000));
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["--retries", "0", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(1));
+    let mut no_retries = quick(server.url("/"), work.path());
+    no_retries.retry.retries = 0;
+    assert_eq!(harness::mirror(&no_retries).ending(), Ending::SomeFailed);
 
     // Same size, new bytes, new date: only the validator can tell.
     let new = [("v.bin", pseudo_random_bytes(7, 200_000))];
@@ -288,8 +303,7 @@ fn a_file_that_changed_since_the_partial_is_downloaded_whole() {
     filetime::set_file_mtime(served.path().join("v.bin"), later).expect("set time");
     server.faults().always("/v.bin", Fault::Serve);
     server.clear_log();
-    let output = fetchall(work.path(), &[&server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_ending(&mirror(server.url("/"), work.path()), Ending::Clean);
     assert_tree(work.path(), &new);
     let requests = gets(&server, "/v.bin");
     assert_eq!(requests.len(), 1);
@@ -316,8 +330,7 @@ fn a_partial_that_is_already_whole_is_finished_on_416() {
         files[0].1.clone(),
         sidecar,
     );
-    let output = fetchall(work.path(), &[&server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_ending(&mirror(server.url("/"), work.path()), Ending::Clean);
     assert_tree(work.path(), &files);
     let requests = gets(&server, "/done.bin");
     assert_eq!(requests.len(), 1);
@@ -464,14 +477,14 @@ fn start_stalled_run(work: &Path, server: &TestServer, stall_after: usize) -> st
     child
 }
 
-/// The re-run after an interruption: it must continue at the partial file's length.
+/// The re-run after an interruption (in this process): it must continue at the
+/// partial file's length.
 fn rerun_resumes(work: &Path, server: &TestServer, files: &[(&str, Vec<u8>)]) {
     let part = work.join("out/.big.bin.fetchall-part");
     let kept = std::fs::metadata(&part).expect("partial kept").len();
     assert!(work.join("out/.big.bin.fetchall-part.json").exists());
     server.clear_log();
-    let output = fetchall(work, &[&server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_ending(&mirror(server.url("/"), work), Ending::Clean);
     assert_tree(work, files);
     let requests = gets(server, "/big.bin");
     assert_eq!(requests.len(), 1);
@@ -613,8 +626,9 @@ fn attempts_that_make_progress_do_not_use_up_the_retries() {
         ],
     );
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["--retries", "2", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = quick(server.url("/"), work.path());
+    options.retry.retries = 2;
+    assert_ending(&harness::mirror(&options), Ending::Clean);
     assert_tree(work.path(), &files);
     let starts: Vec<Option<u64>> = gets(&server, "/long.bin").iter().map(range_start).collect();
     assert_eq!(starts.len(), 5, "{starts:?}");
@@ -657,8 +671,7 @@ fn content_disposition_names_are_used_only_when_asked_and_sanitised() {
     );
 
     let plain = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(plain.path(), &[&server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_ending(&mirror(server.url("/"), plain.path()), Ending::Clean);
     let names: Vec<String> = read_tree(&plain.path().join("out")).into_keys().collect();
     assert_eq!(
         names,
@@ -667,8 +680,9 @@ fn content_disposition_names_are_used_only_when_asked_and_sanitised() {
     );
 
     let named = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(named.path(), &["--content-disposition", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = quick(server.url("/"), named.path());
+    options.content_disposition = true;
+    assert_ending(&harness::mirror(&options), Ending::Clean);
     let everything = read_tree(named.path());
     let expected: BTreeMap<String, Vec<u8>> = [
         ("out/report.txt", "first"),
@@ -961,8 +975,13 @@ fn a_file_slightly_faster_than_the_speed_limit_completes() {
     let (_served, server) = serve(&files);
     server.faults().always("/steady.bin", trickle(2000));
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &[SLOW, &[&server.url("/")]].concat());
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = quick(server.url("/"), work.path());
+    // As SLOW asks.
+    options.low_speed = fetchall::LowSpeed {
+        limit: 1000,
+        time: Duration::from_secs(2),
+    };
+    assert_ending(&harness::mirror(&options), Ending::Clean);
     assert_tree(work.path(), &files);
     assert_eq!(gets(&server, "/steady.bin").len(), 1);
 }
@@ -1042,20 +1061,13 @@ fn time_held_back_by_limit_rate_is_not_the_servers_slowness() {
     let (_served, server) = serve(&files);
     let work = tempfile::tempdir().expect("temp dir");
     // The default read timeout: reqwest's own one counts time a body is held back.
-    let output = support::cli::run(
-        work.path(),
-        &["-o", "out"],
-        &[
-            "--limit-rate",
-            "20k",
-            "--speed-limit",
-            "100k",
-            "--speed-time",
-            "1",
-            &server.url("/"),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = harness::options([server.url("/")], &work.path().join("out"));
+    options.limit_rate = Some(20 * 1024);
+    options.low_speed = fetchall::LowSpeed {
+        limit: 100 * 1024,
+        time: Duration::from_secs(1),
+    };
+    assert_ending(&harness::mirror(&options), Ending::Clean);
     assert_tree(work.path(), &files);
 }
 

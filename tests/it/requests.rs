@@ -1,13 +1,19 @@
 //! Issue 5, requests like curl and wget: headers, credentials (`-u`, URL userinfo,
 //! netrc) and cookies asserted from the server's request log; no credentials across
-//! a cross-host redirect nor in any output; proxies; rate and wait options.
+//! a cross-host redirect nor in any output; proxies; rate and wait options. What is
+//! sent is checked in this process; the environment (`HOME`, `*_PROXY`,
+//! `SSL_CERT_FILE`), flag parsing and what the binary prints, through the binary.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use fetchall::{Credentials, Options};
 
 use crate::support;
 use crate::support::cli::text;
 use crate::support::faults::Fault;
+use crate::support::harness::{self, Ending, Run};
 use crate::support::tree::write_files;
 use crate::support::{ListingStyle, LoggedRequest, TestServer};
 
@@ -42,6 +48,24 @@ fn fetchall_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("run fetchall")
 }
 
+/// The options of [`fetchall`] for `url`, into `work/out`.
+fn options(url: String, work: &Path) -> Options {
+    let mut options = harness::options([url], &work.join("out"));
+    harness::retry_wait(&mut options, Duration::from_millis(50));
+    options.read_timeout = Duration::from_secs(2);
+    options
+}
+
+/// `-u ann:s3cret`.
+fn ann() -> Option<Credentials> {
+    Some(Credentials::new("ann", Some("s3cret".into())))
+}
+
+/// Panics with the run's events unless it ended clean.
+fn assert_clean(run: &Run) {
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+}
+
 fn header(request: &LoggedRequest, name: &str) -> Option<String> {
     Some(request.headers.get(name)?.to_str().ok()?.to_string())
 }
@@ -57,19 +81,13 @@ fn serve(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, TestServer) {
 fn headers_and_user_credentials_reach_every_request_to_the_start_host() {
     let (_served, server) = serve(&[("pub/a.txt", b"a".to_vec()), ("pub/b.txt", b"b".to_vec())]);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &[
-            "-H",
-            "X-Token: abc",
-            "-H",
-            "Accept-Language: fr",
-            "-u",
-            "ann:s3cret",
-            &server.url("/pub/"),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = options(server.url("/pub/"), work.path());
+    options.request.headers = vec![
+        ("X-Token".into(), "abc".into()),
+        ("Accept-Language".into(), "fr".into()),
+    ];
+    options.request.user = ann();
+    assert_clean(&harness::mirror(&options));
     let requests = server.requests();
     assert_eq!(requests.len(), 3, "{requests:?}");
     for request in &requests {
@@ -151,17 +169,10 @@ fn a_redirect_to_another_host_carries_no_credentials_or_cookies() {
         format!("127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tc00kie\n# port {port} is not part of a cookie's domain\n"),
     )
     .expect("cookies");
-    let output = fetchall(
-        work.path(),
-        &[
-            "-u",
-            "ann:s3cret",
-            "--cookies",
-            "cookies.txt",
-            &server.url("/pub/"),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = options(server.url("/pub/"), work.path());
+    options.request.user = ann();
+    options.request.cookies = Some(work.path().join("cookies.txt"));
+    assert_clean(&harness::mirror(&options));
     assert_eq!(
         std::fs::read(work.path().join("out/moved.bin")).expect("moved"),
         b"moved"
@@ -264,11 +275,9 @@ fn cookies_are_sent_by_domain_and_path() {
          example.org\tTRUE\t/\tFALSE\t0\tother\t6\n",
     )
     .expect("cookies");
-    let output = fetchall(
-        work.path(),
-        &["--cookies", "cookies.txt", &server.url("/pub/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = options(server.url("/pub/"), work.path());
+    options.request.cookies = Some(work.path().join("cookies.txt"));
+    assert_clean(&harness::mirror(&options));
     for request in server.requests() {
         assert_eq!(
             header(&request, "cookie").as_deref(),
@@ -362,18 +371,11 @@ fn rate_limit_and_wait_still_deliver_every_byte() {
     let body = support::tree::pseudo_random_bytes(9, 300_000);
     let (_served, server) = serve(&[("a.bin", body.clone()), ("b.txt", b"b".to_vec())]);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &[
-            "--limit-rate",
-            "4M",
-            "--wait",
-            "0.05",
-            "--random-wait",
-            &server.url("/"),
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = options(server.url("/"), work.path());
+    options.limit_rate = Some(4 * 1024 * 1024);
+    options.wait = Duration::from_millis(50);
+    options.random_wait = true;
+    assert_clean(&harness::mirror(&options));
     assert_eq!(
         std::fs::read(work.path().join("out/a.bin")).expect("a"),
         body
@@ -420,15 +422,19 @@ fn credential_headers_go_only_to_the_start_origin_whatever_the_listing_links() {
         a.clear_log();
         b.clear_log();
         let work = tempfile::tempdir().expect("temp dir");
-        let mut args: Vec<String> = Vec::new();
+        let mut options = options(a.url("/pub/"), work.path());
         for (name, value) in SECRET_HEADERS {
-            args.extend(["-H".to_string(), format!("{}: {value}", spell(name))]);
+            options
+                .request
+                .headers
+                .push((spell(name), value.to_string()));
         }
-        args.extend(["-H".to_string(), format!("{}: k3y", spell("X-Api-Key"))]);
-        args.extend(["--span-hosts".to_string(), a.url("/pub/")]);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let output = fetchall(work.path(), &args);
-        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        options
+            .request
+            .headers
+            .push((spell("X-Api-Key"), "k3y".to_string()));
+        options.span_hosts = true;
+        assert_clean(&harness::mirror(&options));
         for name in ["one.bin", "two.bin", "moved.bin", "local.txt"] {
             assert!(work.path().join("out").join(name).is_file(), "{name}");
         }

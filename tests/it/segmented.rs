@@ -1,25 +1,42 @@
 //! Split downloads: one file over several ranged connections, assembled by offset,
-//! resumed segment by segment.
+//! resumed segment by segment. Run in this process through the harness, but for
+//! the run killed with SIGKILL.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
 
-use crate::support;
-use crate::support::cli::text;
 use crate::support::faults::Fault;
+use crate::support::harness::{self, Ending, Run};
 use crate::support::tree::{
-    partial_sidecar, plant_partial, pseudo_random_bytes, read_tree, write_files,
+    partial_sidecar, plant_partial, pseudo_random_bytes, read_tree, sha256_hex, write_files,
 };
 use crate::support::{ListingStyle, LoggedRequest, TestServer};
 
 /// Small thresholds so that a few megabytes are split into four.
 const SPLIT: &[&str] = &["--split", "4", "--min-split-size", "256k", "-o", "out"];
 
-fn fetchall(dir: &Path, args: &[&str]) -> Output {
-    support::cli::run(dir, SPLIT, args)
+/// What [`SPLIT`] asks for: `url` into `work/out`, split in four from 512 KiB.
+fn split(url: String, work: &Path) -> fetchall::Options {
+    let mut options = harness::options([url], &work.join("out"));
+    options.split = fetchall::SplitPolicy {
+        max_segments: 4,
+        min_segment_size: 256 * 1024,
+    };
+    options
+}
+
+/// `--retry-wait 0.05` on `options`.
+fn quick_retries(mut options: fetchall::Options) -> fetchall::Options {
+    harness::retry_wait(&mut options, Duration::from_millis(50));
+    options
+}
+
+/// Panics with the run's events unless it ended as `ending`.
+fn assert_ending(run: &Run, ending: Ending) {
+    assert_eq!(run.ending(), ending, "{}", run.log());
 }
 
 /// `(start, end)` of a `Range: bytes=START-END` request.
@@ -61,8 +78,8 @@ fn only_the_file(work: &Path, name: &str, contents: &[u8]) {
 fn a_large_file_is_fetched_in_ranges_and_assembled_exactly() {
     let (_served, contents, server) = serve_big_file(21, 4_000_003);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &[&server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let run = harness::mirror(&split(server.url("/"), work.path()));
+    assert_ending(&run, Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
     let gets = file_gets(&server, "/big.bin");
     assert_eq!(gets.len(), 4, "one full request and three ranges: {gets:?}");
@@ -88,12 +105,10 @@ fn a_large_file_is_fetched_in_ranges_and_assembled_exactly() {
 fn split_off_or_small_files_use_one_connection() {
     let (_served, contents, server) = serve_big_file(22, 2_000_000);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .args(["--split", "1", "-o", "out", &server.url("/")])
-        .current_dir(work.path())
-        .output()
-        .expect("run fetchall");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    // `--split 1`, the default smallest segment.
+    let mut options = harness::options([server.url("/")], &work.path().join("out"));
+    options.split.max_segments = 1;
+    assert_ending(&harness::mirror(&options), Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
     assert_eq!(file_gets(&server, "/big.bin").len(), 1);
 }
@@ -128,8 +143,10 @@ fn serve_trickling_files(
 /// Runs fetchall with `-j 4` and checks that every file arrived intact.
 fn fetch_all_four_jobs(server: &TestServer, files: &[(String, Vec<u8>)]) {
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["-j", "4", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = split(server.url("/"), work.path());
+    options.jobs = 4;
+    options.jobs_per_host = 4;
+    assert_ending(&harness::mirror(&options), Ending::Clean);
     let tree = read_tree(&work.path().join("out"));
     assert_eq!(
         tree.len(),
@@ -193,12 +210,12 @@ fn a_split_file_lets_a_waiting_file_go_first_after_each_range() {
         },
     );
     let work = tempfile::tempdir().expect("temp dir");
-    let output = support::cli::run(
-        work.path(),
-        &["--split", "8", "--min-split-size", "256k", "-o", "out"],
-        &["-j", "2", "-r", &server.url("/")],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = split(server.url("/"), work.path());
+    options.split.max_segments = 8;
+    options.jobs = 2;
+    options.jobs_per_host = 2;
+    options.recursive = true;
+    assert_ending(&harness::mirror(&options), Ending::Clean);
     let tree = read_tree(&work.path().join("out"));
     assert!(tree["big.bin"] == big && tree["sub/small.txt"] == small);
     let log: Vec<LoggedRequest> = server.requests();
@@ -223,8 +240,10 @@ fn a_split_file_lets_a_waiting_file_go_first_after_each_range() {
 fn with_no_slot_free_a_split_file_is_read_from_its_first_answer() {
     let (_served, contents, server) = serve_big_file(27, 2_000_000);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["-j", "1", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = split(server.url("/"), work.path());
+    options.jobs = 1;
+    options.jobs_per_host = 1;
+    assert_ending(&harness::mirror(&options), Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
     // Planned in four, but with one slot the full answer is read to its end
     // rather than cut at the first segment and the rest asked for again.
@@ -241,8 +260,8 @@ fn a_dropped_range_is_resumed_inside_its_segment() {
         .faults()
         .script("/big.bin", [Fault::Serve, Fault::ResetAfter(100_000)]);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["--retry-wait", "0.05", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let run = harness::mirror(&quick_retries(split(server.url("/"), work.path())));
+    assert_ending(&run, Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
     let starts: Vec<u64> = file_gets(&server, "/big.bin")
         .iter()
@@ -276,8 +295,10 @@ fn a_slow_segment_is_shared_with_a_connection_that_is_done() {
         ],
     );
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &[&server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_ending(
+        &harness::mirror(&split(server.url("/"), work.path())),
+        Ending::Clean,
+    );
     only_the_file(work.path(), "big.bin", &contents);
     let ranges: Vec<(u64, Option<u64>)> = file_gets(&server, "/big.bin")
         .iter()
@@ -354,15 +375,11 @@ fn kill_9_then_a_rerun_continues_every_segment() {
     server.faults().clear("/big.bin");
     server.clear_log();
 
-    let output = fetchall(work.path(), &["--json", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    // The rerun, in this process.
+    let run = harness::mirror(&split(server.url("/"), work.path()));
+    assert_ending(&run, Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
-    let summary: serde_json::Value = text(&output.stdout)
-        .lines()
-        .last()
-        .and_then(|line| serde_json::from_str(line).ok())
-        .expect("a JSON summary");
-    let received = summary["bytes"].as_u64().expect("bytes");
+    let received = run.summary().bytes;
     assert!(
         received > 0 && received < 3_000_000,
         "only the missing bytes count as received: {received}"
@@ -383,11 +400,10 @@ fn kill_9_then_a_rerun_continues_every_segment() {
 
 #[test]
 fn a_split_file_is_checked_against_sha256sums_before_its_rename() {
-    use sha2::Digest;
     let served = tempfile::tempdir().expect("temp dir");
     let contents = pseudo_random_bytes(25, 2_000_000);
-    let good = hex(&sha2::Sha256::digest(&contents));
-    let bad = hex(&sha2::Sha256::digest(b"something else"));
+    let good = sha256_hex(&contents);
+    let bad = sha256_hex(b"something else");
     for (digest, should_pass) in [(good, true), (bad, false)] {
         write_files(
             served.path(),
@@ -398,7 +414,7 @@ fn a_split_file_is_checked_against_sha256sums_before_its_rename() {
         );
         let server = TestServer::start(served.path(), ListingStyle::Nginx);
         let work = tempfile::tempdir().expect("temp dir");
-        let output = fetchall(work.path(), &[&server.url("/")]);
+        let run = harness::mirror(&split(server.url("/"), work.path()));
         let ranged = file_gets(&server, "/big.bin")
             .iter()
             .filter(|request| range(request).is_some())
@@ -406,10 +422,10 @@ fn a_split_file_is_checked_against_sha256sums_before_its_rename() {
         assert!(ranged >= 1, "the file was split");
         let saved = work.path().join("out/big.bin");
         if should_pass {
-            assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+            assert_ending(&run, Ending::Clean);
             assert!(std::fs::read(&saved).expect("saved") == contents);
         } else {
-            assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+            assert_ending(&run, Ending::SomeFailed);
             assert!(!saved.exists(), "bad bytes never get the final name");
             let tree = read_tree(&work.path().join("out"));
             assert!(
@@ -421,16 +437,13 @@ fn a_split_file_is_checked_against_sha256sums_before_its_rename() {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 #[test]
 fn every_range_of_a_split_file_carries_the_credentials() {
     let (_served, contents, server) = serve_big_file(26, 2_000_000);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["-u", "ann:s3cret", &server.url("/")]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = split(server.url("/"), work.path());
+    options.request.user = Some(fetchall::Credentials::new("ann", Some("s3cret".into())));
+    assert_ending(&harness::mirror(&options), Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
     let gets = file_gets(&server, "/big.bin");
     assert!(
@@ -448,43 +461,33 @@ fn every_range_of_a_split_file_carries_the_credentials() {
     }
 }
 
-/// Output of a run, both streams, for assertions about what the user is told.
-fn all_text(output: &Output) -> String {
-    format!("{}{}", text(&output.stdout), text(&output.stderr))
-}
-
-/// Serves a 4 MB `big.bin` that answers `always` after the `steps`, splits it with
-/// `-v`, and checks it arrives whole, exit 0, with no claim that it changed.
-/// Returns the server (for its request log) and what fetchall said.
-fn split_arrives_whole_despite(
-    seed: u64,
-    always: Fault,
-    steps: Vec<Fault>,
-) -> (TestServer, String) {
+/// Serves a 4 MB `big.bin` that answers `always` after the `steps`, splits it, and
+/// checks it arrives whole, clean, with no claim (in any event) that it changed.
+/// Returns the server (for its request log) and the run (for what it said).
+fn split_arrives_whole_despite(seed: u64, always: Fault, steps: Vec<Fault>) -> (TestServer, Run) {
     let (served, contents, server) = serve_big_file(seed, 4_000_003);
     server.faults().always("/big.bin", always);
     server.faults().script("/big.bin", steps);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["-v", &server.url("/")]);
-    let said = all_text(&output);
-    assert_eq!(output.status.code(), Some(0), "{said}");
+    let run = harness::mirror(&split(server.url("/"), work.path()));
+    assert_ending(&run, Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
-    assert!(!said.contains("changed"), "{said}");
+    assert!(!run.log().contains("changed"), "{}", run.log());
     drop(served);
-    (server, said)
+    (server, run)
 }
 
 #[test]
 fn a_server_that_ignores_every_range_gives_the_file_over_one_connection() {
     // Accept-Ranges: bytes, and a full 200 of the same version to every Range.
-    let (_server, said) = split_arrives_whole_despite(50, Fault::IgnoreRange, vec![]);
-    assert!(!said.contains("retrying"), "no attempt failed: {said}");
+    let (_server, run) = split_arrives_whole_despite(50, Fault::IgnoreRange, vec![]);
+    assert!(run.retries().is_empty(), "no attempt failed: {}", run.log());
 }
 
 #[test]
 fn a_server_that_ignores_a_later_range_only_still_gives_the_file() {
     // The full answer, one range honoured, then a range answered whole.
-    let (server, _said) = split_arrives_whole_despite(
+    let (server, _run) = split_arrives_whole_despite(
         51,
         Fault::Serve,
         vec![Fault::Serve, Fault::Serve, Fault::IgnoreRange],
@@ -526,12 +529,14 @@ fn a_range_answered_by_another_version_is_a_change_and_says_which() {
         .faults()
         .script("/big.bin", [slow_whole_answer(), Fault::ChangedWhole]);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["--retries", "0", &first.url("/")]);
-    let said = all_text(&output);
-    assert_eq!(output.status.code(), Some(1), "{said}");
+    let mut no_retries = split(first.url("/"), work.path());
+    no_retries.retry.retries = 0;
+    let run = harness::mirror(&no_retries);
+    assert_ending(&run, Ending::SomeFailed);
+    let (_, error) = run.failures().into_iter().next().expect("a failed file");
     assert!(
-        said.contains("the file changed on the server during the download (ETag \""),
-        "{said}"
+        error.contains("the file changed on the server during the download (ETag \""),
+        "{error}"
     );
     // Tried again, it is a new download of the version the server has now. A fresh
     // server: ranges the first run sent before it exited can still reach the first
@@ -542,14 +547,10 @@ fn a_range_answered_by_another_version_is_a_change_and_says_which() {
         .faults()
         .script("/big.bin", [slow_whole_answer(), Fault::ChangedWhole]);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &["-v", "--retry-wait", "0.05", &server.url("/")],
-    );
-    let said = all_text(&output);
-    assert_eq!(output.status.code(), Some(0), "{said}");
+    let run = harness::mirror(&quick_retries(split(server.url("/"), work.path())));
+    assert_ending(&run, Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
-    assert!(said.contains("retrying"), "{said}");
+    assert!(!run.retries().is_empty(), "{}", run.log());
 }
 
 #[test]
@@ -570,11 +571,10 @@ fn a_partial_file_resumed_against_a_range_ignoring_server_restarts_in_one_stream
         contents[..1_000_000].to_vec(),
         sidecar,
     );
-    let output = fetchall(work.path(), &["-v", &server.url("/")]);
-    let said = all_text(&output);
-    assert_eq!(output.status.code(), Some(0), "{said}");
+    let run = harness::mirror(&split(server.url("/"), work.path()));
+    assert_ending(&run, Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
-    assert!(!said.contains("changed"), "{said}");
+    assert!(!run.log().contains("changed"), "{}", run.log());
     // The ranged request was answered whole, and that answer was the file.
     let gets = file_gets(&server, "/big.bin");
     assert_eq!(gets.len(), 1, "{gets:?}");
@@ -605,12 +605,11 @@ fn a_split_download_resumed_against_a_range_ignoring_server_restarts_in_one_stre
         Some(&segments),
     );
     plant_partial(&work.path().join("out"), "big.bin", partial, sidecar);
-    let output = fetchall(work.path(), &["-v", &server.url("/")]);
-    let said = all_text(&output);
-    assert_eq!(output.status.code(), Some(0), "{said}");
+    let run = harness::mirror(&split(server.url("/"), work.path()));
+    assert_ending(&run, Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
-    assert!(!said.contains("changed"), "{said}");
-    assert!(!said.contains("retrying"), "no attempt failed: {said}");
+    assert!(!run.log().contains("changed"), "{}", run.log());
+    assert!(run.retries().is_empty(), "no attempt failed: {}", run.log());
 }
 
 #[test]
@@ -629,21 +628,12 @@ fn a_split_connection_slower_than_the_speed_limit_is_retried_alone() {
         ],
     );
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(
-        work.path(),
-        &[
-            "-v",
-            "--speed-limit",
-            "100k",
-            "--speed-time",
-            "2",
-            "--retry-wait",
-            "0.05",
-            &server.url("/"),
-        ],
-    );
-    let said = all_text(&output);
-    assert_eq!(output.status.code(), Some(0), "{said}");
+    let mut options = quick_retries(split(server.url("/"), work.path()));
+    options.low_speed = fetchall::LowSpeed {
+        limit: 100 * 1024,
+        time: Duration::from_secs(2),
+    };
+    assert_ending(&harness::mirror(&options), Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
     // The slow range was given up and continued inside its segment, on a new request.
     let starts: Vec<u64> = file_gets(&server, "/big.bin")
@@ -668,11 +658,10 @@ fn ranges_without_validators_prove_no_change_and_are_assembled() {
         .faults()
         .always("/big.bin", Fault::RangeWithoutValidators);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["-v", &server.url("/")]);
-    let said = all_text(&output);
-    assert_eq!(output.status.code(), Some(0), "{said}");
+    let run = harness::mirror(&split(server.url("/"), work.path()));
+    assert_ending(&run, Ending::Clean);
     only_the_file(work.path(), "big.bin", &contents);
-    assert!(!said.contains("changed"), "{said}");
+    assert!(!run.log().contains("changed"), "{}", run.log());
     let gets = file_gets(&server, "/big.bin");
     assert_eq!(gets.len(), 4, "one full request and three ranges: {gets:?}");
 }
@@ -685,14 +674,16 @@ fn a_range_of_another_total_size_is_a_change_and_says_so() {
         .faults()
         .script("/big.bin", [Fault::Serve, Fault::RangeOtherTotal]);
     let work = tempfile::tempdir().expect("temp dir");
-    let output = fetchall(work.path(), &["--retries", "0", &server.url("/")]);
-    let said = all_text(&output);
-    assert_eq!(output.status.code(), Some(1), "{said}");
+    let mut no_retries = split(server.url("/"), work.path());
+    no_retries.retry.retries = 0;
+    let run = harness::mirror(&no_retries);
+    assert_ending(&run, Ending::SomeFailed);
+    let (_, error) = run.failures().into_iter().next().expect("a failed file");
     assert!(
-        said.contains(
+        error.contains(
             "changed on the server during the download (size 4000003 bytes became 4000004 bytes)"
         ),
-        "{said}"
+        "{error}"
     );
     assert!(!work.path().join("out/big.bin").exists());
 }

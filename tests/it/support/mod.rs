@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod faults;
+pub mod harness;
 pub mod listing;
 pub mod raw;
 pub mod tls;

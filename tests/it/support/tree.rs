@@ -118,3 +118,20 @@ pub fn plant_partial(out: &Path, name: &str, bytes: Vec<u8>, sidecar: Vec<u8>) {
         ],
     );
 }
+
+/// The SHA-256 of `bytes` in hexadecimal, computed apart from fetchall's own hashing,
+/// for the checksum files a test serves.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+/// The MD5 of `bytes` in hexadecimal, as [`sha256_hex`].
+pub fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest;
+    hex(&md5::Md5::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
