@@ -268,3 +268,31 @@ pub(crate) fn redirect_target(requested: &url::Url, served: &url::Url) -> Option
 fn redirected(target: Option<&url::Url>) -> String {
     target.map_or_else(String::new, |url| format!("redirected to {url}: "))
 }
+
+/// Whether `error`, or any of its causes, is a refused server certificate: final at
+/// once, since asking again gets the same certificate.
+pub fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let refused = |error: &(dyn std::error::Error + 'static)| {
+        matches!(
+            error.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+        )
+    };
+    let mut source = Some(error);
+    while let Some(cause) = source {
+        // `io::Error::source` skips the error it wraps (often another `io::Error`
+        // around the TLS error): look inside each.
+        let mut wrapped = Some(cause);
+        while let Some(error) = wrapped {
+            if refused(error) {
+                return true;
+            }
+            wrapped = error
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|inner| inner as &(dyn std::error::Error + 'static));
+        }
+        source = cause.source();
+    }
+    false
+}

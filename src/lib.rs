@@ -2,27 +2,30 @@
 //! directory listing — concurrently, streamed to disk, and atomically.
 //!
 //! The data flows up through one folder per stage; each uses only the folders
-//! listed below it (`scripts/module-graph.py` checks there is no cycle between files):
+//! listed below it (`scripts/module-graph.py`, run by CI, checks that, and that no
+//! two files import each other, directly or around a cycle):
 //!
 //! ```text
-//! engine/    mirror(): options, the run, start URLs, crawl (producer),    Options -> Summary
-//!            dispatch (consumer), checksum files, dry runs
-//! transfer/  one file over HTTP into a part file, small files in memory,  Task -> bytes on disk
-//!            split downloads, the retrying wrapper
-//! disk/      the only code that writes: part files, sidecars, resume       Partial -> Decision
-//!            decisions, placing a file; no symlink followed; the run lock
-//! checksum/  hashes while bytes stream in, SHA256SUMS formats, verify      bytes -> verdict
-//! plan/      a link's safe local path, deduplication, collisions,          Verdict -> Task
+//! engine/    mirror(): options, the run, start URLs, the crawl          Options -> Summary
+//!            (producer), dispatch (consumer), checksum files, dry runs
+//! transfer/  one file into a part file: one attempt, the body's chunks,  Task -> bytes on disk
+//!            small files, split downloads, the retrying wrapper
+//! disk/      every write: part files, sidecars, resume decisions,       Partial -> Decision
+//!            placing a file, no symlink followed, the run lock;
+//!            hashing and verifying files already on disk
+//! plan/      a link's safe local path, deduplication, collisions,       Verdict -> Task
 //!            content-disposition names
-//! select/    scope, the user's filters, --shard: pure                       Link -> Verdict
-//! listing/   fetch and decode a page, extract its links, listed sizes      Url -> Page -> Links
-//!            and times, one file per listing format
+//! select/    scope, the user's filters, --shard: pure                    Link -> Verdict
+//! listing/   fetch and decode a page, extract its links, listed sizes   Url -> Page -> Links
+//!            and times; formats/ has one file per listing format
 //! http/      the client, DNS, what each request carries (headers,
-//!            credentials, netrc, cookies), redirects, redaction
+//!            credentials, netrc, cookies), redirects, TLS, redaction
 //! pace/      request slots, --limit-rate and --wait, the retry policy,
 //!            the low-speed rule
-//! event/     what the engine reports (Event, Summary, Reporter), manifest
-//! error.rs   the error vocabulary
+//! event/     what the engine reports (Event, Summary, Reporter), the
+//!            run log that reports and counts in one call, --manifest
+//! checksum/  hashing while bytes stream in, SHA256SUMS formats: pure
+//! error.rs   the error vocabulary; imports nothing from the crate
 //! ```
 //!
 //! fetchall runs on Unix-like systems (Linux, macOS, the BSDs): the output folder's

@@ -1,6 +1,6 @@
 //! Hashes and their verification: an [`Expected`] digest, a [`Verifier`] fed with a
-//! body in order as it streams in, and [`verify_file`] for a file that is already
-//! complete on disk (a resumed or segmented download, or `fetchall verify`).
+//! body in order as it streams in, a [`BodyHasher`] for a transfer. Pure: files
+//! already on disk are read by [`crate::disk::hash`], never through a symlink.
 //!
 //! ```
 //! use fetchall::checksum::{Algorithm, Expected, Verifier};
@@ -17,20 +17,14 @@
 //! ```
 
 pub mod sums;
-pub mod verify;
 
 pub use crate::error::Mismatch;
 
 use std::fmt;
-use std::io::Read;
-use std::path::Path;
 
 use md5::Md5;
 use serde::Serialize;
 use sha2::{Digest, Sha256, Sha512};
-
-/// Bytes read at a time when hashing a file on disk.
-const READ_BUFFER_BYTES: usize = 256 * 1024;
 
 /// The hash algorithms of the checksum files fetchall reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -225,49 +219,6 @@ impl Verifier {
     }
 }
 
-/// Verifies a complete file on disk (blocking: call it from `spawn_blocking` in async
-/// code). The hook for downloads whose bytes do not arrive in order, such as
-/// segmented ones: hash the assembled temporary file before renaming it into place.
-pub fn verify_file(path: &Path, expected: &Expected) -> Result<(), VerifyError> {
-    let mut verifier = Verifier::new(*expected);
-    feed_file(path, None, |bytes| verifier.update(bytes)).map_err(|source| VerifyError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(verifier.finish()?)
-}
-
-/// Reads `path` from its start, up to `limit` bytes (all of it for `None`), passing
-/// each block to `feed`. Fails if the file is shorter than `limit`.
-pub fn feed_file(
-    path: &Path,
-    limit: Option<u64>,
-    mut feed: impl FnMut(&[u8]),
-) -> std::io::Result<()> {
-    // Never through a symlink: a partial file or a mirrored file is ours, a link there is not.
-    let file = crate::disk::safe_fs::open_read(path)?;
-    let mut reader = file.take(limit.unwrap_or(u64::MAX));
-    let mut buffer = vec![0; READ_BUFFER_BYTES];
-    let mut total = 0_u64;
-    loop {
-        let read = match reader.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(read) => read,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(error),
-        };
-        total += read as u64;
-        feed(&buffer[..read]);
-    }
-    match limit {
-        Some(limit) if total < limit => Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            format!("the file holds {total} bytes, {limit} were expected"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// What the transfer of one file computes on the fly. Plain data, `Copy`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Checks {
@@ -298,7 +249,7 @@ pub struct BodyDigest {
 /// itself a SHA-256).
 ///
 /// A resumed transfer first feeds the bytes already on disk once
-/// ([`BodyHasher::feed_prefix`]), then every new chunk; nothing is read twice.
+/// ([`crate::disk::hash::feed_prefix`]), then every new chunk; nothing is read twice.
 #[derive(Clone)]
 pub struct BodyHasher {
     checks: Checks,
@@ -319,6 +270,11 @@ impl BodyHasher {
         }
     }
 
+    /// True when this hasher computes nothing, so bytes need not be read for it.
+    pub fn is_idle(&self) -> bool {
+        self.checks.is_empty()
+    }
+
     /// Feeds the next bytes of the body.
     pub fn update(&mut self, bytes: &[u8]) {
         if let Some(verifier) = &mut self.verifier {
@@ -327,41 +283,6 @@ impl BodyHasher {
         if let Some(sha256) = &mut self.sha256 {
             sha256.update(bytes);
         }
-    }
-
-    /// Feeds the first `length` bytes of `path`: the part of a resumed file that an
-    /// earlier attempt wrote. Runs on the blocking pool.
-    pub async fn feed_prefix(self, path: &Path, length: u64) -> std::io::Result<BodyHasher> {
-        if length == 0 {
-            return Ok(self);
-        }
-        self.feed(path, Some(length)).await
-    }
-
-    /// Feeds `path` (up to `limit` bytes) on the blocking pool.
-    async fn feed(mut self, path: &Path, limit: Option<u64>) -> std::io::Result<BodyHasher> {
-        if self.checks.is_empty() {
-            return Ok(self);
-        }
-        let path = path.to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            feed_file(&path, limit, |bytes| self.update(bytes)).map(|()| self)
-        })
-        .await
-        .map_err(std::io::Error::other)?
-    }
-
-    /// Hashes a whole file that is already complete on disk (a transfer the server
-    /// said was finished, or one assembled out of order) and checks it.
-    pub async fn check_file(checks: Checks, path: &Path) -> Result<BodyDigest, VerifyError> {
-        let hasher = BodyHasher::new(checks)
-            .feed(path, None)
-            .await
-            .map_err(|source| VerifyError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        Ok(hasher.finish()?)
     }
 
     /// Ends the hashing: `Err` when the body does not match the expected digest.
@@ -443,37 +364,5 @@ mod tests {
         assert!(Expected::from_hex(Algorithm::Sha256, HELLO_MD5).is_none());
         assert_eq!(Algorithm::from_hex_len(64), Some(Algorithm::Sha256));
         assert_eq!(Algorithm::from_hex_len(40), None);
-    }
-
-    #[tokio::test]
-    async fn a_resumed_body_hashes_the_prefix_on_disk_once() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let part = dir.path().join("part");
-        std::fs::write(&part, b"hel").expect("write");
-        let checks = Checks {
-            expected: Expected::from_hex(Algorithm::Sha256, HELLO_SHA256),
-            sha256: true,
-        };
-        let mut hasher = BodyHasher::new(checks)
-            .feed_prefix(&part, 3)
-            .await
-            .expect("prefix");
-        hasher.update(b"lo");
-        let digest = hasher.finish().expect("matches");
-        assert_eq!(digest.sha256.as_deref(), Some(HELLO_SHA256));
-        assert_eq!(digest.verified, Some(Algorithm::Sha256));
-
-        std::fs::write(&part, b"hello").expect("write");
-        let whole = BodyHasher::check_file(checks, &part)
-            .await
-            .expect("matches");
-        assert_eq!(whole.sha256.as_deref(), Some(HELLO_SHA256));
-        // A prefix longer than the file is an error, not a silent short hash.
-        assert!(
-            BodyHasher::new(checks)
-                .feed_prefix(&part, 10)
-                .await
-                .is_err()
-        );
     }
 }

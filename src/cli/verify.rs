@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use fetchall::checksum::verify::{Checked, Status, verify_tree};
+use fetchall::disk::verify::{Checked, Status, verify_tree};
 
 use crate::Exit;
 

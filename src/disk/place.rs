@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::checksum::{BodyDigest, BodyHasher, Checks, VerifyError};
+use crate::checksum::{BodyDigest, Checks, VerifyError};
 use crate::disk::part::PartPaths;
 use crate::disk::resume::Validator;
 use crate::disk::safe_fs::{Folders, LockedPart};
@@ -20,7 +20,7 @@ pub(crate) async fn verify_part(
     parts: &PartPaths,
     checks: Checks,
 ) -> Result<BodyDigest, TransferError> {
-    match BodyHasher::check_file(checks, &parts.data).await {
+    match crate::disk::hash::check_file(checks, &parts.data).await {
         Ok(digest) => Ok(digest),
         Err(VerifyError::Mismatch(mismatch)) => {
             parts.discard().await;

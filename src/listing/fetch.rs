@@ -8,8 +8,8 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::error::PageError;
+use crate::error::is_certificate_error;
 use crate::http::client::HttpClient;
-use crate::http::tls::is_certificate_error;
 use crate::listing::page::{Page, fetch_page_once};
 use crate::pace::retry::{RetryPolicy, TOO_SLOW_RETRIES, is_transient_status, random_fraction};
 

@@ -71,7 +71,7 @@ pub fn is_transient(error: &TransferError) -> bool {
         TransferError::Request(error) => {
             !error.is_redirect()
                 && !error.is_builder()
-                && !crate::http::tls::is_certificate_error(error)
+                && !crate::error::is_certificate_error(error)
         }
         TransferError::Status { status, .. } => is_transient_status(*status),
         // The partial file was dropped; a fresh attempt may get a consistent body.

@@ -149,10 +149,10 @@ async fn write_stream(
     progress: &mut dyn Progress,
 ) -> Result<Streamed, TransferError> {
     // A resumed file: the bytes an earlier attempt wrote are hashed once, here.
-    let mut hasher = BodyHasher::new(checks)
-        .feed_prefix(&parts.data, start.offset)
-        .await
-        .map_err(|source| TransferError::io("read", &parts.data, source))?;
+    let mut hasher =
+        crate::disk::hash::feed_prefix(BodyHasher::new(checks), &parts.data, start.offset)
+            .await
+            .map_err(|source| TransferError::io("read", &parts.data, source))?;
     let mut writer = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
     let mut received = start.offset;
     let mut body = Body::new(response, limits.pace);

@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::checksum::sums;
-use crate::checksum::{Expected, VerifyError, verify_file};
+use crate::checksum::{Expected, VerifyError};
+use crate::disk::hash::verify_file;
 use crate::http::redact::error_chain;
 
 /// What one file's check found.
