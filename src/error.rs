@@ -3,7 +3,7 @@
 //!
 //! This is the vocabulary at the bottom of the crate: it imports nothing from the
 //! modules that use it, so every one of them can. Formatting an error for a report
-//! (its causes on one line, passwords masked) is [`crate::http::redact::error_chain`].
+//! (its causes on one line, passwords masked) is `http::redact::error_chain`.
 
 use std::io;
 use std::path::PathBuf;
@@ -271,7 +271,7 @@ fn redirected(target: Option<&url::Url>) -> String {
 
 /// Whether `error`, or any of its causes, is a refused server certificate: final at
 /// once, since asking again gets the same certificate.
-pub fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
+pub(crate) fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
     let refused = |error: &(dyn std::error::Error + 'static)| {
         matches!(
             error.downcast_ref::<rustls::Error>(),

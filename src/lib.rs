@@ -74,28 +74,33 @@ compile_error!(
     "fetchall runs on Unix-like systems only: it relies on O_NOFOLLOW, flock and positioned writes"
 );
 
+// The stages a library user may call on their own (pure parsing, paths, hashing,
+// the folder lock, verifying a mirror) are public; the machinery that runs a
+// mirror (engine, transfer, http, pace) is reached through `mirror()` and the
+// options below.
 pub mod checksum;
 pub mod disk;
-pub mod engine;
+pub(crate) mod engine;
 pub mod error;
 pub mod event;
-pub mod http;
+pub(crate) mod http;
 pub mod listing;
-pub mod pace;
+pub(crate) mod pace;
 pub mod plan;
 pub mod select;
-pub mod transfer;
+pub(crate) mod transfer;
 
 pub use engine::mirror::mirror;
 pub use engine::options::{ChecksumSource, Options};
+pub use engine::starts::read_url_list;
 pub use error::{Error, TransferError};
 pub use event::{Event, NoopReporter, Reporter, SkipReason, Summary};
 pub use http::credentials::Credentials;
+pub use http::redact::redact_text;
 pub use http::request::RequestOptions;
 pub use pace::retry::RetryPolicy;
 pub use pace::speed::LowSpeed;
 pub use select::filter::{FilterError, Filters};
 pub use select::shard::Shard;
 pub use tokio_util::sync::CancellationToken;
-pub use transfer::Existing;
-pub use transfer::SplitPolicy;
+pub use transfer::{Existing, SplitPolicy};

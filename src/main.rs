@@ -149,9 +149,7 @@ fn read_input_file(path: &std::path::Path) -> std::io::Result<Vec<String>> {
     };
     // One line in another encoding (a Latin-1 comment) must not stop the batch: it
     // becomes a line that fails on its own, if it is a URL at all.
-    Ok(fetchall::engine::starts::read_url_list(
-        &String::from_utf8_lossy(&bytes),
-    ))
+    Ok(fetchall::read_url_list(&String::from_utf8_lossy(&bytes)))
 }
 
 /// The subcommands: no runtime, no network.
@@ -180,7 +178,7 @@ fn run_command(command: &Command) -> Exit {
 
 /// `error: …` then one `  caused by: …` line per source.
 fn print_error(error: &dyn std::error::Error) {
-    use fetchall::http::redact::redact_text;
+    use fetchall::redact_text;
     eprintln!("error: {}", redact_text(&error.to_string()));
     let mut source = error.source();
     while let Some(cause) = source {

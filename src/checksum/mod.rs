@@ -249,7 +249,7 @@ pub struct BodyDigest {
 /// itself a SHA-256).
 ///
 /// A resumed transfer first feeds the bytes already on disk once
-/// ([`crate::disk::hash::feed_prefix`]), then every new chunk; nothing is read twice.
+/// (`disk::hash::feed_prefix`), then every new chunk; nothing is read twice.
 #[derive(Clone)]
 pub struct BodyHasher {
     checks: Checks,

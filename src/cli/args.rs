@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use fetchall::ChecksumSource;
-use fetchall::transfer::Existing;
+use fetchall::Existing;
 use fetchall::{Filters, Options};
 
 /// Download every file linked from a web page — typically a server's directory
@@ -58,7 +58,7 @@ pub struct Args {
     /// A page or file body slower than RATE bytes per second (`500`, `1k`, `2M`)
     /// over any --speed-time seconds fails (and is tried once more); 0 turns the
     /// check off.
-    #[arg(long, value_name = "RATE", default_value = "1k", value_parser = fetchall::select::filter::parse_size)]
+    #[arg(long, value_name = "RATE", default_value = "1k", value_parser = fetchall::select::parse_size)]
     pub speed_limit: u64,
 
     /// Seconds over which --speed-limit is measured; a body is judged only after its
@@ -122,7 +122,7 @@ pub struct Args {
     pub split: u16,
 
     /// Smallest range of a split file; files under twice this size are not split.
-    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = fetchall::select::filter::parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = fetchall::select::parse_size)]
     pub min_split_size: u64,
 
     /// Follow sub-directory links and mirror the tree below the start URL.
@@ -157,16 +157,16 @@ pub struct Args {
     pub exclude: Option<String>,
 
     /// Skip files smaller than this (`10M`, `1.5GiB`, `200k`), when the size is known.
-    #[arg(long, value_name = "SIZE", value_parser = fetchall::select::filter::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = fetchall::select::parse_size)]
     pub min_size: Option<u64>,
 
     /// Skip files larger than this, when the size is known.
-    #[arg(long, value_name = "SIZE", value_parser = fetchall::select::filter::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = fetchall::select::parse_size)]
     pub max_size: Option<u64>,
 
     /// Skip files not modified after this date (`2024-01-31`, `2024-01-31T12:00:00Z`),
     /// when the date is known.
-    #[arg(long, value_name = "DATE", value_parser = fetchall::listing::timestamp::parse_user_date)]
+    #[arg(long, value_name = "DATE", value_parser = fetchall::listing::parse_user_date)]
     pub newer_than: Option<std::time::SystemTime>,
     /// Retries of a file after a transient failure (dropped connection, timeout,
     /// 408/425/429/5xx); each continues from where the last attempt stopped.
@@ -195,7 +195,7 @@ pub struct Args {
     /// of each file's path relative to the start URL; N runs with K = 1..N download
     /// disjoint sets whose union is the full mirror.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<fetchall::select::shard::Shard>,
+    pub shard: Option<fetchall::Shard>,
 
     /// Write one JSON line per downloaded file (path, size, sha256, url, mtime).
     #[arg(long, value_name = "FILE")]
@@ -238,7 +238,7 @@ pub struct Args {
 
     /// Total download rate of the run, all transfers together (`500k`, `2M`;
     /// bytes per second, K/M/G are powers of 1024; 0 means no limit).
-    #[arg(long, value_name = "RATE", value_parser = fetchall::select::filter::parse_size)]
+    #[arg(long, value_name = "RATE", value_parser = fetchall::select::parse_size)]
     pub limit_rate: Option<u64>,
 
     /// Seconds between the starts of two requests to one host.
@@ -307,14 +307,14 @@ impl ColorChoice {
 
 impl Args {
     /// The library options these arguments ask for, or why they are unusable.
-    pub fn to_options(&self) -> Result<Options, fetchall::select::filter::FilterError> {
+    pub fn to_options(&self) -> Result<Options, fetchall::FilterError> {
         let mut options = Options::new(self.urls.iter().cloned());
         options.output = self.output.clone();
         options.jobs = usize::from(self.jobs);
         options.jobs_per_host = usize::from(self.per_host.unwrap_or(self.jobs));
         options.connect_timeout = self.connect_timeout;
         options.read_timeout = self.read_timeout;
-        options.low_speed = fetchall::pace::speed::LowSpeed {
+        options.low_speed = fetchall::LowSpeed {
             limit: self.speed_limit,
             time: self.speed_time,
         };

@@ -1,5 +1,5 @@
 //! Hashing files that are already on disk, opened the way every file in the output
-//! folder is ([`crate::disk::safe_fs`]: never through a symlink): the bytes an
+//! folder is (`disk::safe_fs`: never through a symlink): the bytes an
 //! earlier attempt left in a part file, a part assembled out of order, and the files
 //! `fetchall verify` checks.
 
@@ -52,7 +52,7 @@ fn feed_file(path: &Path, limit: Option<u64>, mut feed: impl FnMut(&[u8])) -> st
 
 /// Feeds `hasher` the first `length` bytes of `path`: the part of a resumed file that
 /// an earlier attempt wrote. Runs on the blocking pool.
-pub async fn feed_prefix(
+pub(crate) async fn feed_prefix(
     hasher: BodyHasher,
     path: &Path,
     length: u64,
@@ -82,7 +82,7 @@ async fn feed(
 
 /// Hashes a whole file that is already complete on disk (a transfer the server
 /// said was finished, or one assembled out of order) and checks it.
-pub async fn check_file(checks: Checks, path: &Path) -> Result<BodyDigest, VerifyError> {
+pub(crate) async fn check_file(checks: Checks, path: &Path) -> Result<BodyDigest, VerifyError> {
     let hasher = feed(BodyHasher::new(checks), path, None)
         .await
         .map_err(|source| VerifyError::Io {

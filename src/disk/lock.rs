@@ -51,7 +51,7 @@ impl Drop for FolderLock {
 }
 
 /// The name of the lock file of one shard.
-pub fn shard_lock_name(shard: &Shard) -> String {
+pub(crate) fn shard_lock_name(shard: &Shard) -> String {
     let text = shard.to_string();
     let (index, count) = text.split_once('/').unwrap_or((&text, ""));
     format!(".fetchall.shard-{index}-of-{count}.lock")

@@ -4,8 +4,8 @@
 
 pub mod hash;
 pub mod lock;
-pub mod part;
-pub mod place;
-pub mod resume;
-pub mod safe_fs;
+pub(crate) mod part;
+pub(crate) mod place;
+pub(crate) mod resume;
+pub(crate) mod safe_fs;
 pub mod verify;

@@ -49,12 +49,6 @@ pub struct Checked {
     pub status: Status,
 }
 
-/// Every file the checksum files under `root` name, in path order (not yet checked).
-/// Checksum files that cannot be read are left out; [`verify_tree`] reports them.
-pub fn expected_digests(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Expected>> {
-    survey(root).map(|(expected, _)| expected)
-}
-
 /// What the checksum files under `root` list, and the checksum files that cannot
 /// be read (a symlink, dangling or not; not a regular file; permission denied), each
 /// as a failed check of the checksum file itself: the files it lists go unchecked,

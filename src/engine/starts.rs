@@ -36,7 +36,7 @@ use crate::plan::{Planner, Task};
 /// and `#` comments ignored.
 ///
 /// ```
-/// let urls = fetchall::engine::starts::read_url_list("# mirrors\nhttps://h/a/\n\n  https://h/b.iso  \n");
+/// let urls = fetchall::read_url_list("# mirrors\nhttps://h/a/\n\n  https://h/b.iso  \n");
 /// assert_eq!(urls, ["https://h/a/", "https://h/b.iso"]);
 /// ```
 pub fn read_url_list(text: &str) -> Vec<String> {

@@ -4,18 +4,19 @@
 //!
 //! The names most callers need are re-exported here.
 
-pub mod charset;
-pub mod fetch;
+pub(crate) mod charset;
+pub(crate) mod fetch;
 pub mod formats;
-pub mod link;
-pub mod meta;
-pub mod page;
-pub mod timestamp;
+pub(crate) mod link;
+pub(crate) mod meta;
+pub(crate) mod page;
+pub(crate) mod timestamp;
 
 pub use charset::decode_text;
-pub use fetch::fetch_page_with_retries;
+pub(crate) use fetch::fetch_page_with_retries;
 pub use formats::html::{extract_links, for_each_link};
 pub use formats::json::{extract_json_links, for_each_json_link};
 pub use link::{Link, repair_percent};
 pub use meta::{ListedSize, ListedTime};
-pub use page::{Page, is_page_type};
+pub use page::is_page_type;
+pub use timestamp::parse_user_date;

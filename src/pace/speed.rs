@@ -34,7 +34,7 @@ pub struct LowSpeed {
 
 impl Default for LowSpeed {
     /// 1 KiB/s over 20 s: a dead or trickling server fails within 20 s, and with the
-    /// one retry a too-slow transfer gets (see [`crate::pace::retry`]), a page or a file
+    /// one retry a too-slow transfer gets (see the retry policy), a page or a file
     /// that trickles ends within a minute with the default retry settings.
     fn default() -> Self {
         LowSpeed {

@@ -1,7 +1,7 @@
 //! Deciding before acting: which URL goes to which local path, refusing duplicates
 //! and collisions, and what is already on disk. Pure apart from reading metadata.
 
-pub mod disposition;
+pub(crate) mod disposition;
 pub mod paths;
 
 use std::collections::{HashMap, HashSet};
@@ -18,7 +18,7 @@ use crate::plan::paths::RelativePath;
 
 /// One file to fetch.
 #[derive(Debug, Clone)]
-pub struct Task {
+pub(crate) struct Task {
     /// The file URL.
     pub url: Url,
     /// Its path relative to the output folder.
@@ -76,7 +76,7 @@ impl Task {
 
 /// What the disk holds at a destination before the transfer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocalFile {
+pub(crate) enum LocalFile {
     /// Nothing.
     Missing,
     /// A regular file.
@@ -137,7 +137,7 @@ impl LocalFile {
 /// 3·10⁻⁷ in a run of 3.5 million files; the later one is then reported as skipped
 /// (a collision), never written over the other.
 #[derive(Debug, Default)]
-pub struct Planner {
+pub(crate) struct Planner {
     keys: std::hash::RandomState,
     /// The names of the output folder of the start being planned (`.` left out).
     root: Vec<OsString>,

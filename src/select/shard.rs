@@ -10,7 +10,7 @@
 //! `1 + int.from_bytes(hashlib.sha256(path.encode()).digest()[:8], "big") % n`.
 //!
 //! ```
-//! use fetchall::select::shard::Shard;
+//! use fetchall::Shard;
 //!
 //! let shard: Shard = "2/3".parse().expect("K/N");
 //! assert_eq!(Shard::share_of("sub/b.bin", 3), 2);

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use fetchall::listing::{Link, extract_json_links, extract_links};
 use fetchall::plan::paths;
-use fetchall::select::scope::{Scope, Verdict};
+use fetchall::select::{Scope, Verdict};
 use url::Url;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/listings");

@@ -5,7 +5,7 @@ use std::path::{Component, Path};
 
 use fetchall::listing::extract_links;
 use fetchall::plan::paths::{self, MAX_NAME_BYTES, is_contained};
-use fetchall::select::scope::{Scope, Verdict};
+use fetchall::select::{Scope, Verdict};
 use proptest::prelude::*;
 use url::Url;
 
