@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use fetchall::event::manifest::ManifestReporter;
 use fetchall::{CancellationToken, Reporter, Summary};
 
 use cli::args::{Args, Command};
@@ -49,68 +50,14 @@ async fn run(args: Args) -> Exit {
     if let Some(command) = &args.command {
         return run_command(command);
     }
-    // `--netrc` reads `$HOME/.netrc`: without HOME the run would go on without the
-    // credentials asked for, and fail later with a 401 that does not say why.
-    if args.netrc && std::env::var_os("HOME").is_none() {
-        eprintln!("error: --netrc reads $HOME/.netrc, but HOME is not set");
-        eprintln!("hint: give the file with --netrc-file FILE");
-        return Exit::Usage;
-    }
-    let mut options = match args.to_options() {
+    let options = match options_from(&args) {
         Ok(options) => options,
-        Err(error) => {
-            print_error(&error);
-            return Exit::Usage;
-        }
+        Err(exit) => return exit,
     };
-    if let Some(path) = &args.input_file {
-        match read_input_file(path) {
-            Ok(urls) => options.list_urls = urls,
-            Err(error) => {
-                eprintln!("error: cannot read the URL list `{}`", path.display());
-                eprintln!("  caused by: {error}");
-                return Exit::Usage;
-            }
-        }
-        if options.urls.is_empty() && options.list_urls.is_empty() {
-            eprintln!("error: no URL in `{}`", path.display());
-            return Exit::Usage;
-        }
-    }
-    match args
-        .user
-        .as_deref()
-        .map(cli::credentials::user_credentials)
-        .transpose()
-    {
-        Ok(user) => options.request.user = user,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Exit::Usage;
-        }
-    }
-    let mut reporter = choose_reporter(&args);
-    let mut manifest = None;
-    match &args.manifest {
-        // A dry run writes nothing: not even an empty manifest over the last one.
-        Some(path) if args.dry_run => eprintln!(
-            "warning: a dry run does not write the manifest `{}`",
-            path.display()
-        ),
-        Some(path) => match fetchall::event::manifest::ManifestReporter::create(path, reporter) {
-            Ok(created) => {
-                let created = Arc::new(created);
-                manifest = Some(Arc::clone(&created));
-                reporter = created;
-            }
-            Err(error) => {
-                eprintln!("error: cannot create the manifest `{}`", path.display());
-                eprintln!("  caused by: {error}");
-                return Exit::Usage;
-            }
-        },
-        None => {}
-    }
+    let Reporting { reporter, manifest } = match with_manifest(&args, choose_reporter(&args)) {
+        Ok(chosen) => chosen,
+        Err(exit) => return exit,
+    };
     let cancel = CancellationToken::new();
     tokio::spawn(stop_on_signals(cancel.clone()));
     let exit = match fetchall::mirror(&options, reporter, cancel).await {
@@ -136,6 +83,86 @@ async fn run(args: Args) -> Exit {
         }
         None => exit,
     }
+}
+
+/// The run's options from the flags: the URL list read, the password asked for.
+/// A mistake is said on stderr and ends the run with a usage error.
+fn options_from(args: &Args) -> Result<fetchall::Options, Exit> {
+    // `--netrc` reads `$HOME/.netrc`: without HOME the run would go on without the
+    // credentials asked for, and fail later with a 401 that does not say why.
+    if args.netrc && std::env::var_os("HOME").is_none() {
+        eprintln!("error: --netrc reads $HOME/.netrc, but HOME is not set");
+        eprintln!("hint: give the file with --netrc-file FILE");
+        return Err(Exit::Usage);
+    }
+    let mut options = match args.to_options() {
+        Ok(options) => options,
+        Err(error) => {
+            print_error(&error);
+            return Err(Exit::Usage);
+        }
+    };
+    if let Some(path) = &args.input_file {
+        match read_input_file(path) {
+            Ok(urls) => options.list_urls = urls,
+            Err(error) => {
+                eprintln!("error: cannot read the URL list `{}`", path.display());
+                eprintln!("  caused by: {error}");
+                return Err(Exit::Usage);
+            }
+        }
+        if options.urls.is_empty() && options.list_urls.is_empty() {
+            eprintln!("error: no URL in `{}`", path.display());
+            return Err(Exit::Usage);
+        }
+    }
+    match args
+        .user
+        .as_deref()
+        .map(cli::credentials::user_credentials)
+        .transpose()
+    {
+        Ok(user) => options.request.user = user,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Err(Exit::Usage);
+        }
+    }
+    Ok(options)
+}
+
+/// The reporter a run gets, and the `--manifest` inside it, kept to ask at the end
+/// whether every line was written.
+struct Reporting {
+    reporter: Arc<dyn Reporter>,
+    manifest: Option<Arc<ManifestReporter>>,
+}
+
+/// `--manifest FILE`: a reporter that writes one line per downloaded file and
+/// passes every event on to `reporter`.
+fn with_manifest(args: &Args, mut reporter: Arc<dyn Reporter>) -> Result<Reporting, Exit> {
+    let mut manifest = None;
+    match &args.manifest {
+        // A dry run writes nothing: not even an empty manifest over the last one.
+        Some(path) if args.dry_run => eprintln!(
+            "warning: a dry run does not write the manifest `{}`",
+            path.display()
+        ),
+        Some(path) => match ManifestReporter::create(path, reporter) {
+            Ok(created) => {
+                let created = Arc::new(created);
+                manifest = Some(Arc::clone(&created));
+                reporter = created;
+            }
+            Err(error) => {
+                eprintln!("error: cannot create the manifest `{}`", path.display());
+                eprintln!("  caused by: {error}");
+                return Err(Exit::Usage);
+            }
+        },
+        None => {}
+    }
+    Ok(Reporting { reporter, manifest })
 }
 
 /// `-i FILE` (or `-` for stdin): its URLs.

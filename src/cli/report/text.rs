@@ -14,6 +14,42 @@ pub enum Stream {
 
 /// The line for `event` at this verbosity, if it gets one.
 pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)> {
+    if let Some(line) = error_line(event) {
+        return Some((Stream::Stderr, line));
+    }
+    progress_line(event, verbosity).map(|line| (Stream::Stdout, line))
+}
+
+/// A failure, said on standard error at every verbosity.
+fn error_line(event: &Event) -> Option<String> {
+    let line = match event {
+        Event::PageFailed { url, error } => {
+            format!(
+                "{} failed to fetch page {url}: {error}",
+                console::style("error:").red().bold().for_stderr()
+            )
+        }
+        Event::ChecksumsFailed { url, error } => {
+            format!(
+                "{} cannot read checksum file {url} (its files are downloaded unverified): {error}",
+                console::style("error:").red().bold().for_stderr()
+            )
+        }
+        Event::Failed {
+            url, path, error, ..
+        } => {
+            format!(
+                "{} {url} -> {path}: {error}",
+                console::style("failed").red().bold().for_stderr()
+            )
+        }
+        _ => return None,
+    };
+    Some(line)
+}
+
+/// What happened, said on standard output when `verbosity` asks for it.
+fn progress_line(event: &Event, verbosity: Verbosity) -> Option<String> {
     let normal = verbosity >= Verbosity::Normal;
     let line = match event {
         Event::PageListed { url, links, files } if normal => {
@@ -22,15 +58,6 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
                 counted(*links as u64, "link"),
                 counted(*files as u64, "file")
             )
-        }
-        Event::PageFailed { url, error } => {
-            return Some((
-                Stream::Stderr,
-                format!(
-                    "{} failed to fetch page {url}: {error}",
-                    console::style("error:").red().bold().for_stderr()
-                ),
-            ));
         }
         Event::FolderFound { url, folder } if normal => {
             format!(
@@ -91,31 +118,11 @@ pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)>
         Event::ChecksumsLoaded { url, entries } if normal => {
             format!("checksums: {entries} files listed in {url}")
         }
-        Event::ChecksumsFailed { url, error } => {
-            return Some((
-                Stream::Stderr,
-                format!(
-                    "{} cannot read checksum file {url} (its files are downloaded unverified): {error}",
-                    console::style("error:").red().bold().for_stderr()
-                ),
-            ));
-        }
         Event::UpToDate { path, .. } if normal => format!("up to date {path}"),
-        Event::Failed {
-            url, path, error, ..
-        } => {
-            return Some((
-                Stream::Stderr,
-                format!(
-                    "{} {url} -> {path}: {error}",
-                    console::style("failed").red().bold().for_stderr()
-                ),
-            ));
-        }
         Event::Summary(summary) if normal => summary_line(summary),
         _ => return None,
     };
-    Some((Stream::Stdout, line))
+    Some(line)
 }
 
 /// `1 file`, `2 files`.

@@ -2,7 +2,7 @@
 //! printed once the crawl is over (a tree cannot be printed before it is known).
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use fetchall::{Event, Reporter};
 use indicatif::HumanBytes;
@@ -103,12 +103,14 @@ impl Reporter for TreeReporter {
     fn report(&self, event: &Event) {
         match event {
             Event::Planned { path, size, .. } => {
-                if let Ok(mut tree) = self.tree.lock() {
-                    tree.insert(path, *size);
-                }
+                self.tree
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(path, *size);
             }
             Event::Summary(summary) => {
-                if let Ok(tree) = self.tree.lock() {
+                {
+                    let tree = self.tree.lock().unwrap_or_else(PoisonError::into_inner);
                     let mut out = String::new();
                     tree.render("", &mut out);
                     let (files, bytes, unknown) = tree.totals();
