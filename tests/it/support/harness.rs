@@ -95,6 +95,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// What `pick` takes from each event, in order.
+    fn pick<T, C: FromIterator<T>>(&self, pick: impl FnMut(&Event) -> Option<T>) -> C {
+        self.events.iter().filter_map(pick).collect()
+    }
+
     /// The totals; panics, with the error, when the run did not start.
     pub fn summary(&self) -> &Summary {
         match &self.result {
@@ -129,13 +134,10 @@ impl Run {
 
     /// The URLs of the links skipped for a reason `is` picks, in order.
     pub fn skipped_where(&self, is: impl Fn(&SkipReason) -> bool) -> Vec<String> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::Skipped { url, reason, .. } if is(reason) => Some(url.clone()),
-                _ => None,
-            })
-            .collect()
+        self.pick(|event| match event {
+            Event::Skipped { url, reason, .. } if is(reason) => Some(url.clone()),
+            _ => None,
+        })
     }
 
     /// The URLs of the links skipped for `reason`, in order.
@@ -145,13 +147,10 @@ impl Run {
 
     /// The `(link, url)` of every skipped link.
     pub fn skipped_links(&self) -> Vec<(String, String)> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::Skipped { link, url, .. } => Some((link.clone(), url.clone())),
-                _ => None,
-            })
-            .collect()
+        self.pick(|event| match event {
+            Event::Skipped { link, url, .. } => Some((link.clone(), url.clone())),
+            _ => None,
+        })
     }
 
     /// How many times the page whose URL path is `path` was listed.
@@ -174,13 +173,10 @@ impl Run {
 
     /// `(url, error)` of every file that failed, in order.
     pub fn failures(&self) -> Vec<(String, String)> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::Failed { url, error, .. } => Some((url.clone(), error.clone())),
-                _ => None,
-            })
-            .collect()
+        self.pick(|event| match event {
+            Event::Failed { url, error, .. } => Some((url.clone(), error.clone())),
+            _ => None,
+        })
     }
 
     /// The error the file at `url` failed with.
@@ -193,13 +189,10 @@ impl Run {
 
     /// `(url, error)` of every page that could not be read, in order.
     pub fn page_failures(&self) -> Vec<(String, String)> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::PageFailed { url, error } => Some((url.clone(), error.clone())),
-                _ => None,
-            })
-            .collect()
+        self.pick(|event| match event {
+            Event::PageFailed { url, error } => Some((url.clone(), error.clone())),
+            _ => None,
+        })
     }
 
     /// The error the page at `url` could not be read with.
@@ -221,77 +214,59 @@ impl Run {
     /// `(path, verified)` of every file downloaded: `verified` names the algorithm
     /// it was checked with (`sha256`, `md5`…, as `--json` writes it).
     pub fn downloaded(&self) -> Vec<(String, Option<String>)> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::Downloaded { path, verified, .. } => {
-                    let verified = serde_json::to_value(verified)
-                        .ok()
-                        .and_then(|name| name.as_str().map(str::to_string));
-                    Some((path.clone(), verified))
-                }
-                _ => None,
-            })
-            .collect()
+        self.pick(|event| match event {
+            Event::Downloaded { path, verified, .. } => {
+                let verified = serde_json::to_value(verified)
+                    .ok()
+                    .and_then(|name| name.as_str().map(str::to_string));
+                Some((path.clone(), verified))
+            }
+            _ => None,
+        })
     }
 
     /// `(url, entries)` of every checksum file read.
     pub fn checksums_loaded(&self) -> Vec<(String, usize)> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::ChecksumsLoaded { url, entries } => Some((url.clone(), *entries)),
-                _ => None,
-            })
-            .collect()
+        self.pick(|event| match event {
+            Event::ChecksumsLoaded { url, entries } => Some((url.clone(), *entries)),
+            _ => None,
+        })
     }
 
     /// The URLs of the checksum files that could not be read.
     pub fn checksums_failed_urls(&self) -> BTreeSet<String> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::ChecksumsFailed { url, .. } => Some(url.clone()),
-                _ => None,
-            })
-            .collect()
+        self.pick(|event| match event {
+            Event::ChecksumsFailed { url, .. } => Some(url.clone()),
+            _ => None,
+        })
     }
 
     /// The `(url, path)` of every file a dry run planned.
     pub fn planned(&self) -> Vec<(String, String)> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::Planned { url, path, .. } => Some((url.clone(), path.clone())),
-                _ => None,
-            })
-            .collect()
+        self.pick(|event| match event {
+            Event::Planned { url, path, .. } => Some((url.clone(), path.clone())),
+            _ => None,
+        })
     }
 
     /// The `(attempt, delay_secs, error)` of every retry, in order.
     pub fn retries(&self) -> Vec<(u32, f64, String)> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::Retrying {
-                    attempt,
-                    delay_secs,
-                    error,
-                    ..
-                } => Some((*attempt, *delay_secs, error.clone())),
-                _ => None,
-            })
-            .collect()
+        self.pick(|event| match event {
+            Event::Retrying {
+                attempt,
+                delay_secs,
+                error,
+                ..
+            } => Some((*attempt, *delay_secs, error.clone())),
+            _ => None,
+        })
     }
 
     /// The `(url, path)` of every file saved under a numbered name (`--flat`).
     pub fn renamed(&self) -> Vec<(String, String)> {
-        self.events
-            .iter()
-            .filter_map(|event| match event {
-                Event::Renamed { url, path, .. } => Some((url.clone(), path.clone())),
-                _ => None,
-            })
-            .collect()
+        self.pick(|event| match event {
+            Event::Renamed { url, path, .. } => Some((url.clone(), path.clone())),
+            _ => None,
+        })
     }
 }
