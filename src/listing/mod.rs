@@ -2,6 +2,7 @@
 //! links and the sizes and dates it lists.
 
 pub mod extract;
+pub mod formats;
 pub mod meta;
 pub mod page;
 pub mod timestamp;

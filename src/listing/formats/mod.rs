@@ -1,0 +1,3 @@
+//! One module per listing format that is not an HTML page.
+
+pub mod bucket;
