@@ -1,3 +1,4 @@
 //! One module per listing format that is not an HTML page.
 
 pub mod bucket;
+pub mod webdav;
