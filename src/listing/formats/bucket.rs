@@ -43,6 +43,9 @@ pub enum BucketKind {
 pub struct BucketPage {
     /// Which store's format it was.
     pub kind: BucketKind,
+    /// The bucket's (container's) name, when the page states it: the segment of
+    /// the URL path that is the bucket's top folder.
+    pub name: Option<String>,
     /// The prefix the page lists (`""` for the bucket's top).
     pub prefix: String,
     /// The objects directly under the prefix, in the order listed.
@@ -150,6 +153,8 @@ pub fn parse_bucket_listing(text: &str) -> Result<BucketPage, BucketError> {
 #[serde(rename_all = "PascalCase")]
 struct ListBucketResult {
     #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
     prefix: Option<String>,
     #[serde(default)]
     is_truncated: bool,
@@ -216,6 +221,7 @@ fn parse_s3(text: &str) -> Result<BucketPage, BucketError> {
     };
     Ok(BucketPage {
         kind: BucketKind::S3,
+        name: non_empty(result.name),
         prefix,
         objects,
         prefixes: result
@@ -231,6 +237,8 @@ fn parse_s3(text: &str) -> Result<BucketPage, BucketError> {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct EnumerationResults {
+    #[serde(default, rename = "@ContainerName")]
+    container_name: Option<String>,
     #[serde(default)]
     prefix: Option<String>,
     #[serde(default)]
@@ -304,6 +312,7 @@ fn parse_azure(text: &str) -> Result<BucketPage, BucketError> {
     }
     Ok(BucketPage {
         kind: BucketKind::Azure,
+        name: non_empty(result.container_name),
         prefix: result.prefix.unwrap_or_default(),
         objects,
         prefixes: result.blobs.prefixes.into_iter().map(|p| p.name).collect(),
@@ -371,6 +380,67 @@ pub fn object_url(bucket: &Url, key: &str) -> Option<Url> {
     let base = url.path().trim_end_matches('/').to_string();
     url.set_path(&format!("{base}/{}", utf8_percent_encode(key, KEY_IN_PATH)));
     Some(url)
+}
+
+/// The bucket's top folder, as a folder URL: the path of `answered` (the URL whose
+/// answer was `page`) up to the segment that names the bucket (path style,
+/// `http://host/bucket/`; Azure's `http://host/account/container/`), or the host's
+/// root when no segment does (virtual-hosted style, `http://bucket.host/`).
+///
+/// fetchall walks a bucket as folders under this URL (`…/bucket/sub/`), so scope,
+/// `--level`, paths and loops work as for any listing; [`folder_prefix`] turns
+/// such a folder back into the key prefix to ask the store for.
+pub fn bucket_root(answered: &Url, page: &BucketPage) -> Url {
+    let mut root = answered.clone();
+    root.set_query(None);
+    root.set_fragment(None);
+    let mut path = String::from("/");
+    if let Some(name) = page.name.as_deref() {
+        let mut through = String::new();
+        for segment in answered.path().split('/').filter(|s| !s.is_empty()) {
+            through.push('/');
+            through.push_str(segment);
+            if percent_encoding::percent_decode_str(segment).decode_utf8_lossy() == name {
+                path = format!("{through}/");
+                break;
+            }
+        }
+    }
+    root.set_path(&path);
+    root
+}
+
+/// The key prefix a folder URL under `root` stands for (`…/bucket/a%20b/` → `a b/`),
+/// or `None` for a URL outside the bucket.
+pub fn folder_prefix(root: &Url, folder: &Url) -> Option<String> {
+    if root.origin() != folder.origin() {
+        return None;
+    }
+    let relative = folder.path().strip_prefix(root.path())?;
+    let prefix = percent_encoding::percent_decode_str(relative)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    Some(prefix)
+}
+
+/// The folder URL under `root` of a common prefix (`a b/` → `…/bucket/a%20b/`);
+/// `None` for a prefix no URL can carry (see [`object_url`]).
+pub fn folder_url(root: &Url, prefix: &str) -> Option<Url> {
+    let key = prefix.strip_suffix('/')?;
+    let mut url = object_url(root, key)?;
+    let path = format!("{}/", url.path());
+    url.set_path(&path);
+    Some(url)
+}
+
+/// The `prefix` a user gave in the start URL (`http://host/bucket/?prefix=2024/`),
+/// where the mirror starts inside the bucket.
+pub fn requested_prefix(start: &Url) -> Option<String> {
+    start
+        .query_pairs()
+        .find(|(key, _)| key == "prefix")
+        .map(|(_, value)| value.into_owned())
 }
 
 /// The URL that asks the store for one page of the folder `prefix`: S3's
@@ -581,6 +651,61 @@ mod tests {
         for key in ["../x", "a/./b", "a//b", "/a", "a/"] {
             assert_eq!(object_url(&bucket, key), None, "{key}");
         }
+    }
+
+    #[test]
+    fn a_bucket_is_walked_as_folders_under_its_root() {
+        let page = parse_bucket_listing(&fixture("s3-moto-5.2.5-v2-page1.xml")).unwrap();
+        assert_eq!(page.name.as_deref(), Some("bkt"));
+        for (answered, root) in [
+            (
+                "http://127.0.0.1:5000/bkt/?list-type=2",
+                "http://127.0.0.1:5000/bkt/",
+            ),
+            (
+                "http://127.0.0.1:5000/bkt?prefix=sub/",
+                "http://127.0.0.1:5000/bkt/",
+            ),
+            (
+                "http://bkt.127.0.0.1.nip:5000/",
+                "http://bkt.127.0.0.1.nip:5000/",
+            ),
+            ("http://h/bkt/sub/?x", "http://h/bkt/"),
+        ] {
+            let root_found = bucket_root(&Url::parse(answered).unwrap(), &page);
+            assert_eq!(root_found.as_str(), root, "{answered}");
+        }
+        let azure = parse_bucket_listing(&fixture("azure-azurite-3.35.0-page1.xml")).unwrap();
+        assert_eq!(azure.name.as_deref(), Some("ctr"));
+        let answered =
+            Url::parse("http://127.0.0.1:10000/devstoreaccount1/ctr?restype=container&comp=list")
+                .unwrap();
+        assert_eq!(
+            bucket_root(&answered, &azure).as_str(),
+            "http://127.0.0.1:10000/devstoreaccount1/ctr/"
+        );
+        let root = Url::parse("http://h/bkt/").unwrap();
+        for prefix in ["sub/", "a b/c#d/", "100%/", "é/"] {
+            let folder = folder_url(&root, prefix).unwrap();
+            assert!(folder.path().ends_with('/'), "{folder}");
+            assert_eq!(
+                folder_prefix(&root, &folder).as_deref(),
+                Some(prefix),
+                "{folder}"
+            );
+        }
+        assert_eq!(folder_prefix(&root, &root).as_deref(), Some(""));
+        assert_eq!(
+            folder_prefix(&root, &Url::parse("http://h/other/").unwrap()),
+            None
+        );
+        assert_eq!(
+            folder_prefix(&root, &Url::parse("http://x/bkt/a/").unwrap()),
+            None
+        );
+        assert_eq!(folder_url(&root, "../"), None);
+        let start = Url::parse("http://h/bkt/?prefix=2024%2F06/").unwrap();
+        assert_eq!(requested_prefix(&start).as_deref(), Some("2024/06/"));
     }
 
     #[test]
