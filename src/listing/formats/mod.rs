@@ -1,9 +1,15 @@
 //! One file per listing format family: each reads a page's text into [`Link`]s,
 //! resolved against the page, with the sizes and times the format states. A new
-//! family (S3 XML, WebDAV, FTP…) is one more file here, built on what
-//! `listing::link` shares: `Link`, `repair_percent`, `resolve`.
+//! family (FTP…) is one more file here, built on what `listing::link` shares:
+//! `Link`, `repair_percent`, `resolve`.
+//!
+//! `bucket`, `webdav` and `copyparty` read their formats (parsers tested on
+//! captured answers of the real servers) but are not wired into the crawl yet.
 //!
 //! [`Link`]: crate::listing::link::Link
 
+pub mod bucket;
+pub mod copyparty;
 pub mod html;
 pub mod json;
+pub mod webdav;
