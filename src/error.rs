@@ -55,6 +55,16 @@ pub enum Error {
     /// unusable.
     #[error(transparent)]
     Request(#[from] RequestError),
+    /// The plan given (`-i PLAN`, [`Options::plan`](crate::Options::plan)) cannot
+    /// be used: it cannot be opened, it is not a plan, or the options do not fit it.
+    #[error("cannot use the plan `{}`", path.display())]
+    Plan {
+        /// The plan file (`-` for stdin).
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// `--checksums FILE|URL` could not be read.
     #[error("cannot read the checksum file `{location}`")]
     Checksums {

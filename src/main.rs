@@ -104,14 +104,15 @@ fn options_from(args: &Args) -> Result<fetchall::Options, Exit> {
     };
     if let Some(path) = &args.input_file {
         match read_input_file(path) {
-            Ok(urls) => options.list_urls = urls,
+            Ok(Input::Urls(urls)) => options.list_urls = urls,
+            Ok(Input::Plan) => options.plan = Some(path.clone()),
             Err(error) => {
                 eprintln!("error: cannot read the URL list `{}`", path.display());
                 eprintln!("  caused by: {error}");
                 return Err(Exit::Usage);
             }
         }
-        if options.urls.is_empty() && options.list_urls.is_empty() {
+        if options.urls.is_empty() && options.list_urls.is_empty() && options.plan.is_none() {
             eprintln!("error: no URL in `{}`", path.display());
             return Err(Exit::Usage);
         }
@@ -165,9 +166,33 @@ fn with_manifest(args: &Args, mut reporter: Arc<dyn Reporter>) -> Result<Reporti
     Ok(Reporting { reporter, manifest })
 }
 
-/// `-i FILE` (or `-` for stdin): its URLs.
-fn read_input_file(path: &std::path::Path) -> std::io::Result<Vec<String>> {
-    let bytes = if path == std::path::Path::new("-") {
+/// What `-i FILE` holds.
+enum Input {
+    /// A list of URLs, read whole.
+    Urls(Vec<String>),
+    /// A plan (a dry run's JSON lines), left for the run to read as a stream.
+    Plan,
+}
+
+/// `-i FILE` (or `-` for stdin): a plan if its first line that says anything is a
+/// JSON object, else its URLs. A list of URLs with a JSON line in it is refused,
+/// naming the line: the two do not mix.
+fn read_input_file(path: &std::path::Path) -> std::io::Result<Input> {
+    use std::io::BufRead;
+    let stdin = path == std::path::Path::new("-");
+    if stdin {
+        // Looked at without taking it: the run reads a plan from the same buffer.
+        let mut input = std::io::stdin().lock();
+        if starts_as_plan(input.fill_buf()?) {
+            return Ok(Input::Plan);
+        }
+    } else {
+        let mut file = std::io::BufReader::new(std::fs::File::open(path)?);
+        if starts_as_plan(file.fill_buf()?) {
+            return Ok(Input::Plan);
+        }
+    }
+    let bytes = if stdin {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)?;
         bytes
@@ -176,7 +201,29 @@ fn read_input_file(path: &std::path::Path) -> std::io::Result<Vec<String>> {
     };
     // One line in another encoding (a Latin-1 comment) must not stop the batch: it
     // becomes a line that fails on its own, if it is a URL at all.
-    Ok(fetchall::read_url_list(&String::from_utf8_lossy(&bytes)))
+    let text = String::from_utf8_lossy(&bytes);
+    if let Some(number) = text.lines().position(|line| line.trim().starts_with('{')) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "line {} is JSON, but the lines before it are URLs: a list of URLs \
+                 and a plan (the JSON lines of a dry run) cannot be mixed",
+                number + 1
+            ),
+        ));
+    }
+    Ok(Input::Urls(fetchall::read_url_list(&text)))
+}
+
+/// Whether the first line of `start` that says anything (after a byte-order mark,
+/// blank lines and `#` comments) opens a JSON object.
+fn starts_as_plan(start: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(start);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    text.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+        .is_some_and(|line| line.starts_with('{'))
 }
 
 /// The subcommands: no runtime, no network.

@@ -29,7 +29,9 @@ pub struct Args {
     pub urls: Vec<String>,
 
     /// Read more URLs from FILE (`-` for stdin): one per line, blank lines and
-    /// `#` comments ignored.
+    /// `#` comments ignored. Or a plan: the JSON lines of `--dry-run --json`, whose
+    /// `planned` files are fetched to their planned paths under `-o DIR` without
+    /// reading any listing (with `--shard K/N`, this run's share of them).
     #[arg(short = 'i', long, value_name = "FILE")]
     pub input_file: Option<PathBuf>,
 

@@ -8,6 +8,7 @@ use url::Url;
 use crate::engine::head::head_then_get;
 use crate::engine::run::Run;
 use crate::error::TransferError;
+use crate::event::manifest::rfc3339;
 use crate::event::{Event, SkipReason};
 use crate::http::redact::error_chain;
 use crate::listing::meta::ListedTime;
@@ -45,10 +46,11 @@ pub(crate) async fn probe_file(run: &Run, task: Task) {
         up_to_date(run, &task);
         return;
     }
-    let (size, modified) = if task.listed_size.is_some() {
+    let (size, modified, time) = if task.listed_size.is_some() {
         (
             task.listed_size,
             task.listed_modified.map(|time| time.latest),
+            task.listed_modified,
         )
     } else {
         let head = match head_with_retries(run, &task.url).await {
@@ -67,7 +69,7 @@ pub(crate) async fn probe_file(run: &Run, task: Task) {
                 run.log.skipped(url.clone(), url, SkipReason::Directory);
                 return;
             }
-            _ => (head.size, head.modified),
+            _ => (head.size, head.modified, head.modified.map(ListedTime::exact)),
         }
     };
     if let Err(reason) = run.options.filters.check_metadata(size, modified) {
@@ -88,6 +90,13 @@ pub(crate) async fn probe_file(run: &Run, task: Task) {
         path: task.destination.display().to_string(),
         size,
         exists: task.local != LocalFile::Missing,
+        relative_path: task.relative.to_string(),
+        // A listing's size is used only when exact; otherwise the HEAD's is.
+        size_exact: size.is_some(),
+        modified: time.map(|time| rfc3339(time.earliest)),
+        modified_latest: time
+            .filter(|time| rfc3339(time.earliest) != rfc3339(time.latest))
+            .map(|time| rfc3339(time.latest)),
     };
     run.log.record(event, |summary| summary.planned += 1);
 }

@@ -7,7 +7,7 @@
 //! being processed. `mirror` only wires them together.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,6 +19,7 @@ use crate::engine::checksums::load_given_checksums;
 use crate::engine::crawl::{Start, crawl};
 use crate::engine::dispatch::{dispatch, panic_message};
 use crate::engine::options::Options;
+use crate::engine::plan_file::{self, PlanReader};
 use crate::engine::run::Run;
 use crate::engine::starts::{default_output_name, parse_start_url};
 use crate::error::Error;
@@ -42,9 +43,19 @@ pub async fn mirror(
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let (mut starts, invalid_list_entries) = parse_starts(options)?;
+    let plan = match &options.plan {
+        Some(path) => Some(plan_file::open(path, options).await?),
+        None => None,
+    };
     // `https://user:pass@host/` works like `-u` for that host; from here on the URLs
-    // (and so every event) carry no credentials.
-    let rules = RequestRules::new(&options.request, &starts)?;
+    // (and so every event) carry no credentials. A plan's credentials go where its
+    // first file is.
+    let origins: Vec<Url> = starts
+        .iter()
+        .cloned()
+        .chain(plan.as_ref().and_then(PlanReader::first_url))
+        .collect();
+    let rules = RequestRules::new(&options.request, &origins)?;
     crate::http::request::strip_credentials(&mut starts);
     let list_urls: HashSet<Url> = starts[options.urls.len().min(starts.len())..]
         .iter()
@@ -52,8 +63,13 @@ pub async fn mirror(
         .collect();
     let client = HttpClient::new(&client_settings(options), rules)?;
     let outputs = create_outputs(options, &starts)?;
+    let mut locked = outputs.clone();
+    if let Some(plan) = &plan {
+        create_output(options, &plan.output)?;
+        locked.push(plan.output.clone());
+    }
     // One run per output folder, held until this function returns.
-    let _locks = crate::disk::lock::lock_outputs(&outputs, options).await?;
+    let _locks = crate::disk::lock::lock_outputs(&locked, options).await?;
 
     let run = Arc::new(Run::new(options, client, reporter, cancel, list_urls));
     for (input, error) in invalid_list_entries {
@@ -73,7 +89,12 @@ pub async fn mirror(
         .collect();
     let producer = {
         let run = Arc::clone(&run);
-        tokio::spawn(async move { crawl(&run, trees, sender).await })
+        tokio::spawn(async move {
+            match plan {
+                Some(plan) => plan_file::plan_tasks(&run, plan, sender).await,
+                None => crawl(&run, trees, sender).await,
+            }
+        })
     };
     dispatch(&run, receiver).await;
     // The producer has finished once the channel closed. A panic in it (a bug, or a
@@ -135,15 +156,21 @@ fn create_outputs(options: &Options, starts: &[Url]) -> Result<Vec<PathBuf>, Err
             .output
             .clone()
             .unwrap_or_else(|| PathBuf::from(default_output_name(start)));
-        if !options.dry_run {
-            std::fs::create_dir_all(&output).map_err(|source| Error::OutputDir {
-                path: output.clone(),
-                source,
-            })?;
-        }
+        create_output(options, &output)?;
         outputs.push(output);
     }
     Ok(outputs)
+}
+
+/// Creates `output`, unless this is a dry run.
+fn create_output(options: &Options, output: &Path) -> Result<(), Error> {
+    if !options.dry_run {
+        std::fs::create_dir_all(output).map_err(|source| Error::OutputDir {
+            path: output.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 /// The crawler task panicked: every page it had not read yet is lost. Counted as

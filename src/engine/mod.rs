@@ -14,5 +14,6 @@ pub(crate) mod file_transfer;
 pub(crate) mod head;
 pub mod mirror;
 pub mod options;
+pub(crate) mod plan_file;
 pub(crate) mod run;
 pub mod starts;

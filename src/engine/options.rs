@@ -24,6 +24,12 @@ pub struct Options {
     /// ([`Summary::failed`](crate::Summary::failed), exit 1), where a page of `urls`
     /// that cannot be read counts in `pages_failed` (exit 2).
     pub list_urls: Vec<String>,
+    /// A plan to download (`-i PLAN`): a file of JSON lines whose `planned` events,
+    /// written by a dry run (`--dry-run --json`), each become a file to fetch at its
+    /// `relative_path` under [`Options::output`] (required), with its planned size
+    /// and time, and no listing read. Read as a stream, line by line; `-` is stdin.
+    /// Filters and `--shard` apply; no start URL may be given with it.
+    pub plan: Option<PathBuf>,
     /// Output folder; `None` means a folder named after each start URL's last path
     /// segment, in the current directory.
     pub output: Option<PathBuf>,
@@ -91,6 +97,7 @@ impl Options {
         Options {
             urls: urls.into_iter().map(Into::into).collect(),
             list_urls: Vec::new(),
+            plan: None,
             output: None,
             jobs: 16,
             jobs_per_host: 16,

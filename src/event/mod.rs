@@ -48,6 +48,17 @@ pub enum Event {
         size: Option<u64>,
         /// Whether a file is already at that path.
         exists: bool,
+        /// Its path relative to the output folder, names joined by `/`: what a run
+        /// of the plan (`-i PLAN -o DIR`) writes under `DIR`.
+        relative_path: String,
+        /// Whether `size` is exact to the byte (false when it is not known).
+        size_exact: bool,
+        /// Its modification time, RFC 3339 UTC (`2024-01-31T12:00:00Z`): exact, or
+        /// the earliest the listing allows when it gives a range.
+        modified: Option<String>,
+        /// The latest time the listing allows, when it gives a range (nginx's
+        /// whole minute); `None` when `modified` is exact or unknown.
+        modified_latest: Option<String>,
     },
     /// `--flat`: a file's name was taken by another file, so it gets a numbered name.
     Renamed {

@@ -203,10 +203,21 @@ impl Planner {
         if self.urls.contains(&url_key) {
             return Err(SkipReason::Duplicate);
         }
+        self.admit_path(url, path)
+    }
+
+    /// Records `url` as the file written at `path`, whether or not the URL was
+    /// admitted at another path (a plan names files by path): a duplicate if
+    /// `path` holds `url` already, a collision if it holds another.
+    pub fn admit_path(&mut self, url: &Url, path: &RelativePath) -> Result<(), SkipReason> {
+        let url_key = self.url_key(url);
         let mut keys = self.prefix_keys(path);
         let Some(path_key) = keys.pop() else {
             return Err(SkipReason::UnsafePath("an empty path".into()));
         };
+        if self.files.get(&path_key) == Some(&url_key) {
+            return Err(SkipReason::Duplicate);
+        }
         if self.files.contains_key(&path_key) {
             return Err(SkipReason::Collision(format!(
                 "another link to `{}`",

@@ -61,6 +61,14 @@ pub enum UnsafePath {
     NameTooLong(usize),
     /// Nothing is left to name the file.
     Empty,
+    /// A path given whole (a plan's) that starts at the root.
+    Absolute,
+    /// A path given whole with an empty name (`a//b`).
+    EmptyName,
+    /// A name given as is that holds a separator or a control character.
+    BadCharacter(char),
+    /// A name given as is that is one fetchall uses itself ([`is_reserved`]).
+    Reserved(String),
 }
 
 impl fmt::Display for UnsafePath {
@@ -72,6 +80,14 @@ impl fmt::Display for UnsafePath {
                 "a name of {bytes} bytes is longer than {MAX_NAME_BYTES} bytes"
             ),
             UnsafePath::Empty => f.write_str("no file name"),
+            UnsafePath::Absolute => f.write_str("an absolute path"),
+            UnsafePath::EmptyName => f.write_str("an empty name in the path"),
+            UnsafePath::BadCharacter(character) => {
+                write!(f, "the character {character:?} in a name")
+            }
+            UnsafePath::Reserved(name) => {
+                write!(f, "`{name}` is a name fetchall uses itself")
+            }
         }
     }
 }
@@ -106,6 +122,43 @@ pub fn relative_path_from_segments<'a>(
     }
     if names.is_empty() {
         return Err(UnsafePath::Empty);
+    }
+    Ok(RelativePath { names })
+}
+
+/// Reads a path as [`RelativePath`]'s `Display` writes it (`sub/a b.txt`: local
+/// names, not percent-encoded, joined by `/`), as a plan gives it. Untrusted: every
+/// name must be one [`local_name`] could have made (no `.` or `..`, no `\\` or
+/// control character, not a reserved name, at most [`MAX_NAME_BYTES`]), and the
+/// path relative, so that joining it to a folder stays inside it.
+pub fn relative_path_from_text(text: &str) -> Result<RelativePath, UnsafePath> {
+    if text.is_empty() {
+        return Err(UnsafePath::Empty);
+    }
+    if text.starts_with('/') {
+        return Err(UnsafePath::Absolute);
+    }
+    let mut names = Vec::new();
+    for name in text.split('/') {
+        if name.is_empty() {
+            return Err(UnsafePath::EmptyName);
+        }
+        if name == "." || name == ".." {
+            return Err(UnsafePath::DotName);
+        }
+        if let Some(bad) = name
+            .chars()
+            .find(|character| *character == '\\' || character.is_control())
+        {
+            return Err(UnsafePath::BadCharacter(bad));
+        }
+        if is_reserved(name) {
+            return Err(UnsafePath::Reserved(name.to_string()));
+        }
+        if name.len() > MAX_NAME_BYTES {
+            return Err(UnsafePath::NameTooLong(name.len()));
+        }
+        names.push(name.to_string());
     }
     Ok(RelativePath { names })
 }
@@ -256,6 +309,46 @@ mod tests {
             local_name("%252Ea.bin.fetchall-part"),
             local_name(".a.bin.fetchall-part")
         );
+    }
+
+    #[test]
+    fn paths_given_whole_are_local_names_or_refused() {
+        let read = |text: &str| relative_path_from_text(text).map(|path| path.to_string());
+        for good in [
+            "a.txt",
+            "sub/dir/a b#c&d+e%20f.zip",
+            "café/ü.bin",
+            "a%2Fb",
+            "%2Efetchall.lock",
+            ".hidden",
+            "get.php?id=1",
+        ] {
+            assert_eq!(read(good).as_deref(), Ok(good));
+        }
+        assert_eq!(read(&"é".repeat(100)).map(|_| ()), Ok(()));
+        assert_eq!(read(""), Err(UnsafePath::Empty));
+        assert_eq!(read("/etc/passwd"), Err(UnsafePath::Absolute));
+        assert_eq!(read("../x"), Err(UnsafePath::DotName));
+        assert_eq!(read("a/../../x"), Err(UnsafePath::DotName));
+        assert_eq!(read("a/./x"), Err(UnsafePath::DotName));
+        assert_eq!(read("a//x"), Err(UnsafePath::EmptyName));
+        assert_eq!(read("a/"), Err(UnsafePath::EmptyName));
+        assert_eq!(read("a\\..\\x"), Err(UnsafePath::BadCharacter('\\')));
+        assert_eq!(read("a\nb"), Err(UnsafePath::BadCharacter('\n')));
+        assert_eq!(
+            read(".fetchall.lock"),
+            Err(UnsafePath::Reserved(".fetchall.lock".into()))
+        );
+        assert_eq!(
+            read("d/.X.FETCHALL-part"),
+            Err(UnsafePath::Reserved(".X.FETCHALL-part".into()))
+        );
+        assert_eq!(read(&"a".repeat(256)), Err(UnsafePath::NameTooLong(256)));
+        // What a listing's path prints reads back as the same path.
+        let start = Url::parse("http://h/f/").expect("test URL");
+        let url = Url::parse("http://h/f/s%20d/%2Efetchall.lock/caf%C3%A9%2F%0A").expect("URL");
+        let mapped = path_under(&start, &url).expect("under").expect("safe");
+        assert_eq!(relative_path_from_text(&mapped.to_string()), Ok(mapped));
     }
 
     #[test]

@@ -74,6 +74,7 @@ fn progress_line(event: &Event, verbosity: Verbosity) -> Option<String> {
             path,
             size,
             exists,
+            ..
         } => {
             let size = size.map_or_else(
                 || "size unknown".to_string(),
