@@ -69,7 +69,11 @@ pub(crate) async fn probe_file(run: &Run, task: Task) {
                 run.log.skipped(url.clone(), url, SkipReason::Directory);
                 return;
             }
-            _ => (head.size, head.modified, head.modified.map(ListedTime::exact)),
+            _ => (
+                head.size,
+                head.modified,
+                head.modified.map(ListedTime::exact),
+            ),
         }
     };
     if let Err(reason) = run.options.filters.check_metadata(size, modified) {

@@ -250,7 +250,12 @@ fn plan_line(
     };
     let relative = match paths::relative_path_from_text(text) {
         Ok(relative) => relative,
-        Err(why) => return fail(url.as_str(), SkipReason::UnsafePath(why.to_string()).to_string()),
+        Err(why) => {
+            return fail(
+                url.as_str(),
+                SkipReason::UnsafePath(why.to_string()).to_string(),
+            );
+        }
     };
     let (size, modified) = match listed(&planned) {
         Ok(listed) => listed,

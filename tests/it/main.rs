@@ -25,6 +25,7 @@ mod listings;
 mod local_safety;
 mod memory;
 mod paths_property;
+mod plan_file;
 mod recursive;
 mod reliability;
 mod requests;
