@@ -359,3 +359,30 @@ fn planned_lines_carry_what_a_download_needs() {
     }
     assert_eq!(seen, count);
 }
+
+#[test]
+fn a_share_of_the_plan_is_the_same_share_of_the_listing() {
+    let (_served, server, _count) = serve();
+    let url = server.url("/pub/");
+    let work = tempfile::tempdir().expect("temp dir");
+    write_plan(work.path(), &url);
+    for k in 1..=4 {
+        let shard: fetchall::Shard = format!("{k}/4").parse().expect("K/N");
+        let mut listed = harness::options([url.clone()], &work.path().join(format!("listed{k}")));
+        listed.recursive = true;
+        listed.filters.shard = Some(shard);
+        assert_eq!(harness::mirror(&listed).ending(), Ending::Clean);
+        let mut planned =
+            harness::options(Vec::<String>::new(), &work.path().join(format!("plan{k}")));
+        planned.plan = Some(work.path().join("plan.jsonl"));
+        planned.filters.shard = Some(shard);
+        let run = harness::mirror(&planned);
+        assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+        let listed = mirrored(&work.path().join(format!("listed{k}")));
+        assert!(!listed.is_empty(), "share {k}/4 is empty");
+        assert_eq!(
+            tree_difference(&listed, &mirrored(&work.path().join(format!("plan{k}")))),
+            ""
+        );
+    }
+}
