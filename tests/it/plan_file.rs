@@ -386,3 +386,42 @@ fn a_share_of_the_plan_is_the_same_share_of_the_listing() {
         );
     }
 }
+
+#[test]
+fn credentials_go_only_to_the_origin_of_the_plans_first_file() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        served.path(),
+        &[("a.txt", b"a".to_vec()), ("b.txt", b"b".to_vec())],
+    );
+    let first = TestServer::start(served.path(), ListingStyle::Nginx);
+    let other = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let line = |url: String, path: &str| {
+        serde_json::json!({"event": "planned", "url": url, "relative_path": path}).to_string()
+    };
+    let plan = [
+        line(first.url("/a.txt"), "a.txt"),
+        line(other.url("/b.txt"), "b.txt"),
+        // Credentials written into a plan's URL are never used.
+        line(
+            other.url("/a.txt").replace("http://", "http://eve:pw@"),
+            "c.txt",
+        ),
+    ];
+    std::fs::write(work.path().join("plan.jsonl"), plan.join("\n")).expect("write");
+    let mut options = harness::options(Vec::<String>::new(), &work.path().join("out"));
+    options.plan = Some(work.path().join("plan.jsonl"));
+    options.request.user = Some(fetchall::Credentials::new("ann", Some("s3cret".into())));
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let authorized = |server: &TestServer| -> Vec<bool> {
+        server
+            .requests()
+            .iter()
+            .map(|request| request.headers.contains_key("authorization"))
+            .collect()
+    };
+    assert_eq!(authorized(&first), [true]);
+    assert_eq!(authorized(&other), [false, false]);
+}
