@@ -43,6 +43,10 @@ pub const MAX_LINE: usize = 1024 * 1024;
 #[serde(tag = "event", rename_all = "snake_case")]
 enum PlanLine {
     Planned(PlannedLine),
+    /// Only a real run says it started or downloaded a file: its JSON is a record
+    /// of what happened, not a plan, and read as one it would do nothing, silently.
+    #[serde(alias = "downloaded")]
+    Started(serde::de::IgnoredAny),
     #[serde(other)]
     Other,
 }
@@ -163,6 +167,13 @@ impl PlanReader {
             }
             match serde_json::from_str::<PlanLine>(text) {
                 Ok(PlanLine::Planned(planned)) => return Ok(Some((self.line, planned))),
+                Ok(PlanLine::Started(_)) => {
+                    return Err(format!(
+                        "line {} is an event of a run that downloads, not of a dry run: \
+                         make the plan with `fetchall --dry-run --json URL`",
+                        self.line
+                    ));
+                }
                 Ok(PlanLine::Other) => {}
                 Err(error) => {
                     return Err(format!(
@@ -334,6 +345,8 @@ mod tests {
             r#"{"event":"page_listed","url":"http://h/","links":1,"files":1}"#,
             r#"{"event":"skipped","link":"x","url":"http://h/x","reason":{"kind":"directory"}}"#,
             r#"{"event":"a_new_kind","size":"big"}"#,
+            // A dry run over a complete mirror says its files are up to date.
+            r#"{"event":"up_to_date","url":"http://h/x","path":"x"}"#,
         ] {
             assert!(matches!(
                 serde_json::from_str::<PlanLine>(text),
@@ -341,6 +354,18 @@ mod tests {
             ));
         }
         assert!(serde_json::from_str::<PlanLine>(r#"{"url":"http://h/x"}"#).is_err());
+        for text in [
+            r#"{"event":"started","id":1,"url":"http://h/x","path":"x","size":null}"#,
+            r#"{"event":"downloaded","id":1,"url":"http://h/x","path":"x","bytes":1}"#,
+        ] {
+            assert!(
+                matches!(
+                    serde_json::from_str::<PlanLine>(text),
+                    Ok(PlanLine::Started(_))
+                ),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -425,3 +425,29 @@ fn credentials_go_only_to_the_origin_of_the_plans_first_file() {
     assert_eq!(authorized(&first), [true]);
     assert_eq!(authorized(&other), [false, false]);
 }
+
+#[test]
+fn the_json_of_a_run_that_downloads_is_not_taken_for_an_empty_plan() {
+    let (_served, server, _files) = serve();
+    let work = tempfile::tempdir().expect("temp dir");
+    let url = server.url("/");
+    // A real run's JSON holds no `planned` line: read as a plan it would do
+    // nothing and exit 0, as if the job were done.
+    let run = fetchall(work.path(), &["-r", "--json", "-o", "first", &url]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    std::fs::write(work.path().join("run.jsonl"), &run.stdout).expect("write");
+    server.clear_log();
+    let output = fetchall(work.path(), &["-i", "run.jsonl", "-o", "out"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("not of a dry run"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    // A dry run over a complete mirror plans nothing: that plan is done, exit 0.
+    let dry = fetchall(work.path(), &["-r", "-n", "--json", "-o", "first", &url]);
+    std::fs::write(work.path().join("done.jsonl"), &dry.stdout).expect("write");
+    let output = fetchall(work.path(), &["-i", "done.jsonl", "-o", "out"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
