@@ -605,7 +605,7 @@ mod tests {
             url.as_str(),
             "http://h/data/?list-type=2&delimiter=%2F&continuation-token=t%2B%2F%3D"
         );
-        let container = Url::parse("http://h/acct/ctr?restype=container&comp=list").unwrap();
+        let container = Url::parse("http://h/acct/ctr/").unwrap();
         let marker = Continuation::Marker("k".to_string());
         let url = listing_url(&container, BucketKind::Azure, "p/", Some(&marker));
         assert_eq!(

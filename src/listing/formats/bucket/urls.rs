@@ -119,7 +119,9 @@ pub fn asks_for_bucket_listing(url: &Url) -> bool {
 
 /// The URL that asks the store for one page of the folder `prefix`: S3's
 /// ListObjectsV2 or Azure's List Blobs, with `delimiter=/` so that deeper keys
-/// come back as folders, starting at `next` when given.
+/// come back as folders, starting at `next` when given. An S3 bucket is asked at
+/// its root folder (`…/bkt/?list-type=2…`), an Azure container at its name
+/// (`…/ctr?restype=container…`).
 pub fn listing_url(
     bucket: &Url,
     kind: BucketKind,
@@ -129,6 +131,11 @@ pub fn listing_url(
     let mut url = bucket.clone();
     url.set_fragment(None);
     url.set_query(None);
+    if kind == BucketKind::Azure {
+        // The container is `…/ctr`; `…/ctr/` would name a blob called "".
+        let path = url.path().trim_end_matches('/').to_string();
+        url.set_path(&path);
+    }
     {
         let mut query = url.query_pairs_mut();
         match kind {
