@@ -7,7 +7,7 @@
 #   --servers LIST  comma-separated server variants (default: all of
 #                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
 #                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,
-#                   moto)
+#                   moto,azurite)
 #   --modes LIST    flat,recursive (default: both)
 #   --keep          keep the temp dir (tree, server configs/logs, outputs)
 #   --no-install    install nothing (no apt-get, no scripts/install-interop-servers.sh);
@@ -26,9 +26,9 @@
 # For each server the tricky tree (scripts/interop/make_tree.py) is served on
 # 127.0.0.1 with directory listings on, fetched, and compared byte for byte
 # with what that server lists (scripts/interop/compare.py). Object stores
-# (moto) hold the tree as a bucket; for them the same command is run again and
-# the file bodies the server sent on that re-run are counted: there must be none. Per-server
-# exceptions are declared in expectations() below, each with the reason.
+# (moto, azurite) hold the tree as a bucket; for them the same command is run
+# again and the file bodies the server sent on that re-run are counted: there
+# must be none. Per-server exceptions are declared in expectations() below, each with the reason.
 # Exits non-zero if any case fails (a server that cannot be installed or
 # started counts as FAIL unless --no-install made it a SKIP).
 # Needs no TTY or stdin; installs missing servers with apt-get when root, and
@@ -42,7 +42,7 @@ lib="$here/interop"
 # shellcheck source=scripts/interop/servers.sh
 . "$lib/servers.sh"
 
-ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto"
+ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite"
 servers=$ALL_SERVERS
 modes="flat,recursive"
 keep=0
@@ -186,8 +186,8 @@ expectations() {
             fi ;;
         plack)
             ;;  # Plack::App::Directory lists everything, absolute hrefs (/a/)
-        moto)
-            ;;  # a bucket lists every key, with exact sizes and times
+        moto|azurite)
+            ;;  # a bucket (container) lists every key, with exact sizes and times
     esac
 }
 

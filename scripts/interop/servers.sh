@@ -31,6 +31,10 @@
 #                                      the tree uploaded into bucket `tree`
 #                                      (scripts/interop/seed_bucket.py), SRV_URL its
 #                                      path-style URL; its request log counts bodies
+#   azurite                            azurite-blob (npm azurite), an Azure Blob imitation:
+#                                      the tree uploaded into container `ctr` (public),
+#                                      SRV_URL its List Blobs URL; its access log
+#                                      counts bodies
 #
 # miniserve, serve and http-server are not Debian packages: they live in the
 # cache folder of scripts/install-interop-servers.sh ($FETCHALL_TOOLS_DIR,
@@ -82,6 +86,7 @@ srv_binary() {
         webrick) echo ruby ;;
         plack) echo plackup ;;
         moto) echo moto_server ;;
+        azurite) echo azurite-blob ;;
         *) return 1 ;;
     esac
 }
@@ -93,7 +98,7 @@ SRV_TOOLS=${FETCHALL_TOOLS_DIR:-${HOME:-/root}/.cache/fetchall-interop}
 srv_source() {
     case "$1" in
         miniserve) echo "cache miniserve" ;;
-        serve|http-server) echo "cache npm" ;;
+        serve|http-server|azurite) echo "cache npm" ;;
         moto) echo "cache moto" ;;
         webrick) echo "debian ruby ruby-webrick" ;;
         *) echo "debian $(srv_package "$(srv_binary "$1")")" ;;
@@ -160,6 +165,7 @@ srv_version() {
         twisted) echo "TwistedWeb $(/usr/bin/python3 -c 'import twisted; print(twisted.__version__)' 2>&1)" ;;
         webrick) ruby -e 'require "webrick"; puts "WEBrick #{WEBrick::VERSION} (Ruby #{RUBY_VERSION})"' 2>&1 ;;
         plack) perl -MPlack -e 'print "Plack $Plack::VERSION (HTTP::Server::PSGI)\n"' 2>&1 ;;
+        azurite) echo "azurite $(_srv_npm_version azurite)" ;;
         moto) echo "moto $("$SRV_TOOLS/moto/bin/python" -c \
             'import importlib.metadata as m; print(m.version("moto"))' 2>&1)" ;;
     esac
@@ -428,6 +434,13 @@ CONF
             # its request log (stderr) is what srv_body_requests counts
             "$bin" -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
             ;;
+        azurite)
+            bin=$(_srv_path azurite-blob) || return 1
+            # not --silent: its access log (stdout) is what srv_body_requests counts;
+            # the SDK that seeds it may speak a newer API version than it knows
+            "$bin" --blobHost 127.0.0.1 --blobPort "$port" --location "$w/data" \
+                --skipApiVersionCheck >"$log" 2>&1 </dev/null &
+            ;;
         *)
             echo "unknown server variant: $variant" >&2
             return 1
@@ -437,6 +450,19 @@ CONF
     SRV_PIDS+=("$pid")
     SRV_NAMES+=("$variant")
     echo "$pid" >"$w/job.pid"
+    if [ "$variant" = azurite ]; then
+        # nothing answers 2xx without a signature before the container exists
+        local i
+        for i in $(seq 1 300); do
+            kill -0 "$pid" 2>/dev/null || break
+            curl -s -o /dev/null --max-time 2 "$SRV_URL" && break
+            sleep 0.1
+        done
+        "$SRV_TOOLS/moto/bin/python" "$(dirname "${BASH_SOURCE[0]}")/seed_bucket.py" --azure \
+            "${SRV_URL}devstoreaccount1" ctr "$tree" >>"$w/seed.log" 2>&1 \
+            || { tail -n 5 "$w/seed.log" "$log" >&2; return 1; }
+        SRV_URL="${SRV_URL}devstoreaccount1/ctr?restype=container&comp=list"
+    fi
     _srv_wait "$SRV_URL" "$pid" "$w" || return 1
     case "$variant" in
         moto)
@@ -452,6 +478,7 @@ CONF
 srv_request_log() {
     case "$1" in
         moto) echo "$SRV_WORK/moto/server.log" ;;
+        azurite) echo "$SRV_WORK/azurite/server.log" ;;
         *) return 1 ;;
     esac
 }
@@ -462,7 +489,8 @@ srv_body_requests() {
     local log
     log=$(srv_request_log "$1") || return 1
     # moto: '"GET /tree/KEY HTTP/1.1" 200'; listings have a query or end in '/'
-    tail -n "+$2" "$log" | grep -cE '"GET /tree/[^? ]*[^/? ] HTTP' || true
+    # azurite: '"GET /devstoreaccount1/ctr/KEY HTTP/1.1" 200'
+    tail -n "+$2" "$log" | grep -cE '"GET /(tree|devstoreaccount1/ctr)/[^? ]*[^/? ] HTTP' || true
 }
 
 srv_stop_all() {
