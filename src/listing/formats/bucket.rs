@@ -513,6 +513,45 @@ mod tests {
     }
 
     #[test]
+    fn xml_answers_are_told_from_pages_by_type_or_declaration() {
+        let sitemap = r#"<?xml version="1.0"?><urlset><url/></urlset>"#;
+        assert_eq!(xml_root(None, sitemap).as_deref(), Some("urlset"));
+        assert_eq!(
+            xml_root(Some("application/xml"), "<Error><Code>X</Code></Error>").as_deref(),
+            Some("Error")
+        );
+        assert_eq!(
+            xml_root(Some("application/atom+xml; charset=utf-8"), "<feed/>").as_deref(),
+            Some("feed")
+        );
+        let xhtml = "<?xml version=\"1.0\"?>\n<!DOCTYPE html>\n<html><body/></html>";
+        assert_eq!(xml_root(Some("text/html"), xhtml).as_deref(), Some("html"));
+        // HTML is not XML unless it says so: no answer there.
+        assert_eq!(xml_root(Some("text/html"), "<!DOCTYPE html><html>"), None);
+        assert_eq!(xml_root(Some("application/xhtml+xml"), "<html/>"), None);
+        assert_eq!(xml_root(Some("application/json"), "[]"), None);
+    }
+
+    #[test]
+    fn a_start_url_asking_a_store_for_a_listing_is_known_by_its_query() {
+        for url in [
+            "http://h/bkt?prefix=a/",
+            "http://h/bkt?list-type=2",
+            "http://h/bkt?delimiter=%2F",
+            "http://h/acct/ctr?restype=container&comp=list",
+        ] {
+            assert!(asks_for_bucket_listing(&Url::parse(url).unwrap()), "{url}");
+        }
+        for url in [
+            "http://h/file.iso",
+            "http://h/get.php?id=1",
+            "http://h/x?comp=get",
+        ] {
+            assert!(!asks_for_bucket_listing(&Url::parse(url).unwrap()), "{url}");
+        }
+    }
+
+    #[test]
     fn object_urls_carry_any_key_literally_or_not_at_all() {
         let bucket = Url::parse("http://127.0.0.1:9000/data/?prefix=x/").unwrap();
         for key in [
