@@ -55,8 +55,8 @@ impl PageFetch<'_> {
     }
 }
 
-/// Fetches the listing at `url`. In a bucket tree (`bucket`) a folder URL is
-/// listed whole by the store; otherwise the page is fetched, and when it is an
+/// Fetches the listing at `url`. A folder URL under the root of the bucket
+/// being walked (`bucket`) is listed whole by the store; otherwise the page is fetched, and when it is an
 /// object-store listing, the folder it starts at is listed whole (the user's URL
 /// may lack `delimiter=/`, or hold only its first page). A page that is XML but no
 /// listing is an error.
@@ -68,6 +68,7 @@ pub(crate) async fn fetch_listing(
     if let Some(tree) = bucket
         && url.path().ends_with('/')
         && url.query().is_none()
+        && folder_prefix(&tree.root, url).is_some()
     {
         return fetch_folder(fetch, tree, url).await;
     }

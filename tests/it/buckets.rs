@@ -247,3 +247,17 @@ fn a_folder_whose_next_page_fails_is_a_failure_not_a_shorter_folder() {
         run.log()
     );
 }
+
+#[test]
+fn a_bucket_linked_from_an_html_page_is_walked_as_a_bucket() {
+    let (work, server) = served(ListingStyle::S3);
+    server.can("/", Canned::html(r#"<a href="bkt/">the data</a>"#));
+    let run = harness::mirror(&options(server.url("/"), work.path(), true));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    let want: BTreeMap<String, Vec<u8>> = expected(&bucket_files(), |_| true)
+        .into_iter()
+        .map(|(path, bytes)| (format!("bkt/{path}"), bytes))
+        .collect();
+    assert_eq!(tree_difference(&want, &got), "", "{}", run.log());
+}

@@ -55,8 +55,8 @@ pub(crate) async fn crawl_tree(
     // Known once the start page answers: `/dir` may redirect to `/dir/`.
     let mut scope: Option<Scope> = None;
     let prefetch = run.options.jobs.max(MIN_PAGE_PREFETCH);
-    // Known once the start page answers as an object-store listing: its folders
-    // are then listed by the store.
+    // Known once a page answers as an object-store listing: the folders under
+    // its root are then listed by the store.
     let mut bucket: Option<Arc<BucketTree>> = None;
     loop {
         if let Some(scope) = &scope {
@@ -93,9 +93,8 @@ pub(crate) async fn crawl_tree(
             Err(Flow::Next) => continue,
             Err(Flow::Stop) => break,
         };
-        if pending.depth == 0
-            && let Some(folder) = &page.bucket
-        {
+        // A bucket found on the way (linked from an HTML page) is walked the same.
+        if let Some(folder) = &page.bucket {
             bucket.get_or_insert_with(|| Arc::new(folder.tree.clone()));
         }
         let scope = scope.get_or_insert_with(|| {
