@@ -33,6 +33,11 @@ fn bucket_files() -> Vec<(String, Vec<u8>)> {
     .into_iter()
     .map(|(path, bytes)| (path.to_string(), bytes))
     .collect();
+    // A 200-byte name, two bytes a character in part.
+    files.push((
+        format!("{}{}.txt", "é".repeat(50), "n".repeat(96)),
+        b"long\n".to_vec(),
+    ));
     for index in 0..(PAGE_KEYS * 3 + 1) {
         files.push((
             format!("many/f{index:02}.txt"),
