@@ -160,7 +160,7 @@ fn read_bucket_page(page: &Page) -> Result<BucketPage, PageError> {
     if sniff_bucket_listing(&page.text).is_none() {
         let found = match xml_root(page.content_type.as_deref(), &page.text) {
             Some(root) => describe_xml(&root, &page.text),
-            None => "no XML".to_string(),
+            None => "text that is no XML".to_string(),
         };
         return Err(not_a_listing(page, found));
     }
