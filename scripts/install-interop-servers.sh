@@ -4,17 +4,20 @@
 # version.
 #
 # Usage: scripts/install-interop-servers.sh [--print-dir] [TOOL...]
-#   TOOL   miniserve, npm (serve + http-server); default: all
+#   TOOL   miniserve, npm (serve + http-server + azurite), moto; default: all
 #   --print-dir   print the cache folder and exit
 #
 # Cache folder: $FETCHALL_TOOLS_DIR, default $HOME/.cache/fetchall-interop
 #   bin/miniserve                      cargo install --root (crates.io)
-#   npm/node_modules/.bin/{serve,http-server}   npm ci --prefix (registry.npmjs.org)
+#   npm/node_modules/.bin/{serve,http-server,azurite-blob}   npm ci (registry.npmjs.org)
+#   moto/bin/moto_server, moto/bin/python   python3 -m venv + pip (PyPI)
 #
 # Pinned versions (change them here and in README.md):
 #   miniserve 0.35.0 (crates.io, `--locked`: its own Cargo.lock)
-#   serve 14.2.7, http-server 14.1.1 (npm; every dependency pinned by
+#   serve 14.2.7, http-server 14.1.1, azurite 3.35.0 (npm; every dependency pinned by
 #   scripts/interop/npm/package-lock.json, installed with `npm ci`)
+#   moto[server] 5.2.5 (PyPI, an S3 imitation for bucket listings), and in the
+#   same venv azure-storage-blob 12.31.1 (PyPI, uploads the tree into azurite)
 # Debian packages (nginx, apache2, mini-httpd, webfs, ruby-webrick, ...) are
 # installed by scripts/interop.sh itself with apt-get.
 #
@@ -24,22 +27,26 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MINISERVE_VERSION=0.35.0
+MOTO_VERSION=5.2.5
+AZURE_BLOB_VERSION=12.31.1
 TOOLS=${FETCHALL_TOOLS_DIR:-${HOME:-/root}/.cache/fetchall-interop}
 
 log() { printf 'install-interop-servers: %s\n' "$*" >&2; }
 
 want_miniserve=0
 want_npm=0
+want_moto=0
 for a in "$@"; do
     case "$a" in
         --print-dir) echo "$TOOLS"; exit 0 ;;
         miniserve) want_miniserve=1 ;;
-        npm|serve|http-server) want_npm=1 ;;
+        npm|serve|http-server|azurite) want_npm=1 ;;
+        moto) want_moto=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) log "unknown tool: $a"; exit 2 ;;
     esac
 done
-if [ $# -eq 0 ]; then want_miniserve=1; want_npm=1; fi
+if [ $# -eq 0 ]; then want_miniserve=1; want_npm=1; want_moto=1; fi
 mkdir -p "$TOOLS"
 rc=0
 
@@ -71,8 +78,9 @@ if [ "$want_npm" = 1 ]; then
     stamp="$TOOLS/npm/.installed-lock.sha256"
     sum=$(sha256sum "$lock" | awk '{print $1}')
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] \
-        && [ -x "$TOOLS/npm/node_modules/.bin/serve" ] && [ -x "$TOOLS/npm/node_modules/.bin/http-server" ]; then
-        log "serve and http-server already in $TOOLS/npm (same package-lock.json)"
+        && [ -x "$TOOLS/npm/node_modules/.bin/serve" ] && [ -x "$TOOLS/npm/node_modules/.bin/http-server" ] \
+        && [ -x "$TOOLS/npm/node_modules/.bin/azurite-blob" ]; then
+        log "serve, http-server and azurite already in $TOOLS/npm (same package-lock.json)"
     elif ! command -v npm >/dev/null 2>&1; then
         log "npm not found: cannot install serve and http-server"; rc=1
     else
@@ -81,9 +89,32 @@ if [ "$want_npm" = 1 ]; then
         cp "$here/interop/npm/package.json" "$lock" "$TOOLS/npm/"
         if (cd "$TOOLS/npm" && CI=true npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
             echo "$sum" >"$stamp"
-            log "serve and http-server installed in $(secs_since "$t0")s"
+            log "serve, http-server and azurite installed in $(secs_since "$t0")s"
         else
             log "npm ci failed in $TOOLS/npm"; rc=1
+        fi
+    fi
+fi
+
+if [ "$want_moto" = 1 ]; then
+    have=""
+    [ -x "$TOOLS/moto/bin/python" ] && have=$("$TOOLS/moto/bin/python" -c \
+        'import importlib.metadata as m; print(m.version("moto"), m.version("azure-storage-blob"))' \
+        2>/dev/null || true)
+    if [ "$have" = "$MOTO_VERSION $AZURE_BLOB_VERSION" ] && [ -x "$TOOLS/moto/bin/moto_server" ]; then
+        log "moto $have already in $TOOLS/moto"
+    elif ! command -v python3 >/dev/null 2>&1; then
+        log "python3 not found: cannot install moto"; rc=1
+    else
+        t0=$(date +%s)
+        log "pip install moto[server]==$MOTO_VERSION into $TOOLS/moto"
+        rm -rf "$TOOLS/moto"
+        if python3 -m venv "$TOOLS/moto" \
+            && "$TOOLS/moto/bin/pip" install --quiet --disable-pip-version-check \
+                "moto[server]==$MOTO_VERSION" "azure-storage-blob==$AZURE_BLOB_VERSION"; then
+            log "moto $MOTO_VERSION installed in $(secs_since "$t0")s"
+        else
+            log "pip install moto failed"; rc=1
         fi
     fi
 fi

@@ -6,7 +6,8 @@
 #
 #   --servers LIST  comma-separated server variants (default: all of
 #                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
-#                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack)
+#                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,
+#                   moto,azurite)
 #   --modes LIST    flat,recursive (default: both)
 #   --keep          keep the temp dir (tree, server configs/logs, outputs)
 #   --no-install    install nothing (no apt-get, no scripts/install-interop-servers.sh);
@@ -24,8 +25,10 @@
 #
 # For each server the tricky tree (scripts/interop/make_tree.py) is served on
 # 127.0.0.1 with directory listings on, fetched, and compared byte for byte
-# with what that server lists (scripts/interop/compare.py). Per-server
-# exceptions are declared in expectations() below, each with the reason.
+# with what that server lists (scripts/interop/compare.py). Object stores
+# (moto, azurite) hold the tree as a bucket; for them the same command is run
+# again and the file bodies the server sent on that re-run are counted: there
+# must be none. Per-server exceptions are declared in expectations() below, each with the reason.
 # Exits non-zero if any case fails (a server that cannot be installed or
 # started counts as FAIL unless --no-install made it a SKIP).
 # Needs no TTY or stdin; installs missing servers with apt-get when root, and
@@ -39,7 +42,7 @@ lib="$here/interop"
 # shellcheck source=scripts/interop/servers.sh
 . "$lib/servers.sh"
 
-ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack"
+ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite"
 servers=$ALL_SERVERS
 modes="flat,recursive"
 keep=0
@@ -183,6 +186,8 @@ expectations() {
             fi ;;
         plack)
             ;;  # Plack::App::Directory lists everything, absolute hrefs (/a/)
+        moto|azurite)
+            ;;  # a bucket (container) lists every key, with exact sizes and times
     esac
 }
 
@@ -372,6 +377,16 @@ for server in "${SERVERS[@]}"; do
             detail="timed out after ${timeout_s}s; $detail"
         elif [ $rc -ne 0 ]; then
             detail="exit $rc; $detail"
+        fi
+        if [ $rc -eq 0 ] && [ $crc -eq 0 ] && log_file=$(srv_request_log "$server"); then
+            # re-sync: the same command again must send no file request
+            from=$(( $(wc -l <"$log_file") + 1 ))
+            timeout --kill-after=10 "$timeout_s" "${fetchall_cmd[@]}" "${args[@]}" -o "$out" "$url" \
+                >>"$work/out/$server-$mode.log" 2>&1
+            rc=$?
+            bodies=$(srv_body_requests "$server" "$from")
+            detail="$detail, re-run bodies $bodies"
+            [ "$bodies" = 0 ] || crc=1
         fi
         if [ $rc -eq 1 ] && [ $crc -eq 0 ] && [ ${#broken[@]} -gt 0 ]; then
             # the failed links are the server's broken ones; all else is right

@@ -136,6 +136,17 @@ pub enum PageError {
         #[source]
         source: io::Error,
     },
+    /// The answer is no listing fetchall reads (an S3 `<Error>`, other XML): an
+    /// error, never an empty folder.
+    #[error("the answer ({content_type}) is not a listing: {found}; expected {expected}")]
+    NotAListing {
+        /// The `Content-Type` of the answer (`none` when it had none).
+        content_type: String,
+        /// What it was instead.
+        found: String,
+        /// What fetchall reads there.
+        expected: &'static str,
+    },
 }
 
 /// Why one file failed. The run goes on with the others.

@@ -27,6 +27,14 @@
 #   twisted                            twistd web --path (Debian python3-twisted)
 #   webrick                            ruby -run -e httpd (Debian ruby-webrick)
 #   plack                              plackup + Plack::App::Directory (Debian libplack-perl)
+#   moto                               moto_server (PyPI moto[server]), an S3 imitation:
+#                                      the tree uploaded into bucket `tree`
+#                                      (scripts/interop/seed_bucket.py), SRV_URL its
+#                                      path-style URL; its request log counts bodies
+#   azurite                            azurite-blob (npm azurite), an Azure Blob imitation:
+#                                      the tree uploaded into container `ctr` (public),
+#                                      SRV_URL its List Blobs URL; its access log
+#                                      counts bodies
 #
 # miniserve, serve and http-server are not Debian packages: they live in the
 # cache folder of scripts/install-interop-servers.sh ($FETCHALL_TOOLS_DIR,
@@ -48,6 +56,7 @@ srv_raise_nofile
 SRV_PIDS=()
 SRV_NAMES=()
 SRV_URL=""
+SRV_WORK=""
 
 srv_free_port() {
     python3 - <<'PY'
@@ -76,6 +85,8 @@ srv_binary() {
         twisted) echo twistd3 ;;
         webrick) echo ruby ;;
         plack) echo plackup ;;
+        moto) echo moto_server ;;
+        azurite) echo azurite-blob ;;
         *) return 1 ;;
     esac
 }
@@ -87,7 +98,8 @@ SRV_TOOLS=${FETCHALL_TOOLS_DIR:-${HOME:-/root}/.cache/fetchall-interop}
 srv_source() {
     case "$1" in
         miniserve) echo "cache miniserve" ;;
-        serve|http-server) echo "cache npm" ;;
+        serve|http-server|azurite) echo "cache npm" ;;
+        moto) echo "cache moto" ;;
         webrick) echo "debian ruby ruby-webrick" ;;
         *) echo "debian $(srv_package "$(srv_binary "$1")")" ;;
     esac
@@ -124,6 +136,12 @@ srv_package() {
 _srv_path() {
     # Servers live in /usr/sbin, which is not on every user's PATH.
     local b=$1
+    # The pinned moto of the cache folder, never another on PATH (a moto 5.2.1
+    # answers 404 for the key `semi;colon.txt` it stored).
+    if [ "$b" = moto_server ]; then
+        [ -x "$SRV_TOOLS/moto/bin/$b" ] && { echo "$SRV_TOOLS/moto/bin/$b"; return 0; }
+        return 1
+    fi
     if command -v "$b" >/dev/null 2>&1; then command -v "$b"; return 0; fi
     for d in /usr/sbin /sbin /usr/local/sbin "$SRV_TOOLS/bin" "$SRV_TOOLS/npm/node_modules/.bin"; do
         [ -x "$d/$b" ] && { echo "$d/$b"; return 0; }
@@ -147,6 +165,9 @@ srv_version() {
         twisted) echo "TwistedWeb $(/usr/bin/python3 -c 'import twisted; print(twisted.__version__)' 2>&1)" ;;
         webrick) ruby -e 'require "webrick"; puts "WEBrick #{WEBrick::VERSION} (Ruby #{RUBY_VERSION})"' 2>&1 ;;
         plack) perl -MPlack -e 'print "Plack $Plack::VERSION (HTTP::Server::PSGI)\n"' 2>&1 ;;
+        azurite) echo "azurite $(_srv_npm_version azurite)" ;;
+        moto) echo "moto $("$SRV_TOOLS/moto/bin/python" -c \
+            'import importlib.metadata as m; print(m.version("moto"))' 2>&1)" ;;
     esac
 }
 
@@ -253,6 +274,7 @@ CONF
 # srv_start VARIANT TREE WORKDIR
 srv_start() {
     local variant=$1 tree=$2 w=$3/$1 port pid log bin
+    SRV_WORK=$3
     mkdir -p "$w"
     chmod 755 "$w"
     port=${SRV_PORT:-$(srv_free_port)}
@@ -407,6 +429,18 @@ CONF
                 -MPlack::App::Directory -e 'Plack::App::Directory->new(root => $ENV{FETCHALL_TREE})->to_app' \
                 >"$log" 2>&1 </dev/null &
             ;;
+        moto)
+            bin=$(_srv_path moto_server) || return 1
+            # its request log (stderr) is what srv_body_requests counts
+            "$bin" -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
+            ;;
+        azurite)
+            bin=$(_srv_path azurite-blob) || return 1
+            # not --silent: its access log (stdout) is what srv_body_requests counts;
+            # the SDK that seeds it may speak a newer API version than it knows
+            "$bin" --blobHost 127.0.0.1 --blobPort "$port" --location "$w/data" \
+                --skipApiVersionCheck >"$log" 2>&1 </dev/null &
+            ;;
         *)
             echo "unknown server variant: $variant" >&2
             return 1
@@ -416,7 +450,47 @@ CONF
     SRV_PIDS+=("$pid")
     SRV_NAMES+=("$variant")
     echo "$pid" >"$w/job.pid"
-    _srv_wait "$SRV_URL" "$pid" "$w"
+    if [ "$variant" = azurite ]; then
+        # nothing answers 2xx without a signature before the container exists
+        local i
+        for i in $(seq 1 300); do
+            kill -0 "$pid" 2>/dev/null || break
+            curl -s -o /dev/null --max-time 2 "$SRV_URL" && break
+            sleep 0.1
+        done
+        "$SRV_TOOLS/moto/bin/python" "$(dirname "${BASH_SOURCE[0]}")/seed_bucket.py" --azure \
+            "${SRV_URL}devstoreaccount1" ctr "$tree" >>"$w/seed.log" 2>&1 \
+            || { tail -n 5 "$w/seed.log" "$log" >&2; return 1; }
+        SRV_URL="${SRV_URL}devstoreaccount1/ctr?restype=container&comp=list"
+    fi
+    _srv_wait "$SRV_URL" "$pid" "$w" || return 1
+    case "$variant" in
+        moto)
+            python3 "$(dirname "${BASH_SOURCE[0]}")/seed_bucket.py" "$SRV_URL" tree "$tree" \
+                >>"$w/seed.log" 2>&1 || { tail -n 5 "$w/seed.log" >&2; return 1; }
+            SRV_URL="${SRV_URL}tree/"
+            ;;
+    esac
+}
+
+# srv_request_log VARIANT: the file where the running VARIANT logs each request,
+# for servers whose log srv_body_requests reads; fails for the others.
+srv_request_log() {
+    case "$1" in
+        moto) echo "$SRV_WORK/moto/server.log" ;;
+        azurite) echo "$SRV_WORK/azurite/server.log" ;;
+        *) return 1 ;;
+    esac
+}
+
+# srv_body_requests VARIANT FROM_LINE: how many requests for a file body (a GET
+# that is no listing) VARIANT logged from line FROM_LINE of its request log on.
+srv_body_requests() {
+    local log
+    log=$(srv_request_log "$1") || return 1
+    # moto: '"GET /tree/KEY HTTP/1.1" 200'; listings have a query or end in '/'
+    # azurite: '"GET /devstoreaccount1/ctr/KEY HTTP/1.1" 200'
+    tail -n "+$2" "$log" | grep -cE '"GET /(tree|devstoreaccount1/ctr)/[^? ]*[^/? ] HTTP' || true
 }
 
 srv_stop_all() {

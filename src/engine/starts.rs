@@ -117,7 +117,9 @@ pub fn default_output_name(start: &Url) -> String {
 /// Whether `start` is a page to read or a direct link to a file (see the module
 /// documentation).
 pub(crate) async fn start_kind(run: &Run, start: &Url) -> StartKind {
-    if start.path().ends_with('/') {
+    if start.path().ends_with('/')
+        || crate::listing::formats::bucket::asks_for_bucket_listing(start)
+    {
         return StartKind::Page;
     }
     let asked = head_then_get(&run.client, start, run.options.read_timeout, |head| {

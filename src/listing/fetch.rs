@@ -49,7 +49,9 @@ pub async fn fetch_page_with_retries(
                 too_slow += 1;
                 too_slow <= TOO_SLOW_RETRIES
             }
-            PageError::TooLarge { .. } | PageError::Decode { .. } => false,
+            PageError::TooLarge { .. }
+            | PageError::Decode { .. }
+            | PageError::NotAListing { .. } => false,
         };
         if !transient || attempts > policy.retries {
             return Err(error);

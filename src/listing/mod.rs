@@ -4,6 +4,7 @@
 //!
 //! The names most callers need are re-exported here.
 
+pub(crate) mod bucket_fetch;
 pub(crate) mod charset;
 pub(crate) mod fetch;
 pub mod formats;

@@ -10,6 +10,8 @@ use url::Url;
 
 use crate::error::PageError;
 use crate::listing::charset::{content_type_charset, decode_text};
+use crate::listing::formats::bucket::BucketKind;
+use crate::listing::link::Link;
 use crate::pace::speed::{self, ChunkError, SpeedMeter};
 
 /// Listings of 50,000 entries are a few megabytes; anything past this is not a listing.
@@ -25,6 +27,30 @@ pub struct Page {
     pub text: String,
     /// True when the server sent JSON (nginx `autoindex_format json`, Caddy).
     pub is_json: bool,
+    /// The `Content-Type` the server sent, if any.
+    pub content_type: Option<String>,
+    /// The links of an object-store folder, read already from all its pages
+    /// (see `listing::bucket_fetch`); `text` is empty then.
+    pub bucket: Option<BucketFolder>,
+}
+
+/// A bucket being walked: its top folder and which store it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketTree {
+    /// The bucket's top folder, path style (`http://host/bucket/`).
+    pub root: Url,
+    /// S3 or Azure.
+    pub kind: BucketKind,
+}
+
+/// One folder of a bucket, all its pages read.
+#[derive(Debug, Clone)]
+pub struct BucketFolder {
+    /// The tree it belongs to (known from the start page on).
+    pub tree: BucketTree,
+    /// Its objects (file links, exact size and time) and common prefixes
+    /// (folder links, ending in `/`), in the order listed.
+    pub links: Vec<Link>,
 }
 
 /// Fetches `url` once and returns its text, decompressed and decoded.
@@ -81,14 +107,19 @@ pub async fn fetch_page_once(
     }
     let body = decompress(&headers, body)?;
     let text = decode_text(body, content_type_charset(&headers).as_deref());
-    let is_json = headers
+    let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
+    let is_json = content_type
+        .as_deref()
         .is_some_and(|value| value.trim_start().starts_with("application/json"));
     Ok(Page {
         url: final_url,
         text,
         is_json,
+        content_type,
+        bucket: None,
     })
 }
 

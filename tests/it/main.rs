@@ -14,6 +14,7 @@
 mod support;
 
 mod adversarial;
+mod buckets;
 mod checksums;
 mod cli;
 mod completions;

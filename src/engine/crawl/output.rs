@@ -65,6 +65,9 @@ pub(crate) struct PageOutput<'a> {
     /// Links of the page, and files among them, for `page_listed`.
     pub(crate) links: usize,
     pub(crate) files: usize,
+    /// Whether a link without a slash may be a folder (false for an object
+    /// store's listing, which says which of its entries are folders).
+    pub(crate) probes: bool,
 }
 
 impl<'a> PageOutput<'a> {
@@ -86,6 +89,7 @@ impl<'a> PageOutput<'a> {
             held_bytes: 0,
             links: 0,
             files: 0,
+            probes: true,
         }
     }
 
@@ -132,7 +136,7 @@ impl<'a> PageOutput<'a> {
                     .push_directory(run, url, self.depth + 1, self.ancestors);
             }
             Planned::File(mut task) => {
-                if run.options.recursive && !task.url.path().ends_with('/') {
+                if run.options.recursive && self.probes && !task.url.path().ends_with('/') {
                     task.folder_probe = Some(self.discoveries.probe(self.depth, self.ancestors));
                 }
                 return hand_over(run, self.tasks, task).await;

@@ -61,6 +61,8 @@ pub(crate) async fn read_page(
         url: served,
         text: body,
         is_json,
+        bucket,
+        ..
     } = page;
     // The folder whose entries the page lists: a page served at `…/dir` (no slash)
     // lists `…/dir/`.
@@ -73,6 +75,7 @@ pub(crate) async fn read_page(
     let text = PageText {
         text: body,
         is_json,
+        listed: bucket.map(|folder| folder.links),
         served: served.clone(),
     };
     let survey_folder = folder.clone();
@@ -195,6 +198,7 @@ async fn plan_links(
         &ancestors,
         pending.depth,
     );
+    output.probes = text.listed.is_none();
     let (mut batches, walker) = text.walk();
     loop {
         let batch = tokio::select! {

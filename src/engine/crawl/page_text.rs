@@ -18,6 +18,8 @@ pub(crate) struct PageText {
     /// The page's text: HTML, or JSON when `is_json`.
     pub(crate) text: String,
     pub(crate) is_json: bool,
+    /// The links of an object-store folder, read already (`text` is empty then).
+    pub(crate) listed: Option<Vec<Link>>,
     /// The URL it was served from: links resolve against it.
     pub(crate) served: Url,
 }
@@ -35,9 +37,16 @@ impl PageText {
     /// Walks the links; a JSON page that is not a JSON listing is an error.
     fn for_each(
         &self,
-        each: impl FnMut(Link) -> std::ops::ControlFlow<()>,
+        mut each: impl FnMut(Link) -> std::ops::ControlFlow<()>,
     ) -> Result<(), serde_json::Error> {
-        if self.is_json {
+        if let Some(links) = &self.listed {
+            for link in links {
+                if each(link.clone()).is_break() {
+                    break;
+                }
+            }
+            Ok(())
+        } else if self.is_json {
             for_each_json_link(&self.text, &self.served, each)
         } else {
             for_each_link(&self.text, &self.served, each);

@@ -21,6 +21,7 @@ use crate::engine::run::Run;
 use crate::error::PageError;
 use crate::event::SkipReason;
 use crate::http::redact::error_chain;
+use crate::listing::bucket_fetch::{BucketTree, PageFetch, fetch_listing};
 use crate::listing::page::Page;
 use crate::plan::{Planner, Task};
 use crate::select::scope::Scope;
@@ -54,6 +55,9 @@ pub(crate) async fn crawl_tree(
     // Known once the start page answers: `/dir` may redirect to `/dir/`.
     let mut scope: Option<Scope> = None;
     let prefetch = run.options.jobs.max(MIN_PAGE_PREFETCH);
+    // Known once a page answers as an object-store listing: the folders under
+    // its root are then listed by the store.
+    let mut bucket: Option<Arc<BucketTree>> = None;
     loop {
         if let Some(scope) = &scope {
             while let Some(found) = tree.discoveries.try_next() {
@@ -63,7 +67,7 @@ pub(crate) async fn crawl_tree(
         while window.len() < prefetch
             && let Some(pending) = tree.frontier.queue.pop_front()
         {
-            let fetch = spawn_page_fetch(run, &pending);
+            let fetch = spawn_page_fetch(run, &pending, bucket.clone());
             window.push_back((pending, fetch));
         }
         let Some((mut pending, fetch)) = window.pop_front() else {
@@ -89,6 +93,10 @@ pub(crate) async fn crawl_tree(
             Err(Flow::Next) => continue,
             Err(Flow::Stop) => break,
         };
+        // A bucket found on the way (linked from an HTML page) is walked the same.
+        if let Some(folder) = &page.bucket {
+            bucket.get_or_insert_with(|| Arc::new(folder.tree.clone()));
+        }
         let scope = scope.get_or_insert_with(|| {
             Scope::new(&page.url, run.options.span_hosts).with_domains(&run.options.domains)
         });
@@ -132,7 +140,11 @@ async fn fetched_page(
 
 /// Starts fetching a listing page: it takes a slot of the run and of its host
 /// while it runs, as a transfer does.
-fn spawn_page_fetch(run: &Arc<Run>, pending: &PendingPage) -> JoinHandle<Result<Page, PageError>> {
+fn spawn_page_fetch(
+    run: &Arc<Run>,
+    pending: &PendingPage,
+    bucket: Option<Arc<BucketTree>>,
+) -> JoinHandle<Result<Page, PageError>> {
     let url = pending.url.clone();
     // A refused connection is retried for a sub-directory, never for a start page.
     let retry_refused = pending.depth > 0;
@@ -140,15 +152,14 @@ fn spawn_page_fetch(run: &Arc<Run>, pending: &PendingPage) -> JoinHandle<Result<
     tokio::spawn(async move {
         let _slot = run.slots_for(&url).take().await;
         run.spacing.wait(url.host_str().unwrap_or_default()).await;
-        crate::listing::fetch_page_with_retries(
-            &run.client,
-            &url,
-            run.options.read_timeout,
-            run.options.retry,
+        let fetch = PageFetch {
+            client: &run.client,
+            read_timeout: run.options.read_timeout,
+            policy: run.options.retry,
             retry_refused,
-            &run.cancel,
-        )
-        .await
+            cancel: &run.cancel,
+        };
+        fetch_listing(&fetch, &url, bucket.as_deref()).await
     })
 }
 

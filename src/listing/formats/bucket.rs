@@ -25,9 +25,13 @@
 
 use std::time::SystemTime;
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Deserialize;
-use url::Url;
+
+mod urls;
+pub use urls::{
+    asks_for_bucket_listing, bucket_root, folder_prefix, folder_url, listing_url, object_url,
+    requested_prefix,
+};
 
 /// Which object store answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +133,9 @@ fn root_element(text: &str) -> Option<&str> {
             rest = after.split_once("?>")?.1.trim_start();
         } else if let Some(after) = rest.strip_prefix("<!--") {
             rest = after.split_once("-->")?.1.trim_start();
+        } else if let Some(after) = rest.strip_prefix("<!") {
+            // `<!DOCTYPE …>`
+            rest = after.split_once('>')?.1.trim_start();
         } else if let Some(after) = rest.strip_prefix('<') {
             let end = after.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
             let name = &after[..end];
@@ -138,6 +145,26 @@ fn root_element(text: &str) -> Option<&str> {
             return None;
         }
     }
+}
+
+/// The root element of an XML answer: `Some` when the answer says it is XML (an
+/// XML `content_type`, or a text that starts with `<?xml`), so that the caller can
+/// tell an XHTML page (`html`) from XML that is no listing (`Error`, `urlset`…).
+pub fn xml_root(content_type: Option<&str>, text: &str) -> Option<String> {
+    let essence = content_type
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let says_xml = matches!(essence.as_str(), "application/xml" | "text/xml")
+        || (essence.ends_with("+xml") && essence != "application/xhtml+xml")
+        || text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with("<?xml");
+    says_xml.then(|| root_element(text).unwrap_or("?").to_string())
 }
 
 /// Reads one page of an S3 or Azure listing.
@@ -344,154 +371,10 @@ fn parse_rfc3339(field: &'static str, key: &str, value: &str) -> Result<SystemTi
         })
 }
 
-/// Characters escaped in a key written into a URL path: everything a URL parser
-/// would read as something else (`#`, `?`, `%`, spaces, quotes…); `/` stays, the
-/// key's folders are the URL's.
-const KEY_IN_PATH: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
-/// The URL of object `key` in the bucket or container at `bucket` (its path-style
-/// URL, with or without a query). `None` for a key no URL can carry: one with an
-/// empty, `.` or `..` segment, which URL parsers fold away.
-pub fn object_url(bucket: &Url, key: &str) -> Option<Url> {
-    if key
-        .split('/')
-        .any(|segment| segment.is_empty() || segment == "." || segment == "..")
-    {
-        return None;
-    }
-    let mut url = bucket.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    let base = url.path().trim_end_matches('/').to_string();
-    url.set_path(&format!("{base}/{}", utf8_percent_encode(key, KEY_IN_PATH)));
-    Some(url)
-}
-
-/// The bucket's top folder, as a folder URL: the path of `answered` (the URL whose
-/// answer was `page`) up to the segment that names the bucket (path style,
-/// `http://host/bucket/`; Azure's `http://host/account/container/`), or the host's
-/// root when no segment does (virtual-hosted style, `http://bucket.host/`).
-///
-/// fetchall walks a bucket as folders under this URL (`…/bucket/sub/`), so scope,
-/// `--level`, paths and loops work as for any listing; [`folder_prefix`] turns
-/// such a folder back into the key prefix to ask the store for.
-pub fn bucket_root(answered: &Url, page: &BucketPage) -> Url {
-    let mut root = answered.clone();
-    root.set_query(None);
-    root.set_fragment(None);
-    let mut path = String::from("/");
-    if let Some(name) = page.name.as_deref() {
-        let mut through = String::new();
-        for segment in answered.path().split('/').filter(|s| !s.is_empty()) {
-            through.push('/');
-            through.push_str(segment);
-            if percent_encoding::percent_decode_str(segment).decode_utf8_lossy() == name {
-                path = format!("{through}/");
-                break;
-            }
-        }
-    }
-    root.set_path(&path);
-    root
-}
-
-/// The key prefix a folder URL under `root` stands for (`…/bucket/a%20b/` → `a b/`),
-/// or `None` for a URL outside the bucket.
-pub fn folder_prefix(root: &Url, folder: &Url) -> Option<String> {
-    if root.origin() != folder.origin() {
-        return None;
-    }
-    let relative = folder.path().strip_prefix(root.path())?;
-    let prefix = percent_encoding::percent_decode_str(relative)
-        .decode_utf8()
-        .ok()?
-        .into_owned();
-    Some(prefix)
-}
-
-/// The folder URL under `root` of a common prefix (`a b/` → `…/bucket/a%20b/`);
-/// `None` for a prefix no URL can carry (see [`object_url`]).
-pub fn folder_url(root: &Url, prefix: &str) -> Option<Url> {
-    let key = prefix.strip_suffix('/')?;
-    let mut url = object_url(root, key)?;
-    let path = format!("{}/", url.path());
-    url.set_path(&path);
-    Some(url)
-}
-
-/// The `prefix` a user gave in the start URL (`http://host/bucket/?prefix=2024/`),
-/// where the mirror starts inside the bucket.
-pub fn requested_prefix(start: &Url) -> Option<String> {
-    start
-        .query_pairs()
-        .find(|(key, _)| key == "prefix")
-        .map(|(_, value)| value.into_owned())
-}
-
-/// The URL that asks the store for one page of the folder `prefix`: S3's
-/// ListObjectsV2 or Azure's List Blobs, with `delimiter=/` so that deeper keys
-/// come back as folders, starting at `next` when given.
-pub fn listing_url(
-    bucket: &Url,
-    kind: BucketKind,
-    prefix: &str,
-    next: Option<&Continuation>,
-) -> Url {
-    let mut url = bucket.clone();
-    url.set_fragment(None);
-    url.set_query(None);
-    {
-        let mut query = url.query_pairs_mut();
-        match kind {
-            BucketKind::S3 => {
-                query.append_pair("list-type", "2");
-            }
-            BucketKind::Azure => {
-                query.append_pair("restype", "container");
-                query.append_pair("comp", "list");
-            }
-        }
-        query.append_pair("delimiter", "/");
-        if !prefix.is_empty() {
-            query.append_pair("prefix", prefix);
-        }
-        match next {
-            Some(Continuation::Token(token)) => {
-                query.append_pair("continuation-token", token);
-            }
-            Some(Continuation::Marker(marker)) => {
-                query.append_pair(
-                    match kind {
-                        BucketKind::S3 => "start-after",
-                        BucketKind::Azure => "marker",
-                    },
-                    marker,
-                );
-            }
-            None => {}
-        }
-    }
-    url
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use url::Url;
 
     fn fixture(name: &str) -> String {
         let path = format!(
@@ -630,6 +513,45 @@ mod tests {
     }
 
     #[test]
+    fn xml_answers_are_told_from_pages_by_type_or_declaration() {
+        let sitemap = r#"<?xml version="1.0"?><urlset><url/></urlset>"#;
+        assert_eq!(xml_root(None, sitemap).as_deref(), Some("urlset"));
+        assert_eq!(
+            xml_root(Some("application/xml"), "<Error><Code>X</Code></Error>").as_deref(),
+            Some("Error")
+        );
+        assert_eq!(
+            xml_root(Some("application/atom+xml; charset=utf-8"), "<feed/>").as_deref(),
+            Some("feed")
+        );
+        let xhtml = "<?xml version=\"1.0\"?>\n<!DOCTYPE html>\n<html><body/></html>";
+        assert_eq!(xml_root(Some("text/html"), xhtml).as_deref(), Some("html"));
+        // HTML is not XML unless it says so: no answer there.
+        assert_eq!(xml_root(Some("text/html"), "<!DOCTYPE html><html>"), None);
+        assert_eq!(xml_root(Some("application/xhtml+xml"), "<html/>"), None);
+        assert_eq!(xml_root(Some("application/json"), "[]"), None);
+    }
+
+    #[test]
+    fn a_start_url_asking_a_store_for_a_listing_is_known_by_its_query() {
+        for url in [
+            "http://h/bkt?prefix=a/",
+            "http://h/bkt?list-type=2",
+            "http://h/bkt?delimiter=%2F",
+            "http://h/acct/ctr?restype=container&comp=list",
+        ] {
+            assert!(asks_for_bucket_listing(&Url::parse(url).unwrap()), "{url}");
+        }
+        for url in [
+            "http://h/file.iso",
+            "http://h/get.php?id=1",
+            "http://h/x?comp=get",
+        ] {
+            assert!(!asks_for_bucket_listing(&Url::parse(url).unwrap()), "{url}");
+        }
+    }
+
+    #[test]
     fn object_urls_carry_any_key_literally_or_not_at_all() {
         let bucket = Url::parse("http://127.0.0.1:9000/data/?prefix=x/").unwrap();
         for key in [
@@ -722,7 +644,7 @@ mod tests {
             url.as_str(),
             "http://h/data/?list-type=2&delimiter=%2F&continuation-token=t%2B%2F%3D"
         );
-        let container = Url::parse("http://h/acct/ctr?restype=container&comp=list").unwrap();
+        let container = Url::parse("http://h/acct/ctr/").unwrap();
         let marker = Continuation::Marker("k".to_string());
         let url = listing_url(&container, BucketKind::Azure, "p/", Some(&marker));
         assert_eq!(

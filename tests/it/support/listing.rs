@@ -29,6 +29,10 @@ pub enum ListingStyle {
     /// Folders linked by absolute path without a trailing slash, and a folder asked
     /// without its slash answered with its listing at once (200, no redirect).
     SlashlessDirect,
+    /// No folder listings: an S3 bucket at `/bkt/` (see [`super::bucket`]).
+    S3,
+    /// No folder listings: an Azure container at `/acct/ctr` (see [`super::bucket`]).
+    Azure,
 }
 
 /// Apache's and nginx's escaping leaves most punctuation alone, so `&` reaches the
@@ -84,6 +88,7 @@ pub fn respond(root: &Path, url_path: &str, style: ListingStyle, accepts_gzip: b
         ListingStyle::Miniserve => miniserve(url_path, &entries),
         ListingStyle::MiniHttpd => mini_httpd(url_path, &entries),
         ListingStyle::SlashlessDirect => slashless_direct(url_path, &entries),
+        ListingStyle::S3 | ListingStyle::Azure => unreachable!("the store answers its listings"),
     };
     let mut response = Response::new(Body::empty());
     let headers = response.headers_mut();

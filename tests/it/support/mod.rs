@@ -5,6 +5,7 @@
 //! Files are served by tower-http's `ServeDir`, which implements Range,
 //! Last-Modified and If-Modified-Since for real.
 
+pub mod bucket;
 pub mod cli;
 pub mod faults;
 pub mod harness;
@@ -283,6 +284,13 @@ async fn respond(state: &ServerState, request: Request) -> Response {
             );
         }
         return response;
+    }
+    match state.style {
+        ListingStyle::S3 => return bucket::respond(&state.root, bucket::Store::S3, request).await,
+        ListingStyle::Azure => {
+            return bucket::respond(&state.root, bucket::Store::Azure, request).await;
+        }
+        _ => {}
     }
     let mut path = request.uri().path().to_string();
     if state.style == ListingStyle::SlashlessDirect && !path.ends_with('/') {

@@ -1,0 +1,225 @@
+//! Object-store folders, fetched whole. A bucket (an S3 bucket, an Azure
+//! container) is walked as path-style folder URLs under its root
+//! (`http://host/bucket/sub/`), so scope, `--level`, local paths and read-once
+//! work as for any listing; only how a folder is fetched differs: its key prefix
+//! is asked of the store with `delimiter=/`, page after page until a page names no
+//! next one, and the objects become file links with their exact size and time,
+//! the common prefixes folder links.
+//!
+//! The tree is recognised from its start page: an answer whose root element is
+//! `ListBucketResult` or `EnumerationResults`. Any other XML answer is an error
+//! naming what it was, never an empty folder.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::error::PageError;
+use crate::http::client::HttpClient;
+use crate::listing::fetch::fetch_page_with_retries;
+use crate::listing::formats::bucket::{
+    BucketPage, Continuation, bucket_root, folder_prefix, folder_url, listing_url, object_url,
+    parse_bucket_listing, sniff_bucket_listing, xml_root,
+};
+use crate::listing::link::Link;
+use crate::listing::meta::{ListedSize, ListedTime};
+pub(crate) use crate::listing::page::{BucketFolder, BucketTree, Page};
+use crate::pace::retry::RetryPolicy;
+
+/// What fetchall reads where it expects a listing, for the errors that say so.
+const EXPECTED_LISTING: &str =
+    "an HTML or JSON listing, or an S3 ListBucketResult or Azure EnumerationResults";
+
+/// How listing pages are fetched: the client, its patience and retries.
+pub(crate) struct PageFetch<'a> {
+    pub(crate) client: &'a HttpClient,
+    pub(crate) read_timeout: Duration,
+    pub(crate) policy: RetryPolicy,
+    /// Whether a refused connection is retried (not for a start page).
+    pub(crate) retry_refused: bool,
+    pub(crate) cancel: &'a CancellationToken,
+}
+
+impl PageFetch<'_> {
+    async fn page(&self, url: &Url) -> Result<Page, PageError> {
+        fetch_page_with_retries(
+            self.client,
+            url,
+            self.read_timeout,
+            self.policy,
+            self.retry_refused,
+            self.cancel,
+        )
+        .await
+    }
+}
+
+/// Fetches the listing at `url`. A folder URL under the root of the bucket
+/// being walked (`bucket`) is listed whole by the store; otherwise the page is fetched, and when it is an
+/// object-store listing, the folder it starts at is listed whole (the user's URL
+/// may lack `delimiter=/`, or hold only its first page). A page that is XML but no
+/// listing is an error.
+pub(crate) async fn fetch_listing(
+    fetch: &PageFetch<'_>,
+    url: &Url,
+    bucket: Option<&BucketTree>,
+) -> Result<Page, PageError> {
+    if let Some(tree) = bucket
+        && url.path().ends_with('/')
+        && url.query().is_none()
+        && folder_prefix(&tree.root, url).is_some()
+    {
+        return fetch_folder(fetch, tree, url).await;
+    }
+    let page = fetch.page(url).await?;
+    if let Some(kind) = sniff_bucket_listing(&page.text) {
+        let first = read_bucket_page(&page)?;
+        let tree = BucketTree {
+            root: bucket_root(&page.url, &first),
+            kind,
+        };
+        // `?prefix=sub/` starts at that folder; `?prefix=sub/ab` at `sub/`.
+        let prefix = first
+            .prefix
+            .rfind('/')
+            .map_or("", |end| &first.prefix[..=end]);
+        let folder = if prefix.is_empty() {
+            Some(tree.root.clone())
+        } else {
+            folder_url(&tree.root, prefix)
+        };
+        let Some(folder) = folder else {
+            return Err(not_a_listing(
+                &page,
+                format!("a prefix no URL can carry: {prefix:?}"),
+            ));
+        };
+        return fetch_folder(fetch, &tree, &folder).await;
+    }
+    if let Some(root) = xml_root(page.content_type.as_deref(), &page.text)
+        && !root.eq_ignore_ascii_case("html")
+    {
+        return Err(not_a_listing(&page, describe_xml(&root, &page.text)));
+    }
+    Ok(page)
+}
+
+/// Lists the folder `folder` of `tree` whole, following each page's next one.
+async fn fetch_folder(
+    fetch: &PageFetch<'_>,
+    tree: &BucketTree,
+    folder: &Url,
+) -> Result<Page, PageError> {
+    let Some(prefix) = folder_prefix(&tree.root, folder) else {
+        return Err(PageError::NotAListing {
+            content_type: "none".to_string(),
+            found: format!("{folder} is outside the bucket {}", tree.root),
+            expected: "a folder of the bucket",
+        });
+    };
+    let mut links = Vec::new();
+    let mut next: Option<Continuation> = None;
+    loop {
+        let url = listing_url(&tree.root, tree.kind, &prefix, next.as_ref());
+        let page = fetch.page(&url).await?;
+        let listed = read_bucket_page(&page)?;
+        if listed.kind != tree.kind {
+            return Err(not_a_listing(
+                &page,
+                format!("a {:?} listing in a {:?} bucket", listed.kind, tree.kind),
+            ));
+        }
+        add_links(&tree.root, &prefix, &listed, &mut links);
+        match listed.next {
+            // A store that names the page it just sent would never end.
+            Some(following) if Some(&following) == next.as_ref() => {
+                return Err(not_a_listing(
+                    &page,
+                    format!("a page that names itself as the next one ({following:?})"),
+                ));
+            }
+            Some(following) => next = Some(following),
+            None => break,
+        }
+    }
+    Ok(Page {
+        url: folder.clone(),
+        text: String::new(),
+        is_json: false,
+        content_type: None,
+        bucket: Some(BucketFolder {
+            tree: tree.clone(),
+            links,
+        }),
+    })
+}
+
+/// The page read as an object-store listing, or an error naming what it is.
+fn read_bucket_page(page: &Page) -> Result<BucketPage, PageError> {
+    if sniff_bucket_listing(&page.text).is_none() {
+        let found = match xml_root(page.content_type.as_deref(), &page.text) {
+            Some(root) => describe_xml(&root, &page.text),
+            None => "text that is no XML".to_string(),
+        };
+        return Err(not_a_listing(page, found));
+    }
+    parse_bucket_listing(&page.text).map_err(|error| not_a_listing(page, error.to_string()))
+}
+
+/// The links of one page of the folder `prefix`: objects as files, common
+/// prefixes as folders. A key no URL can carry (`a//b`) is kept as a link that
+/// does not resolve, so that it is reported, not lost; a folder marker (the
+/// empty object `sub/` some consoles create) is no file.
+fn add_links(root: &Url, prefix: &str, page: &BucketPage, links: &mut Vec<Link>) {
+    for object in &page.objects {
+        if object.key == prefix || object.key.ends_with('/') {
+            continue;
+        }
+        let url = object_url(root, &object.key).ok_or(url::ParseError::RelativeUrlWithoutBase);
+        links.push(Link {
+            href: url
+                .as_ref()
+                .map_or_else(|_| object.key.clone(), Url::to_string),
+            url,
+            size: Some(ListedSize::exact(object.size)),
+            modified: object.modified.map(ListedTime::exact),
+        });
+    }
+    for folder in &page.prefixes {
+        let url = folder_url(root, folder).ok_or(url::ParseError::RelativeUrlWithoutBase);
+        links.push(Link {
+            href: url.as_ref().map_or_else(|_| folder.clone(), Url::to_string),
+            url,
+            size: None,
+            modified: None,
+        });
+    }
+}
+
+/// What an XML answer is: its root element, and for an S3 or Azure `<Error>` its
+/// code and message.
+fn describe_xml(root: &str, text: &str) -> String {
+    let element = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find('<')?;
+        Some(text[start..start + end].trim().to_string())
+    };
+    match (element("Code"), element("Message")) {
+        (Some(code), Some(message)) => format!("an XML <{root}>: {code}: {message}"),
+        (Some(code), None) => format!("an XML <{root}>: {code}"),
+        _ => format!("an XML <{root}>"),
+    }
+}
+
+fn not_a_listing(page: &Page, found: String) -> PageError {
+    PageError::NotAListing {
+        content_type: page
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "no content type".to_string()),
+        found: format!("{} answered {found}", page.url),
+        expected: EXPECTED_LISTING,
+    }
+}
