@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use url::Url;
 
+use crate::listing::local_time::LocalTime;
 use crate::listing::meta::{ListedSize, ListedTime};
 
 /// One `<a href>` (or `<area href>`) of a page.
@@ -21,6 +22,10 @@ pub struct Link {
     /// The exact modification time, when the listing states it in UTC (JSON
     /// listings, Caddy's `<time datetime>`); local times without a zone are not used.
     pub modified: Option<ListedTime>,
+    /// The time the listing prints in the server's local time, without a zone
+    /// (Apache, lighttpd, IIS...), when it states no exact one: exact only once the
+    /// host's offset is learnt ([`crate::listing::offset`]).
+    pub local_modified: Option<LocalTime>,
 }
 
 /// Repairs URL text written by a server or a user so that every `%` starts a valid

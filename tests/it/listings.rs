@@ -253,3 +253,62 @@ fn iis_listing_links_are_absolute_and_sizes_come_first() {
     }
     assert!(checked >= 10, "only {checked} IIS files");
 }
+
+/// Every server that prints local time without a zone: each file's time is read,
+/// to its precision, and (the captures ran with `TZ=UTC`) gives offset zero
+/// against the file's true mtime. Servers that print a zone, or none, give none.
+#[test]
+fn zone_less_local_times_are_read_from_every_server_that_prints_them() {
+    use fetchall::listing::local_time::Precision;
+    use fetchall::listing::offset::sample_offset;
+    let tree = served_tree();
+    let cases: &[(&str, Option<Precision>)] = &[
+        ("apache-fancy.html", Some(Precision::Minute)),
+        ("apache-fancy-pre.html", Some(Precision::Minute)),
+        (
+            "apache-fancy-namewidth-default.html",
+            Some(Precision::Minute),
+        ),
+        ("lighttpd.html", Some(Precision::Second)),
+        ("iis.html", Some(Precision::Minute)),
+        ("mini_httpd.html", Some(Precision::Minute)),
+        ("webrick.html", Some(Precision::Minute)),
+        // nginx prints GMT (read as exact minutes), others a zone or no time.
+        ("nginx.html", None),
+        ("apache-plain.html", None),
+        ("caddy.html", None),
+        ("miniserve.html", None),
+        ("plack.html", None),
+        ("python-http-server.html", None),
+    ];
+    let page = Url::parse("http://127.0.0.1:8080/").expect("page URL");
+    for (fixture, precision) in cases {
+        let mut dated = 0;
+        for link in links_of(fixture, &page) {
+            if link.href.ends_with('/') || link.href.contains('?') {
+                continue;
+            }
+            let name = percent_encoding::percent_decode_str(link.href.trim_start_matches('/'))
+                .decode_utf8_lossy()
+                .into_owned();
+            let Some(truth) = tree.modified.get(&name) else {
+                continue;
+            };
+            let truth = std::time::UNIX_EPOCH + std::time::Duration::from_secs(*truth);
+            match (precision, link.local_modified) {
+                (Some(precision), Some(local)) => {
+                    assert_eq!(local.precision, *precision, "{fixture}: {name}");
+                    assert_eq!(sample_offset(local, truth), Some(0), "{fixture}: {name}");
+                    dated += 1;
+                }
+                (None, None) => {}
+                (expected, found) => {
+                    panic!("{fixture}: {name}: expected {expected:?}, read {found:?}")
+                }
+            }
+        }
+        if precision.is_some() {
+            assert!(dated >= 5, "{fixture}: only {dated} local times read");
+        }
+    }
+}

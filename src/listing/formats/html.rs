@@ -18,6 +18,7 @@ use html5ever::tokenizer::{
 use url::Url;
 
 use crate::listing::link::{Link, resolve};
+use crate::listing::local_time::local_time_in_row;
 use crate::listing::meta::{ListedSize, ListedTime};
 use rows::{size_in_row, time_in_row};
 
@@ -75,14 +76,20 @@ fn finish_link(link: CollectedLink, base: &Url) -> Link {
             .or_else(|| size_in_row(&link.after))
             .or_else(|| size_in_row(&link.before))
     };
+    let modified = link
+        .datetime
+        .map(ListedTime::exact)
+        .or_else(|| time_in_row(&link.after));
+    // A local time only where no zoned one was found (IIS prints it first).
+    let local_modified = modified
+        .is_none()
+        .then(|| local_time_in_row(&link.after).or_else(|| local_time_in_row(&link.before)));
     Link {
         href: link.href,
         url,
         size,
-        modified: link
-            .datetime
-            .map(ListedTime::exact)
-            .or_else(|| time_in_row(&link.after)),
+        modified,
+        local_modified: local_modified.flatten(),
     }
 }
 
