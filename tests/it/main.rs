@@ -30,3 +30,4 @@ mod reliability;
 mod requests;
 mod segmented;
 mod shard;
+mod zones;
