@@ -18,7 +18,6 @@ pub(crate) async fn resolve_listed_time(run: &Run, task: &mut Task) {
         return;
     };
     if task.listed_modified.is_some()
-        || run.options.dry_run
         || run.options.existing != Existing::Compare
         || !could_be_up_to_date(task)
     {

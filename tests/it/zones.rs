@@ -91,6 +91,19 @@ fn a_resync_of_apache_and_lighttpd_in_any_zone_sends_only_the_listing() {
             "{style:?}: a re-sync sent {asked:?}"
         );
 
+        // A dry run decides as a real one: nothing to plan, no HEAD per file.
+        server.clear_log();
+        let mut dry = options.clone();
+        dry.dry_run = true;
+        let planned = harness::mirror(&dry);
+        assert_eq!(
+            planned.summary().up_to_date,
+            FILES.len() as u64,
+            "{style:?}\n{}",
+            planned.log()
+        );
+        assert!(file_requests(&server).len() <= 1, "{style:?}");
+
         // A file changed on the server, to the same size, an hour later: fetched.
         write(
             served.path(),

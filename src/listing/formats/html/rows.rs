@@ -9,8 +9,9 @@ use crate::listing::meta::{ListedSize, ListedTime};
 /// Finds nginx's `04-Mar-2021 05:06` in a listing row, read as the UTC minute it
 /// names (nginx's default, `autoindex_localtime off`). A server that prints local
 /// time only makes the minute disagree with the file's, and then fetchall asks the
-/// server instead. Other servers' dates are not read: Apache and lighttpd print
-/// local time, with rounded sizes that could not skip a request anyway.
+/// server instead. Other servers' local times without a zone (Apache, lighttpd,
+/// IIS...) are read by [`crate::listing::local_time`], and used once the host's
+/// offset is learnt.
 pub fn time_in_row(text: &str) -> Option<ListedTime> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
     tokens.windows(2).find_map(|pair| {
