@@ -179,3 +179,36 @@ fn a_file_whose_listed_time_moved_is_asked_even_with_a_learnt_offset() {
     assert_eq!(second.summary().downloaded, 1, "{}", second.log());
     assert_eq!(second.summary().up_to_date, FILES.len() as u64 - 1);
 }
+
+#[test]
+fn an_offset_learnt_in_summer_is_not_applied_to_winter_files() {
+    // Berlin: +02:00 in July, +01:00 in January. The offset learnt from the July
+    // file must not judge the January one, which changed exactly one hour later
+    // (the daylight-saving step) with its size kept: read with +02:00 its new
+    // listed minute would be the old file's.
+    let served = tempfile::tempdir().expect("temp dir");
+    let at = |seconds| SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+    let july = at(1_625_918_430); // 2021-07-10 12:00:30 UTC
+    let january = at(1_610_280_030); // 2021-01-10 12:00:30 UTC
+    write(served.path(), "summer.txt", &[b's'; 30], july);
+    write(served.path(), "winter.txt", &[b'w'; 30], january);
+    let out = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::start(served.path(), ListingStyle::ApacheZone("Europe/Berlin"));
+    let options = harness::options([server.url("/")], out.path());
+    assert_eq!(harness::mirror(&options).summary().downloaded, 2);
+    write(
+        served.path(),
+        "winter.txt",
+        &[b'W'; 30],
+        january + Duration::from_secs(3600),
+    );
+    server.clear_log();
+    let second = harness::mirror(&options);
+    assert_eq!(second.summary().downloaded, 1, "{}", second.log());
+    assert_eq!(
+        std::fs::read(out.path().join("winter.txt")).expect("winter.txt"),
+        vec![b'W'; 30]
+    );
+    // The July file was settled by the listing (after the one HEAD).
+    assert!(!file_requests(&server).contains(&"GET /summer.txt".to_string()));
+}

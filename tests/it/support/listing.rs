@@ -35,6 +35,9 @@ pub enum ListingStyle {
     /// lighttpd's rows: `2021-Mar-04 10:36:07` local time (seconds ahead of UTC),
     /// sizes truncated to one decimal (`0.9K`).
     LighttpdLocal(i64),
+    /// Apache's rows in the local time of a real zone (`Europe/Berlin`): the
+    /// offset changes with daylight saving time from file to file.
+    ApacheZone(&'static str),
 }
 
 /// Apache's and nginx's escaping leaves most punctuation alone, so `&` reaches the
@@ -92,6 +95,7 @@ pub fn respond(root: &Path, url_path: &str, style: ListingStyle, accepts_gzip: b
         ListingStyle::SlashlessDirect => slashless_direct(url_path, &entries),
         ListingStyle::ApacheLocal(offset) => apache_local(url_path, &entries, offset),
         ListingStyle::LighttpdLocal(offset) => lighttpd_local(url_path, &entries, offset),
+        ListingStyle::ApacheZone(zone) => apache_zone(url_path, &entries, zone),
     };
     let mut response = Response::new(Body::empty());
     let headers = response.headers_mut();
@@ -301,6 +305,24 @@ fn apache_size(size: u64) -> String {
         1024..1_048_576 => format!("{:.1}K", size as f64 / 1024.0),
         _ => format!("{:.1}M", size as f64 / 1_048_576.0),
     }
+}
+
+fn apache_zone(path: &str, entries: &[Entry], zone: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(zone).expect("a zone of the tz database");
+    let shifted: Vec<Entry> = entries
+        .iter()
+        .map(|entry| {
+            let timestamp = jiff::Timestamp::try_from(entry.modified).expect("a timestamp");
+            let offset = i64::from(zone.to_offset(timestamp).seconds());
+            Entry {
+                name: entry.name.clone(),
+                is_dir: entry.is_dir,
+                size: entry.size,
+                modified: entry.modified + std::time::Duration::from_secs(offset as u64),
+            }
+        })
+        .collect();
+    apache_local(path, &shifted, 0)
 }
 
 fn apache_local(path: &str, entries: &[Entry], offset: i64) -> String {
