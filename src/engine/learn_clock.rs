@@ -59,6 +59,8 @@ async fn learn_from_head(run: &Run, url: &Url, listed: LocalTime) -> Option<Host
         () = run.cancel.cancelled() => return None,
         slot = slots.take() => slot?,
     };
+    // A host that answered 429 or 503 is waited for, as by any request.
+    run.pacer.wait(host, &run.cancel).await.ok()?;
     tokio::select! {
         () = run.cancel.cancelled() => return None,
         () = run.spacing.wait(host) => {}
