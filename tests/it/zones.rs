@@ -212,3 +212,41 @@ fn an_offset_learnt_in_summer_is_not_applied_to_winter_files() {
     // The July file was settled by the listing (after the one HEAD).
     assert!(!file_requests(&server).contains(&"GET /summer.txt".to_string()));
 }
+
+#[test]
+fn a_host_that_refuses_head_is_asked_per_file_and_nothing_is_kept_stale() {
+    // The one HEAD that would teach the offset is refused (405): nothing is
+    // learnt, every file is asked with a conditional GET, and a file changed
+    // within its listed minute and size range is fetched.
+    let served = tempfile::tempdir().expect("temp dir");
+    serve_tree(served.path());
+    let out = tempfile::tempdir().expect("temp dir");
+    let server = TestServer::start(served.path(), ListingStyle::ApacheLocal(5 * 3600 + 1800));
+    let options = harness::options([server.url("/")], out.path());
+    assert_eq!(
+        harness::mirror(&options).summary().downloaded,
+        FILES.len() as u64
+    );
+    for request in file_requests(&server) {
+        let target = request.trim_start_matches("GET ");
+        server
+            .faults()
+            .always(target, crate::support::faults::Fault::RefuseHead(405));
+    }
+    write(
+        served.path(),
+        "a.txt",
+        &[b'z'; 30],
+        march() + Duration::from_secs(20),
+    );
+    server.clear_log();
+    let second = harness::mirror(&options);
+    assert_eq!(second.summary().downloaded, 1, "{}", second.log());
+    assert_eq!(second.summary().up_to_date, FILES.len() as u64 - 1);
+    assert_eq!(heads(&server), 1);
+    let gets = file_requests(&server)
+        .into_iter()
+        .filter(|request| request.starts_with("GET "))
+        .count();
+    assert_eq!(gets, FILES.len(), "every file is asked");
+}
