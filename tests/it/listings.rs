@@ -213,10 +213,13 @@ fn real_listings_yield_the_served_files_and_their_sizes() {
             sizes_expected,
             "{fixture}: sizes found for {sized} files"
         );
-        // UTC times: exact from JSON listings and Caddy's <time datetime>, the minute
-        // from nginx's GMT dates; no local times (Apache, lighttpd, IIS, rclone).
-        let times_expected =
-            fixture.ends_with(".json") || fixture == "caddy.html" || fixture == "nginx.html";
+        // UTC times: exact from JSON listings, Caddy's <time datetime> and rclone's
+        // `+0000 UTC`, the minute from nginx's GMT dates; local times without a zone
+        // (Apache, lighttpd, IIS) are `local_modified`.
+        let times_expected = fixture.ends_with(".json")
+            || fixture == "caddy.html"
+            || fixture == "nginx.html"
+            || fixture == "rclone.html";
         assert_eq!(
             dated > 0,
             times_expected,
@@ -279,6 +282,7 @@ fn zone_less_local_times_are_read_from_every_server_that_prints_them() {
         ("caddy.html", None),
         ("miniserve.html", None),
         ("plack.html", None),
+        ("rclone.html", None),
         ("python-http-server.html", None),
     ];
     let page = Url::parse("http://127.0.0.1:8080/").expect("page URL");
@@ -310,5 +314,34 @@ fn zone_less_local_times_are_read_from_every_server_that_prints_them() {
         if precision.is_some() {
             assert!(dated >= 5, "{fixture}: only {dated} local times read");
         }
+    }
+}
+
+/// Servers that print a zone with each time (Plack's HTTP date, rclone's `+0000
+/// UTC`): read as exact UTC seconds. (miniserve prints `+00:00` too, but in a cell
+/// after two sort links of its own row, so its times are not the file's.)
+#[test]
+fn zoned_listing_times_are_exact() {
+    let tree = served_tree();
+    let page = Url::parse("http://127.0.0.1:8080/").expect("page URL");
+    for fixture in ["plack.html", "rclone.html"] {
+        let mut dated = 0;
+        for link in links_of(fixture, &page) {
+            let name = percent_encoding::percent_decode_str(link.href.trim_start_matches('/'))
+                .decode_utf8_lossy()
+                .into_owned();
+            let Some(truth) = tree.modified.get(&name) else {
+                continue;
+            };
+            let truth = std::time::UNIX_EPOCH + std::time::Duration::from_secs(*truth);
+            let listed = link.modified.unwrap_or_else(|| panic!("{fixture}: {name}"));
+            assert_eq!(
+                listed,
+                fetchall::listing::ListedTime::exact(truth),
+                "{fixture}: {name}"
+            );
+            dated += 1;
+        }
+        assert!(dated >= 20, "{fixture}: only {dated} times read");
     }
 }
