@@ -8,7 +8,11 @@
 #                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
 #                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,
 #                   moto,azurite)
-#   --modes LIST    flat,recursive (default: both)
+#   --modes LIST    flat,recursive (default: both), or resync: recursive, then
+#                   again with --json into the same folder, which must start no
+#                   transfer (every file up to date by the listing alone)
+#   --server-tz TZ  run the servers (and everything else) with TZ set, e.g.
+#                   Asia/Kolkata: listings in local time without a zone
 #   --keep          keep the temp dir (tree, server configs/logs, outputs)
 #   --no-install    install nothing (no apt-get, no scripts/install-interop-servers.sh);
 #                   servers that are missing are SKIPped
@@ -61,6 +65,7 @@ while [ $# -gt 0 ]; do
         --keep) keep=1; shift ;;
         --no-install) install=0; shift ;;
         --build) build=1; shift ;;
+        --server-tz) export TZ=${2:?}; shift 2 ;;
         --timeout) timeout_s=${2:?}; shift 2 ;;
         --timeout=*) timeout_s=${1#*=}; shift ;;
         --list) tr ',' '\n' <<<"$ALL_SERVERS"; exit 0 ;;
@@ -74,7 +79,7 @@ for s in "${SERVERS[@]}"; do
     srv_binary "$s" >/dev/null || { echo "unknown server variant: $s (see --list)" >&2; exit 2; }
 done
 for m in "${MODES[@]}"; do
-    case "$m" in flat|recursive) ;; *) echo "unknown mode: $m" >&2; exit 2 ;; esac
+    case "$m" in flat|recursive|resync) ;; *) echo "unknown mode: $m" >&2; exit 2 ;; esac
 done
 
 # ---------------------------------------------------------------------------
@@ -333,6 +338,31 @@ if [ "$(id -u)" = 0 ] && id www-data >/dev/null 2>&1 && command -v runuser >/dev
         || log "warning: www-data cannot read $tree (check permissions of ${TMPDIR:-/tmp}); apache/nginx/lighttpd will fail"
 fi
 
+# The second run of `resync`: the same tree again into OUT must send no request for
+# a file (an `up_to_date` with an id was asked, e.g. a 304), only the listings (and
+# at most one HEAD per host, to learn a zone-less listing's offset).
+resync_check() {
+    local server=$1 out=$2 url=$3 detail=$4 broken=${5:-0} events counts
+    events="$work/out/$server-resync.json"
+    timeout --kill-after=10 "$timeout_s" "${fetchall_cmd[@]}" --json -r -o "$out" "$url" \
+        >"$events" 2>"$work/out/$server-resync.log"
+    counts=$(python3 -c '
+import json, sys
+events = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+kind = lambda name: [e for e in events if e.get("event") == name]
+unasked = sum(1 for e in kind("up_to_date") if e.get("id") is None)
+asked = len(kind("up_to_date")) - unasked + len(kind("downloaded"))
+print(asked, unasked, len(kind("failed")))' "$events")
+    read -r asked unasked failed <<<"$counts"
+    detail="$detail; re-run: $unasked up to date unasked, $asked asked, $failed failed"
+    # A server's broken links (declared in expectations) fail again; nothing else may.
+    if [ "$asked" = 0 ] && [ "$unasked" -gt 0 ] && [ "$failed" -le "$broken" ]; then
+        add_result "$server" resync PASS "$detail"
+    else
+        add_result "$server" resync FAIL "$detail"
+    fi
+}
+
 add_result() { results+=("$1|$2|$3|$4"); [ "$3" = FAIL ] && any_fail=1; }
 
 for server in "${SERVERS[@]}"; do
@@ -352,7 +382,7 @@ for server in "${SERVERS[@]}"; do
         out="$work/out/$server-$mode"
         mkdir -p "$work/out"
         args=(-q)
-        [ "$mode" = recursive ] && args+=(-r)
+        [ "$mode" = flat ] || args+=(-r)
         t0=$(date +%s.%N)
         timeout --kill-after=10 "$timeout_s" "${fetchall_cmd[@]}" "${args[@]}" -o "$out" "$url" \
             >"$work/out/$server-$mode.log" 2>&1
@@ -360,7 +390,7 @@ for server in "${SERVERS[@]}"; do
         secs=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$(date +%s.%N)")
         cmp_args=(--max-list 15)
         [ "$mode" = flat ] && cmp_args+=(--flat)
-        mapfile -t extra_args < <(expectations "$server" "$mode")
+        mapfile -t extra_args < <(expectations "$server" "${mode/resync/recursive}")
         broken=()
         for i in "${!extra_args[@]}"; do
             if [ "${extra_args[$i]}" = --broken ]; then
@@ -388,9 +418,13 @@ for server in "${SERVERS[@]}"; do
             detail="$detail, re-run bodies $bodies"
             [ "$bodies" = 0 ] || crc=1
         fi
-        if [ $rc -eq 1 ] && [ $crc -eq 0 ] && [ ${#broken[@]} -gt 0 ]; then
+        if [ $rc -eq 1 ] && [ $crc -eq 0 ] && [ ${#broken[@]} -gt 0 ] && [ "$mode" = resync ]; then
+            resync_check "$server" "$out" "$url" "$detail (exit 1 accepted: server lists broken links)" "${#broken[@]}"
+        elif [ $rc -eq 1 ] && [ $crc -eq 0 ] && [ ${#broken[@]} -gt 0 ]; then
             # the failed links are the server's broken ones; all else is right
             add_result "$server" "$mode" PASS "$detail (exit 1 accepted: server lists broken links)"
+        elif [ $rc -eq 0 ] && [ $crc -eq 0 ] && [ "$mode" = resync ]; then
+            resync_check "$server" "$out" "$url" "$detail"
         elif [ $rc -eq 0 ] && [ $crc -eq 0 ]; then
             add_result "$server" "$mode" PASS "$detail"
         else

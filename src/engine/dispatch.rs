@@ -10,6 +10,7 @@ use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::engine::dry_run::probe_file;
 use crate::engine::file_transfer::transfer_file;
+use crate::engine::learn_clock::resolve_listed_time;
 use crate::engine::run::Run;
 use crate::event::{Event, SkipReason};
 use crate::plan::Task;
@@ -28,7 +29,8 @@ pub(crate) async fn dispatch(run: &Arc<Run>, mut tasks: mpsc::Receiver<Task>) {
             () = run.cancel.cancelled() => break,
             task = tasks.recv() => task,
         };
-        let Some(task) = task else { break };
+        let Some(mut task) = task else { break };
+        resolve_listed_time(run, &mut task).await;
         if settled_without_request(run, &task) {
             continue;
         }

@@ -30,7 +30,7 @@ struct Head {
 /// listing did not say, and reports it as planned, up to date, skipped or failed.
 pub(crate) async fn probe_file(run: &Run, task: Task) {
     // What a real run decides before any request, decided the same way.
-    if task.local == LocalFile::Other {
+    if task.local == LocalFile::Other && task.folder_probe.is_none() {
         let error = format!(
             "cannot replace `{}`: it exists and is not a regular file",
             task.destination.display()

@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::engine::clocks::HostClocks;
 use crate::engine::digests::ExpectedDigests;
 use crate::engine::options::Options;
 use crate::event::run_log::RunLog;
@@ -43,6 +44,8 @@ pub(crate) struct Run {
     /// so has claimed its path): a `--content-disposition` name is applied only
     /// then, so it never takes the path of a link read later.
     pub(crate) all_claimed: CancellationToken,
+    /// The learnt clock of each host whose listing prints local times.
+    pub(crate) clocks: HostClocks,
     /// `--jobs`: requests in flight at once, listing pages and transfers together,
     /// so `-j 16` means 16 connections' worth of work, as with other tools.
     slots: Arc<Semaphore>,
@@ -76,6 +79,7 @@ impl Run {
             spacing: HostSpacing::new(options.wait, options.random_wait),
             pending_writes: Semaphore::new(crate::transfer::small_file::PENDING_WRITES),
             all_claimed: CancellationToken::new(),
+            clocks: HostClocks::default(),
             slots: Arc::new(Semaphore::new(options.jobs.max(1))),
             host_slots: Mutex::new(HashMap::new()),
             list_urls,

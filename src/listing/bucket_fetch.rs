@@ -184,6 +184,7 @@ fn add_links(root: &Url, prefix: &str, page: &BucketPage, links: &mut Vec<Link>)
             url,
             size: Some(ListedSize::exact(object.size)),
             modified: object.modified.map(ListedTime::exact),
+            local_modified: None,
         });
     }
     for folder in &page.prefixes {
@@ -193,6 +194,7 @@ fn add_links(root: &Url, prefix: &str, page: &BucketPage, links: &mut Vec<Link>)
             url,
             size: None,
             modified: None,
+            local_modified: None,
         });
     }
 }

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use url::Url;
 
+use crate::listing::local_time::LocalTime;
 use crate::listing::meta::{ListedSize, ListedTime};
 
 /// One `<a href>` (or `<area href>`) of a page.
@@ -18,9 +19,14 @@ pub struct Link {
     /// The size the listing states, if any: exact (nginx, IIS, JSON) or a rounded
     /// range (Apache's `1.5M`).
     pub size: Option<ListedSize>,
-    /// The exact modification time, when the listing states it in UTC (JSON
-    /// listings, Caddy's `<time datetime>`); local times without a zone are not used.
+    /// The modification time, when the listing states it in UTC (JSON listings,
+    /// Caddy's `<time datetime>`, nginx's GMT minute); a local time without a zone
+    /// is `local_modified` instead.
     pub modified: Option<ListedTime>,
+    /// The time the listing prints in the server's local time, without a zone
+    /// (Apache, lighttpd, IIS...), when it states no exact one: exact only once the
+    /// host's offset is learnt ([`crate::listing::offset`]).
+    pub local_modified: Option<LocalTime>,
 }
 
 /// Repairs URL text written by a server or a user so that every `%` starts a valid

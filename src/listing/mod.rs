@@ -9,7 +9,9 @@ pub(crate) mod charset;
 pub(crate) mod fetch;
 pub mod formats;
 pub(crate) mod link;
+pub mod local_time;
 pub(crate) mod meta;
+pub mod offset;
 pub(crate) mod page;
 pub(crate) mod timestamp;
 

@@ -13,7 +13,8 @@ use std::time::SystemTime;
 use url::Url;
 
 use crate::event::SkipReason;
-use crate::listing::meta::ListedTime;
+use crate::listing::local_time::LocalTime;
+use crate::listing::meta::{ListedSize, ListedTime};
 use crate::plan::paths::RelativePath;
 
 /// One file to fetch.
@@ -33,6 +34,11 @@ pub(crate) struct Task {
     pub listed_size: Option<u64>,
     /// The exact modification time the listing gave, if it gave one.
     pub listed_modified: Option<ListedTime>,
+    /// The size the listing gave, as the range a rounded value (`1.5M`) allows.
+    pub listed_range: Option<ListedSize>,
+    /// The time the listing printed in the server's local time, without a zone:
+    /// it becomes `listed_modified` once the host's offset is learnt.
+    pub listed_local: Option<LocalTime>,
     /// In recursive mode, for a link without a trailing slash: told if the answer
     /// shows a folder (the crawl listens, and reads it as one).
     pub(crate) folder_probe: Option<std::sync::Arc<dyn FolderFound>>,
@@ -63,14 +69,23 @@ impl Task {
             local,
             listed_size: None,
             listed_modified: None,
+            listed_range: None,
+            listed_local: None,
             folder_probe: None,
         }
     }
 
-    /// True when the listing's exact size and time equal the local file's, so the
-    /// file is up to date without asking the server anything.
+    /// True when the listing's size and time are the local file's, so the file is
+    /// up to date without asking the server anything: the exact size, or for a
+    /// rounded one (Apache's `1.5M`) a local size inside its range, and a local
+    /// modification time inside the listed time (a minute, or a second).
     pub fn is_up_to_date_by_listing(&self) -> bool {
-        self.local.matches(self.listed_size, self.listed_modified)
+        match self.listed_size {
+            Some(_) => self.local.matches(self.listed_size, self.listed_modified),
+            None => self
+                .local
+                .matches_listed(self.listed_range, self.listed_modified),
+        }
     }
 }
 
@@ -103,6 +118,21 @@ impl LocalFile {
             return false;
         };
         size == Some(local_size) && time.is_some_and(|time| time.contains(modified))
+    }
+
+    /// True when this is a file whose size lies in `size` and whose time is one
+    /// `time` allows; both must be known. fetchall sets a downloaded file's time
+    /// from its `Last-Modified`, so an unchanged file's time is the listed one.
+    pub fn matches_listed(&self, size: Option<ListedSize>, time: Option<ListedTime>) -> bool {
+        let LocalFile::Present {
+            size: local_size,
+            modified: Some(modified),
+        } = *self
+        else {
+            return false;
+        };
+        size.is_some_and(|size| size.low <= local_size && local_size <= size.high)
+            && time.is_some_and(|time| time.contains(modified))
     }
 
     /// Looks at `path` without following a final symlink into somewhere else. A

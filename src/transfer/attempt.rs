@@ -36,7 +36,9 @@ pub(crate) async fn attempt(
     filters: &Filters,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
-    if task.local == LocalFile::Other {
+    // A folder on disk where a link without a slash points (`-r` against
+    // mini_httpd, a second time): the answer tells whether it is still a folder.
+    if task.local == LocalFile::Other && task.folder_probe.is_none() {
         return Err(TransferError::io(
             "replace",
             &task.destination,

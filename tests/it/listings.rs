@@ -213,10 +213,13 @@ fn real_listings_yield_the_served_files_and_their_sizes() {
             sizes_expected,
             "{fixture}: sizes found for {sized} files"
         );
-        // UTC times: exact from JSON listings and Caddy's <time datetime>, the minute
-        // from nginx's GMT dates; no local times (Apache, lighttpd, IIS, rclone).
-        let times_expected =
-            fixture.ends_with(".json") || fixture == "caddy.html" || fixture == "nginx.html";
+        // UTC times: exact from JSON listings, Caddy's <time datetime> and rclone's
+        // `+0000 UTC`, the minute from nginx's GMT dates; local times without a zone
+        // (Apache, lighttpd, IIS) are `local_modified`.
+        let times_expected = fixture.ends_with(".json")
+            || fixture == "caddy.html"
+            || fixture == "nginx.html"
+            || fixture == "rclone.html";
         assert_eq!(
             dated > 0,
             times_expected,
@@ -252,4 +255,93 @@ fn iis_listing_links_are_absolute_and_sizes_come_first() {
         }
     }
     assert!(checked >= 10, "only {checked} IIS files");
+}
+
+/// Every server that prints local time without a zone: each file's time is read,
+/// to its precision, and (the captures ran with `TZ=UTC`) gives offset zero
+/// against the file's true mtime. Servers that print a zone, or none, give none.
+#[test]
+fn zone_less_local_times_are_read_from_every_server_that_prints_them() {
+    use fetchall::listing::local_time::Precision;
+    use fetchall::listing::offset::sample_offset;
+    let tree = served_tree();
+    let cases: &[(&str, Option<Precision>)] = &[
+        ("apache-fancy.html", Some(Precision::Minute)),
+        ("apache-fancy-pre.html", Some(Precision::Minute)),
+        (
+            "apache-fancy-namewidth-default.html",
+            Some(Precision::Minute),
+        ),
+        ("lighttpd.html", Some(Precision::Second)),
+        ("iis.html", Some(Precision::Minute)),
+        ("mini_httpd.html", Some(Precision::Minute)),
+        ("webrick.html", Some(Precision::Minute)),
+        // nginx prints GMT (read as exact minutes), others a zone or no time.
+        ("nginx.html", None),
+        ("apache-plain.html", None),
+        ("caddy.html", None),
+        ("miniserve.html", None),
+        ("plack.html", None),
+        ("rclone.html", None),
+        ("python-http-server.html", None),
+    ];
+    let page = Url::parse("http://127.0.0.1:8080/").expect("page URL");
+    for (fixture, precision) in cases {
+        let mut dated = 0;
+        for link in links_of(fixture, &page) {
+            if link.href.ends_with('/') || link.href.contains('?') {
+                continue;
+            }
+            let name = percent_encoding::percent_decode_str(link.href.trim_start_matches('/'))
+                .decode_utf8_lossy()
+                .into_owned();
+            let Some(truth) = tree.modified.get(&name) else {
+                continue;
+            };
+            let truth = std::time::UNIX_EPOCH + std::time::Duration::from_secs(*truth);
+            match (precision, link.local_modified) {
+                (Some(precision), Some(local)) => {
+                    assert_eq!(local.precision, *precision, "{fixture}: {name}");
+                    assert_eq!(sample_offset(local, truth), Some(0), "{fixture}: {name}");
+                    dated += 1;
+                }
+                (None, None) => {}
+                (expected, found) => {
+                    panic!("{fixture}: {name}: expected {expected:?}, read {found:?}")
+                }
+            }
+        }
+        if precision.is_some() {
+            assert!(dated >= 5, "{fixture}: only {dated} local times read");
+        }
+    }
+}
+
+/// Servers that print a zone with each time (Plack's HTTP date, rclone's `+0000
+/// UTC`): read as exact UTC seconds. (miniserve prints `+00:00` too, but in a cell
+/// after two sort links of its own row, so its times are not the file's.)
+#[test]
+fn zoned_listing_times_are_exact() {
+    let tree = served_tree();
+    let page = Url::parse("http://127.0.0.1:8080/").expect("page URL");
+    for fixture in ["plack.html", "rclone.html"] {
+        let mut dated = 0;
+        for link in links_of(fixture, &page) {
+            let name = percent_encoding::percent_decode_str(link.href.trim_start_matches('/'))
+                .decode_utf8_lossy()
+                .into_owned();
+            let Some(truth) = tree.modified.get(&name) else {
+                continue;
+            };
+            let truth = std::time::UNIX_EPOCH + std::time::Duration::from_secs(*truth);
+            let listed = link.modified.unwrap_or_else(|| panic!("{fixture}: {name}"));
+            assert_eq!(
+                listed,
+                fetchall::listing::ListedTime::exact(truth),
+                "{fixture}: {name}"
+            );
+            dated += 1;
+        }
+        assert!(dated >= 20, "{fixture}: only {dated} times read");
+    }
 }

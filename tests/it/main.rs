@@ -32,3 +32,4 @@ mod reliability;
 mod requests;
 mod segmented;
 mod shard;
+mod zones;

@@ -441,6 +441,11 @@ fn folders_linked_without_a_slash_are_crawled_when_they_redirect() {
     for folder in ["/pub/a/", "/pub/a/b/", "/pub/a/b/deeper/", "/pub/z/"] {
         assert_eq!(run.pages_listed(folder), 1, "{folder}");
     }
+    // Again into the same folder: `a` is a folder on disk now, and still one to read.
+    let again = harness::mirror(&recursive(server.url("/pub/"), work.path()));
+    assert_clean(&again);
+    assert_eq!(again.summary().downloaded, 0, "{}", again.log());
+    assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
 
     // Without -r the folders stay sub-directories, as the README says.
     let flat = tempfile::tempdir().expect("temp dir");

@@ -170,6 +170,8 @@ pub(crate) fn plan_task(url: Url, relative: RelativePath, output: &Path, link: &
     Task {
         listed_size: link.size.and_then(|size| size.exact_bytes()),
         listed_modified: link.modified,
+        listed_range: link.size,
+        listed_local: link.local_modified,
         ..Task::new(url, relative, output)
     }
 }

@@ -75,6 +75,7 @@ fn link(entry: Entry, folder: &Url, is_file: bool) -> Link {
         modified: entry.ts.filter(|_| is_file).map(|seconds| {
             ListedTime::exact(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
         }),
+        local_modified: None,
     }
 }
 

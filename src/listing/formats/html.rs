@@ -18,6 +18,7 @@ use html5ever::tokenizer::{
 use url::Url;
 
 use crate::listing::link::{Link, resolve};
+use crate::listing::local_time::local_time_in_row;
 use crate::listing::meta::{ListedSize, ListedTime};
 use rows::{size_in_row, time_in_row};
 
@@ -75,14 +76,20 @@ fn finish_link(link: CollectedLink, base: &Url) -> Link {
             .or_else(|| size_in_row(&link.after))
             .or_else(|| size_in_row(&link.before))
     };
+    let modified = link
+        .datetime
+        .map(ListedTime::exact)
+        .or_else(|| time_in_row(&link.after));
+    // A local time only where no zoned one was found (IIS prints it first).
+    let local_modified = modified
+        .is_none()
+        .then(|| local_time_in_row(&link.after).or_else(|| local_time_in_row(&link.before)));
     Link {
         href: link.href,
         url,
         size,
-        modified: link
-            .datetime
-            .map(ListedTime::exact)
-            .or_else(|| time_in_row(&link.after)),
+        modified,
+        local_modified: local_modified.flatten(),
     }
 }
 
@@ -148,9 +155,20 @@ const TOKENIZER_SLICE_BYTES: usize = 64 * 1024;
 const ROW_TEXT_BYTES: usize = 200;
 
 /// Appends the words of `text` to a row, one space apart, up to [`ROW_TEXT_BYTES`]
-/// (Apache pads its `<pre>` rows with hundreds of spaces).
-fn push_row_text(row: &mut String, text: &str) {
-    for word in text.split_whitespace() {
+/// (Apache pads its `<pre>` rows with hundreds of spaces). With `glued`, the row's
+/// last word ran to the end of the previous text with no tag in between: the
+/// tokenizer cut one run of text in two (where the page is fed in slices), and a
+/// word cut so (`05:0` + `6`) is joined again.
+fn push_row_text(row: &mut String, text: &str, glued: bool) {
+    let mut words = text.split_whitespace();
+    if glued && !row.is_empty() && !text.starts_with(char::is_whitespace) {
+        match words.next() {
+            Some(rest) if row.len() + rest.len() <= ROW_TEXT_BYTES => row.push_str(rest),
+            Some(_) => return,
+            None => {}
+        }
+    }
+    for word in words {
         if row.len() + word.len() + 1 > ROW_TEXT_BYTES {
             return;
         }
@@ -222,10 +240,16 @@ struct CollectedLinks {
     /// Inside `<pre>` a line break ends a row (nginx, Apache, IIS); elsewhere it is
     /// only indentation (Caddy's pretty-printed table).
     in_pre: bool,
+    /// The last piece was text that ended inside a word, with no tag since.
+    glued: bool,
 }
 
 impl CollectedLinks {
     fn piece(&mut self, piece: Piece<'_>) {
+        let glued = std::mem::take(&mut self.glued);
+        if let Piece::Text(text) = piece {
+            self.glued = !text.is_empty() && !text.ends_with(char::is_whitespace);
+        }
         if let Piece::RowEnd = piece {
             self.row_ended = true;
             self.next_row.clear();
@@ -233,7 +257,7 @@ impl CollectedLinks {
         }
         if self.row_ended {
             if let Piece::Text(text) = piece {
-                push_row_text(&mut self.next_row, text);
+                push_row_text(&mut self.next_row, text, glued);
             }
             return;
         }
@@ -242,7 +266,7 @@ impl CollectedLinks {
         };
         match piece {
             // Table cells touch (`05:06</td><td>1.5M`): keep words apart.
-            Piece::Text(text) => push_row_text(&mut previous.after, text),
+            Piece::Text(text) => push_row_text(&mut previous.after, text, glued),
             Piece::DataSize(size) => previous.data_size = Some(size),
             Piece::DateTime(time) => previous.datetime = Some(time),
             Piece::RowEnd => {}
@@ -279,7 +303,10 @@ impl TokenSink for LinkCollector {
     fn process_token(&self, token: Token, _line_number: u64) -> TokenSinkResult<()> {
         let mut collected = self.0.borrow_mut();
         let tag = match token {
-            TagToken(tag) => tag,
+            TagToken(tag) => {
+                collected.glued = false;
+                tag
+            }
             CharacterTokens(text) if !collected.in_anchor && !collected.in_pre => {
                 collected.piece(Piece::Text(&text));
                 return TokenSinkResult::Continue;
@@ -387,6 +414,38 @@ fn base_href(tag: &Tag) -> Option<String> {
 mod tests {
     use super::*;
     use crate::listing::formats::json::extract_json_links;
+
+    /// A listing far longer than one slice of the tokenizer: rows cut between two
+    /// slices keep their size and time (`05:0` + `6` is one word), for nginx's
+    /// `<pre>` and Apache's table alike.
+    #[test]
+    fn rows_cut_between_two_slices_keep_their_size_and_time() {
+        let page = Url::parse("http://h/many/").expect("test URL");
+        let nginx: String = (0..4000)
+            .map(|n| {
+                format!("<a href=\"f{n:04}.txt\">f{n:04}.txt</a>   04-Mar-2021 05:06    {n}\r\n")
+            })
+            .collect();
+        let apache: String = (0..4000)
+            .map(|n| format!("<tr><td><a href=\"f{n:04}.txt\">f{n:04}.txt</a></td><td align=\"right\">2021-03-04 05:06  </td><td align=\"right\">{n}.5K</td></tr>\n"))
+            .collect();
+        for html in [
+            format!("<pre>{nginx}</pre>"),
+            format!("<table>{apache}</table>"),
+        ] {
+            assert!(html.len() > 3 * TOKENIZER_SLICE_BYTES);
+            let links = extract_links(&html, &page);
+            assert_eq!(links.len(), 4000);
+            for link in links {
+                assert!(link.size.is_some(), "{}", link.href);
+                assert!(
+                    link.modified.is_some() || link.local_modified.is_some(),
+                    "{}",
+                    link.href
+                );
+            }
+        }
+    }
 
     fn hrefs(html: &str, page: &str) -> Vec<String> {
         let page = Url::parse(page).expect("test URL");

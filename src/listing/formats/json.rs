@@ -113,6 +113,7 @@ fn json_entry_link(entry: &serde_json::Value, page_url: &Url) -> Option<Link> {
         href,
         size,
         modified: modified.map(ListedTime::exact),
+        local_modified: None,
     })
 }
 

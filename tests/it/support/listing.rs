@@ -33,6 +33,15 @@ pub enum ListingStyle {
     S3,
     /// No folder listings: an Azure container at `/acct/ctr` (see [`super::bucket`]).
     Azure,
+    /// Apache's real rows: `2021-03-04 10:36` in the server's local time, this
+    /// many seconds ahead of UTC, without a zone; sizes as `30` or `1.5K`.
+    ApacheLocal(i64),
+    /// lighttpd's rows: `2021-Mar-04 10:36:07` local time (seconds ahead of UTC),
+    /// sizes truncated to one decimal (`0.9K`).
+    LighttpdLocal(i64),
+    /// Apache's rows in the local time of a real zone (`Europe/Berlin`): the
+    /// offset changes with daylight saving time from file to file.
+    ApacheZone(&'static str),
 }
 
 /// Apache's and nginx's escaping leaves most punctuation alone, so `&` reaches the
@@ -89,6 +98,9 @@ pub fn respond(root: &Path, url_path: &str, style: ListingStyle, accepts_gzip: b
         ListingStyle::MiniHttpd => mini_httpd(url_path, &entries),
         ListingStyle::SlashlessDirect => slashless_direct(url_path, &entries),
         ListingStyle::S3 | ListingStyle::Azure => unreachable!("the store answers its listings"),
+        ListingStyle::ApacheLocal(offset) => apache_local(url_path, &entries, offset),
+        ListingStyle::LighttpdLocal(offset) => lighttpd_local(url_path, &entries, offset),
+        ListingStyle::ApacheZone(zone) => apache_zone(url_path, &entries, zone),
     };
     let mut response = Response::new(Body::empty());
     let headers = response.headers_mut();
@@ -277,5 +289,96 @@ fn slashless_direct(path: &str, entries: &[Entry]) -> String {
         ));
     }
     html.push_str("</ul></body></html>\n");
+    html
+}
+
+/// `time` shifted `offset` seconds, printed with `format` (strftime).
+fn local_date(time: SystemTime, offset: i64, format: &str) -> String {
+    let seconds = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |duration| duration.as_secs() as i64);
+    jiff::Timestamp::from_second(seconds + offset)
+        .expect("a timestamp")
+        .strftime(format)
+        .to_string()
+}
+
+/// A size as Apache prints it: bytes below 1K, else one decimal and a unit.
+fn apache_size(size: u64) -> String {
+    match size {
+        0..1024 => size.to_string(),
+        1024..1_048_576 => format!("{:.1}K", size as f64 / 1024.0),
+        _ => format!("{:.1}M", size as f64 / 1_048_576.0),
+    }
+}
+
+fn apache_zone(path: &str, entries: &[Entry], zone: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(zone).expect("a zone of the tz database");
+    let shifted: Vec<Entry> = entries
+        .iter()
+        .map(|entry| {
+            let timestamp = jiff::Timestamp::try_from(entry.modified).expect("a timestamp");
+            let offset = i64::from(zone.to_offset(timestamp).seconds());
+            Entry {
+                name: entry.name.clone(),
+                is_dir: entry.is_dir,
+                size: entry.size,
+                modified: entry.modified + std::time::Duration::from_secs(offset as u64),
+            }
+        })
+        .collect();
+    apache_local(path, &shifted, 0)
+}
+
+fn apache_local(path: &str, entries: &[Entry], offset: i64) -> String {
+    let mut html = format!(
+        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n <head>\n  <title>Index of {path}</title>\n </head>\n <body>\n<h1>Index of {path}</h1>\n  <table>\n   <tr><th valign=\"top\"><img src=\"/icons/blank.gif\" alt=\"[ICO]\"></th><th><a href=\"?C=N;O=D\">Name</a></th><th><a href=\"?C=M;O=A\">Last modified</a></th><th><a href=\"?C=S;O=A\">Size</a></th><th><a href=\"?C=D;O=A\">Description</a></th></tr>\n   <tr><th colspan=\"5\"><hr></th></tr>\n"
+    );
+    for entry in entries {
+        let size = if entry.is_dir {
+            "  - ".to_string()
+        } else {
+            apache_size(entry.size)
+        };
+        let slash = if entry.is_dir { "/" } else { "" };
+        html.push_str(&format!(
+            "<tr><td valign=\"top\"><img src=\"/icons/unknown.gif\" alt=\"[   ]\"></td><td><a href=\"{}\">{}{slash}</a></td><td align=\"right\">{}  </td><td align=\"right\">{size}</td><td>&nbsp;</td></tr>\n",
+            href(&entry.name, entry.is_dir, SERVER_ESCAPE),
+            html_escape(&entry.name),
+            local_date(entry.modified, offset, "%Y-%m-%d %H:%M"),
+        ));
+    }
+    html.push_str("   <tr><th colspan=\"5\"><hr></th></tr>\n</table>\n<address>Apache/2.4 Server at 127.0.0.1</address>\n</body></html>\n");
+    html
+}
+
+fn lighttpd_local(path: &str, entries: &[Entry], offset: i64) -> String {
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html>\n<head>\n<title>Index of {path}</title>\n</head>\n<body>\n<h2>Index of {path}</h2>\n<div class=\"list\">\n<table summary=\"Directory Listing\" cellpadding=\"0\" cellspacing=\"0\">\n<thead><tr><th class=\"n\">Name</th><th class=\"m\">Last Modified</th><th class=\"s\">Size</th><th class=\"t\">Type</th></tr></thead>\n<tbody>\n"
+    );
+    for entry in entries.iter().filter(|entry| !entry.name.starts_with('.')) {
+        // lighttpd truncates to one decimal: 1023 bytes are `0.9K`.
+        let size = if entry.is_dir {
+            "- &nbsp;".to_string()
+        } else if entry.size < 1_048_576 {
+            format!("{:.1}K", (entry.size * 10 / 1024) as f64 / 10.0)
+        } else {
+            format!("{:.1}M", (entry.size * 10 / 1_048_576) as f64 / 10.0)
+        };
+        let (slash, kind) = if entry.is_dir {
+            ("/", "Directory")
+        } else {
+            ("", "application/octet-stream")
+        };
+        html.push_str(&format!(
+            "<tr><td class=\"n\"><a href=\"{}\">{}</a>{slash}</td><td class=\"m\">{}</td><td class=\"s\">{size}</td><td class=\"t\">{kind}</td></tr>\n",
+            href(&entry.name, entry.is_dir, SERVER_ESCAPE),
+            html_escape(&entry.name),
+            local_date(entry.modified, offset, "%Y-%b-%d %H:%M:%S"),
+        ));
+    }
+    html.push_str(
+        "</tbody>\n</table>\n</div>\n<div class=\"foot\">lighttpd/1.4.69</div>\n</body>\n</html>\n",
+    );
     html
 }

@@ -9,9 +9,38 @@ use crate::listing::meta::{ListedSize, ListedTime};
 /// Finds nginx's `04-Mar-2021 05:06` in a listing row, read as the UTC minute it
 /// names (nginx's default, `autoindex_localtime off`). A server that prints local
 /// time only makes the minute disagree with the file's, and then fetchall asks the
-/// server instead. Other servers' dates are not read: Apache and lighttpd print
-/// local time, with rounded sizes that could not skip a request anyway.
+/// server instead. Other servers' local times without a zone (Apache, lighttpd,
+/// IIS...) are read by [`crate::listing::local_time`], and used once the host's
+/// offset is learnt.
 pub fn time_in_row(text: &str) -> Option<ListedTime> {
+    nginx_time(text).or_else(|| zoned_time(text))
+}
+
+/// A time that states its zone: Plack's HTTP date (`Thu, 04 Mar 2021 05:06:07
+/// GMT`), rclone's `2021-03-04 05:06:07 +0000 UTC`, `… +05:30`: exact to the second.
+fn zoned_time(text: &str) -> Option<ListedTime> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let http = tokens.windows(6).find_map(|six| {
+        let weekday = six[0].strip_suffix(',')?;
+        (weekday.len() == 3 && six[5] == "GMT")
+            .then(|| httpdate::parse_http_date(&six.join(" ")).ok())
+            .flatten()
+    });
+    let iso = || {
+        tokens.windows(3).find_map(|three| {
+            let offset = three[2];
+            let signed = offset.starts_with(['+', '-']) && offset.len() >= 5;
+            let text = format!("{}T{}{offset}", three[0], three[1]);
+            signed
+                .then(|| text.parse::<jiff::Timestamp>().ok())
+                .flatten()
+                .and_then(|timestamp| std::time::SystemTime::try_from(timestamp).ok())
+        })
+    };
+    http.or_else(iso).map(ListedTime::exact)
+}
+
+fn nginx_time(text: &str) -> Option<ListedTime> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
     tokens.windows(2).find_map(|pair| {
         let mut date = pair[0].split('-');
@@ -141,6 +170,27 @@ mod tests {
         assert!(!time.contains(at(1_614_834_420)));
         assert!(!time.contains(at(1_614_834_359)));
         assert_eq!(time_in_row("2021-03-04 05:06  1.5M"), None);
+    }
+
+    #[test]
+    fn reads_times_that_state_their_zone_exactly() {
+        let exact = |second| {
+            Some(ListedTime::exact(
+                SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(second),
+            ))
+        };
+        let march = 1_614_834_367;
+        let plack = "30 text/plain Thu, 04 Mar 2021 05:06:07 GMT";
+        assert_eq!(time_in_row(plack), exact(march));
+        assert_eq!(
+            time_in_row("30 2021-03-04 05:06:07 +0000 UTC"),
+            exact(march)
+        );
+        assert_eq!(time_in_row("2021-03-04 10:36:07 +05:30"), exact(march));
+        assert_eq!(time_in_row("2021-03-03 21:06:07 -0800 PST"), exact(march));
+        // No zone: a local time, not read here.
+        assert_eq!(time_in_row("2021-03-04 05:06:07 30"), None);
+        assert_eq!(time_in_row("Thu, 04 Mar 2021 05:06:07 CET"), None);
     }
 
     #[test]
