@@ -7,11 +7,13 @@
 
 pub(crate) mod checksums;
 pub(crate) mod crawl;
+pub(crate) mod delete;
 pub(crate) mod digests;
 pub(crate) mod dispatch;
 pub(crate) mod dry_run;
 pub(crate) mod file_transfer;
 pub(crate) mod head;
+pub(crate) mod listed;
 pub mod mirror;
 pub mod options;
 pub(crate) mod run;

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::engine::digests::ExpectedDigests;
+use crate::engine::listed::Listings;
 use crate::engine::options::Options;
 use crate::event::run_log::RunLog;
 use crate::event::{Event, Reporter, TransferId};
@@ -43,6 +44,8 @@ pub(crate) struct Run {
     /// so has claimed its path): a `--content-disposition` name is applied only
     /// then, so it never takes the path of a link read later.
     pub(crate) all_claimed: CancellationToken,
+    /// `--delete`: what the listings named, folder by folder.
+    pub(crate) listings: Listings,
     /// `--jobs`: requests in flight at once, listing pages and transfers together,
     /// so `-j 16` means 16 connections' worth of work, as with other tools.
     slots: Arc<Semaphore>,
@@ -76,6 +79,7 @@ impl Run {
             spacing: HostSpacing::new(options.wait, options.random_wait),
             pending_writes: Semaphore::new(crate::transfer::small_file::PENDING_WRITES),
             all_claimed: CancellationToken::new(),
+            listings: Listings::new(options.delete),
             slots: Arc::new(Semaphore::new(options.jobs.max(1))),
             host_slots: Mutex::new(HashMap::new()),
             list_urls,
