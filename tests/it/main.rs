@@ -17,6 +17,7 @@ mod adversarial;
 mod checksums;
 mod cli;
 mod completions;
+mod delete;
 mod flags;
 mod http2;
 mod inputs;
