@@ -45,9 +45,14 @@ impl ListedFolder {
         self.names.binary_search(&name_hash(name)).is_ok()
     }
 
-    /// Adds a name; repeats are removed once, when the names are sorted.
+    /// Adds a name; a file's link and its planned path come one after the other,
+    /// so a repeat of the last name is not stored twice. Other repeats are
+    /// removed once, when the names are sorted.
     fn add(&mut self, name: &str) {
-        self.names.push(name_hash(name));
+        let hash = name_hash(name);
+        if self.names.last() != Some(&hash) {
+            self.names.push(hash);
+        }
     }
 }
 
