@@ -53,9 +53,14 @@ struct Mirror {
 impl Mirror {
     /// Serves `files` under `/pub/` and mirrors them once (`-r`) into `out`.
     fn new(files: &[(String, Vec<u8>)]) -> Mirror {
+        Mirror::with_style(files, ListingStyle::Apache)
+    }
+
+    /// The same, with the listings of another server.
+    fn with_style(files: &[(String, Vec<u8>)], style: ListingStyle) -> Mirror {
         let served = tempfile::tempdir().expect("temp dir");
         write_files(&served.path().join("pub"), files);
-        let server = TestServer::start(served.path(), ListingStyle::Apache);
+        let server = TestServer::start(served.path(), style);
         let work = tempfile::tempdir().expect("temp dir");
         let mirror = Mirror {
             served,
@@ -196,6 +201,63 @@ fn files_removed_upstream_are_deleted_and_emptied_folders_with_them() {
     let again = harness::mirror(&options);
     assert_eq!(again.ending(), Ending::Clean, "{}", again.log());
     assert_eq!(again.summary().deleted, 0, "{}", again.log());
+}
+
+#[test]
+fn every_listing_style_deletes_exactly_what_upstream_removed() {
+    let files = upstream_files();
+    let gone: BTreeSet<(String, bool)> = files
+        .iter()
+        .filter(|(path, _)| !still_upstream(path))
+        .map(|(path, _)| file(path))
+        .chain([folder("sub/deep"), folder("old/inner"), folder("old")])
+        .collect();
+    for style in [
+        ListingStyle::Apache,
+        ListingStyle::Nginx,
+        ListingStyle::Python,
+        ListingStyle::Miniserve,
+        ListingStyle::MiniHttpd,
+        ListingStyle::SlashlessDirect,
+    ] {
+        let mirror = Mirror::with_style(&files, style);
+        mirror.remove_upstream(still_upstream);
+        let mut options = mirror.options();
+        options.recursive = true;
+        // A dry run first: it says the same, and removes nothing. (A folder
+        // linked without its slash, mirrored already, is read again as a folder.)
+        options.dry_run = true;
+        let before = mirror.local();
+        let run = harness::mirror(&options);
+        assert_eq!(run.ending(), Ending::Clean, "{style:?}: {}", run.log());
+        assert_eq!(
+            deleted(&run, &mirror.out()),
+            gone,
+            "{style:?}: {}",
+            run.log()
+        );
+        assert_eq!(mirror.local(), before, "{style:?}");
+        options.dry_run = false;
+        let run = harness::mirror(&options);
+        assert_eq!(run.ending(), Ending::Clean, "{style:?}: {}", run.log());
+        assert_eq!(
+            deleted(&run, &mirror.out()),
+            gone,
+            "{style:?}: {}",
+            run.log()
+        );
+        let left: BTreeSet<String> = files
+            .iter()
+            .map(|(path, _)| path.clone())
+            .filter(|path| still_upstream(path))
+            .collect();
+        let local: BTreeSet<String> = mirror
+            .local()
+            .into_iter()
+            .filter(|path| path != ".fetchall.lock")
+            .collect();
+        assert_eq!(local, left, "{style:?}");
+    }
 }
 
 #[test]
@@ -532,4 +594,27 @@ fn cli_reports_deletions_and_the_max_delete_refusal() {
     assert!(stdout.contains("deleted "), "{stdout}");
     assert!(stdout.contains(", 7 deleted,"), "{stdout}");
     assert!(!mirror.out().join("gone.bin").exists());
+}
+
+#[test]
+fn a_folder_on_disk_where_upstream_now_has_a_file_is_never_replaced() {
+    let files = vec![("sub/x.bin".to_string(), pseudo_random_bytes(1, 100))];
+    let mirror = Mirror::with_style(&files, ListingStyle::MiniHttpd);
+    let root = mirror.served.path().join("pub");
+    std::fs::remove_dir_all(root.join("sub")).expect("remove");
+    std::fs::write(root.join("sub"), b"now a file").expect("write");
+    let mut options = mirror.options();
+    options.recursive = true;
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
+    let failures = run.failures();
+    assert_eq!(failures.len(), 1, "{}", run.log());
+    assert!(deleted(&run, &mirror.out()).is_empty(), "{}", run.log());
+    // Asked (it might have been a folder still), then refused where it is placed.
+    assert!(failures[0].1.contains("Is a directory"), "{failures:?}");
+    // Nothing of the answer is left beside it: no partial file, no sidecar.
+    assert_eq!(
+        mirror.local().into_iter().collect::<Vec<_>>(),
+        ["sub/x.bin"]
+    );
 }
