@@ -3,7 +3,8 @@
 //! expected digests (`checksums`, `digests`); the crawl that produces tasks
 //! (`crawl`) and the dispatch that consumes them (`dispatch`), each task becoming a
 //! transfer (`file_transfer`) or, in a dry run, a size probe (`dry_run`) — both
-//! asking with the one HEAD probe (`head`) where they must.
+//! asking with the one HEAD probe (`head`) where they must; and for `--delete`,
+//! what the listings named (`listed`) and what that leaves to delete (`delete`).
 
 pub(crate) mod checksums;
 pub(crate) mod crawl;
