@@ -110,6 +110,9 @@ impl Listings {
     /// The listing of `folder` (a URL under `start_dir`) at crawl `depth` was read
     /// to its end.
     pub(crate) fn complete(&self, output: &Path, start_dir: &Url, folder: &Url, depth: usize) {
+        if self.state.is_none() {
+            return;
+        }
         let Some(rest) = folder.path().strip_prefix(start_dir.path()) else {
             return;
         };
