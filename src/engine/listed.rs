@@ -76,12 +76,12 @@ impl Listings {
         if self.state.is_none() {
             return;
         }
-        let mut plain = url.clone();
-        plain.set_query(None);
-        plain.set_fragment(None);
-        let trimmed = plain.path().trim_end_matches('/').to_string();
-        plain.set_path(&trimmed);
-        let Some(Ok(relative)) = paths::path_under(start_dir, &plain) else {
+        // As `paths::path_under` maps it, with a folder's trailing slash dropped.
+        let path = url.path().trim_end_matches('/');
+        let Some(rest) = path.strip_prefix(start_dir.path()) else {
+            return;
+        };
+        let Ok(relative) = paths::relative_path_from_segments(rest.split('/')) else {
             return;
         };
         if let Some(Ok(queried)) = url.query().map(|query| relative.with_query(query)) {
@@ -96,14 +96,16 @@ impl Listings {
         let Some((name, folder)) = names.split_last() else {
             return;
         };
+        let key = folder.join("/");
         self.with(|state| {
-            state
-                .outputs
-                .entry(output.to_path_buf())
-                .or_default()
-                .entry(folder.join("/"))
-                .or_default()
-                .add(name);
+            let folders = match state.outputs.get_mut(output) {
+                Some(folders) => folders,
+                None => state.outputs.entry(output.to_path_buf()).or_default(),
+            };
+            match folders.get_mut(&key) {
+                Some(listed) => listed.add(name),
+                None => folders.entry(key).or_default().add(name),
+            }
         });
     }
 
