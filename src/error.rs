@@ -48,6 +48,9 @@ pub enum Error {
         /// Who holds it: pid, host, start time and command line, as it wrote them.
         holder: String,
     },
+    /// Options that cannot go together (`--delete` with `--flat`, say).
+    #[error("{0}")]
+    Usage(String),
     /// The HTTP client could not be built (TLS set-up).
     #[error("failed to set up the HTTP client")]
     Client(#[source] reqwest::Error),

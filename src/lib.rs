@@ -7,11 +7,13 @@
 //!
 //! ```text
 //! engine/    mirror(): options, the run, start URLs, the crawl          Options -> Summary
-//!            (producer), dispatch (consumer), checksum files, dry runs
+//!            (producer), dispatch (consumer), checksum files, dry runs,
+//!            --delete's decision
 //! transfer/  one file into a part file: one attempt, the body's chunks,  Task -> bytes on disk
 //!            small files, split downloads, the retrying wrapper
 //! disk/      every write: part files, sidecars, resume decisions,       Partial -> Decision
-//!            placing a file, no symlink followed, the run lock;
+//!            placing a file, no symlink followed, the run lock,
+//!            --delete's removals;
 //!            hashing and verifying files already on disk
 //! plan/      a link's safe local path, deduplication, collisions,       Verdict -> Task
 //!            content-disposition names

@@ -117,6 +117,18 @@ pub struct Args {
     #[arg(long)]
     pub wait_for_lock: bool,
 
+    /// Mirror: after the run, delete local files (then emptied folders) that their
+    /// folder's complete listing no longer names. Never files the filters leave
+    /// out, another --shard's, fetchall's own, nor anything when a listing failed
+    /// or the run was interrupted.
+    #[arg(long)]
+    pub delete: bool,
+
+    /// With --delete: when more than N files would be deleted, delete none and
+    /// fail (exit 1).
+    #[arg(long, value_name = "N", requires = "delete")]
+    pub max_delete: Option<u64>,
+
     /// Most connections for one large file: it is split into ranges fetched in
     /// parallel when the server accepts ranges, each connection after the first
     /// taking a --jobs slot when one is free (1 turns splitting off).
@@ -332,6 +344,8 @@ impl Args {
         options.content_disposition = self.content_disposition;
         options.follow_symlinks = self.follow_symlinks;
         options.wait_for_lock = self.wait_for_lock;
+        options.delete = self.delete;
+        options.max_delete = self.max_delete;
         options.split = fetchall::SplitPolicy {
             max_segments: usize::from(self.split),
             min_segment_size: self.min_split_size.max(1),

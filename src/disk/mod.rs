@@ -6,6 +6,7 @@ pub mod hash;
 pub mod lock;
 pub(crate) mod part;
 pub(crate) mod place;
+pub(crate) mod prune;
 pub(crate) mod resume;
 pub(crate) mod safe_fs;
 pub mod verify;

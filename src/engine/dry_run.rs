@@ -29,14 +29,13 @@ struct Head {
 /// Decides what a real run would do with `task`, asking the server only what the
 /// listing did not say, and reports it as planned, up to date, skipped or failed.
 pub(crate) async fn probe_file(run: &Run, task: Task) {
-    // What a real run decides before any request, decided the same way.
-    if task.local == LocalFile::Other && task.folder_probe.is_none() {
-        let error = format!(
-            "cannot replace `{}`: it exists and is not a regular file",
-            task.destination.display()
-        );
-        file_failed(run, &task, error);
-        return;
+    // What a real run decides before any request, decided the same way: a folder
+    // on disk where a link without its slash points is asked, as the transfer does.
+    let folder_on_disk = task.local == LocalFile::Other
+        && task.folder_probe.is_some()
+        && std::fs::symlink_metadata(&task.destination).is_ok_and(|meta| meta.is_dir());
+    if task.local == LocalFile::Other && !folder_on_disk {
+        return cannot_replace(run, &task);
     }
     let present = matches!(task.local, LocalFile::Present { .. });
     let existing = run.options.existing;
@@ -46,7 +45,7 @@ pub(crate) async fn probe_file(run: &Run, task: Task) {
         up_to_date(run, &task);
         return;
     }
-    let (size, modified, time) = if task.listed_size.is_some() {
+    let (size, modified, time) = if task.listed_size.is_some() && !folder_on_disk {
         (
             task.listed_size,
             task.listed_modified.map(|time| time.latest),
@@ -64,6 +63,7 @@ pub(crate) async fn probe_file(run: &Run, task: Task) {
                 folder_probe.found(folder, redirected, &task);
                 return;
             }
+            (None, _) if folder_on_disk => return cannot_replace(run, &task),
             (Some((_, true)), None) => {
                 let url = task.url.to_string();
                 run.log.skipped(url.clone(), url, SkipReason::Directory);
@@ -103,6 +103,15 @@ pub(crate) async fn probe_file(run: &Run, task: Task) {
             .map(|time| rfc3339(time.latest)),
     };
     run.log.record(event, |summary| summary.planned += 1);
+}
+
+/// Something that is no regular file is where a file would go.
+fn cannot_replace(run: &Run, task: &Task) {
+    let error = format!(
+        "cannot replace `{}`: it exists and is not a regular file",
+        task.destination.display()
+    );
+    file_failed(run, task, error);
 }
 
 /// A file a real run would leave alone as up to date.

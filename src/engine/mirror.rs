@@ -42,6 +42,7 @@ pub async fn mirror(
     cancel: CancellationToken,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
+    check_delete(options)?;
     let (mut starts, invalid_list_entries) = parse_starts(options)?;
     let plan = match &options.plan {
         Some(path) => Some(plan_file::open(path, options).await?),
@@ -104,12 +105,36 @@ pub async fn mirror(
     {
         crawler_panicked(&run, &starts, error);
     }
+    crate::engine::delete::delete_unlisted(&run).await;
 
     let mut summary = run.log.summary();
     summary.elapsed_secs = started.elapsed().as_secs_f64();
     summary.interrupted = run.cancel.is_cancelled();
     run.log.report(Event::Summary(summary.clone()));
     Ok(summary)
+}
+
+/// `--delete` compares a folder's listing with the disk: where files are not saved
+/// under their listed names (`--flat`, `--content-disposition`) or no listing is
+/// read (`-i`), it could only delete what it should not.
+fn check_delete(options: &Options) -> Result<(), Error> {
+    let conflict = if !options.delete {
+        return Ok(());
+    } else if options.flat {
+        "--flat"
+    } else if options.content_disposition {
+        "--content-disposition"
+    } else if !options.list_urls.is_empty() {
+        "-i (a list of URLs)"
+    } else if options.plan.is_some() {
+        "-i (a plan)"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Usage(format!(
+        "--delete cannot be used with {conflict}: files are not saved under the names \
+         their folder's listing gives, so what is gone cannot be told"
+    )))
 }
 
 /// Lines of a `-i` list that are not URLs, each with why.
@@ -177,6 +202,7 @@ fn create_output(options: &Options, output: &Path) -> Result<(), Error> {
 /// a failure (exit 1), reported as the failure of the start pages' crawl.
 fn crawler_panicked(run: &Run, starts: &[Url], error: tokio::task::JoinError) {
     let message = panic_message(error);
+    run.listings.failed("the crawl (it panicked)");
     // One crawler reads every start URL in turn; the event names the first (a
     // `-i` list may hold thousands) and says how many there were.
     let url = starts.first().map(Url::to_string).unwrap_or_default();

@@ -89,6 +89,15 @@ pub struct Options {
     /// `--wait-for-lock`: when another run holds the output folder, wait for it to
     /// finish instead of stopping with [`Error::Locked`](crate::Error::Locked).
     pub wait_for_lock: bool,
+    /// `--delete`: once every transfer has ended, remove the local files (then the
+    /// emptied folders) that a folder's complete listing no longer names. Never
+    /// files the filters leave out, another shard's, fetchall's own, or anything
+    /// when a listing failed or the run was interrupted. Refused with `flat`,
+    /// `content_disposition` and `list_urls` (no folder listing to compare with).
+    pub delete: bool,
+    /// `--max-delete N`: with `delete`, when more than N files would go, none does
+    /// (the run fails).
+    pub max_delete: Option<u64>,
 }
 
 impl Options {
@@ -124,6 +133,8 @@ impl Options {
             random_wait: false,
             follow_symlinks: false,
             wait_for_lock: false,
+            delete: false,
+            max_delete: None,
         }
     }
 }

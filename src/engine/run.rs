@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::engine::clocks::HostClocks;
 use crate::engine::digests::ExpectedDigests;
+use crate::engine::listed::Listings;
 use crate::engine::options::Options;
 use crate::event::run_log::RunLog;
 use crate::event::{Event, Reporter, TransferId};
@@ -46,6 +47,8 @@ pub(crate) struct Run {
     pub(crate) all_claimed: CancellationToken,
     /// The learnt clock of each host whose listing prints local times.
     pub(crate) clocks: HostClocks,
+    /// `--delete`: what the listings named, folder by folder.
+    pub(crate) listings: Listings,
     /// `--jobs`: requests in flight at once, listing pages and transfers together,
     /// so `-j 16` means 16 connections' worth of work, as with other tools.
     slots: Arc<Semaphore>,
@@ -80,6 +83,7 @@ impl Run {
             pending_writes: Semaphore::new(crate::transfer::small_file::PENDING_WRITES),
             all_claimed: CancellationToken::new(),
             clocks: HostClocks::default(),
+            listings: Listings::new(options.delete),
             slots: Arc::new(Semaphore::new(options.jobs.max(1))),
             host_slots: Mutex::new(HashMap::new()),
             list_urls,

@@ -172,6 +172,25 @@ pub enum Event {
         /// The reason, in plain words.
         error: String,
     },
+    /// `--delete`: a local file (or symlink) that its folder's complete listing no
+    /// longer names was removed, or a folder left empty by that; in a dry run,
+    /// would be.
+    Deleted {
+        /// Its path.
+        path: String,
+        /// Whether it is a folder (removed once empty).
+        folder: bool,
+        /// A dry run: nothing was removed.
+        dry_run: bool,
+    },
+    /// `--delete`: nothing was deleted, and why (more files than `--max-delete`
+    /// would go; a listing failed).
+    DeleteHeld {
+        /// How many files would have been deleted (0 when not counted).
+        files: u64,
+        /// Why nothing was deleted, in plain words.
+        reason: String,
+    },
     /// The run is over.
     Summary(Summary),
 }
@@ -264,6 +283,9 @@ pub struct Summary {
     pub pages_failed: u64,
     /// In a dry run: files that would be downloaded.
     pub planned: u64,
+    /// `--delete`: local files removed because their listing no longer names them
+    /// (in a dry run: that would be).
+    pub deleted: u64,
     /// Bytes of file bodies received in this run (resumed bytes from an earlier run
     /// are not counted again).
     pub bytes: u64,

@@ -36,9 +36,13 @@ pub(crate) async fn attempt(
     filters: &Filters,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
-    // A folder on disk where a link without a slash points (`-r` against
-    // mini_httpd, a second time): the answer tells whether it is still a folder.
-    if task.local == LocalFile::Other && task.folder_probe.is_none() {
+    // A folder on disk where a link without its slash points (`dir`, as mini_httpd
+    // links folders), mirrored by an earlier run: under `-r` it is asked like any
+    // such link, and read as the folder its answer shows (an answer that is a file
+    // fails where it is placed: a folder is never replaced).
+    let folder_on_disk = task.folder_probe.is_some()
+        && std::fs::symlink_metadata(&task.destination).is_ok_and(|meta| meta.is_dir());
+    if task.local == LocalFile::Other && !folder_on_disk {
         return Err(TransferError::io(
             "replace",
             &task.destination,

@@ -141,6 +141,29 @@ fn the_json_output_follows_docs_events_md() {
     let output = fetchall(work.path(), &[&missing_page]);
     assert_eq!(output.status.code(), Some(2));
     outputs.push(output);
+    // `--delete` (issue 14): a stale local file goes (`deleted`); then another,
+    // held back by `--max-delete 0` (`delete_held`). `broken.bin` fails: exit 1.
+    let mirror = tempfile::tempdir().expect("temp dir");
+    for (stale, args) in [
+        ("stale.bin", vec!["-r", "--delete", url.as_str()]),
+        (
+            "stale too.bin",
+            vec!["-r", "--delete", "--max-delete", "0", url.as_str()],
+        ),
+    ] {
+        write_files(
+            &mirror.path().join("out"),
+            &[(stale, b"gone upstream".to_vec())],
+        );
+        let output = fetchall(mirror.path(), &args);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        outputs.push(output);
+    }
 
     let mut seen = BTreeSet::new();
     for output in &outputs {

@@ -35,6 +35,21 @@ fn error_line(event: &Event) -> Option<String> {
                 console::style("error:").red().bold().for_stderr()
             )
         }
+        Event::DeleteHeld { reason, .. } => {
+            format!(
+                "{} --delete deleted nothing: {reason}",
+                console::style("error:").red().bold().for_stderr()
+            )
+        }
+        Event::Failed {
+            url, path, error, ..
+        } if url.is_empty() => {
+            // A file `--delete` could not remove: no URL names it.
+            format!(
+                "{} {path}: {error}",
+                console::style("failed").red().bold().for_stderr()
+            )
+        }
         Event::Failed {
             url, path, error, ..
         } => {
@@ -120,6 +135,15 @@ fn progress_line(event: &Event, verbosity: Verbosity) -> Option<String> {
             format!("checksums: {entries} files listed in {url}")
         }
         Event::UpToDate { path, .. } if normal => format!("up to date {path}"),
+        Event::Deleted {
+            path,
+            folder,
+            dry_run,
+        } if normal => {
+            let verb = if *dry_run { "would delete" } else { "deleted" };
+            let kind = if *folder { " (empty folder)" } else { "" };
+            format!("{verb} {}{kind}", printable(path))
+        }
         Event::Summary(summary) if normal => summary_line(summary),
         _ => return None,
     };
@@ -154,8 +178,13 @@ pub fn summary_line(summary: &Summary) -> String {
             counted(loops, "folder")
         ),
     };
+    // Only a `--delete` run deletes: the count is named when there is one.
+    let deleted = match summary.deleted {
+        0 => String::new(),
+        count => format!(", {count} deleted"),
+    };
     format!(
-        "{head}: {} downloaded, {} up to date, {skipped} skipped, {} failed; {} in {:.1} s ({}/s)",
+        "{head}: {} downloaded, {} up to date, {skipped} skipped{deleted}, {} failed; {} in {:.1} s ({}/s)",
         summary.downloaded,
         summary.up_to_date,
         summary.failed + summary.pages_failed,
@@ -173,8 +202,12 @@ pub fn dry_run_summary_line(summary: &Summary) -> String {
     } else {
         "done"
     };
+    let deleted = match summary.deleted {
+        0 => String::new(),
+        count => format!(", {count} would be deleted"),
+    };
     format!(
-        "{head}: {} would be downloaded, {} up to date, {} skipped, {} failed (dry run)",
+        "{head}: {} would be downloaded, {} up to date, {} skipped{deleted}, {} failed (dry run)",
         counted(summary.planned, "file"),
         summary.up_to_date,
         summary.skipped,

@@ -66,10 +66,12 @@ pub(crate) async fn crawl(run: &Arc<Run>, starts: Vec<Start>, tasks: mpsc::Sende
         planner.set_output(&start.output);
         if !is_file {
             crawl_tree(run, &start.url, &start.output, &mut planner, &tasks).await;
-        } else if let Some(task) = plan_start_file(run, &start.url, &start.output, &mut planner)
-            && !hand_over(run, &tasks, task).await
-        {
-            return;
+        } else if let Some(task) = plan_start_file(run, &start.url, &start.output, &mut planner) {
+            // A file given by its URL is named by no listing: never deleted.
+            run.listings.path(&start.output, &task.relative);
+            if !hand_over(run, &tasks, task).await {
+                return;
+            }
         }
     }
 }

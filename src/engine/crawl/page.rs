@@ -208,9 +208,13 @@ async fn plan_links(
         let Some(batch) = batch else { break };
         for link in batch {
             output.links += 1;
+            if let Ok(url) = &link.url {
+                run.listings.link(tree.output, scope.start_dir(), url);
+            }
             let planned = match plan_link(&run, scope, page, pending.depth, &link, tree.planner) {
                 LinkPlan::File(url, relative) => {
                     output.files += 1;
+                    run.listings.path(tree.output, &relative);
                     Planned::File(plan_task(url, relative, tree.output, &link))
                 }
                 LinkPlan::Directory(url) => Planned::Directory(url),
@@ -227,8 +231,14 @@ async fn plan_links(
     }
     // A walk that broke off (a panic) read part of the page: a failure, never a
     // silently shorter listing.
-    if let Err(error) = walker.await {
-        page_failed(&run, pending, format!("reading the links failed: {error}"));
+    match walker.await {
+        Err(error) => page_failed(&run, pending, format!("reading the links failed: {error}")),
+        Ok(()) => {
+            let folder = folder_of(page);
+            let (output, start_dir) = (tree.output, scope.start_dir());
+            run.listings
+                .complete(output, start_dir, &folder, pending.depth);
+        }
     }
     Flow::Next
 }
@@ -238,6 +248,7 @@ async fn plan_links(
 /// among the files (exit 1).
 pub(crate) fn page_failed(run: &Run, pending: &PendingPage, error: String) {
     let is_start = pending.depth == 0 && !run.is_list_url(&pending.url);
+    run.listings.failed(pending.url.as_str());
     let event = Event::PageFailed {
         url: pending.url.to_string(),
         error,
