@@ -110,14 +110,7 @@ impl LocalFile {
     /// allows. Both must be known: a size alone proves nothing. The one rule behind
     /// "up to date", whether the size and time come from a listing or an answer.
     pub fn matches(&self, size: Option<u64>, time: Option<ListedTime>) -> bool {
-        let LocalFile::Present {
-            size: local_size,
-            modified: Some(modified),
-        } = *self
-        else {
-            return false;
-        };
-        size == Some(local_size) && time.is_some_and(|time| time.contains(modified))
+        self.matches_listed(size.map(ListedSize::exact), time)
     }
 
     /// True when this is a file whose size lies in `size` and whose time is one

@@ -67,11 +67,24 @@ impl Mirror {
             work,
             server,
         };
-        let mut options = mirror.options();
-        options.recursive = true;
-        let first = harness::mirror(&options);
+        let first = harness::mirror(&mirror.recursive_options());
         assert_eq!(first.ending(), Ending::Clean, "{}", first.log());
         mirror
+    }
+
+    /// Mirrored once, then upstream removed the `gone` files, `sub/deep/` and `old/`.
+    fn pruned() -> Mirror {
+        let mirror = Mirror::new(&upstream_files());
+        mirror.remove_upstream(still_upstream);
+        mirror
+    }
+
+    /// `--delete -r` into `out`.
+    fn recursive_options(&self) -> Options {
+        Options {
+            recursive: true,
+            ..self.options()
+        }
     }
 
     fn out(&self) -> std::path::PathBuf {
@@ -157,8 +170,7 @@ fn files_removed_upstream_are_deleted_and_emptied_folders_with_them() {
         ],
     );
 
-    let mut options = mirror.options();
-    options.recursive = true;
+    let options = mirror.recursive_options();
     let run = harness::mirror(&options);
     assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
     let expected: BTreeSet<(String, bool)> = [
@@ -262,11 +274,9 @@ fn every_listing_style_deletes_exactly_what_upstream_removed() {
 
 #[test]
 fn without_delete_nothing_is_removed() {
-    let mirror = Mirror::new(&upstream_files());
-    mirror.remove_upstream(still_upstream);
+    let mirror = Mirror::pruned();
     let before = mirror.local();
-    let mut options = mirror.options();
-    options.recursive = true;
+    let mut options = mirror.recursive_options();
     options.delete = false;
     let run = harness::mirror(&options);
     assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
@@ -276,15 +286,13 @@ fn without_delete_nothing_is_removed() {
 
 #[test]
 fn a_failed_listing_deletes_nothing_anywhere() {
-    let mirror = Mirror::new(&upstream_files());
-    mirror.remove_upstream(still_upstream);
+    let mirror = Mirror::pruned();
     let before = mirror.local();
     mirror
         .server
         .faults()
         .always("/pub/sub/", Fault::Status(404, vec![]));
-    let mut options = mirror.options();
-    options.recursive = true;
+    let options = mirror.recursive_options();
     let run = harness::mirror(&options);
     assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
     assert!(deleted(&run, &mirror.out()).is_empty(), "{}", run.log());
@@ -297,8 +305,7 @@ fn a_failed_listing_deletes_nothing_anywhere() {
 
 #[test]
 fn level_and_non_recursive_runs_delete_only_in_folders_they_read() {
-    let mirror = Mirror::new(&upstream_files());
-    mirror.remove_upstream(still_upstream);
+    let mirror = Mirror::pruned();
     let out = mirror.out();
     write_files(&out, &[("extra/x.txt", b"x".to_vec())]);
 
@@ -316,8 +323,7 @@ fn level_and_non_recursive_runs_delete_only_in_folders_they_read() {
     assert_eq!(deleted(&run, &out), top, "{}", run.log());
 
     // `--level 1`: the start page's files only; no sub-folder was read.
-    let mut options = mirror.options();
-    options.recursive = true;
+    let mut options = mirror.recursive_options();
     options.max_level = Some(1);
     let run = harness::mirror(&options);
     assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
@@ -344,11 +350,9 @@ fn level_and_non_recursive_runs_delete_only_in_folders_they_read() {
 
 #[test]
 fn filters_protect_the_files_they_leave_out() {
-    let mirror = Mirror::new(&upstream_files());
-    mirror.remove_upstream(still_upstream);
+    let mirror = Mirror::pruned();
     let out = mirror.out();
-    let mut options = mirror.options();
-    options.recursive = true;
+    let mut options = mirror.recursive_options();
     options.filters = fetchall::Filters::default()
         .with_reject(&["*.txt".to_string()])
         .expect("glob")
@@ -408,8 +412,7 @@ fn planted_symlinks_are_removed_as_links_never_followed() {
     std::fs::remove_dir_all(out.join("old")).expect("remove");
     symlink(outside.path().join("dir"), out.join("old")).expect("symlink");
 
-    let mut options = mirror.options();
-    options.recursive = true;
+    let options = mirror.recursive_options();
     let run = harness::mirror(&options);
     let expected: BTreeSet<(String, bool)> =
         [file("link.bin"), file("linked dir")].into_iter().collect();
@@ -424,11 +427,9 @@ fn planted_symlinks_are_removed_as_links_never_followed() {
 
 #[test]
 fn more_than_max_delete_deletes_nothing_and_fails() {
-    let mirror = Mirror::new(&upstream_files());
-    mirror.remove_upstream(still_upstream);
+    let mirror = Mirror::pruned();
     let before = mirror.local();
-    let mut options = mirror.options();
-    options.recursive = true;
+    let mut options = mirror.recursive_options();
     options.max_delete = Some(6);
     let run = harness::mirror(&options);
     assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
@@ -448,11 +449,9 @@ fn more_than_max_delete_deletes_nothing_and_fails() {
 
 #[test]
 fn a_dry_run_reports_what_would_go_and_removes_nothing() {
-    let mirror = Mirror::new(&upstream_files());
-    mirror.remove_upstream(still_upstream);
+    let mirror = Mirror::pruned();
     let before = mirror.local();
-    let mut options = mirror.options();
-    options.recursive = true;
+    let mut options = mirror.recursive_options();
     options.dry_run = true;
     let run = harness::mirror(&options);
     assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
@@ -484,11 +483,9 @@ impl Reporter for CancelOnListing {
 
 #[test]
 fn an_interrupted_run_deletes_nothing() {
-    let mirror = Mirror::new(&upstream_files());
-    mirror.remove_upstream(still_upstream);
+    let mirror = Mirror::pruned();
     let before = mirror.local();
-    let mut options = mirror.options();
-    options.recursive = true;
+    let options = mirror.recursive_options();
     let cancel = CancellationToken::new();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -571,8 +568,7 @@ fn cli_delete_refuses_what_has_no_listing_to_compare_with() {
 
 #[test]
 fn cli_reports_deletions_and_the_max_delete_refusal() {
-    let mirror = Mirror::new(&upstream_files());
-    mirror.remove_upstream(still_upstream);
+    let mirror = Mirror::pruned();
     let url = mirror.server.url("/pub/");
     let work = mirror.work.path();
     let args = ["-r", "--delete", "-o", "out"];
@@ -609,8 +605,7 @@ fn a_folder_on_disk_where_upstream_now_has_a_file_is_never_replaced() {
     let root = mirror.served.path().join("pub");
     std::fs::remove_dir_all(root.join("sub")).expect("remove");
     std::fs::write(root.join("sub"), b"now a file").expect("write");
-    let mut options = mirror.options();
-    options.recursive = true;
+    let options = mirror.recursive_options();
     let run = harness::mirror(&options);
     assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
     let failures = run.failures();

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use axum::http::Method;
+use fetchall::Options;
 
 use crate::support::harness;
 use crate::support::{ListingStyle, TestServer};
@@ -61,6 +62,31 @@ fn heads(server: &TestServer) -> usize {
         .count()
 }
 
+/// The tree served in a listing style, an output folder, and the options of a
+/// mirror of it.
+struct Served {
+    served: tempfile::TempDir,
+    out: tempfile::TempDir,
+    server: TestServer,
+    options: Options,
+}
+
+impl Served {
+    fn start(style: ListingStyle) -> Served {
+        let served = tempfile::tempdir().expect("temp dir");
+        serve_tree(served.path());
+        let out = tempfile::tempdir().expect("temp dir");
+        let server = TestServer::start(served.path(), style);
+        let options = harness::options([server.url("/")], out.path());
+        Served {
+            served,
+            out,
+            server,
+            options,
+        }
+    }
+}
+
 #[test]
 fn a_resync_of_apache_and_lighttpd_in_any_zone_sends_only_the_listing() {
     for style in [
@@ -68,11 +94,12 @@ fn a_resync_of_apache_and_lighttpd_in_any_zone_sends_only_the_listing() {
         ListingStyle::LighttpdLocal(-8 * 3600),
         ListingStyle::ApacheLocal(13 * 3600 + 2700),
     ] {
-        let served = tempfile::tempdir().expect("temp dir");
-        serve_tree(served.path());
-        let out = tempfile::tempdir().expect("temp dir");
-        let server = TestServer::start(served.path(), style);
-        let options = harness::options([server.url("/")], out.path());
+        let Served {
+            served,
+            out,
+            server,
+            options,
+        } = Served::start(style);
         let first = harness::mirror(&options);
         assert_eq!(
             first.summary().downloaded,
@@ -129,11 +156,12 @@ fn a_resync_of_apache_and_lighttpd_in_any_zone_sends_only_the_listing() {
 #[test]
 fn listed_times_that_fit_no_offset_make_every_file_asked() {
     // Seven minutes ahead: no zone is; the listing's times cannot be trusted.
-    let served = tempfile::tempdir().expect("temp dir");
-    serve_tree(served.path());
-    let out = tempfile::tempdir().expect("temp dir");
-    let server = TestServer::start(served.path(), ListingStyle::ApacheLocal(7 * 60));
-    let options = harness::options([server.url("/")], out.path());
+    let Served {
+        served,
+        out,
+        server,
+        options,
+    } = Served::start(ListingStyle::ApacheLocal(7 * 60));
     let first = harness::mirror(&options);
     assert_eq!(first.summary().downloaded, FILES.len() as u64);
     // One file changed within the listed minute and size range: the listing
@@ -163,11 +191,12 @@ fn listed_times_that_fit_no_offset_make_every_file_asked() {
 fn a_file_whose_listed_time_moved_is_asked_even_with_a_learnt_offset() {
     // The offset is learnt; a file changed since the download shows another time
     // in the listing and is fetched, never kept.
-    let served = tempfile::tempdir().expect("temp dir");
-    serve_tree(served.path());
-    let out = tempfile::tempdir().expect("temp dir");
-    let server = TestServer::start(served.path(), ListingStyle::LighttpdLocal(3600));
-    let options = harness::options([server.url("/")], out.path());
+    let Served {
+        served,
+        out: _out,
+        server: _server,
+        options,
+    } = Served::start(ListingStyle::LighttpdLocal(3600));
     harness::mirror(&options);
     write(
         served.path(),
@@ -218,11 +247,12 @@ fn a_host_that_refuses_head_is_asked_per_file_and_nothing_is_kept_stale() {
     // The one HEAD that would teach the offset is refused (405): nothing is
     // learnt, every file is asked with a conditional GET, and a file changed
     // within its listed minute and size range is fetched.
-    let served = tempfile::tempdir().expect("temp dir");
-    serve_tree(served.path());
-    let out = tempfile::tempdir().expect("temp dir");
-    let server = TestServer::start(served.path(), ListingStyle::ApacheLocal(5 * 3600 + 1800));
-    let options = harness::options([server.url("/")], out.path());
+    let Served {
+        served,
+        out: _out,
+        server,
+        options,
+    } = Served::start(ListingStyle::ApacheLocal(5 * 3600 + 1800));
     assert_eq!(
         harness::mirror(&options).summary().downloaded,
         FILES.len() as u64
