@@ -38,22 +38,42 @@ pub(crate) async fn fetch_dav_folder(
     cancel: &CancellationToken,
 ) -> Result<Page, PageError> {
     let page = with_retries(policy, retry_refused, cancel, || {
-        let request = client
-            .request(propfind(), url.clone())
-            .header("Depth", "1")
-            .header(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/xml; charset=utf-8"),
-            )
-            .body(PROPFIND_BODY);
-        fetch_answer_once(client, request, url, read_timeout)
+        fetch_answer_once(client, propfind(client, url, "1"), url, read_timeout)
     })
     .await?;
     read_dav_page(page)
 }
 
+/// Whether `url` is a WebDAV folder (a collection), asked once with `PROPFIND`
+/// `Depth: 0`; `None` when the answer says neither (an error, no multistatus).
+/// A start URL without a final `/` is told from a file this way: WebDAV servers
+/// (`rclone serve webdav`) may refuse GET and HEAD on a folder.
+pub(crate) async fn is_dav_folder(
+    client: &HttpClient,
+    url: &Url,
+    read_timeout: Duration,
+) -> Option<bool> {
+    let page = fetch_answer_once(client, propfind(client, url, "0"), url, read_timeout)
+        .await
+        .ok()?;
+    let entries = parse_multistatus(&page.text).ok()?;
+    entries.first().map(|entry| entry.is_folder)
+}
+
+/// A `PROPFIND` of `url` with `depth`, asking for the properties fetchall uses.
+fn propfind(client: &HttpClient, url: &Url, depth: &'static str) -> reqwest::RequestBuilder {
+    client
+        .request(propfind_method(), url.clone())
+        .header("Depth", depth)
+        .header(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/xml; charset=utf-8"),
+        )
+        .body(PROPFIND_BODY)
+}
+
 /// The `PROPFIND` method (a valid token: building it cannot fail).
-fn propfind() -> Method {
+fn propfind_method() -> Method {
     Method::from_bytes(b"PROPFIND").unwrap_or(Method::GET)
 }
 

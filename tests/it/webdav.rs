@@ -148,6 +148,31 @@ fn level_limits_how_deep_a_webdav_tree_is_read() {
 }
 
 #[test]
+fn a_start_url_without_its_slash_is_told_folder_or_file_by_propfind() {
+    let (work, server) = served();
+    // GET and HEAD of a folder are 405 here, as rclone answers them.
+    let run = harness::mirror(&options(
+        server.url("/sub%20dir%20%26%20%23"),
+        work.path(),
+        true,
+    ));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    let want: BTreeMap<String, Vec<u8>> = expected(|path| path.starts_with("sub dir & #/"))
+        .into_iter()
+        .map(|(path, bytes)| (path["sub dir & #/".len()..].to_string(), bytes))
+        .collect();
+    assert_eq!(tree_difference(&want, &got), "", "{}", run.log());
+    // A file is a file.
+    let (work, server) = served();
+    let run = harness::mirror(&options(server.url("/hash%23name.txt"), work.path(), true));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    let want = BTreeMap::from([("hash#name.txt".to_string(), b"hash\n".to_vec())]);
+    assert_eq!(tree_difference(&want, &got), "", "{}", run.log());
+}
+
+#[test]
 fn a_207_that_cannot_be_read_fails_its_folder_never_an_empty_one() {
     let (work, server) = served();
     let unreadable = |body: &str| Canned {

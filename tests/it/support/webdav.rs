@@ -2,10 +2,11 @@
 //! webdav` answer: `PROPFIND` with `Depth: 1` on a folder gives a `207
 //! Multi-Status` listing the folder itself, then each entry, hrefs as absolute
 //! paths percent-encoded, collections with a trailing `/`, the properties an
-//! entry lacks in a second `404` propstat block (a folder's size and ETag). A
-//! `Depth` other than `1` is refused (403, as `infinity` is by most servers).
-//! `GET` serves files (with Range and Last-Modified); a `GET` of a folder is 405,
-//! so a listing read any other way than by `PROPFIND` is seen to fail.
+//! entry lacks in a second `404` propstat block (a folder's size and ETag).
+//! `Depth: 0` names the entry alone; `infinity` is refused (403, as most servers
+//! do). `GET` serves files (with Range and Last-Modified); a `GET` or `HEAD` of a
+//! folder is 405, as `rclone serve webdav` answers one asked without its final
+//! `/`, so a listing read any other way than by `PROPFIND` is seen to fail.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -37,13 +38,13 @@ pub async fn respond(root: &Path, request: Request) -> Response {
             .get("depth")
             .and_then(|value| value.to_str().ok())
             .unwrap_or("infinity");
-        if depth != "1" {
-            return (StatusCode::FORBIDDEN, "Depth must be 1").into_response();
+        if depth != "0" && depth != "1" {
+            return (StatusCode::FORBIDDEN, "Depth must be 0 or 1").into_response();
         }
         if !local.exists() {
             return StatusCode::NOT_FOUND.into_response();
         }
-        return multistatus(&local, &path);
+        return multistatus(&local, &path, depth == "1");
     }
     if request.method() == Method::OPTIONS {
         return Response::builder()
@@ -62,7 +63,7 @@ pub async fn respond(root: &Path, request: Request) -> Response {
 }
 
 /// The 207 answer for `local`, asked at the decoded path `path`.
-fn multistatus(local: &Path, path: &str) -> Response {
+fn multistatus(local: &Path, path: &str, children: bool) -> Response {
     let mut body = String::from(r#"<?xml version="1.0" encoding="utf-8" ?>"#);
     body.push_str(r#"<D:multistatus xmlns:D="DAV:">"#);
     let own = if local.is_dir() && !path.ends_with('/') {
@@ -71,7 +72,7 @@ fn multistatus(local: &Path, path: &str) -> Response {
         path.to_string()
     };
     body.push_str(&response(local, &own));
-    if local.is_dir() {
+    if children && local.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(local)
             .expect("read served folder")
             .flatten()
