@@ -226,3 +226,19 @@ fn without_webdav_a_dav_server_is_not_listed_by_propfind() {
         "no PROPFIND unless asked"
     );
 }
+
+#[test]
+fn webdav_against_a_server_that_speaks_no_dav_fails_by_name() {
+    // An Apache-style listing server answers PROPFIND with its HTML listing (200).
+    let work = tempfile::tempdir().expect("tempdir");
+    let root = work.path().join("plain");
+    write_files(&root, &dav_files());
+    let server = TestServer::start(&root, ListingStyle::Apache);
+    let start = server.url("/");
+    let run = harness::mirror(&options(start.clone(), work.path(), true));
+    assert_eq!(run.ending(), Ending::StartPageFailed, "{}", run.log());
+    let failure = run
+        .page_failure_of(&start)
+        .expect("the start folder failed");
+    assert!(failure.contains("Multi-Status"), "{failure}");
+}
