@@ -242,3 +242,26 @@ fn webdav_against_a_server_that_speaks_no_dav_fails_by_name() {
         .expect("the start folder failed");
     assert!(failure.contains("Multi-Status"), "{failure}");
 }
+
+#[test]
+fn the_cli_flag_turns_webdav_on() {
+    let (work, server) = served();
+    let out = work.path().join("cli-out");
+    let output = crate::support::cli::run(
+        work.path(),
+        &["-q"],
+        &[
+            "--webdav",
+            "-r",
+            "-o",
+            out.to_str().expect("UTF-8 path"),
+            &server.url("/"),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::cli::text(&output.stderr)
+    );
+    assert_eq!(tree_difference(&expected(|_| true), &read_tree(&out)), "");
+}
