@@ -4,7 +4,7 @@
 # version.
 #
 # Usage: scripts/install-interop-servers.sh [--print-dir] [TOOL...]
-#   TOOL   miniserve, npm (serve + http-server + azurite), moto; default: all
+#   TOOL   miniserve, npm (serve + http-server + azurite), moto (+ wsgidav); default: all
 #   --print-dir   print the cache folder and exit
 #
 # Cache folder: $FETCHALL_TOOLS_DIR, default $HOME/.cache/fetchall-interop
@@ -17,7 +17,9 @@
 #   serve 14.2.7, http-server 14.1.1, azurite 3.35.0 (npm; every dependency pinned by
 #   scripts/interop/npm/package-lock.json, installed with `npm ci`)
 #   moto[server] 5.2.5 (PyPI, an S3 imitation for bucket listings), and in the
-#   same venv azure-storage-blob 12.31.1 (PyPI, uploads the tree into azurite)
+#   same venv azure-storage-blob 12.31.1 (PyPI, uploads the tree into azurite),
+#   wsgidav 4.4.0 and cheroot 11.1.2 (PyPI, a WebDAV server), added to the venv
+#   when missing
 # Debian packages (nginx, apache2, mini-httpd, webfs, ruby-webrick, ...) are
 # installed by scripts/interop.sh itself with apt-get.
 #
@@ -29,6 +31,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MINISERVE_VERSION=0.35.0
 MOTO_VERSION=5.2.5
 AZURE_BLOB_VERSION=12.31.1
+WSGIDAV_VERSION=4.4.0
+CHEROOT_VERSION=11.1.2
 TOOLS=${FETCHALL_TOOLS_DIR:-${HOME:-/root}/.cache/fetchall-interop}
 
 log() { printf 'install-interop-servers: %s\n' "$*" >&2; }
@@ -41,7 +45,7 @@ for a in "$@"; do
         --print-dir) echo "$TOOLS"; exit 0 ;;
         miniserve) want_miniserve=1 ;;
         npm|serve|http-server|azurite) want_npm=1 ;;
-        moto) want_moto=1 ;;
+        moto|wsgidav) want_moto=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) log "unknown tool: $a"; exit 2 ;;
     esac
@@ -115,6 +119,24 @@ if [ "$want_moto" = 1 ]; then
             log "moto $MOTO_VERSION installed in $(secs_since "$t0")s"
         else
             log "pip install moto failed"; rc=1
+        fi
+    fi
+    # WsgiDAV lives in the same venv, added to it (the moto check above is unchanged,
+    # so a venv made before WsgiDAV was pinned is kept, not rebuilt).
+    have=""
+    [ -x "$TOOLS/moto/bin/python" ] && have=$("$TOOLS/moto/bin/python" -c \
+        'import importlib.metadata as m; print(m.version("wsgidav"), m.version("cheroot"))' \
+        2>/dev/null || true)
+    if [ "$have" = "$WSGIDAV_VERSION $CHEROOT_VERSION" ] && [ -x "$TOOLS/moto/bin/wsgidav" ]; then
+        log "wsgidav $have already in $TOOLS/moto"
+    elif [ -x "$TOOLS/moto/bin/pip" ]; then
+        t0=$(date +%s)
+        log "pip install wsgidav==$WSGIDAV_VERSION cheroot==$CHEROOT_VERSION into $TOOLS/moto"
+        if "$TOOLS/moto/bin/pip" install --quiet --disable-pip-version-check \
+            "wsgidav==$WSGIDAV_VERSION" "cheroot==$CHEROOT_VERSION"; then
+            log "wsgidav $WSGIDAV_VERSION installed in $(secs_since "$t0")s"
+        else
+            log "pip install wsgidav failed"; rc=1
         fi
     fi
 fi

@@ -7,7 +7,7 @@
 #   --servers LIST  comma-separated server variants (default: all of
 #                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
 #                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,
-#                   moto,azurite)
+#                   moto,azurite,wsgidav,rclone-webdav)
 #   --modes LIST    flat,recursive (default: both), or resync: recursive, then
 #                   again with --json into the same folder, which must start no
 #                   transfer (every file up to date by the listing alone)
@@ -30,7 +30,8 @@
 # For each server the tricky tree (scripts/interop/make_tree.py) is served on
 # 127.0.0.1 with directory listings on, fetched, and compared byte for byte
 # with what that server lists (scripts/interop/compare.py). Object stores
-# (moto, azurite) hold the tree as a bucket; for them the same command is run
+# (moto, azurite) hold the tree as a bucket, WebDAV servers (wsgidav,
+# rclone-webdav) serve it read with --webdav; for them the same command is run
 # again and the file bodies the server sent on that re-run are counted: there
 # must be none. Per-server exceptions are declared in expectations() below, each with the reason.
 # Exits non-zero if any case fails (a server that cannot be installed or
@@ -46,7 +47,7 @@ lib="$here/interop"
 # shellcheck source=scripts/interop/servers.sh
 . "$lib/servers.sh"
 
-ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite"
+ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav"
 servers=$ALL_SERVERS
 modes="flat,recursive"
 keep=0
@@ -193,6 +194,8 @@ expectations() {
             ;;  # Plack::App::Directory lists everything, absolute hrefs (/a/)
         moto|azurite)
             ;;  # a bucket (container) lists every key, with exact sizes and times
+        wsgidav|rclone-webdav)
+            ;;  # PROPFIND lists every entry, dotfiles included, exact sizes and times
     esac
 }
 
@@ -344,7 +347,9 @@ fi
 resync_check() {
     local server=$1 out=$2 url=$3 detail=$4 broken=${5:-0} events counts
     events="$work/out/$server-resync.json"
-    timeout --kill-after=10 "$timeout_s" "${fetchall_cmd[@]}" --json -r -o "$out" "$url" \
+    local client_args
+    mapfile -t client_args < <(srv_client_args "$server")
+    timeout --kill-after=10 "$timeout_s" "${fetchall_cmd[@]}" "${client_args[@]}" --json -r -o "$out" "$url" \
         >"$events" 2>"$work/out/$server-resync.log"
     counts=$(python3 -c '
 import json, sys
@@ -383,6 +388,8 @@ for server in "${SERVERS[@]}"; do
         mkdir -p "$work/out"
         args=(-q)
         [ "$mode" = flat ] || args+=(-r)
+        mapfile -t client_args < <(srv_client_args "$server")
+        args+=("${client_args[@]}")
         t0=$(date +%s.%N)
         timeout --kill-after=10 "$timeout_s" "${fetchall_cmd[@]}" "${args[@]}" -o "$out" "$url" \
             >"$work/out/$server-$mode.log" 2>&1

@@ -35,6 +35,11 @@
 #                                      the tree uploaded into container `ctr` (public),
 #                                      SRV_URL its List Blobs URL; its access log
 #                                      counts bodies
+#   wsgidav                            WsgiDAV (PyPI wsgidav + cheroot, in the moto venv),
+#                                      anonymous; read with --webdav (srv_client_args);
+#                                      its request log counts bodies
+#   rclone-webdav                      rclone serve webdav (Debian rclone), read with
+#                                      --webdav; its -v log counts bodies
 #
 # miniserve, serve and http-server are not Debian packages: they live in the
 # cache folder of scripts/install-interop-servers.sh ($FETCHALL_TOOLS_DIR,
@@ -86,6 +91,8 @@ srv_binary() {
         webrick) echo ruby ;;
         plack) echo plackup ;;
         moto) echo moto_server ;;
+        wsgidav) echo wsgidav ;;
+        rclone-webdav) echo rclone ;;
         azurite) echo azurite-blob ;;
         *) return 1 ;;
     esac
@@ -99,7 +106,7 @@ srv_source() {
     case "$1" in
         miniserve) echo "cache miniserve" ;;
         serve|http-server|azurite) echo "cache npm" ;;
-        moto) echo "cache moto" ;;
+        moto|wsgidav) echo "cache moto" ;;
         webrick) echo "debian ruby ruby-webrick" ;;
         *) echo "debian $(srv_package "$(srv_binary "$1")")" ;;
     esac
@@ -138,7 +145,7 @@ _srv_path() {
     local b=$1
     # The pinned moto of the cache folder, never another on PATH (a moto 5.2.1
     # answers 404 for the key `semi;colon.txt` it stored).
-    if [ "$b" = moto_server ]; then
+    if [ "$b" = moto_server ] || [ "$b" = wsgidav ]; then
         [ -x "$SRV_TOOLS/moto/bin/$b" ] && { echo "$SRV_TOOLS/moto/bin/$b"; return 0; }
         return 1
     fi
@@ -155,7 +162,9 @@ srv_version() {
         apache*) "$(_srv_path apache2)" -v 2>&1 | head -n1 ;;
         lighttpd) "$(_srv_path lighttpd)" -v 2>&1 | head -n1 ;;
         caddy) echo "caddy $(caddy version 2>&1 | head -n1)" ;;
-        rclone) rclone version 2>&1 | head -n1 ;;
+        rclone|rclone-webdav) rclone version 2>&1 | head -n1 ;;
+        wsgidav) echo "WsgiDAV $("$SRV_TOOLS/moto/bin/python" -c \
+            'import importlib.metadata as m; print(m.version("wsgidav"), "cheroot", m.version("cheroot"))' 2>&1)" ;;
         python) python3 --version 2>&1 ;;
         miniserve) "$(_srv_path miniserve)" --version 2>&1 | head -n1 ;;
         mini_httpd) "$(_srv_path mini_httpd)" -V 2>&1 | head -n1 ;;
@@ -374,6 +383,19 @@ CONF
             "$bin" serve http "$tree" --addr "127.0.0.1:$port" \
                 --config "$w/rclone.conf" --cache-dir "$w/rclone-cache" >"$log" 2>&1 &
             ;;
+        rclone-webdav)
+            bin=$(_srv_path rclone) || return 1
+            : >"$w/rclone.conf"
+            # -v: one "PATH: GET from" line per request, which srv_body_requests counts
+            "$bin" serve webdav "$tree" --addr "127.0.0.1:$port" -v \
+                --config "$w/rclone.conf" --cache-dir "$w/rclone-cache" >"$log" 2>&1 &
+            ;;
+        wsgidav)
+            bin=$(_srv_path wsgidav) || return 1
+            # anonymous read access; its log has one '"GET /PATH"' line per request
+            "$bin" --host 127.0.0.1 --port "$port" --root "$tree" --auth anonymous \
+                --no-config >"$log" 2>&1 </dev/null &
+            ;;
         python)
             bin=$(_srv_path python3) || return 1
             "$bin" -m http.server "$port" --bind 127.0.0.1 --directory "$tree" >"$log" 2>&1 &
@@ -479,6 +501,8 @@ srv_request_log() {
     case "$1" in
         moto) echo "$SRV_WORK/moto/server.log" ;;
         azurite) echo "$SRV_WORK/azurite/server.log" ;;
+        wsgidav) echo "$SRV_WORK/wsgidav/server.log" ;;
+        rclone-webdav) echo "$SRV_WORK/rclone-webdav/server.log" ;;
         *) return 1 ;;
     esac
 }
@@ -490,7 +514,19 @@ srv_body_requests() {
     log=$(srv_request_log "$1") || return 1
     # moto: '"GET /tree/KEY HTTP/1.1" 200'; listings have a query or end in '/'
     # azurite: '"GET /devstoreaccount1/ctr/KEY HTTP/1.1" 200'
-    tail -n "+$2" "$log" | grep -cE '"GET /(tree|devstoreaccount1/ctr)/[^? ]*[^/? ] HTTP' || true
+    # wsgidav: '"GET /PATH" depth=0, ...'; rclone-webdav: 'INFO  : /PATH: GET from'
+    case "$1" in
+        wsgidav) tail -n "+$2" "$log" | grep -cE '"GET /[^"]*[^/"]"' || true ;;
+        rclone-webdav) tail -n "+$2" "$log" | grep -cE ' : /.*[^/]: GET from ' || true ;;
+        *) tail -n "+$2" "$log" | grep -cE '"GET /(tree|devstoreaccount1/ctr)/[^? ]*[^/? ] HTTP' || true ;;
+    esac
+}
+
+# srv_client_args VARIANT: the fetchall options VARIANT is read with (one a line).
+srv_client_args() {
+    case "$1" in
+        wsgidav|rclone-webdav) echo --webdav ;;
+    esac
 }
 
 srv_stop_all() {

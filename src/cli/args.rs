@@ -76,6 +76,10 @@ pub struct Args {
     #[arg(long)]
     pub span_hosts: bool,
 
+    /// List folders with WebDAV PROPFIND (Depth: 1): exact sizes and times of every entry.
+    #[arg(long)]
+    pub webdav: bool,
+
     /// With --span-hosts: only these hosts and their sub-domains (comma-separated).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub domains: Vec<String>,
@@ -334,6 +338,7 @@ impl Args {
         };
         options.dry_run = self.dry_run;
         options.span_hosts = self.span_hosts;
+        options.webdav = self.webdav;
         options.domains = self.domains.clone();
         if let Some(user_agent) = &self.user_agent {
             options.user_agent = user_agent.clone();

@@ -98,6 +98,10 @@ pub struct Options {
     /// `--max-delete N`: with `delete`, when more than N files would go, none does
     /// (the run fails).
     pub max_delete: Option<u64>,
+    /// `--webdav`: every folder (the start one and, with `recursive`, each
+    /// sub-folder) is listed by a WebDAV `PROPFIND` with `Depth: 1` instead of a
+    /// GET, which gives each entry's exact size and time.
+    pub webdav: bool,
 }
 
 impl Options {
@@ -135,6 +139,7 @@ impl Options {
             wait_for_lock: false,
             delete: false,
             max_delete: None,
+            webdav: false,
         }
     }
 }

@@ -18,6 +18,10 @@
 //!   failure is reported once, as the page's.
 //!
 //! A redirect that ends at a URL ending with `/` makes a page whatever the status.
+//!
+//! With `--webdav`, the server is asked first with `PROPFIND` `Depth: 0`: a
+//! collection is a page, any other entry a file; an answer that says neither
+//! leaves it to HEAD.
 
 use std::path::Path;
 
@@ -121,6 +125,19 @@ pub(crate) async fn start_kind(run: &Run, start: &Url) -> StartKind {
         || crate::listing::formats::bucket::asks_for_bucket_listing(start)
     {
         return StartKind::Page;
+    }
+    if run.options.webdav {
+        let asked =
+            crate::listing::dav_fetch::is_dav_folder(&run.client, start, run.options.read_timeout);
+        let folder = tokio::select! {
+            () = run.cancel.cancelled() => return StartKind::Page,
+            folder = asked => folder,
+        };
+        match folder {
+            Some(true) => return StartKind::Page,
+            Some(false) => return StartKind::File,
+            None => {}
+        }
     }
     let asked = head_then_get(&run.client, start, run.options.read_timeout, |head| {
         kind_of_response(head, true).is_none()

@@ -127,6 +127,12 @@ impl HttpClient {
         self.rules.decorate(self.lanes.first.get(url.clone()), &url)
     }
 
+    /// A request of any method (WebDAV's `PROPFIND`) for `url`, with what belongs to it.
+    pub fn request(&self, method: reqwest::Method, url: Url) -> RequestBuilder {
+        self.rules
+            .decorate(self.lanes.first.request(method, url.clone()), &url)
+    }
+
     /// A HEAD request for `url`, with what belongs to it.
     pub fn head(&self, url: Url) -> RequestBuilder {
         self.rules

@@ -39,6 +39,8 @@ pub(crate) struct PageFetch<'a> {
     /// Whether a refused connection is retried (not for a start page).
     pub(crate) retry_refused: bool,
     pub(crate) cancel: &'a CancellationToken,
+    /// `--webdav`: folders are listed by `PROPFIND` (see `listing::dav_fetch`).
+    pub(crate) webdav: bool,
 }
 
 impl PageFetch<'_> {
@@ -65,6 +67,17 @@ pub(crate) async fn fetch_listing(
     url: &Url,
     bucket: Option<&BucketTree>,
 ) -> Result<Page, PageError> {
+    if fetch.webdav {
+        return crate::listing::dav_fetch::fetch_dav_folder(
+            fetch.client,
+            url,
+            fetch.read_timeout,
+            fetch.policy,
+            fetch.retry_refused,
+            fetch.cancel,
+        )
+        .await;
+    }
     if let Some(tree) = bucket
         && url.path().ends_with('/')
         && url.query().is_none()
@@ -152,6 +165,7 @@ async fn fetch_folder(
             tree: tree.clone(),
             links,
         }),
+        listed: None,
     })
 }
 

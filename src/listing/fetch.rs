@@ -28,11 +28,29 @@ pub async fn fetch_page_with_retries(
     retry_refused: bool,
     cancel: &CancellationToken,
 ) -> Result<Page, PageError> {
+    with_retries(policy, retry_refused, cancel, || {
+        fetch_page_once(client, url, read_timeout)
+    })
+    .await
+}
+
+/// Runs `attempt` (one request for a listing, of any method) until it succeeds,
+/// fails for good, or has been retried `policy.retries` times; see
+/// [`fetch_page_with_retries`].
+pub(crate) async fn with_retries<F>(
+    policy: RetryPolicy,
+    retry_refused: bool,
+    cancel: &CancellationToken,
+    mut attempt: impl FnMut() -> F,
+) -> Result<Page, PageError>
+where
+    F: std::future::Future<Output = Result<Page, PageError>>,
+{
     let mut attempts: u32 = 0;
     let mut too_slow: u32 = 0;
     loop {
         attempts += 1;
-        let error = match fetch_page_once(client, url, read_timeout).await {
+        let error = match attempt().await {
             Ok(page) => return Ok(page),
             Err(error) => error,
         };

@@ -6,6 +6,7 @@
 
 pub(crate) mod bucket_fetch;
 pub(crate) mod charset;
+pub(crate) mod dav_fetch;
 pub(crate) mod fetch;
 pub mod formats;
 pub(crate) mod link;

@@ -32,6 +32,9 @@ pub struct Page {
     /// The links of an object-store folder, read already from all its pages
     /// (see `listing::bucket_fetch`); `text` is empty then.
     pub bucket: Option<BucketFolder>,
+    /// The links of a folder read already from an answer that is no page (a
+    /// WebDAV `PROPFIND`, see `listing::dav_fetch`); `text` is empty then.
+    pub listed: Option<Vec<Link>>,
 }
 
 /// A bucket being walked: its top folder and which store it is.
@@ -61,8 +64,20 @@ pub async fn fetch_page_once(
 ) -> Result<Page, PageError> {
     let request = client
         .get(url.clone())
-        .header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
-        .header(ACCEPT_ENCODING, "gzip, br");
+        .header(ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8");
+    fetch_answer_once(client, request, url, read_timeout).await
+}
+
+/// Sends `request` (for `url`) once and returns the answer's text, decompressed
+/// and decoded: a GET for a page, or another method whose answer is a listing
+/// (WebDAV's `PROPFIND`).
+pub(crate) async fn fetch_answer_once(
+    client: &crate::http::client::HttpClient,
+    request: reqwest::RequestBuilder,
+    url: &Url,
+    read_timeout: Duration,
+) -> Result<Page, PageError> {
+    let request = request.header(ACCEPT_ENCODING, "gzip, br");
     let mut response = tokio::time::timeout(read_timeout, client.send(request))
         .await
         .map_err(|_| PageError::ReadTimeout(read_timeout))?
@@ -120,6 +135,7 @@ pub async fn fetch_page_once(
         is_json,
         content_type,
         bucket: None,
+        listed: None,
     })
 }
 

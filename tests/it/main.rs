@@ -33,4 +33,5 @@ mod reliability;
 mod requests;
 mod segmented;
 mod shard;
+mod webdav;
 mod zones;

@@ -62,6 +62,7 @@ pub(crate) async fn read_page(
         text: body,
         is_json,
         bucket,
+        listed,
         ..
     } = page;
     // The folder whose entries the page lists: a page served at `…/dir` (no slash)
@@ -75,7 +76,7 @@ pub(crate) async fn read_page(
     let text = PageText {
         text: body,
         is_json,
-        listed: bucket.map(|folder| folder.links),
+        listed: bucket.map(|folder| folder.links).or(listed),
         served: served.clone(),
     };
     let survey_folder = folder.clone();

@@ -158,6 +158,7 @@ fn spawn_page_fetch(
             policy: run.options.retry,
             retry_refused,
             cancel: &run.cancel,
+            webdav: run.options.webdav,
         };
         fetch_listing(&fetch, &url, bucket.as_deref()).await
     })

@@ -126,7 +126,7 @@ pub fn sniff_bucket_listing(text: &str) -> Option<BucketKind> {
 
 /// The name of the first element of an XML text, after the declaration, comments
 /// and white space.
-fn root_element(text: &str) -> Option<&str> {
+pub(crate) fn root_element(text: &str) -> Option<&str> {
     let mut rest = text.trim_start_matches('\u{feff}').trim_start();
     loop {
         if let Some(after) = rest.strip_prefix("<?") {

@@ -4,9 +4,10 @@
 //! `Link`, `repair_percent`, `resolve`.
 //!
 //! `bucket` (S3, Azure Blob) is read by the crawl through
-//! `listing::bucket_fetch`, which lists each folder of a bucket whole. `webdav`
-//! and `copyparty` read their formats (parsers tested on captured answers of the
-//! real servers) but are not wired into the crawl yet.
+//! `listing::bucket_fetch`, which lists each folder of a bucket whole; `webdav`
+//! through `listing::dav_fetch` (`--webdav`: one `PROPFIND` a folder).
+//! `copyparty` reads its format (parser tested on captured answers of the real
+//! server) but is not wired into the crawl yet.
 //!
 //! [`Link`]: crate::listing::link::Link
 

@@ -60,6 +60,9 @@ pub enum DavError {
     /// Not XML of the expected shape.
     #[error("not a WebDAV multistatus answer: {0}")]
     Xml(#[source] quick_xml::DeError),
+    /// XML (or text) whose root element is not `multistatus`.
+    #[error("not a WebDAV multistatus answer: its root element is <{0}>")]
+    Root(String),
     /// A property that should be a number or a date is not one.
     #[error("{field} of {href:?} is not valid: {value:?}")]
     Value {
@@ -117,6 +120,11 @@ struct Empty {}
 /// Reads the entries of a `207 Multi-Status` answer, in the order listed (the
 /// folder itself included, when the server lists it).
 pub fn parse_multistatus(text: &str) -> Result<Vec<DavEntry>, DavError> {
+    // Any root would read as an empty folder: only `multistatus` is one.
+    match crate::listing::formats::bucket::root_element(text) {
+        Some(root) if root.eq_ignore_ascii_case("multistatus") => {}
+        other => return Err(DavError::Root(other.unwrap_or("none").to_string())),
+    }
     let answer: Multistatus = quick_xml::de::from_str(text).map_err(DavError::Xml)?;
     answer.response.into_iter().map(entry).collect()
 }
@@ -252,10 +260,18 @@ mod tests {
 
     #[test]
     fn what_is_not_a_multistatus_is_an_error() {
-        assert!(matches!(
-            parse_multistatus("<html><body/>"),
-            Err(DavError::Xml(_))
-        ));
+        // Well-formed XML of another root would read as an empty folder.
+        for other in [
+            "<html><body/>",
+            "<html><body/></html>",
+            "<D:error xmlns:D=\"DAV:\"/>",
+            "",
+        ] {
+            assert!(
+                matches!(parse_multistatus(other), Err(DavError::Root(_))),
+                "{other}"
+            );
+        }
         let cut = r#"<multistatus xmlns="DAV:"><response><href>/a</href>"#;
         assert!(matches!(parse_multistatus(cut), Err(DavError::Xml(_))));
         let bad = r#"<multistatus xmlns="DAV:"><response><href>/a</href><propstat><prop>

@@ -13,6 +13,7 @@ pub mod listing;
 pub mod raw;
 pub mod tls;
 pub mod tree;
+pub mod webdav;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -290,6 +291,7 @@ async fn respond(state: &ServerState, request: Request) -> Response {
         ListingStyle::Azure => {
             return bucket::respond(&state.root, bucket::Store::Azure, request).await;
         }
+        ListingStyle::WebDav => return webdav::respond(&state.root, request).await,
         _ => {}
     }
     let mut path = request.uri().path().to_string();
