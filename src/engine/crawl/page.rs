@@ -61,7 +61,7 @@ pub(crate) async fn read_page(
         url: served,
         text: body,
         is_json,
-        bucket,
+        listed,
         ..
     } = page;
     // The folder whose entries the page lists: a page served at `…/dir` (no slash)
@@ -75,7 +75,7 @@ pub(crate) async fn read_page(
     let text = PageText {
         text: body,
         is_json,
-        listed: bucket.map(|folder| folder.links),
+        listed,
         served: served.clone(),
     };
     let survey_folder = folder.clone();
