@@ -35,6 +35,9 @@
 #                                      the tree uploaded into container `ctr` (public),
 #                                      SRV_URL its List Blobs URL; its access log
 #                                      counts bodies
+#   copyparty                          copyparty (PyPI), the tree as a read-only volume;
+#                                      fetchall gets its plain-text listing and asks
+#                                      `?ls`; its log file (-lo) counts bodies
 #
 # miniserve, serve and http-server are not Debian packages: they live in the
 # cache folder of scripts/install-interop-servers.sh ($FETCHALL_TOOLS_DIR,
@@ -86,6 +89,7 @@ srv_binary() {
         webrick) echo ruby ;;
         plack) echo plackup ;;
         moto) echo moto_server ;;
+        copyparty) echo copyparty ;;
         azurite) echo azurite-blob ;;
         *) return 1 ;;
     esac
@@ -100,6 +104,7 @@ srv_source() {
         miniserve) echo "cache miniserve" ;;
         serve|http-server|azurite) echo "cache npm" ;;
         moto) echo "cache moto" ;;
+        copyparty) echo "cache copyparty" ;;
         webrick) echo "debian ruby ruby-webrick" ;;
         *) echo "debian $(srv_package "$(srv_binary "$1")")" ;;
     esac
@@ -138,7 +143,7 @@ _srv_path() {
     local b=$1
     # The pinned moto of the cache folder, never another on PATH (a moto 5.2.1
     # answers 404 for the key `semi;colon.txt` it stored).
-    if [ "$b" = moto_server ]; then
+    if [ "$b" = moto_server ] || [ "$b" = copyparty ]; then
         [ -x "$SRV_TOOLS/moto/bin/$b" ] && { echo "$SRV_TOOLS/moto/bin/$b"; return 0; }
         return 1
     fi
@@ -168,6 +173,8 @@ srv_version() {
         azurite) echo "azurite $(_srv_npm_version azurite)" ;;
         moto) echo "moto $("$SRV_TOOLS/moto/bin/python" -c \
             'import importlib.metadata as m; print(m.version("moto"))' 2>&1)" ;;
+        copyparty) echo "copyparty $("$SRV_TOOLS/moto/bin/python" -c \
+            'import importlib.metadata as m; print(m.version("copyparty"))' 2>&1)" ;;
     esac
 }
 
@@ -434,6 +441,14 @@ CONF
             # its request log (stderr) is what srv_body_requests counts
             "$bin" -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
             ;;
+        copyparty)
+            bin=$(_srv_path copyparty) || return 1
+            # -v DIR::r: the tree read-only for anyone; -q: no log on stdout, but
+            # each request in the log file srv_body_requests reads. Its config
+            # and TLS certificate go into the work dir, not $HOME.
+            HOME="$w" XDG_CONFIG_HOME="$w/xdg-config" "$bin" -i 127.0.0.1 -p "$port" \
+                -v "$tree::r" -q -lo "$w/requests.log" >"$log" 2>&1 </dev/null &
+            ;;
         azurite)
             bin=$(_srv_path azurite-blob) || return 1
             # not --silent: its access log (stdout) is what srv_body_requests counts;
@@ -479,6 +494,7 @@ srv_request_log() {
     case "$1" in
         moto) echo "$SRV_WORK/moto/server.log" ;;
         azurite) echo "$SRV_WORK/azurite/server.log" ;;
+        copyparty) echo "$SRV_WORK/copyparty/requests.log" ;;
         *) return 1 ;;
     esac
 }
@@ -490,6 +506,11 @@ srv_body_requests() {
     log=$(srv_request_log "$1") || return 1
     # moto: '"GET /tree/KEY HTTP/1.1" 200'; listings have a query or end in '/'
     # azurite: '"GET /devstoreaccount1/ctr/KEY HTTP/1.1" 200'
+    # copyparty: '] GET  /KEY @*'
+    if [ "$1" = copyparty ]; then
+        tail -n "+$2" "$log" | grep -cE '\] GET +/[^? ]*[^/? ] @' || true
+        return 0
+    fi
     tail -n "+$2" "$log" | grep -cE '"GET /(tree|devstoreaccount1/ctr)/[^? ]*[^/? ] HTTP' || true
 }
 
