@@ -195,3 +195,26 @@ fn a_copyparty_folder_whose_ls_is_no_listing_fails_loudly() {
     let failure = run.page_failure_of(&start).expect("the start page failed");
     assert!(failure.contains("copyparty"), "{failure}");
 }
+
+#[test]
+fn a_browser_user_agent_gets_copyparty_s_script_page_which_is_read_the_same() {
+    let (work, server) = served();
+    let mut options = options(server.url("/"), work.path(), true);
+    options.user_agent = "Mozilla/5.0 (X11; Linux x86_64)".to_string();
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(
+        tree_difference(&expected(|_| true), &got),
+        "",
+        "{}",
+        run.log()
+    );
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|request| request.target == "/a/b/?ls"),
+        "each folder is asked as ?ls"
+    );
+}
