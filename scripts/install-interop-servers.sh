@@ -4,13 +4,14 @@
 # version.
 #
 # Usage: scripts/install-interop-servers.sh [--print-dir] [TOOL...]
-#   TOOL   miniserve, npm (serve + http-server + azurite), moto (+ wsgidav); default: all
+#   TOOL   miniserve, npm (serve + http-server + azurite), moto (+ wsgidav), copyparty; default: all
 #   --print-dir   print the cache folder and exit
 #
 # Cache folder: $FETCHALL_TOOLS_DIR, default $HOME/.cache/fetchall-interop
 #   bin/miniserve                      cargo install --root (crates.io)
 #   npm/node_modules/.bin/{serve,http-server,azurite-blob}   npm ci (registry.npmjs.org)
 #   moto/bin/moto_server, moto/bin/python   python3 -m venv + pip (PyPI)
+#   moto/bin/copyparty                 pip, into the same venv (PyPI)
 #
 # Pinned versions (change them here and in README.md):
 #   miniserve 0.35.0 (crates.io, `--locked`: its own Cargo.lock)
@@ -19,7 +20,8 @@
 #   moto[server] 5.2.5 (PyPI, an S3 imitation for bucket listings), and in the
 #   same venv azure-storage-blob 12.31.1 (PyPI, uploads the tree into azurite),
 #   wsgidav 4.4.0 and cheroot 11.1.2 (PyPI, a WebDAV server), added to the venv
-#   when missing
+#   when missing, and copyparty 1.20.26 (PyPI, a file server whose listings are
+#   drawn by script)
 # Debian packages (nginx, apache2, mini-httpd, webfs, ruby-webrick, ...) are
 # installed by scripts/interop.sh itself with apt-get.
 #
@@ -33,6 +35,7 @@ MOTO_VERSION=5.2.5
 AZURE_BLOB_VERSION=12.31.1
 WSGIDAV_VERSION=4.4.0
 CHEROOT_VERSION=11.1.2
+COPYPARTY_VERSION=1.20.26
 TOOLS=${FETCHALL_TOOLS_DIR:-${HOME:-/root}/.cache/fetchall-interop}
 
 log() { printf 'install-interop-servers: %s\n' "$*" >&2; }
@@ -40,17 +43,19 @@ log() { printf 'install-interop-servers: %s\n' "$*" >&2; }
 want_miniserve=0
 want_npm=0
 want_moto=0
+want_copyparty=0
 for a in "$@"; do
     case "$a" in
         --print-dir) echo "$TOOLS"; exit 0 ;;
         miniserve) want_miniserve=1 ;;
         npm|serve|http-server|azurite) want_npm=1 ;;
         moto|wsgidav) want_moto=1 ;;
+        copyparty) want_copyparty=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) log "unknown tool: $a"; exit 2 ;;
     esac
 done
-if [ $# -eq 0 ]; then want_miniserve=1; want_npm=1; want_moto=1; fi
+if [ $# -eq 0 ]; then want_miniserve=1; want_npm=1; want_moto=1; want_copyparty=1; fi
 mkdir -p "$TOOLS"
 rc=0
 
@@ -137,6 +142,28 @@ if [ "$want_moto" = 1 ]; then
             log "wsgidav $WSGIDAV_VERSION installed in $(secs_since "$t0")s"
         else
             log "pip install wsgidav failed"; rc=1
+        fi
+    fi
+fi
+# Added to the venv moto lives in, never by rebuilding it: a moto server of
+# another run may be using it.
+if [ "$want_copyparty" = 1 ]; then
+    have=""
+    [ -x "$TOOLS/moto/bin/python" ] && have=$("$TOOLS/moto/bin/python" -c \
+        'import importlib.metadata as m; print(m.version("copyparty"))' 2>/dev/null || true)
+    if [ "$have" = "$COPYPARTY_VERSION" ] && [ -x "$TOOLS/moto/bin/copyparty" ]; then
+        log "copyparty $have already in $TOOLS/moto"
+    elif ! command -v python3 >/dev/null 2>&1; then
+        log "python3 not found: cannot install copyparty"; rc=1
+    else
+        t0=$(date +%s)
+        log "pip install copyparty==$COPYPARTY_VERSION into $TOOLS/moto"
+        if { [ -x "$TOOLS/moto/bin/pip" ] || python3 -m venv "$TOOLS/moto"; } \
+            && "$TOOLS/moto/bin/pip" install --quiet --disable-pip-version-check \
+                "copyparty==$COPYPARTY_VERSION"; then
+            log "copyparty $COPYPARTY_VERSION installed in $(secs_since "$t0")s"
+        else
+            log "pip install copyparty failed"; rc=1
         fi
     fi
 fi

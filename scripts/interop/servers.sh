@@ -40,6 +40,9 @@
 #                                      its request log counts bodies
 #   rclone-webdav                      rclone serve webdav (Debian rclone), read with
 #                                      --webdav; its -v log counts bodies
+#   copyparty                          copyparty (PyPI), the tree as a read-only volume;
+#                                      fetchall gets its plain-text listing and asks
+#                                      `?ls`; its log file (-lo) counts bodies
 #
 # miniserve, serve and http-server are not Debian packages: they live in the
 # cache folder of scripts/install-interop-servers.sh ($FETCHALL_TOOLS_DIR,
@@ -93,6 +96,7 @@ srv_binary() {
         moto) echo moto_server ;;
         wsgidav) echo wsgidav ;;
         rclone-webdav) echo rclone ;;
+        copyparty) echo copyparty ;;
         azurite) echo azurite-blob ;;
         *) return 1 ;;
     esac
@@ -107,6 +111,7 @@ srv_source() {
         miniserve) echo "cache miniserve" ;;
         serve|http-server|azurite) echo "cache npm" ;;
         moto|wsgidav) echo "cache moto" ;;
+        copyparty) echo "cache copyparty" ;;
         webrick) echo "debian ruby ruby-webrick" ;;
         *) echo "debian $(srv_package "$(srv_binary "$1")")" ;;
     esac
@@ -145,7 +150,7 @@ _srv_path() {
     local b=$1
     # The pinned moto of the cache folder, never another on PATH (a moto 5.2.1
     # answers 404 for the key `semi;colon.txt` it stored).
-    if [ "$b" = moto_server ] || [ "$b" = wsgidav ]; then
+    if [ "$b" = moto_server ] || [ "$b" = wsgidav ] || [ "$b" = copyparty ]; then
         [ -x "$SRV_TOOLS/moto/bin/$b" ] && { echo "$SRV_TOOLS/moto/bin/$b"; return 0; }
         return 1
     fi
@@ -177,6 +182,8 @@ srv_version() {
         azurite) echo "azurite $(_srv_npm_version azurite)" ;;
         moto) echo "moto $("$SRV_TOOLS/moto/bin/python" -c \
             'import importlib.metadata as m; print(m.version("moto"))' 2>&1)" ;;
+        copyparty) echo "copyparty $("$SRV_TOOLS/moto/bin/python" -c \
+            'import importlib.metadata as m; print(m.version("copyparty"))' 2>&1)" ;;
     esac
 }
 
@@ -456,6 +463,14 @@ CONF
             # its request log (stderr) is what srv_body_requests counts
             "$bin" -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
             ;;
+        copyparty)
+            bin=$(_srv_path copyparty) || return 1
+            # -v DIR::r: the tree read-only for anyone; -q: no log on stdout, but
+            # each request in the log file srv_body_requests reads. Its config
+            # and TLS certificate go into the work dir, not $HOME.
+            HOME="$w" XDG_CONFIG_HOME="$w/xdg-config" "$bin" -i 127.0.0.1 -p "$port" \
+                -v "$tree::r" -q -lo "$w/requests.log" >"$log" 2>&1 </dev/null &
+            ;;
         azurite)
             bin=$(_srv_path azurite-blob) || return 1
             # not --silent: its access log (stdout) is what srv_body_requests counts;
@@ -503,6 +518,7 @@ srv_request_log() {
         azurite) echo "$SRV_WORK/azurite/server.log" ;;
         wsgidav) echo "$SRV_WORK/wsgidav/server.log" ;;
         rclone-webdav) echo "$SRV_WORK/rclone-webdav/server.log" ;;
+        copyparty) echo "$SRV_WORK/copyparty/requests.log" ;;
         *) return 1 ;;
     esac
 }
@@ -514,8 +530,10 @@ srv_body_requests() {
     log=$(srv_request_log "$1") || return 1
     # moto: '"GET /tree/KEY HTTP/1.1" 200'; listings have a query or end in '/'
     # azurite: '"GET /devstoreaccount1/ctr/KEY HTTP/1.1" 200'
+    # copyparty: '] GET  /KEY @*'
     # wsgidav: '"GET /PATH" depth=0, ...'; rclone-webdav: 'INFO  : /PATH: GET from'
     case "$1" in
+        copyparty) tail -n "+$2" "$log" | grep -cE '\] GET +/[^? ]*[^/? ] @' || true ;;
         wsgidav) tail -n "+$2" "$log" | grep -cE '"GET /[^"]*[^/"]"' || true ;;
         rclone-webdav) tail -n "+$2" "$log" | grep -cE ' : /.*[^/]: GET from ' || true ;;
         *) tail -n "+$2" "$log" | grep -cE '"GET /(tree|devstoreaccount1/ctr)/[^? ]*[^/? ] HTTP' || true ;;

@@ -9,7 +9,12 @@
 //! The tree is recognised from its start page: an answer whose root element is
 //! `ListBucketResult` or `EnumerationResults`. Any other XML answer is an error
 //! naming what it was, never an empty folder.
+//!
+//! A copyparty folder (its plain-text or script-drawn answer) is asked again as
+//! `?ls` and read from that JSON. Any other answer that is neither HTML nor JSON
+//! and holds no link (plain text, say) is an error naming its content type.
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -22,9 +27,12 @@ use crate::listing::formats::bucket::{
     BucketPage, Continuation, bucket_root, folder_prefix, folder_url, listing_url, object_url,
     parse_bucket_listing, sniff_bucket_listing, xml_root,
 };
+use crate::listing::formats::copyparty::{copyparty_links, is_copyparty_page, json_listing_url};
+use crate::listing::formats::html::for_each_link;
 use crate::listing::link::Link;
 use crate::listing::meta::{ListedSize, ListedTime};
-pub(crate) use crate::listing::page::{BucketFolder, BucketTree, Page};
+use crate::listing::page::is_page_type;
+pub(crate) use crate::listing::page::{BucketTree, Page};
 use crate::pace::retry::RetryPolicy;
 
 /// What fetchall reads where it expects a listing, for the errors that say so.
@@ -110,12 +118,59 @@ pub(crate) async fn fetch_listing(
         };
         return fetch_folder(fetch, &tree, &folder).await;
     }
+    if is_copyparty_page(&page.text) {
+        return fetch_copyparty_folder(fetch, &page).await;
+    }
     if let Some(root) = xml_root(page.content_type.as_deref(), &page.text)
         && !root.eq_ignore_ascii_case("html")
     {
         return Err(not_a_listing(&page, describe_xml(&root, &page.text)));
     }
+    if !is_page_type(page.content_type.as_deref()) && !has_link(&page) {
+        // Plain text with no link is no empty folder: its files would be lost
+        // without a word (copyparty's text listing was, before it was known).
+        return Err(not_a_listing(&page, "no link".to_string()));
+    }
     Ok(page)
+}
+
+/// Whether the page's text holds at least one link.
+fn has_link(page: &Page) -> bool {
+    let mut found = false;
+    for_each_link(&page.text, &page.url, |_| {
+        found = true;
+        ControlFlow::Break(())
+    });
+    found
+}
+
+/// A copyparty folder (its script-drawn HTML, or the plain text it answers
+/// fetchall with), asked again as `?ls`: JSON with each entry's exact size and
+/// time. Its folders end in `/` and are read the same way in turn.
+async fn fetch_copyparty_folder(fetch: &PageFetch<'_>, page: &Page) -> Result<Page, PageError> {
+    let mut folder = page.url.clone();
+    folder.set_query(None);
+    folder.set_fragment(None);
+    let json = fetch.page(&json_listing_url(&folder)).await?;
+    let links = copyparty_links(&json.text, &folder).map_err(|error| {
+        let found = format!("no copyparty `?ls` listing ({error})");
+        PageError::NotAListing {
+            content_type: json
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "no content type".to_string()),
+            found: format!("{} answered {found}", json.url),
+            expected: "copyparty's JSON listing",
+        }
+    })?;
+    Ok(Page {
+        url: folder,
+        text: String::new(),
+        is_json: false,
+        content_type: json.content_type,
+        listed: Some(links),
+        bucket: None,
+    })
 }
 
 /// Lists the folder `folder` of `tree` whole, following each page's next one.
@@ -161,11 +216,8 @@ async fn fetch_folder(
         text: String::new(),
         is_json: false,
         content_type: None,
-        bucket: Some(BucketFolder {
-            tree: tree.clone(),
-            links,
-        }),
-        listed: None,
+        listed: Some(links),
+        bucket: Some(tree.clone()),
     })
 }
 

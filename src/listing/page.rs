@@ -29,12 +29,12 @@ pub struct Page {
     pub is_json: bool,
     /// The `Content-Type` the server sent, if any.
     pub content_type: Option<String>,
-    /// The links of an object-store folder, read already from all its pages
-    /// (see `listing::bucket_fetch`); `text` is empty then.
-    pub bucket: Option<BucketFolder>,
-    /// The links of a folder read already from an answer that is no page (a
-    /// WebDAV `PROPFIND`, see `listing::dav_fetch`); `text` is empty then.
+    /// The links of a folder read already from another answer than `text`: all
+    /// the pages of an object-store folder, copyparty's `?ls` JSON (see
+    /// `listing::bucket_fetch`); `text` is not read then.
     pub listed: Option<Vec<Link>>,
+    /// The bucket the folder belongs to, when it is an object-store folder.
+    pub bucket: Option<BucketTree>,
 }
 
 /// A bucket being walked: its top folder and which store it is.
@@ -44,16 +44,6 @@ pub struct BucketTree {
     pub root: Url,
     /// S3 or Azure.
     pub kind: BucketKind,
-}
-
-/// One folder of a bucket, all its pages read.
-#[derive(Debug, Clone)]
-pub struct BucketFolder {
-    /// The tree it belongs to (known from the start page on).
-    pub tree: BucketTree,
-    /// Its objects (file links, exact size and time) and common prefixes
-    /// (folder links, ending in `/`), in the order listed.
-    pub links: Vec<Link>,
 }
 
 /// Fetches `url` once and returns its text, decompressed and decoded.
@@ -134,8 +124,8 @@ pub(crate) async fn fetch_answer_once(
         text,
         is_json,
         content_type,
-        bucket: None,
         listed: None,
+        bucket: None,
     })
 }
 

@@ -231,6 +231,7 @@ fn every_listing_style_deletes_exactly_what_upstream_removed() {
         ListingStyle::Miniserve,
         ListingStyle::MiniHttpd,
         ListingStyle::SlashlessDirect,
+        ListingStyle::Copyparty,
     ] {
         let mirror = Mirror::with_style(&files, style);
         mirror.remove_upstream(still_upstream);

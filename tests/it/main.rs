@@ -18,6 +18,7 @@ mod buckets;
 mod checksums;
 mod cli;
 mod completions;
+mod copyparty;
 mod delete;
 mod flags;
 mod http2;

@@ -61,7 +61,6 @@ pub(crate) async fn read_page(
         url: served,
         text: body,
         is_json,
-        bucket,
         listed,
         ..
     } = page;
@@ -76,7 +75,7 @@ pub(crate) async fn read_page(
     let text = PageText {
         text: body,
         is_json,
-        listed: bucket.map(|folder| folder.links).or(listed),
+        listed,
         served: served.clone(),
     };
     let survey_folder = folder.clone();

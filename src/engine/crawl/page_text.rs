@@ -18,7 +18,7 @@ pub(crate) struct PageText {
     /// The page's text: HTML, or JSON when `is_json`.
     pub(crate) text: String,
     pub(crate) is_json: bool,
-    /// The links of an object-store folder, read already (`text` is empty then).
+    /// The links of a folder read already (an object-store folder, copyparty's).
     pub(crate) listed: Option<Vec<Link>>,
     /// The URL it was served from: links resolve against it.
     pub(crate) served: Url,

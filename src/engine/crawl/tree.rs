@@ -94,8 +94,8 @@ pub(crate) async fn crawl_tree(
             Err(Flow::Stop) => break,
         };
         // A bucket found on the way (linked from an HTML page) is walked the same.
-        if let Some(folder) = &page.bucket {
-            bucket.get_or_insert_with(|| Arc::new(folder.tree.clone()));
+        if let Some(found) = &page.bucket {
+            bucket.get_or_insert_with(|| Arc::new(found.clone()));
         }
         let scope = scope.get_or_insert_with(|| {
             Scope::new(&page.url, run.options.span_hosts).with_domains(&run.options.domains)

@@ -3,11 +3,10 @@
 //! family (FTP…) is one more file here, built on what `listing::link` shares:
 //! `Link`, `repair_percent`, `resolve`.
 //!
-//! `bucket` (S3, Azure Blob) is read by the crawl through
-//! `listing::bucket_fetch`, which lists each folder of a bucket whole; `webdav`
-//! through `listing::dav_fetch` (`--webdav`: one `PROPFIND` a folder).
-//! `copyparty` reads its format (parser tested on captured answers of the real
-//! server) but is not wired into the crawl yet.
+//! `bucket` (S3, Azure Blob) and `copyparty` are read by the crawl through
+//! `listing::bucket_fetch`, which lists each folder of a bucket whole and asks a
+//! copyparty folder again as `?ls`; `webdav` through `listing::dav_fetch`
+//! (`--webdav`: one `PROPFIND` a folder).
 //!
 //! [`Link`]: crate::listing::link::Link
 

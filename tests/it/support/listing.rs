@@ -35,6 +35,8 @@ pub enum ListingStyle {
     Azure,
     /// No folder listings: a WebDAV server (see [`super::webdav`]).
     WebDav,
+    /// No HTML listings: copyparty (see [`super::copyparty`]).
+    Copyparty,
     /// Apache's real rows: `2021-03-04 10:36` in the server's local time, this
     /// many seconds ahead of UTC, without a zone; sizes as `30` or `1.5K`.
     ApacheLocal(i64),
@@ -99,8 +101,8 @@ pub fn respond(root: &Path, url_path: &str, style: ListingStyle, accepts_gzip: b
         ListingStyle::Miniserve => miniserve(url_path, &entries),
         ListingStyle::MiniHttpd => mini_httpd(url_path, &entries),
         ListingStyle::SlashlessDirect => slashless_direct(url_path, &entries),
-        ListingStyle::S3 | ListingStyle::Azure | ListingStyle::WebDav => {
-            unreachable!("the store answers its listings")
+        ListingStyle::S3 | ListingStyle::Azure | ListingStyle::WebDav | ListingStyle::Copyparty => {
+            unreachable!("the server answers its listings")
         }
         ListingStyle::ApacheLocal(offset) => apache_local(url_path, &entries, offset),
         ListingStyle::LighttpdLocal(offset) => lighttpd_local(url_path, &entries, offset),

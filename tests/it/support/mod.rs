@@ -7,6 +7,7 @@
 
 pub mod bucket;
 pub mod cli;
+pub mod copyparty;
 pub mod faults;
 pub mod harness;
 pub mod listing;
@@ -292,6 +293,7 @@ async fn respond(state: &ServerState, request: Request) -> Response {
             return bucket::respond(&state.root, bucket::Store::Azure, request).await;
         }
         ListingStyle::WebDav => return webdav::respond(&state.root, request).await,
+        ListingStyle::Copyparty => return copyparty::respond(&state.root, request).await,
         _ => {}
     }
     let mut path = request.uri().path().to_string();
