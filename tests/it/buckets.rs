@@ -11,33 +11,13 @@ use fetchall::{Options, SkipReason};
 
 use crate::support::bucket::{AZURE_ROOT, PAGE_KEYS, S3_ROOT};
 use crate::support::harness::{self, Ending};
-use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use crate::support::tree::{awkward_files, read_tree, tree_difference, write_files};
 use crate::support::{Canned, ListingStyle, TestServer};
 
 /// Keys no listing should lose: reserved and awkward characters, UTF-8, an empty
 /// object, a folder of more keys than a page holds, and deeper folders.
 fn bucket_files() -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = [
-        ("a b.txt", b"space\n".to_vec()),
-        ("hash#name.txt", b"hash\n".to_vec()),
-        ("100%.txt", b"percent\n".to_vec()),
-        ("a&b+c=d.txt", b"amp plus\n".to_vec()),
-        ("q?.txt", b"question\n".to_vec()),
-        ("café ünï.txt", b"utf-8\n".to_vec()),
-        ("empty.bin", Vec::new()),
-        ("big.bin", pseudo_random_bytes(7, 300_000)),
-        ("sub dir & #/inner file.txt", b"inner\n".to_vec()),
-        ("sub dir & #/déjà/vu.txt", b"deep\n".to_vec()),
-        ("a/b/c/deepest.txt", b"deepest\n".to_vec()),
-    ]
-    .into_iter()
-    .map(|(path, bytes)| (path.to_string(), bytes))
-    .collect();
-    // A 200-byte name, two bytes a character in part.
-    files.push((
-        format!("{}{}.txt", "é".repeat(50), "n".repeat(96)),
-        b"long\n".to_vec(),
-    ));
+    let mut files = awkward_files(7);
     for index in 0..(PAGE_KEYS * 3 + 1) {
         files.push((
             format!("many/f{index:02}.txt"),

@@ -11,33 +11,13 @@ use axum::http::{Method, StatusCode};
 use fetchall::{Options, SkipReason};
 
 use crate::support::harness::{self, Ending};
-use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
+use crate::support::tree::{awkward_files, read_tree, tree_difference, write_files};
 use crate::support::{Canned, ListingStyle, TestServer};
 
 /// Names no listing should lose: reserved and awkward characters, UTF-8, a
 /// 200-byte name, an empty file, and folders three deep.
 fn dav_files() -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = [
-        ("a b.txt", b"space\n".to_vec()),
-        ("hash#name.txt", b"hash\n".to_vec()),
-        ("100%.txt", b"percent\n".to_vec()),
-        ("a&b+c=d.txt", b"amp plus\n".to_vec()),
-        ("q?.txt", b"question\n".to_vec()),
-        ("café ünï.txt", b"utf-8\n".to_vec()),
-        ("empty.bin", Vec::new()),
-        ("big.bin", pseudo_random_bytes(11, 300_000)),
-        ("sub dir & #/inner file.txt", b"inner\n".to_vec()),
-        ("sub dir & #/déjà/vu.txt", b"deep\n".to_vec()),
-        ("a/b/c/deepest.txt", b"deepest\n".to_vec()),
-    ]
-    .into_iter()
-    .map(|(path, bytes)| (path.to_string(), bytes))
-    .collect();
-    files.push((
-        format!("{}{}.txt", "é".repeat(50), "n".repeat(96)),
-        b"long\n".to_vec(),
-    ));
-    files
+    awkward_files(11)
 }
 
 fn expected(keep: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<u8>> {

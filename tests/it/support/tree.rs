@@ -135,3 +135,30 @@ pub fn md5_hex(bytes: &[u8]) -> String {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
+
+/// Names no listing should lose: reserved and awkward characters, UTF-8, a
+/// 200-byte name (two bytes a character in part), an empty file, a file large
+/// enough to matter (`seed` picks its bytes), and folders three deep.
+pub fn awkward_files(seed: u64) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = [
+        ("a b.txt", b"space\n".to_vec()),
+        ("hash#name.txt", b"hash\n".to_vec()),
+        ("100%.txt", b"percent\n".to_vec()),
+        ("a&b+c=d.txt", b"amp plus\n".to_vec()),
+        ("q?.txt", b"question\n".to_vec()),
+        ("café ünï.txt", b"utf-8\n".to_vec()),
+        ("empty.bin", Vec::new()),
+        ("big.bin", pseudo_random_bytes(seed, 300_000)),
+        ("sub dir & #/inner file.txt", b"inner\n".to_vec()),
+        ("sub dir & #/déjà/vu.txt", b"deep\n".to_vec()),
+        ("a/b/c/deepest.txt", b"deepest\n".to_vec()),
+    ]
+    .into_iter()
+    .map(|(path, bytes)| (path.to_string(), bytes))
+    .collect();
+    files.push((
+        format!("{}{}.txt", "é".repeat(50), "n".repeat(96)),
+        b"long\n".to_vec(),
+    ));
+    files
+}
