@@ -374,15 +374,8 @@ fn parse_rfc3339(field: &'static str, key: &str, value: &str) -> Result<SystemTi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::listing::formats::fixture;
     use url::Url;
-
-    fn fixture(name: &str) -> String {
-        let path = format!(
-            "{}/tests/fixtures/listings/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-    }
 
     fn keys(page: &BucketPage) -> Vec<&str> {
         page.objects.iter().map(|o| o.key.as_str()).collect()

@@ -82,14 +82,7 @@ fn link(entry: Entry, folder: &Url, is_file: bool) -> Link {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> String {
-        let path = format!(
-            "{}/tests/fixtures/listings/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-    }
+    use crate::listing::formats::fixture;
 
     #[test]
     fn both_of_copyparty_s_pages_are_recognised_and_others_are_not() {

@@ -15,3 +15,14 @@ pub mod copyparty;
 pub mod html;
 pub mod json;
 pub mod webdav;
+
+/// A listing captured from a real server (`tests/fixtures/listings/`), for the
+/// formats' tests.
+#[cfg(test)]
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/listings/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}

@@ -181,14 +181,7 @@ fn non_empty(value: Option<String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> String {
-        let path = format!(
-            "{}/tests/fixtures/listings/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-    }
+    use crate::listing::formats::fixture;
 
     fn date(text: &str) -> Option<SystemTime> {
         Some(httpdate::parse_http_date(text).unwrap())
