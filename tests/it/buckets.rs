@@ -11,7 +11,7 @@ use fetchall::{Options, SkipReason};
 
 use crate::support::bucket::{AZURE_ROOT, PAGE_KEYS, S3_ROOT};
 use crate::support::harness::{self, Ending};
-use crate::support::tree::{awkward_files, read_tree, tree_difference, write_files};
+use crate::support::tree::{awkward_files, read_tree, subset, tree_difference};
 use crate::support::{Canned, ListingStyle, TestServer};
 
 /// Keys no listing should lose: reserved and awkward characters, UTF-8, an empty
@@ -28,19 +28,11 @@ fn bucket_files() -> Vec<(String, Vec<u8>)> {
 }
 
 fn expected(files: &[(String, Vec<u8>)], keep: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<u8>> {
-    files
-        .iter()
-        .filter(|(path, _)| keep(path))
-        .map(|(path, bytes)| (path.clone(), bytes.clone()))
-        .collect()
+    subset(files, keep)
 }
 
 fn served(style: ListingStyle) -> (tempfile::TempDir, TestServer) {
-    let work = tempfile::tempdir().expect("tempdir");
-    let root = work.path().join("store");
-    write_files(&root, &bucket_files());
-    let server = TestServer::start(&root, style);
-    (work, server)
+    TestServer::serving(&bucket_files(), style)
 }
 
 fn options(url: String, work: &Path, recursive: bool) -> Options {

@@ -11,7 +11,7 @@ use axum::http::Method;
 use fetchall::{Options, SkipReason};
 
 use crate::support::harness::{self, Ending};
-use crate::support::tree::{awkward_files, read_tree, tree_difference, write_files};
+use crate::support::tree::{awkward_files, read_tree, subset, tree_difference, write_files};
 use crate::support::{Canned, ListingStyle, TestServer};
 
 fn files() -> Vec<(String, Vec<u8>)> {
@@ -26,11 +26,7 @@ fn files() -> Vec<(String, Vec<u8>)> {
 }
 
 fn served() -> (tempfile::TempDir, TestServer) {
-    let work = tempfile::tempdir().expect("tempdir");
-    let root = work.path().join("served");
-    write_files(&root, &files());
-    let server = TestServer::start(&root, ListingStyle::Copyparty);
-    (work, server)
+    TestServer::serving(&files(), ListingStyle::Copyparty)
 }
 
 fn options(url: String, work: &Path, recursive: bool) -> Options {
@@ -40,7 +36,7 @@ fn options(url: String, work: &Path, recursive: bool) -> Options {
 }
 
 fn expected(keep: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<u8>> {
-    files().into_iter().filter(|(path, _)| keep(path)).collect()
+    subset(&files(), keep)
 }
 
 /// Requests for a file: any GET that is no folder and no `?ls`.

@@ -11,7 +11,7 @@ use axum::http::{Method, StatusCode};
 use fetchall::{Options, SkipReason};
 
 use crate::support::harness::{self, Ending};
-use crate::support::tree::{awkward_files, read_tree, tree_difference, write_files};
+use crate::support::tree::{awkward_files, read_tree, subset, tree_difference, write_files};
 use crate::support::{Canned, ListingStyle, TestServer};
 
 /// Names no listing should lose: reserved and awkward characters, UTF-8, a
@@ -21,18 +21,11 @@ fn dav_files() -> Vec<(String, Vec<u8>)> {
 }
 
 fn expected(keep: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<u8>> {
-    dav_files()
-        .into_iter()
-        .filter(|(path, _)| keep(path))
-        .collect()
+    subset(&dav_files(), keep)
 }
 
 fn served() -> (tempfile::TempDir, TestServer) {
-    let work = tempfile::tempdir().expect("tempdir");
-    let root = work.path().join("dav");
-    write_files(&root, &dav_files());
-    let server = TestServer::start(&root, ListingStyle::WebDav);
-    (work, server)
+    TestServer::serving(&dav_files(), ListingStyle::WebDav)
 }
 
 fn options(url: String, work: &Path, recursive: bool) -> Options {

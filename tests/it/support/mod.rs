@@ -142,6 +142,19 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// Writes `files` into a fresh folder and serves it in `style`; the folder
+    /// lives as long as the returned `TempDir` (which also has room for `out`).
+    pub fn serving(
+        files: &[(String, Vec<u8>)],
+        style: ListingStyle,
+    ) -> (tempfile::TempDir, TestServer) {
+        let work = tempfile::tempdir().expect("tempdir");
+        let root = work.path().join("served");
+        tree::write_files(&root, files);
+        let server = TestServer::start(&root, style);
+        (work, server)
+    }
+
     /// Serves `root` on 127.0.0.1 with listings in `style`.
     pub fn start(root: &Path, style: ListingStyle) -> TestServer {
         let (listener, address) = bind_loopback();

@@ -162,3 +162,15 @@ pub fn awkward_files(seed: u64) -> Vec<(String, Vec<u8>)> {
     ));
     files
 }
+
+/// The files of `files` whose path `keep` wants, as a tree to compare with.
+pub fn subset(
+    files: &[(String, Vec<u8>)],
+    keep: impl Fn(&str) -> bool,
+) -> std::collections::BTreeMap<String, Vec<u8>> {
+    files
+        .iter()
+        .filter(|(path, _)| keep(path))
+        .map(|(path, bytes)| (path.clone(), bytes.clone()))
+        .collect()
+}
