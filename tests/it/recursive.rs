@@ -445,6 +445,7 @@ fn folders_linked_without_a_slash_are_crawled_when_they_redirect() {
     let again = harness::mirror(&recursive(server.url("/pub/"), work.path()));
     assert_clean(&again);
     assert_eq!(again.summary().downloaded, 0, "{}", again.log());
+    let got = read_tree(&work.path().join("out"));
     assert_eq!(tree_difference(&expected(&files, |_| true), &got), "");
 
     // Without -r the folders stay sub-directories, as the README says.
