@@ -121,6 +121,17 @@ pub(crate) async fn fetch_listing(
     if is_copyparty_page(&page.text) {
         return fetch_copyparty_folder(fetch, &page).await;
     }
+    if crate::listing::formats::h5ai::is_h5ai_page(&page.text) {
+        let (client, timeout, cancel) = (fetch.client, fetch.read_timeout, fetch.cancel);
+        let h5ai = crate::listing::php_fetch::fetch_h5ai_folder(
+            client,
+            timeout,
+            fetch.policy,
+            cancel,
+            page,
+        );
+        return Ok(h5ai.await);
+    }
     if let Some(root) = xml_root(page.content_type.as_deref(), &page.text)
         && !root.eq_ignore_ascii_case("html")
     {
