@@ -12,6 +12,7 @@
 
 pub mod bucket;
 pub mod copyparty;
+pub mod dirlister;
 pub mod h5ai;
 pub mod html;
 pub mod json;
