@@ -146,7 +146,7 @@ pub fn dirlister_links(html: &str, page: &Url, lister: &DirLister, folder: &Url)
             if let Some(sub) = dir_value(&url).and_then(|dir| lister.folder(&dir))
                 && parent(&sub).as_ref() == Some(folder)
             {
-                links.push(folder_link(anchor.href, sub));
+                links.push(folder_link(sub));
             } else if url
                 .query_pairs()
                 .next()
@@ -162,9 +162,11 @@ pub fn dirlister_links(html: &str, page: &Url, lister: &DirLister, folder: &Url)
     links
 }
 
-fn folder_link(href: String, url: Url) -> Link {
+/// A folder's link, written as its folder URL: the crawl reads a link written
+/// `?dir=…` as a query of the page it is on, no folder.
+fn folder_link(url: Url) -> Link {
     Link {
-        href,
+        href: url.to_string(),
         url: Ok(url),
         size: None,
         modified: None,
