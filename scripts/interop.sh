@@ -7,7 +7,7 @@
 #   --servers LIST  comma-separated server variants (default: all of
 #                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
 #                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,
-#                   moto,azurite,wsgidav,rclone-webdav,copyparty)
+#                   moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai)
 #   --modes LIST    flat,recursive (default: both), or resync: recursive, then
 #                   again with --json into the same folder, which must start no
 #                   transfer (every file up to date by the listing alone)
@@ -48,7 +48,7 @@ lib="$here/interop"
 # shellcheck source=scripts/interop/servers.sh
 . "$lib/servers.sh"
 
-ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty"
+ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai"
 servers=$ALL_SERVERS
 modes="flat,recursive"
 keep=0
@@ -200,6 +200,15 @@ expectations() {
         copyparty)
             # copyparty hides dotfiles unless a volume has the `dots` flag.
             args --exclude .hidden ;;
+        h5ai)
+            # h5ai's options.json hides names matching ^\. (and its own _h5ai).
+            # A folder holding index.html is "unmanaged": h5ai lists it but
+            # leaves it to the web server, whose DirectoryIndex answers site/
+            # with site/index.html itself, so site/page.txt is listed nowhere.
+            args --exclude .hidden
+            if [ "$mode" = recursive ]; then
+                args --exclude site/page.txt --optional site/index.html
+            fi ;;
     esac
 }
 
