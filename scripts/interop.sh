@@ -7,7 +7,7 @@
 #   --servers LIST  comma-separated server variants (default: all of
 #                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
 #                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,
-#                   moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai)
+#                   moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister)
 #   --modes LIST    flat,recursive (default: both), or resync: recursive, then
 #                   again with --json into the same folder, which must start no
 #                   transfer (every file up to date by the listing alone)
@@ -48,7 +48,7 @@ lib="$here/interop"
 # shellcheck source=scripts/interop/servers.sh
 . "$lib/servers.sh"
 
-ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai"
+ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister"
 servers=$ALL_SERVERS
 modes="flat,recursive"
 keep=0
@@ -209,6 +209,9 @@ expectations() {
             if [ "$mode" = recursive ]; then
                 args --exclude site/page.txt --optional site/index.html
             fi ;;
+        dirlister)
+            # Directory Lister's hide_dot_files (on by default) hides .hidden.
+            args --exclude .hidden ;;
     esac
 }
 

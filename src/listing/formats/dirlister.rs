@@ -392,6 +392,56 @@ mod tests {
     }
 
     #[test]
+    fn the_pages_of_the_real_2_7_1_read_the_same() {
+        assert!(is_dirlister_page(&fixture("dirlister-2.7.1-root.html")));
+        let page = Url::parse("http://127.0.0.1:8473/").unwrap();
+        let lister = DirLister::of_page(&page);
+        let root = &lister.root;
+        let links = dirlister_links(&fixture("dirlister-2.7.1-root.html"), &page, &lister, root);
+        let found = urls(&links);
+        for url in [
+            "http://127.0.0.1:8473/dir%20with%20space/",
+            "http://127.0.0.1:8473/sub/",
+            "http://127.0.0.1:8473/sp%20ace%23%26%2B%25.txt",
+            "http://127.0.0.1:8473/%C3%A9.txt",
+        ] {
+            assert!(found.contains(&url), "{url} in {found:?}");
+        }
+        let a = links.iter().find(|link| link.href == "a.txt").unwrap();
+        assert_eq!(a.size, Some(ListedSize::exact(5)));
+        assert_eq!(
+            a.local_modified.unwrap().civil.to_string(),
+            "2026-12-02T16:40:17"
+        );
+        let page = Url::parse("http://127.0.0.1:8473/?dir=sub").unwrap();
+        let folder = lister.folder_of_page(&page).unwrap();
+        let links = dirlister_links(
+            &fixture("dirlister-2.7.1-sub.html"),
+            &page,
+            &lister,
+            &folder,
+        );
+        // The parent is linked by its absolute URL: the script's, no folder.
+        let found: Vec<_> = urls(&links)
+            .into_iter()
+            .filter(|url| url.starts_with("http://127.0.0.1"))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "http://127.0.0.1:8473/sub/deep/",
+                "http://127.0.0.1:8473/sub/big.bin"
+            ]
+        );
+        let size = links
+            .iter()
+            .find(|link| link.href == "sub/big.bin")
+            .unwrap()
+            .size;
+        assert!(size.is_some_and(|size| size.low <= 300_000 && 300_000 <= size.high));
+    }
+
+    #[test]
     fn dir_values_outside_the_tree_are_no_folders() {
         let lister = DirLister::of_page(&Url::parse("http://h.test/dl/").unwrap());
         for hostile in ["../../etc", "/etc", "a//b", "a/./b", "sub/..", ".."] {
