@@ -336,6 +336,8 @@ CONF
             echo "User $(_srv_unpriv_user)"
             echo "Group $(_srv_unpriv_group)"
         fi
+        # --server-tz: PHP reads no TZ, only its date.timezone setting
+        [ -n "${TZ:-}" ] && echo "php_admin_value date.timezone \"$TZ\""
         cat <<CONF
 Include /etc/apache2/mods-available/mime.conf
 <FilesMatch "\.php\$">
