@@ -14,7 +14,9 @@ use crate::error::PageError;
 use crate::http::client::HttpClient;
 use crate::listing::fetch::fetch_page_with_retries;
 use crate::listing::fetch::with_retries;
-use crate::listing::formats::dirlister::{DirLister, dirlister_links, is_dirlister_page};
+use crate::listing::formats::dirlister::{
+    DirLister, dirlister_links, is_dirlister_page, walks_dir_pages,
+};
 use crate::listing::formats::h5ai::{h5ai_links, items_request};
 use crate::listing::page::{BucketTree, TreeKind};
 use crate::listing::page::{Page, fetch_answer_once};
@@ -64,8 +66,12 @@ pub(crate) async fn fetch_h5ai_folder(
 const EXPECTED_DIRLISTER: &str = "a Directory Lister page";
 
 /// A Directory Lister page fetched by its URL (the start page, or a page that
-/// links one): read as the folder its `?dir=` names, with the tree it belongs to.
+/// links one): read as the folder its `?dir=` names, with the tree it belongs to;
+/// one that walks no `?dir=` page is read as any page.
 pub(crate) fn read_dirlister_page(page: Page) -> Result<Page, PageError> {
+    if !walks_dir_pages(&page.text, &page.url) {
+        return Ok(page);
+    }
     let lister = DirLister::of_page(&page.url);
     let Some(folder) = lister.folder_of_page(&page.url) else {
         return Err(not_dirlister(

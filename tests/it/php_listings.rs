@@ -223,3 +223,27 @@ fn a_directory_lister_start_at_a_dir_mirrors_that_folder_alone() {
         ]
     );
 }
+
+#[test]
+fn a_page_that_only_names_directory_lister_reads_as_before() {
+    let files = vec![
+        ("docs/x.txt".to_string(), b"x\n".to_vec()),
+        ("docs/sub/y.txt".to_string(), b"y\n".to_vec()),
+    ];
+    let (work, server) = TestServer::serving(&files, ListingStyle::Nginx);
+    server.can(
+        "/docs/",
+        crate::support::Canned::html(
+            "<p>Served like <a href=\"https://www.directorylister.com\">Directory Lister</a>\
+             would.</p><a href=\"x.txt\">x.txt</a> <a href=\"sub/\">sub/</a>",
+        ),
+    );
+    let run = harness::mirror(&options(server.url("/docs/"), work.path(), true));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    let want = BTreeMap::from([
+        ("x.txt".to_string(), b"x\n".to_vec()),
+        ("sub/y.txt".to_string(), b"y\n".to_vec()),
+    ]);
+    assert_eq!(tree_difference(&want, &got), "", "{}", run.log());
+}

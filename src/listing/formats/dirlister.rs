@@ -41,6 +41,14 @@ pub fn is_dirlister_page(text: &str) -> bool {
     text.contains("directorylister.com") && text.contains(">Directory Lister</a>")
 }
 
+/// Whether a Directory Lister page (see [`is_dirlister_page`]) served at `page`
+/// has folders to walk as such: it is a `?dir=` page, or links one. A page that
+/// only names the project and links no `?dir=` (a root without folders, or a page
+/// about Directory Lister) is read as any page: its links are the same.
+pub fn walks_dir_pages(text: &str, page: &Url) -> bool {
+    dir_value(page).is_some() || text.contains("?dir=")
+}
+
 /// A Directory Lister script and the folder it lists the tree of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirLister {
@@ -308,6 +316,22 @@ mod tests {
             .iter()
             .map(|link| link.url.as_ref().unwrap().as_str())
             .collect()
+    }
+
+    #[test]
+    fn a_page_that_only_names_directory_lister_is_no_tree() {
+        let about = r#"<p>We use <a href="https://www.directorylister.com">Directory Lister</a>.</p>
+            <a href="notes.txt">notes</a>"#;
+        let page = Url::parse("http://h.test/blog/post.html").unwrap();
+        assert!(is_dirlister_page(about));
+        assert!(!walks_dir_pages(about, &page));
+        let root = fixture("dirlister-3.12.3-root.html");
+        assert!(walks_dir_pages(
+            &root,
+            &Url::parse("http://h.test/").unwrap()
+        ));
+        let dir = Url::parse("http://h.test/?dir=x").unwrap();
+        assert!(walks_dir_pages("<footer></footer>", &dir));
     }
 
     #[test]

@@ -17,12 +17,32 @@ use url::Url;
 use crate::listing::link::{Link, resolve};
 use crate::listing::meta::{ListedSize, ListedTime};
 
-/// Whether a folder's page is h5ai's: it loads its resources from `/_h5ai/`
-/// and says it is powered by h5ai (in its title, hints and closing comment).
+/// Whether a folder's page is h5ai's: its head loads resources from `/_h5ai/`
+/// and says it is powered by h5ai (its title), or the page ends with h5ai's
+/// closing comment. Only the head and the tail are looked at: a fallback table of
+/// many thousand rows costs nothing more.
 pub fn is_h5ai_page(text: &str) -> bool {
-    text.len() < 1 << 20
-        && text.contains("/_h5ai/")
-        && (text.contains("powered by h5ai") || text.contains("<!-- h5ai v"))
+    let head = prefix(text, 8 * 1024);
+    let tail = suffix(text, 256);
+    head.contains("/_h5ai/") && (head.contains("powered by h5ai") || tail.contains("<!-- h5ai v"))
+}
+
+/// The first `bytes` of `text` (fewer, to end on a character boundary).
+fn prefix(text: &str, bytes: usize) -> &str {
+    let mut end = text.len().min(bytes);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The last `bytes` of `text` (fewer, to start on a character boundary).
+fn suffix(text: &str, bytes: usize) -> &str {
+    let mut start = text.len().saturating_sub(bytes);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
 }
 
 /// The body of the `POST` that asks h5ai for the entries of `folder`.
@@ -142,6 +162,12 @@ mod tests {
         ] {
             assert!(!is_h5ai_page(&fixture(other)), "{other}");
         }
+        // A table of many rows: the head and the tail still tell.
+        let page = fixture("h5ai-0.30.0.html");
+        let row = "<tr><td class=\"fb-n\"><a href=\"/é.txt\">é.txt</a></td></tr>";
+        let long = page.replacen("</table>", &format!("{}</table>", row.repeat(100_000)), 1);
+        assert!(is_h5ai_page(&long));
+        assert!(!is_h5ai_page(&format!("<p>{}</p>", "é".repeat(5000))));
     }
 
     #[test]
