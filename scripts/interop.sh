@@ -32,7 +32,8 @@
 # with what that server lists (scripts/interop/compare.py). Object stores
 # (moto, azurite) hold the tree as a bucket, WebDAV servers (wsgidav,
 # rclone-webdav) serve it read with --webdav, copyparty lists
-# it by script; for them the same command is run
+# it by script, h5ai and Directory Lister (PHP, under Apache + mod_php) in a
+# copy of the tree with the application at its top; for them the same command is run
 # again and the file bodies the server sent on that re-run are counted: there
 # must be none. Per-server exceptions are declared in expectations() below, each with the reason.
 # Exits non-zero if any case fails (a server that cannot be installed or
