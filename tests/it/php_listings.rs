@@ -68,6 +68,14 @@ fn mirrored_twice(server: &TestServer, work: &Path, url: String) {
 fn an_h5ai_tree_is_read_from_its_items_and_a_rerun_asks_for_nothing() {
     let (work, server) = TestServer::serving(&files(), ListingStyle::H5ai { api: true });
     mirrored_twice(&server, work.path(), server.url("/"));
+    // Every items answer holds `/../../etc/passwd` and another host's file.
+    let hostile: Vec<_> = server
+        .requests()
+        .into_iter()
+        .map(|request| request.target)
+        .filter(|target| target.contains("etc") || target.contains("elsewhere"))
+        .collect();
+    assert_eq!(hostile, Vec::<String>::new());
     // Exact sizes and times: not even a HEAD per file.
     let heads = server
         .requests()

@@ -4,7 +4,8 @@
 //! h5ai: a folder's page holds the fallback table (sizes in whole KB, minutes);
 //! a `POST` of `{"action":"get","items":{"href":…,"what":1}}` to a folder gets
 //! the items of that folder and of every folder above it, hrefs rawurlencoded,
-//! `time` in milliseconds, the folders asked `fetched: true`; `api: false`
+//! `time` in milliseconds, the folders asked `fetched: true`, and hostile
+//! entries (`/../../etc/passwd`, another host) in every answer; `api: false`
 //! answers every `POST` with `{"items":[]}` (a folder h5ai does not manage).
 //!
 //! Directory Lister: one script at `/` lists every folder as `/?dir=sub/deep`
@@ -202,6 +203,14 @@ fn h5ai_items(root: &Path, folder: &str) -> String {
             }
             items.push(item);
         }
+    }
+    // Entries of no folder of this one, which a client must not fetch.
+    for hostile in [
+        "/../../etc/passwd",
+        "/a/../../etc/shadow",
+        "http://elsewhere.invalid/x.txt",
+    ] {
+        items.push(serde_json::json!({ "href": hostile, "time": 0, "size": 1 }));
     }
     serde_json::json!({ "items": items }).to_string()
 }
