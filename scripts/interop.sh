@@ -7,7 +7,7 @@
 #   --servers LIST  comma-separated server variants (default: all of
 #                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
 #                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,
-#                   moto,azurite,wsgidav,rclone-webdav,copyparty)
+#                   moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister)
 #   --modes LIST    flat,recursive (default: both), or resync: recursive, then
 #                   again with --json into the same folder, which must start no
 #                   transfer (every file up to date by the listing alone)
@@ -32,7 +32,8 @@
 # with what that server lists (scripts/interop/compare.py). Object stores
 # (moto, azurite) hold the tree as a bucket, WebDAV servers (wsgidav,
 # rclone-webdav) serve it read with --webdav, copyparty lists
-# it by script; for them the same command is run
+# it by script, h5ai and Directory Lister (PHP, under Apache + mod_php) in a
+# copy of the tree with the application at its top; for them the same command is run
 # again and the file bodies the server sent on that re-run are counted: there
 # must be none. Per-server exceptions are declared in expectations() below, each with the reason.
 # Exits non-zero if any case fails (a server that cannot be installed or
@@ -48,7 +49,7 @@ lib="$here/interop"
 # shellcheck source=scripts/interop/servers.sh
 . "$lib/servers.sh"
 
-ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty"
+ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister"
 servers=$ALL_SERVERS
 modes="flat,recursive"
 keep=0
@@ -199,6 +200,18 @@ expectations() {
             ;;  # PROPFIND lists every entry, dotfiles included, exact sizes and times
         copyparty)
             # copyparty hides dotfiles unless a volume has the `dots` flag.
+            args --exclude .hidden ;;
+        h5ai)
+            # h5ai's options.json hides names matching ^\. (and its own _h5ai).
+            # A folder holding index.html is "unmanaged": h5ai lists it but
+            # leaves it to the web server, whose DirectoryIndex answers site/
+            # with site/index.html itself, so site/page.txt is listed nowhere.
+            args --exclude .hidden
+            if [ "$mode" = recursive ]; then
+                args --exclude site/page.txt --optional site/index.html
+            fi ;;
+        dirlister)
+            # Directory Lister's hide_dot_files (on by default) hides .hidden.
             args --exclude .hidden ;;
     esac
 }

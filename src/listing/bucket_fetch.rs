@@ -24,15 +24,15 @@ use crate::error::PageError;
 use crate::http::client::HttpClient;
 use crate::listing::fetch::fetch_page_with_retries;
 use crate::listing::formats::bucket::{
-    BucketPage, Continuation, bucket_root, folder_prefix, folder_url, listing_url, object_url,
-    parse_bucket_listing, sniff_bucket_listing, xml_root,
+    BucketKind, BucketPage, Continuation, bucket_root, folder_prefix, folder_url, listing_url,
+    object_url, parse_bucket_listing, sniff_bucket_listing, xml_root,
 };
 use crate::listing::formats::copyparty::{copyparty_links, is_copyparty_page, json_listing_url};
 use crate::listing::formats::html::for_each_link;
 use crate::listing::link::Link;
 use crate::listing::meta::{ListedSize, ListedTime};
 use crate::listing::page::is_page_type;
-pub(crate) use crate::listing::page::{BucketTree, Page};
+pub(crate) use crate::listing::page::{BucketTree, Page, TreeKind};
 use crate::pace::retry::RetryPolicy;
 
 /// What fetchall reads where it expects a listing, for the errors that say so.
@@ -91,14 +91,24 @@ pub(crate) async fn fetch_listing(
         && url.query().is_none()
         && folder_prefix(&tree.root, url).is_some()
     {
-        return fetch_folder(fetch, tree, url).await;
+        return match &tree.kind {
+            TreeKind::Store(kind) => fetch_folder(fetch, tree, *kind, url).await,
+            TreeKind::DirectoryLister(lister) => {
+                let (client, timeout, cancel) = (fetch.client, fetch.read_timeout, fetch.cancel);
+                let policy = (fetch.policy, fetch.retry_refused);
+                crate::listing::php_fetch::fetch_dirlister_folder(
+                    client, timeout, policy, cancel, lister, url,
+                )
+                .await
+            }
+        };
     }
     let page = fetch.page(url).await?;
     if let Some(kind) = sniff_bucket_listing(&page.text) {
         let first = read_bucket_page(&page)?;
         let tree = BucketTree {
             root: bucket_root(&page.url, &first),
-            kind,
+            kind: TreeKind::Store(kind),
         };
         // `?prefix=sub/` starts at that folder; `?prefix=sub/ab` at `sub/`.
         let prefix = first
@@ -116,10 +126,24 @@ pub(crate) async fn fetch_listing(
                 format!("a prefix no URL can carry: {prefix:?}"),
             ));
         };
-        return fetch_folder(fetch, &tree, &folder).await;
+        return fetch_folder(fetch, &tree, kind, &folder).await;
     }
     if is_copyparty_page(&page.text) {
         return fetch_copyparty_folder(fetch, &page).await;
+    }
+    if crate::listing::formats::dirlister::is_dirlister_page(&page.text) {
+        return crate::listing::php_fetch::read_dirlister_page(page);
+    }
+    if crate::listing::formats::h5ai::is_h5ai_page(&page.text) {
+        let (client, timeout, cancel) = (fetch.client, fetch.read_timeout, fetch.cancel);
+        let h5ai = crate::listing::php_fetch::fetch_h5ai_folder(
+            client,
+            timeout,
+            fetch.policy,
+            cancel,
+            page,
+        );
+        return Ok(h5ai.await);
     }
     if let Some(root) = xml_root(page.content_type.as_deref(), &page.text)
         && !root.eq_ignore_ascii_case("html")
@@ -177,6 +201,7 @@ async fn fetch_copyparty_folder(fetch: &PageFetch<'_>, page: &Page) -> Result<Pa
 async fn fetch_folder(
     fetch: &PageFetch<'_>,
     tree: &BucketTree,
+    kind: BucketKind,
     folder: &Url,
 ) -> Result<Page, PageError> {
     let Some(prefix) = folder_prefix(&tree.root, folder) else {
@@ -189,13 +214,13 @@ async fn fetch_folder(
     let mut links = Vec::new();
     let mut next: Option<Continuation> = None;
     loop {
-        let url = listing_url(&tree.root, tree.kind, &prefix, next.as_ref());
+        let url = listing_url(&tree.root, kind, &prefix, next.as_ref());
         let page = fetch.page(&url).await?;
         let listed = read_bucket_page(&page)?;
-        if listed.kind != tree.kind {
+        if listed.kind != kind {
             return Err(not_a_listing(
                 &page,
-                format!("a {:?} listing in a {:?} bucket", listed.kind, tree.kind),
+                format!("a {:?} listing in a {:?} bucket", listed.kind, kind),
             ));
         }
         add_links(&tree.root, &prefix, &listed, &mut links);

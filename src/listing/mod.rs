@@ -14,6 +14,7 @@ pub mod local_time;
 pub(crate) mod meta;
 pub mod offset;
 pub(crate) mod page;
+pub(crate) mod php_fetch;
 pub(crate) mod timestamp;
 
 pub use charset::decode_text;

@@ -11,6 +11,7 @@ use url::Url;
 use crate::error::PageError;
 use crate::listing::charset::{content_type_charset, decode_text};
 use crate::listing::formats::bucket::BucketKind;
+use crate::listing::formats::dirlister::DirLister;
 use crate::listing::link::Link;
 use crate::pace::speed::{self, ChunkError, SpeedMeter};
 
@@ -37,13 +38,24 @@ pub struct Page {
     pub bucket: Option<BucketTree>,
 }
 
-/// A bucket being walked: its top folder and which store it is.
+/// A tree whose folders are listed by asking another URL than their own, walked
+/// as path-style folders under its root: an object-store bucket (its store is
+/// asked for a key prefix), or a Directory Lister script (asked for `?dir=`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketTree {
-    /// The bucket's top folder, path style (`http://host/bucket/`).
+    /// The tree's top folder, path style (`http://host/bucket/`).
     pub root: Url,
-    /// S3 or Azure.
-    pub kind: BucketKind,
+    /// What answers for its folders.
+    pub kind: TreeKind,
+}
+
+/// What lists the folders of a [`BucketTree`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreeKind {
+    /// An S3 or Azure store.
+    Store(BucketKind),
+    /// A Directory Lister script.
+    DirectoryLister(DirLister),
 }
 
 /// Fetches `url` once and returns its text, decompressed and decoded.

@@ -28,6 +28,7 @@ mod listings;
 mod local_safety;
 mod memory;
 mod paths_property;
+mod php_listings;
 mod plan_file;
 mod recursive;
 mod reliability;

@@ -116,7 +116,7 @@ pub(crate) fn find_in_first_tag(
 }
 
 /// Runs the tokenizer over a whole document and returns the sink.
-fn tokenize<S: TokenSink>(html: &str, sink: S) -> S {
+pub(crate) fn tokenize<S: TokenSink>(html: &str, sink: S) -> S {
     let input = BufferQueue::default();
     let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
     // Fed in slices, so a listing of many megabytes is not copied whole into the
@@ -179,7 +179,7 @@ fn push_row_text(row: &mut String, text: &str, glued: bool) {
 
 /// The raw-text state that the tree builder would switch the tokenizer into after
 /// this start tag; without it, `<script>"<a href=x>"</script>` would yield a link.
-fn raw_text_state(tag: &Tag) -> Option<TokenSinkResult<()>> {
+pub(crate) fn raw_text_state(tag: &Tag) -> Option<TokenSinkResult<()>> {
     let kind = match &*tag.name {
         "script" => RawKind::ScriptData,
         "style" | "xmp" | "iframe" | "noembed" | "noframes" => RawKind::Rawtext,

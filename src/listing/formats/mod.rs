@@ -6,12 +6,15 @@
 //! `bucket` (S3, Azure Blob) and `copyparty` are read by the crawl through
 //! `listing::bucket_fetch`, which lists each folder of a bucket whole and asks a
 //! copyparty folder again as `?ls`; `webdav` through `listing::dav_fetch`
-//! (`--webdav`: one `PROPFIND` a folder).
+//! (`--webdav`: one `PROPFIND` a folder); `h5ai` and `dirlister` through
+//! `listing::php_fetch` (h5ai's items `POST`, Directory Lister's `?dir=` pages).
 //!
 //! [`Link`]: crate::listing::link::Link
 
 pub mod bucket;
 pub mod copyparty;
+pub mod dirlister;
+pub mod h5ai;
 pub mod html;
 pub mod json;
 pub mod webdav;

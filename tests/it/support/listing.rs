@@ -37,6 +37,11 @@ pub enum ListingStyle {
     WebDav,
     /// No HTML listings: copyparty (see [`super::copyparty`]).
     Copyparty,
+    /// h5ai, its items answered to `POST` unless `api` is false (see
+    /// [`super::php_listings`]).
+    H5ai { api: bool },
+    /// Directory Lister's script at `/` (see [`super::php_listings`]).
+    DirLister,
     /// Apache's real rows: `2021-03-04 10:36` in the server's local time, this
     /// many seconds ahead of UTC, without a zone; sizes as `30` or `1.5K`.
     ApacheLocal(i64),
@@ -101,7 +106,12 @@ pub fn respond(root: &Path, url_path: &str, style: ListingStyle, accepts_gzip: b
         ListingStyle::Miniserve => miniserve(url_path, &entries),
         ListingStyle::MiniHttpd => mini_httpd(url_path, &entries),
         ListingStyle::SlashlessDirect => slashless_direct(url_path, &entries),
-        ListingStyle::S3 | ListingStyle::Azure | ListingStyle::WebDav | ListingStyle::Copyparty => {
+        ListingStyle::S3
+        | ListingStyle::Azure
+        | ListingStyle::WebDav
+        | ListingStyle::Copyparty
+        | ListingStyle::H5ai { .. }
+        | ListingStyle::DirLister => {
             unreachable!("the server answers its listings")
         }
         ListingStyle::ApacheLocal(offset) => apache_local(url_path, &entries, offset),

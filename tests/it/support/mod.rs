@@ -11,6 +11,7 @@ pub mod copyparty;
 pub mod faults;
 pub mod harness;
 pub mod listing;
+pub mod php_listings;
 pub mod raw;
 pub mod tls;
 pub mod tree;
@@ -307,6 +308,8 @@ async fn respond(state: &ServerState, request: Request) -> Response {
         }
         ListingStyle::WebDav => return webdav::respond(&state.root, request).await,
         ListingStyle::Copyparty => return copyparty::respond(&state.root, request).await,
+        ListingStyle::H5ai { api } => return php_listings::h5ai(&state.root, api, request).await,
+        ListingStyle::DirLister => return php_listings::dirlister(&state.root, request).await,
         _ => {}
     }
     let mut path = request.uri().path().to_string();
