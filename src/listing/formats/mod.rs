@@ -6,12 +6,14 @@
 //! `bucket` (S3, Azure Blob) and `copyparty` are read by the crawl through
 //! `listing::bucket_fetch`, which lists each folder of a bucket whole and asks a
 //! copyparty folder again as `?ls`; `webdav` through `listing::dav_fetch`
-//! (`--webdav`: one `PROPFIND` a folder).
+//! (`--webdav`: one `PROPFIND` a folder). A `dufs` page is read from the JSON it
+//! embeds, by `listing::bucket_fetch` too.
 //!
 //! [`Link`]: crate::listing::link::Link
 
 pub mod bucket;
 pub mod copyparty;
+pub mod dufs;
 pub mod html;
 pub mod json;
 pub mod webdav;
