@@ -96,8 +96,12 @@ pub fn size_in_row(text: &str) -> Option<ListedSize> {
         if token.contains(['-', ':', '/', ',']) {
             continue;
         }
-        // `04 Mar 2021` or `Mar 4 2021`: a day or a year, not a size.
-        if is_month(tokens.get(index + 1)) || index > 0 && is_month(tokens.get(index - 1)) {
+        // `04 Mar 2021`, `Mar 4 2021` or `ls`'s `Mar  4  2021`: a day or a year,
+        // not a size.
+        if is_month(tokens.get(index + 1))
+            || index > 0 && is_month(tokens.get(index - 1))
+            || index > 1 && token.len() == 4 && is_month(tokens.get(index - 2))
+        {
             continue;
         }
         let next = tokens.get(index + 1).copied();
