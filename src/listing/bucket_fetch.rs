@@ -30,6 +30,7 @@ use crate::listing::formats::bucket::{
 use crate::listing::formats::copyparty::{copyparty_links, is_copyparty_page, json_listing_url};
 use crate::listing::formats::dufs::{self, DufsPage, read_dufs_page};
 use crate::listing::formats::html::for_each_link;
+use crate::listing::formats::squid::{is_squid_ftp_page, squid_links};
 use crate::listing::link::Link;
 use crate::listing::meta::{ListedSize, ListedTime};
 use crate::listing::page::is_page_type;
@@ -124,6 +125,14 @@ pub(crate) async fn fetch_listing(
     }
     if let Some(dufs) = read_dufs_page(&page.text, &page.url) {
         return dufs_folder(fetch, page, dufs).await;
+    }
+    if is_squid_ftp_page(&page.text) {
+        let links = squid_links(&page.text, &page.url);
+        return Ok(Page {
+            text: String::new(),
+            listed: Some(links),
+            ..page
+        });
     }
     if let Some(root) = xml_root(page.content_type.as_deref(), &page.text)
         && !root.eq_ignore_ascii_case("html")

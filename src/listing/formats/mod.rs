@@ -7,7 +7,8 @@
 //! `listing::bucket_fetch`, which lists each folder of a bucket whole and asks a
 //! copyparty folder again as `?ls`; `webdav` through `listing::dav_fetch`
 //! (`--webdav`: one `PROPFIND` a folder). A `dufs` page is read from the JSON it
-//! embeds, by `listing::bucket_fetch` too.
+//! embeds, and Squid's FTP folder page (`squid`) with its links merged, by
+//! `listing::bucket_fetch` too.
 //!
 //! [`Link`]: crate::listing::link::Link
 
@@ -16,6 +17,7 @@ pub mod copyparty;
 pub mod dufs;
 pub mod html;
 pub mod json;
+pub mod squid;
 pub mod webdav;
 
 /// A listing captured from a real server (`tests/fixtures/listings/`), for the
