@@ -13,8 +13,9 @@ use axum::http::{Method, StatusCode};
 use fetchall::Options;
 
 use crate::support::harness::{self, Ending};
+use crate::support::listing::more::dufs_json;
 use crate::support::tree::{awkward_files, read_tree, subset, tree_difference};
-use crate::support::{IisDates, ListingStyle, TestServer};
+use crate::support::{Canned, IisDates, ListingStyle, TestServer};
 
 fn files() -> Vec<(String, Vec<u8>)> {
     awkward_files(13)
@@ -156,6 +157,38 @@ fn a_dufs_folder_without_r_plans_its_files_with_their_exact_sizes() {
     assert_eq!(planned, top);
     // A dry run of exact sizes asks the server about no file.
     assert_eq!(file_requests(&server), Vec::<String>::new());
+}
+
+/// dufs answers a `User-Agent` starting `curl/`, `wget/`… with a script-less
+/// table (rounded sizes, folders linked as `dir/?noscript`): fetchall asks the
+/// folder again as `?json`, and gets exact sizes.
+#[test]
+fn a_dufs_noscript_table_is_asked_again_as_json() {
+    let (work, server) = TestServer::serving(&files(), ListingStyle::Dufs);
+    let noscript = "<html>\n<head>\n<title>Index of /</title>\n</head>\n<body>\n<h1>Index of /</h1>\n<table>\n  <tbody>\n    <tr><td><a href=\"../?noscript\">../</a></td><td></td><td></td></tr>\n    <tr><td><a href=\"a%20b.txt\">a b.txt</a></td><td>2021-03-04T05:06:07.000Z</td><td>6.00 B</td></tr>\n  </tbody>\n</table>\n</body>\n";
+    server.can("/", Canned::html(noscript));
+    let json = dufs_json(&work.path().join("served"), "/");
+    server.can(
+        "/?json",
+        Canned::html(json).with_header("content-type", "application/json"),
+    );
+    let run = harness::mirror(&options(server.url("/"), work.path(), false));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(
+        tree_difference(&subset(&files(), |path| !path.contains('/')), &got),
+        "",
+        "{}",
+        run.log()
+    );
+    server.clear_log();
+    let again = harness::mirror(&options(server.url("/"), work.path(), false));
+    assert_eq!(again.ending(), Ending::Clean, "{}", again.log());
+    assert_eq!(
+        file_requests(&server),
+        ["GET /?json 200 OK"],
+        "the folder's JSON, and no file"
+    );
 }
 
 #[test]

@@ -22,8 +22,36 @@ pub enum IisDates {
     Korean,
 }
 
+/// What dufs answers `?json` for the folder `dir` served at `path`.
+pub fn dufs_json(dir: &std::path::Path, path: &str) -> String {
+    let mut entries: Vec<Entry> = std::fs::read_dir(dir)
+        .expect("read served folder")
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let metadata = std::fs::metadata(entry.path()).ok()?;
+            Some(Entry {
+                name: entry.file_name().to_string_lossy().into_owned(),
+                is_dir: metadata.is_dir(),
+                size: metadata.len(),
+                modified: metadata.modified().ok()?,
+            })
+        })
+        .collect();
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    dufs_data(path, &entries).to_string()
+}
+
 /// dufs 0.47: the entries as base64 JSON in `<template id="index-data">`, no link.
 pub(super) fn dufs(path: &str, entries: &[Entry]) -> String {
+    let data = dufs_data(path, entries);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(data.to_string());
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en-US\">\n<head>\n  <meta charset=\"utf-8\" />\n  <noscript>\n    <meta http-equiv=\"refresh\" content=\"0; url=?noscript\">\n  </noscript>\n  <link rel=\"icon\" type=\"image/x-icon\" href=\"/__dufs_v0.47.0__/favicon.ico\">\n  <link rel=\"stylesheet\" href=\"/__dufs_v0.47.0__/index.css\">\n</head>\n<body>\n  <div class=\"head\"><a href=\"\" class=\"control download hidden\" title=\"Download file\" download=\"\">dl</a></div>\n  <table class=\"paths-table hidden\"><tbody></tbody></table>\n  <template id=\"index-data\">{encoded}</template>\n  <script src=\"/__dufs_v0.47.0__/index.js\"></script>\n</body>\n\n</html>\n"
+    )
+}
+
+/// dufs's JSON of a folder: its page's data and its `?json` answer.
+fn dufs_data(path: &str, entries: &[Entry]) -> serde_json::Value {
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     let paths: Vec<serde_json::Value> = entries
         .iter()
@@ -37,7 +65,7 @@ pub(super) fn dufs(path: &str, entries: &[Entry]) -> String {
             })
         })
         .collect();
-    let data = serde_json::json!({
+    serde_json::json!({
         "href": decoded.trim_end_matches('/'),
         "kind": "Index",
         "uri_prefix": "/",
@@ -49,11 +77,7 @@ pub(super) fn dufs(path: &str, entries: &[Entry]) -> String {
         "auth": false,
         "user": null,
         "paths": paths,
-    });
-    let encoded = base64::engine::general_purpose::STANDARD.encode(data.to_string());
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en-US\">\n<head>\n  <meta charset=\"utf-8\" />\n  <noscript>\n    <meta http-equiv=\"refresh\" content=\"0; url=?noscript\">\n  </noscript>\n  <link rel=\"icon\" type=\"image/x-icon\" href=\"/__dufs_v0.47.0__/favicon.ico\">\n  <link rel=\"stylesheet\" href=\"/__dufs_v0.47.0__/index.css\">\n</head>\n<body>\n  <div class=\"head\"><a href=\"\" class=\"control download hidden\" title=\"Download file\" download=\"\">dl</a></div>\n  <table class=\"paths-table hidden\"><tbody></tbody></table>\n  <template id=\"index-data\">{encoded}</template>\n  <script src=\"/__dufs_v0.47.0__/index.js\"></script>\n</body>\n\n</html>\n"
-    )
+    })
 }
 
 /// Squid 5's page of an FTP folder: icon and name link each entry, `;type=i`
