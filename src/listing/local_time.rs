@@ -321,12 +321,16 @@ fn read_clock_at(tokens: &[&str], meridiem: Option<&str>) -> Option<Clock> {
 }
 
 /// `+05:30`, `-0800`, `Z`, `GMT`, `UTC`, `CET`: the time before it has a zone.
+/// Zone abbreviations are a list, not any capitals: a listing may print a type
+/// (`ZIP`, `DIR`) after a local time.
 fn is_zone(token: &str) -> bool {
-    let letters = (3..=5).contains(&token.len())
-        && token.bytes().all(|b| b.is_ascii_uppercase())
-        && !matches!(token, "AM" | "PM");
-    letters
-        || token == "Z"
+    const ABBREVIATIONS: [&str; 40] = [
+        "Z", "GMT", "UTC", "UT", "WET", "WEST", "BST", "IST", "CET", "CEST", "MET", "MEST", "EET",
+        "EEST", "MSK", "SAST", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST",
+        "AKDT", "HST", "AST", "NST", "JST", "KST", "HKT", "SGT", "AWST", "ACST", "ACDT", "AEST",
+        "AEDT", "NZST", "NZDT",
+    ];
+    ABBREVIATIONS.contains(&token)
         || (token.starts_with(['+', '-'])
             && token.len() >= 3
             && token[1..].chars().all(|c| c.is_ascii_digit() || c == ':'))
@@ -465,6 +469,11 @@ mod tests {
         assert_eq!(on("Feb 30  2021", today), None);
         assert_eq!(on("Mar 04 25:00", today), None);
         assert_eq!(on("Mar 04 2021 05:06:07 CET", today), None);
+        // A type after the time is no zone.
+        assert_eq!(
+            on("2021-03-04 05:06 ZIP 1.5M", today),
+            at("2021-03-04T05:06", Precision::Minute)
+        );
     }
 
     #[test]
