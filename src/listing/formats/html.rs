@@ -610,4 +610,42 @@ mod tests {
             assert!(link.size.is_some_and(|size| size.exact_bytes().is_some()));
         }
     }
+
+    /// `ls -l` lines in a `<pre>`, as Apache's FTP proxy (mod_proxy_ftp) shows a
+    /// vsftpd folder: the byte count before the date, not the link count; `Mar 04
+    /// 2021` to the day, `Nov 30 09:15` to the minute.
+    #[test]
+    fn ls_long_lines_give_the_size_and_the_date() {
+        use crate::listing::formats::fixture;
+        use crate::listing::local_time::Precision;
+        let page = Url::parse("http://127.0.0.1:3130/").expect("test URL");
+        let links = extract_links(&fixture("apache-2.4.71-proxy-ftp-vsftpd.html"), &page);
+        let link = |href: &str| {
+            links
+                .iter()
+                .find(|link| link.href == href)
+                .unwrap_or_else(|| panic!("no {href}"))
+        };
+        let random = link("random-1.5MiB.bin");
+        assert_eq!(random.size, Some(ListedSize::exact(1_574_098)));
+        let date = random.local_modified.expect("a date");
+        assert_eq!(
+            (date.civil, date.precision),
+            (jiff::civil::date(2021, 3, 4).at(0, 0, 0, 0), Precision::Day)
+        );
+        assert_eq!(link("empty.txt").size, Some(ListedSize::exact(0)));
+        assert_eq!(link("size-1023.bin").size, Some(ListedSize::exact(1023)));
+        let recent = link("recent.txt").local_modified.expect("a time");
+        assert_eq!(recent.precision, Precision::Minute);
+        assert_eq!(
+            (
+                recent.civil.month(),
+                recent.civil.day(),
+                recent.civil.hour(),
+                recent.civil.minute()
+            ),
+            (11, 30, 9, 15)
+        );
+        assert_eq!(link("a/").size, None);
+    }
 }
