@@ -4,17 +4,20 @@
 # version.
 #
 # Usage: scripts/install-interop-servers.sh [--print-dir] [TOOL...]
-#   TOOL   miniserve, npm (serve + http-server + azurite), moto (+ wsgidav), copyparty; default: all
+#   TOOL   miniserve, npm (serve + http-server + azurite), moto (+ wsgidav), copyparty,
+#          dufs; default: all
 #   --print-dir   print the cache folder and exit
 #
 # Cache folder: $FETCHALL_TOOLS_DIR, default $HOME/.cache/fetchall-interop
-#   bin/miniserve                      cargo install --root (crates.io)
+#   bin/miniserve, bin/dufs            cargo install --root (crates.io)
 #   npm/node_modules/.bin/{serve,http-server,azurite-blob}   npm ci (registry.npmjs.org)
 #   moto/bin/moto_server, moto/bin/python   python3 -m venv + pip (PyPI)
 #   moto/bin/copyparty                 pip, into the same venv (PyPI)
 #
 # Pinned versions (change them here and in README.md):
 #   miniserve 0.35.0 (crates.io, `--locked`: its own Cargo.lock)
+#   dufs 0.47.0 (crates.io, `--locked`; a file server whose links are drawn by
+#   script from JSON in the page)
 #   serve 14.2.7, http-server 14.1.1, azurite 3.35.0 (npm; every dependency pinned by
 #   scripts/interop/npm/package-lock.json, installed with `npm ci`)
 #   moto[server] 5.2.5 (PyPI, an S3 imitation for bucket listings), and in the
@@ -25,7 +28,7 @@
 # Debian packages (nginx, apache2, mini-httpd, webfs, ruby-webrick, ...) are
 # installed by scripts/interop.sh itself with apt-get.
 #
-# The first install compiles miniserve (several minutes on 2 cores); later
+# The first install compiles miniserve and dufs (several minutes each on 2 cores); later
 # runs take well under a second. Needs cargo and npm; no root.
 set -euo pipefail
 
@@ -36,6 +39,7 @@ AZURE_BLOB_VERSION=12.31.1
 WSGIDAV_VERSION=4.4.0
 CHEROOT_VERSION=11.1.2
 COPYPARTY_VERSION=1.20.26
+DUFS_VERSION=0.47.0
 TOOLS=${FETCHALL_TOOLS_DIR:-${HOME:-/root}/.cache/fetchall-interop}
 
 log() { printf 'install-interop-servers: %s\n' "$*" >&2; }
@@ -44,6 +48,7 @@ want_miniserve=0
 want_npm=0
 want_moto=0
 want_copyparty=0
+want_dufs=0
 for a in "$@"; do
     case "$a" in
         --print-dir) echo "$TOOLS"; exit 0 ;;
@@ -51,11 +56,12 @@ for a in "$@"; do
         npm|serve|http-server|azurite) want_npm=1 ;;
         moto|wsgidav) want_moto=1 ;;
         copyparty) want_copyparty=1 ;;
+        dufs) want_dufs=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) log "unknown tool: $a"; exit 2 ;;
     esac
 done
-if [ $# -eq 0 ]; then want_miniserve=1; want_npm=1; want_moto=1; want_copyparty=1; fi
+if [ $# -eq 0 ]; then want_miniserve=1; want_npm=1; want_moto=1; want_copyparty=1; want_dufs=1; fi
 mkdir -p "$TOOLS"
 rc=0
 
@@ -164,6 +170,26 @@ if [ "$want_copyparty" = 1 ]; then
             log "copyparty $COPYPARTY_VERSION installed in $(secs_since "$t0")s"
         else
             log "pip install copyparty failed"; rc=1
+        fi
+    fi
+fi
+
+if [ "$want_dufs" = 1 ]; then
+    have=""
+    [ -x "$TOOLS/bin/dufs" ] && have=$("$TOOLS/bin/dufs" --version 2>/dev/null | awk '{print $2}')
+    if [ "$have" = "$DUFS_VERSION" ]; then
+        log "dufs $have already in $TOOLS/bin"
+    elif ! command -v cargo >/dev/null 2>&1; then
+        log "cargo not found: cannot install dufs"; rc=1
+    else
+        t0=$(date +%s)
+        log "cargo install dufs $DUFS_VERSION into $TOOLS (compiles; several minutes)"
+        if CARGO_TARGET_DIR="$TOOLS/cargo-target-dufs" cargo install --quiet --locked --force \
+            --root "$TOOLS" dufs --version "=$DUFS_VERSION"; then
+            rm -rf "$TOOLS/cargo-target-dufs"
+            log "dufs $DUFS_VERSION installed in $(secs_since "$t0")s"
+        else
+            log "cargo install dufs failed"; rc=1
         fi
     fi
 fi

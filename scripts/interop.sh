@@ -7,7 +7,8 @@
 #   --servers LIST  comma-separated server variants (default: all of
 #                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
 #                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,
-#                   moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister)
+#                   moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister,dufs,
+#                   nginx-fancyindex)
 #   --modes LIST    flat,recursive (default: both), or resync: recursive, then
 #                   again with --json into the same folder, which must start no
 #                   transfer (every file up to date by the listing alone)
@@ -31,9 +32,10 @@
 # 127.0.0.1 with directory listings on, fetched, and compared byte for byte
 # with what that server lists (scripts/interop/compare.py). Object stores
 # (moto, azurite) hold the tree as a bucket, WebDAV servers (wsgidav,
-# rclone-webdav) serve it read with --webdav, copyparty lists
+# rclone-webdav) serve it read with --webdav, copyparty and dufs list
 # it by script, h5ai and Directory Lister (PHP, under Apache + mod_php) in a
-# copy of the tree with the application at its top; for them the same command is run
+# copy of the tree with the application at its top, nginx-fancyindex's access log
+# is read too; for them the same command is run
 # again and the file bodies the server sent on that re-run are counted: there
 # must be none. Per-server exceptions are declared in expectations() below, each with the reason.
 # Exits non-zero if any case fails (a server that cannot be installed or
@@ -49,7 +51,7 @@ lib="$here/interop"
 # shellcheck source=scripts/interop/servers.sh
 . "$lib/servers.sh"
 
-ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister"
+ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister,dufs,nginx-fancyindex"
 servers=$ALL_SERVERS
 modes="flat,recursive"
 keep=0
@@ -212,6 +214,11 @@ expectations() {
             fi ;;
         dirlister)
             # Directory Lister's hide_dot_files (on by default) hides .hidden.
+            args --exclude .hidden ;;
+        dufs)
+            ;;  # its page embeds every entry as JSON, dotfiles included
+        nginx-fancyindex)
+            # fancyindex, like autoindex, never lists names starting with '.'.
             args --exclude .hidden ;;
     esac
 }

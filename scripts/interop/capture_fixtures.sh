@@ -41,7 +41,8 @@ specs="apache:apache-fancy:18081 apache-plain:apache-plain:18082 apache-pre:apac
 apache-trunc:apache-fancy-namewidth-default:18084 nginx:nginx:18085 nginx-json:nginx:18086
 lighttpd:lighttpd:18087 caddy:caddy:18088 python:python-http-server:18089 rclone:rclone:18090
 miniserve:miniserve:18091 mini_httpd:mini_httpd:18092 serve:serve:18093 http-server:http-server:18094
-webfsd:webfsd:18095 twisted:twisted:18096 webrick:webrick:18097 plack:plack:18098"
+webfsd:webfsd:18095 twisted:twisted:18096 webrick:webrick:18097 plack:plack:18098
+nginx-fancyindex:nginx-fancyindex:18099"
 
 versions="$out/versions.txt"
 : >"$versions"
@@ -66,6 +67,23 @@ for spec in $specs; do
     srv_stop_all
     echo "captured $name.$ext from $variant ($url)"
 done
+# dufs draws its links by script from JSON in the page, and answers curl's
+# User-Agent with another page (`?noscript`): captured as fetchall's agent, as
+# curl's, and as `?json`.
+if srv_available dufs; then
+    SRV_PORT=18100 srv_start dufs "$work/tree" "$work/srv" || { echo "FAILED to start dufs" >&2; exit 1; }
+    dufs_version=$(srv_version dufs | awk '{print $2}')
+    curl -fsS -A "fetchall/0.1.0" -o "$out/dufs-$dufs_version.html" "$SRV_URL"
+    curl -fsS -A "fetchall/0.1.0" -o "$out/dufs-$dufs_version-subdir.html" "$SRV_URL$SUB"
+    curl -fsS -o "$out/dufs-$dufs_version-noscript.html" "$SRV_URL$SUB"
+    curl -fsS -o "$out/dufs-$dufs_version-subdir.json" "$SRV_URL$SUB?json"
+    printf '%-34s %s\n' "dufs-$dufs_version.html" "$(srv_version dufs)" >>"$versions"
+    srv_stop_all
+    echo "captured dufs-$dufs_version*.html from dufs"
+fi
 # IIS has no Debian package: iis.html is rendered in real IIS markup, see README.md.
 python3 "$here/make_iis_fixture.py" "$work/tree" >"$out/iis.html"
-echo "rendered iis.html (make_iis_fixture.py)"
+for locale in en-US-long en-US-date ru-RU-date ko-KR de-DE de-DE-long en-GB; do
+    python3 "$here/make_iis_fixture.py" --locale "$locale" "$work/tree" >"$out/iis-$locale.html"
+done
+echo "rendered iis.html and iis-LOCALE.html (make_iis_fixture.py)"

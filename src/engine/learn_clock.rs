@@ -5,7 +5,7 @@ use url::Url;
 
 use crate::engine::head::head_then_get;
 use crate::engine::run::Run;
-use crate::listing::local_time::LocalTime;
+use crate::listing::local_time::{LocalTime, Precision};
 use crate::listing::offset::{self, HostClock};
 use crate::plan::{LocalFile, Task};
 use crate::transfer::Existing;
@@ -24,9 +24,15 @@ pub(crate) async fn resolve_listed_time(run: &Run, task: &mut Task) {
         return;
     }
     let cell = run.clocks.cell(&task.url);
-    let clock = cell
-        .get_or_init(|| learn_from_head(run, &task.url, listed))
-        .await;
+    // A date alone teaches no offset (`offset::sample_offset`): it uses one
+    // learnt from another file of the host, or none.
+    let clock = if listed.precision == Precision::Day {
+        cell.get().and_then(Option::as_ref)
+    } else {
+        cell.get_or_init(|| learn_from_head(run, &task.url, listed))
+            .await
+            .as_ref()
+    };
     if let Some(clock) = clock {
         task.listed_modified = clock.listed_time(listed);
     }

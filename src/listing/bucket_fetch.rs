@@ -28,7 +28,9 @@ use crate::listing::formats::bucket::{
     object_url, parse_bucket_listing, sniff_bucket_listing, xml_root,
 };
 use crate::listing::formats::copyparty::{copyparty_links, is_copyparty_page, json_listing_url};
+use crate::listing::formats::dufs::{self, DufsPage, read_dufs_page};
 use crate::listing::formats::html::for_each_link;
+use crate::listing::formats::squid::{is_squid_ftp_page, squid_links};
 use crate::listing::link::Link;
 use crate::listing::meta::{ListedSize, ListedTime};
 use crate::listing::page::is_page_type;
@@ -145,6 +147,17 @@ pub(crate) async fn fetch_listing(
         );
         return Ok(h5ai.await);
     }
+    if let Some(dufs) = read_dufs_page(&page.text, &page.url) {
+        return dufs_folder(fetch, page, dufs).await;
+    }
+    if is_squid_ftp_page(&page.text) {
+        let links = squid_links(&page.text, &page.url);
+        return Ok(Page {
+            text: String::new(),
+            listed: Some(links),
+            ..page
+        });
+    }
     if let Some(root) = xml_root(page.content_type.as_deref(), &page.text)
         && !root.eq_ignore_ascii_case("html")
     {
@@ -192,6 +205,36 @@ async fn fetch_copyparty_folder(fetch: &PageFetch<'_>, page: &Page) -> Result<Pa
         text: String::new(),
         is_json: false,
         content_type: json.content_type,
+        listed: Some(links),
+        bucket: None,
+    })
+}
+
+/// A dufs folder: its links read from the JSON its page embeds, or, for the
+/// script-less table dufs sends curl-like agents, from its `?json` answer.
+async fn dufs_folder(
+    fetch: &PageFetch<'_>,
+    page: Page,
+    dufs: Result<DufsPage, String>,
+) -> Result<Page, PageError> {
+    let mut folder = page.url.clone();
+    folder.set_query(None);
+    folder.set_fragment(None);
+    let (answer, links) = match dufs {
+        Ok(DufsPage::Links(links)) => (page, Ok(links)),
+        Ok(DufsPage::NoScript) => {
+            let json = fetch.page(&dufs::json_listing_url(&folder)).await?;
+            let links = dufs::read_index(&json.text, &folder);
+            (json, links)
+        }
+        Err(error) => (page, Err(error)),
+    };
+    let links = links.map_err(|error| not_a_listing(&answer, error))?;
+    Ok(Page {
+        url: folder,
+        text: String::new(),
+        is_json: false,
+        content_type: answer.content_type,
         listed: Some(links),
         bucket: None,
     })

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 use jiff::Timestamp;
 use jiff::tz::Offset;
 
-use crate::listing::local_time::LocalTime;
+use crate::listing::local_time::{LocalTime, Precision};
 use crate::listing::meta::ListedTime;
 
 /// What a host's listing times mean, learnt from samples.
@@ -43,6 +43,10 @@ const OFFSET_STEP: i64 = 15 * 60;
 /// The offset one sample gives: `listed` as printed, `true_time` its file's
 /// `Last-Modified`. `None` when no whole quarter-hour within ±14 hours fits.
 pub fn sample_offset(listed: LocalTime, true_time: SystemTime) -> Option<i32> {
+    // A date alone fits dozens of offsets: it tells none.
+    if listed.precision == Precision::Day {
+        return None;
+    }
     let listed_seconds = utc_seconds(listed)?;
     let true_seconds = unix_seconds(true_time)?;
     // listed ≤ true + offset < listed + precision (servers truncate).
@@ -152,7 +156,6 @@ fn unix_seconds(time: SystemTime) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::listing::local_time::Precision;
 
     fn local(text: &str, precision: Precision) -> LocalTime {
         LocalTime {

@@ -130,7 +130,7 @@ fn links_of(fixture: &str, page: &Url) -> Vec<Link> {
 fn real_listings_yield_the_served_files_and_their_sizes() {
     let tree = served_tree();
     // What each server does not list, as recorded in the fixtures' README.
-    let cases: [(&str, &[&str]); 11] = [
+    let cases: [(&str, &[&str]); 12] = [
         ("apache-fancy.html", &[".hidden", "backup.txt~"]),
         ("apache-plain.html", &[".hidden", "backup.txt~"]),
         ("apache-fancy-pre.html", &[".hidden", "backup.txt~"]),
@@ -145,6 +145,7 @@ fn real_listings_yield_the_served_files_and_their_sizes() {
         ("caddy.json", &[]),
         ("python-http-server.html", &[]),
         ("rclone.html", &[]),
+        ("nginx-fancyindex.html", &[".hidden"]),
     ];
     let page = Url::parse("http://127.0.0.1:8080/").expect("page URL");
     let scope = Scope::new(&page, false);

@@ -27,6 +27,7 @@ mod json_schema;
 mod listings;
 mod local_safety;
 mod memory;
+mod more_listings;
 mod paths_property;
 mod php_listings;
 mod plan_file;

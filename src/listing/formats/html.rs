@@ -531,4 +531,121 @@ mod tests {
         );
         assert_eq!(links, ["http://h/real.txt"]);
     }
+
+    /// IIS in the locales seen in captures of real servers (and German): every
+    /// size exact, every time the one printed; en-GB's `04/03/2021 05:06` could be
+    /// March 4 or April 3, and is no time at all.
+    #[test]
+    fn iis_pages_in_other_locales_give_their_sizes_and_times() {
+        use crate::listing::formats::fixture;
+        use crate::listing::local_time::Precision;
+        let page = Url::parse("http://127.0.0.1/").expect("test URL");
+        let march = |hour, minute| jiff::civil::date(2021, 3, 4).at(hour, minute, 0, 0);
+        for (name, expected) in [
+            (
+                "iis-en-US-long.html",
+                Some((march(5, 6), Precision::Minute)),
+            ),
+            ("iis-de-DE.html", Some((march(5, 6), Precision::Minute))),
+            (
+                "iis-de-DE-long.html",
+                Some((march(5, 6), Precision::Minute)),
+            ),
+            ("iis-ko-KR.html", Some((march(5, 6), Precision::Minute))),
+            ("iis-en-US-date.html", None),
+            ("iis-ru-RU-date.html", Some((march(0, 0), Precision::Day))),
+            ("iis-en-GB.html", None),
+        ] {
+            let links = extract_links(&fixture(name), &page);
+            let random = links
+                .iter()
+                .find(|link| link.href == "/random-1.5MiB.bin")
+                .unwrap_or_else(|| panic!("{name}: no random-1.5MiB.bin"));
+            assert_eq!(random.size, Some(ListedSize::exact(1_574_098)), "{name}");
+            let empty = links
+                .iter()
+                .find(|link| link.href == "/empty.txt")
+                .unwrap_or_else(|| panic!("{name}: no empty.txt"));
+            assert_eq!(empty.size, Some(ListedSize::exact(0)), "{name}");
+            for link in &links {
+                assert_eq!(
+                    link.local_modified.map(|time| (time.civil, time.precision)),
+                    expected,
+                    "{name}: {}",
+                    link.href
+                );
+                assert_eq!(link.modified, None, "{name}");
+            }
+        }
+    }
+
+    /// nginx's fancyindex with its defaults: exact sizes, and its
+    /// `2021-Mar-04 05:06` (GMT unless `fancyindex_localtime on`) read as a local
+    /// time, for the host's offset to make exact.
+    #[test]
+    fn fancyindex_pages_give_exact_sizes_and_minutes() {
+        use crate::listing::formats::fixture;
+        use crate::listing::local_time::Precision;
+        let page = Url::parse("http://127.0.0.1/").expect("test URL");
+        let links = extract_links(&fixture("nginx-fancyindex.html"), &page);
+        let files: Vec<&Link> = links
+            .iter()
+            .filter(|link| !link.href.starts_with('?') && !link.href.ends_with('/'))
+            .collect();
+        assert_eq!(files.len(), 25);
+        let random = files
+            .iter()
+            .find(|link| link.href == "random-1.5MiB.bin")
+            .expect("random-1.5MiB.bin");
+        assert_eq!(random.size, Some(ListedSize::exact(1_574_098)));
+        for link in files {
+            let time = link.local_modified.expect("a time");
+            assert_eq!(time.precision, Precision::Minute, "{}", link.href);
+            assert_eq!(
+                time.civil,
+                jiff::civil::date(2021, 3, 4).at(5, 6, 0, 0),
+                "{}",
+                link.href
+            );
+            assert!(link.size.is_some_and(|size| size.exact_bytes().is_some()));
+        }
+    }
+
+    /// `ls -l` lines in a `<pre>`, as Apache's FTP proxy (mod_proxy_ftp) shows a
+    /// vsftpd folder: the byte count before the date, not the link count; `Mar 04
+    /// 2021` to the day, `Nov 30 09:15` to the minute.
+    #[test]
+    fn ls_long_lines_give_the_size_and_the_date() {
+        use crate::listing::formats::fixture;
+        use crate::listing::local_time::Precision;
+        let page = Url::parse("http://127.0.0.1:3130/").expect("test URL");
+        let links = extract_links(&fixture("apache-2.4.71-proxy-ftp-vsftpd.html"), &page);
+        let link = |href: &str| {
+            links
+                .iter()
+                .find(|link| link.href == href)
+                .unwrap_or_else(|| panic!("no {href}"))
+        };
+        let random = link("random-1.5MiB.bin");
+        assert_eq!(random.size, Some(ListedSize::exact(1_574_098)));
+        let date = random.local_modified.expect("a date");
+        assert_eq!(
+            (date.civil, date.precision),
+            (jiff::civil::date(2021, 3, 4).at(0, 0, 0, 0), Precision::Day)
+        );
+        assert_eq!(link("empty.txt").size, Some(ListedSize::exact(0)));
+        assert_eq!(link("size-1023.bin").size, Some(ListedSize::exact(1023)));
+        let recent = link("recent.txt").local_modified.expect("a time");
+        assert_eq!(recent.precision, Precision::Minute);
+        assert_eq!(
+            (
+                recent.civil.month(),
+                recent.civil.day(),
+                recent.civil.hour(),
+                recent.civil.minute()
+            ),
+            (11, 30, 9, 15)
+        );
+        assert_eq!(link("a/").size, None);
+    }
 }

@@ -7,16 +7,20 @@
 //! `listing::bucket_fetch`, which lists each folder of a bucket whole and asks a
 //! copyparty folder again as `?ls`; `webdav` through `listing::dav_fetch`
 //! (`--webdav`: one `PROPFIND` a folder); `h5ai` and `dirlister` through
-//! `listing::php_fetch` (h5ai's items `POST`, Directory Lister's `?dir=` pages).
+//! `listing::php_fetch` (h5ai's items `POST`, Directory Lister's `?dir=` pages). A `dufs` page is read from the JSON it
+//! embeds, and Squid's FTP folder page (`squid`) with its links merged, by
+//! `listing::bucket_fetch` too.
 //!
 //! [`Link`]: crate::listing::link::Link
 
 pub mod bucket;
 pub mod copyparty;
 pub mod dirlister;
+pub mod dufs;
 pub mod h5ai;
 pub mod html;
 pub mod json;
+pub mod squid;
 pub mod webdav;
 
 /// A listing captured from a real server (`tests/fixtures/listings/`), for the

@@ -10,6 +10,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
 
+pub mod more;
+pub use more::IisDates;
+
 /// Which server's markup to imitate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListingStyle {
@@ -51,6 +54,14 @@ pub enum ListingStyle {
     /// Apache's rows in the local time of a real zone (`Europe/Berlin`): the
     /// offset changes with daylight saving time from file to file.
     ApacheZone(&'static str),
+    /// dufs: no link, the entries as base64 JSON in the page (see [`more`]).
+    Dufs,
+    /// Squid's page of an FTP folder, `ls` dates this many seconds ahead of UTC.
+    SquidFtp(i64),
+    /// `ls -l` lines in a `<pre>`, dates this many seconds ahead of UTC.
+    LsLong(i64),
+    /// IIS in another locale, this many seconds ahead of UTC.
+    IisLocale(IisDates, i64),
 }
 
 /// Apache's and nginx's escaping leaves most punctuation alone, so `&` reaches the
@@ -117,6 +128,10 @@ pub fn respond(root: &Path, url_path: &str, style: ListingStyle, accepts_gzip: b
         ListingStyle::ApacheLocal(offset) => apache_local(url_path, &entries, offset),
         ListingStyle::LighttpdLocal(offset) => lighttpd_local(url_path, &entries, offset),
         ListingStyle::ApacheZone(zone) => apache_zone(url_path, &entries, zone),
+        ListingStyle::Dufs => more::dufs(url_path, &entries),
+        ListingStyle::SquidFtp(offset) => more::squid_ftp(url_path, &entries, offset),
+        ListingStyle::LsLong(offset) => more::ls_long(url_path, &entries, offset),
+        ListingStyle::IisLocale(dates, offset) => more::iis(url_path, &entries, dates, offset),
     };
     let mut response = Response::new(Body::empty());
     let headers = response.headers_mut();

@@ -32,7 +32,7 @@ use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-pub use listing::ListingStyle;
+pub use listing::{IisDates, ListingStyle};
 
 /// One request the server received, and what it answered.
 #[derive(Debug, Clone)]

@@ -96,8 +96,16 @@ pub fn size_in_row(text: &str) -> Option<ListedSize> {
         if token.contains(['-', ':', '/', ',']) {
             continue;
         }
-        // `04 Mar 2021` or `Mar 4 2021`: a day or a year, not a size.
-        if is_month(tokens.get(index + 1)) || index > 0 && is_month(tokens.get(index - 1)) {
+        // `04 Mar 2021`, `Mar 4 2021` or `ls`'s `Mar  4  2021`: a day or a year,
+        // not a size. But in `ls -l`'s `1234 Dec  2 14:03` the month is followed
+        // by its day: what comes before it is the size.
+        let is_day = |token: Option<&&str>| {
+            token.is_some_and(|token| token.len() <= 2 && token.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if is_month(tokens.get(index + 1)) && !is_day(tokens.get(index + 2))
+            || index > 0 && is_month(tokens.get(index - 1))
+            || index > 1 && token.len() == 4 && is_month(tokens.get(index - 2))
+        {
             continue;
         }
         let next = tokens.get(index + 1).copied();
@@ -216,6 +224,18 @@ mod tests {
             size_in_row("2021-Mar-04 05:06:07 0.9K application/octet-stream").expect("a size");
         assert!(lighttpd.low <= 1023 && 1023 <= lighttpd.high);
         assert_eq!(size_in_row("&nbsp; Description text"), None);
+        // `ls -l`: the size before the month and day, the link count is no size.
+        assert_eq!(
+            size_in_row("-rw-r--r--   1 ftp  ftp        30 Dec  2 22:35 "),
+            exact(30)
+        );
+        assert_eq!(
+            size_in_row("-rw-r--r--   1 ftp  ftp   1574098 Mar  4  2021 "),
+            exact(1_574_098)
+        );
+        // Squid: `ls`'s date, then KiB rounded up.
+        let squid = size_in_row("Mar 04  2021    1538k").expect("a size");
+        assert!(squid.low <= 1_574_098 && 1_574_098 <= squid.high);
         // A day and a year next to a month name are not sizes.
         assert_eq!(size_in_row("Thu, 26 Nov 2026 06:33:00 GMT"), None);
         assert_eq!(
