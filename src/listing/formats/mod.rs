@@ -6,12 +6,14 @@
 //! `bucket` (S3, Azure Blob) and `copyparty` are read by the crawl through
 //! `listing::bucket_fetch`, which lists each folder of a bucket whole and asks a
 //! copyparty folder again as `?ls`; `webdav` through `listing::dav_fetch`
-//! (`--webdav`: one `PROPFIND` a folder).
+//! (`--webdav`: one `PROPFIND` a folder); `ftp` through `listing::ftp_fetch`
+//! (`MLSD` or `LIST` on the run's FTP sessions).
 //!
 //! [`Link`]: crate::listing::link::Link
 
 pub mod bucket;
 pub mod copyparty;
+pub mod ftp;
 pub mod html;
 pub mod json;
 pub mod webdav;

@@ -1,0 +1,46 @@
+//! FTP folders, fetched whole: the folder's `MLSD` (or `LIST`) lines from the
+//! run's sessions ([`crate::ftp`]), read into links with their exact sizes and
+//! times ([`crate::listing::formats::ftp`]). A listing the server refuses, or
+//! a session that fails, is a failed page naming the URL and the reply, never an
+//! empty folder.
+
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::error::PageError;
+use crate::ftp::{FtpSessions, ListingKind};
+use crate::listing::fetch::with_retries;
+use crate::listing::formats::ftp::ftp_links;
+use crate::listing::page::Page;
+use crate::pace::retry::RetryPolicy;
+
+/// Lists the FTP folder `url` (its path read as a folder, `/` or not), with the
+/// run's retries for a `4xx` reply or a lost connection.
+pub(crate) async fn fetch_ftp_folder(
+    sessions: &FtpSessions,
+    url: &Url,
+    policy: RetryPolicy,
+    cancel: &CancellationToken,
+) -> Result<Page, PageError> {
+    let mut folder = url.clone();
+    folder.set_query(None);
+    folder.set_fragment(None);
+    if !folder.path().ends_with('/') {
+        let path = format!("{}/", folder.path());
+        folder.set_path(&path);
+    }
+    let folder = &folder;
+    with_retries(policy, true, cancel, || async move {
+        let listing = sessions.list(folder).await.map_err(PageError::Ftp)?;
+        let links = ftp_links(&listing.lines, listing.kind == ListingKind::Mlsd, folder);
+        Ok(Page {
+            url: folder.clone(),
+            text: String::new(),
+            is_json: false,
+            content_type: None,
+            listed: Some(links),
+            bucket: None,
+        })
+    })
+    .await
+}

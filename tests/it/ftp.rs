@@ -1,0 +1,236 @@
+//! `ftp://` start URLs against a real FTP server in the test binary
+//! (`support::ftp`: libunftp on a folder, MLSD, REST, passive mode): a tree with
+//! awkward names mirrored byte for byte, recursive and not, a re-run that makes
+//! the server send no body, a planted partial file continued with `REST`, a
+//! listing the server refuses and a refused login failing by name, a single
+//! file given by its URL, and a hostile listing (`../x`, `a/b`) that writes
+//! nothing outside the folder.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use fetchall::{Credentials, Event, Options, SkipReason};
+
+use crate::support::ftp::{FtpServer, HostileFtp};
+use crate::support::harness::{self, Ending};
+use crate::support::tree::{
+    awkward_files, partial_sidecar, plant_partial, read_tree, subset, tree_difference, write_files,
+};
+
+fn ftp_files() -> Vec<(String, Vec<u8>)> {
+    awkward_files(13)
+}
+
+fn expected(keep: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<u8>> {
+    subset(&ftp_files(), keep)
+}
+
+/// The tree written into a new folder, and an anonymous server for it.
+fn served() -> (tempfile::TempDir, FtpServer) {
+    let work = tempfile::tempdir().expect("work folder");
+    let root = work.path().join("served");
+    write_files(&root, &ftp_files());
+    let server = FtpServer::anonymous(&root);
+    (work, server)
+}
+
+fn options(url: String, work: &Path, recursive: bool) -> Options {
+    let mut options = harness::options([url], &work.join("out"));
+    options.recursive = recursive;
+    options
+}
+
+#[test]
+fn an_ftp_tree_is_mirrored_whole_and_a_rerun_sends_no_body() {
+    let (work, server) = served();
+    let run = harness::mirror(&options(server.url("/"), work.path(), true));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    let want = expected(|_| true);
+    assert_eq!(tree_difference(&want, &got), "", "{}", run.log());
+    assert_eq!(server.sent().len(), want.len(), "{:?}", server.sent());
+    server.clear_sent();
+    let again = harness::mirror(&options(server.url("/"), work.path(), true));
+    assert_eq!(again.ending(), Ending::Clean, "{}", again.log());
+    assert_eq!(
+        again.summary().up_to_date,
+        want.len() as u64,
+        "{}",
+        again.log()
+    );
+    // Only the listings: no RETR ended, none began.
+    assert_eq!(server.sent(), Vec::<(String, u64)>::new());
+    assert_eq!(again.summary().downloaded, 0);
+}
+
+#[test]
+fn an_ftp_folder_without_r_gives_its_top_files_and_skips_its_folders() {
+    let (work, server) = served();
+    let run = harness::mirror(&options(server.url("/"), work.path(), false));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    let want = expected(|path| !path.contains('/'));
+    assert_eq!(tree_difference(&want, &got), "", "{}", run.log());
+    let mut folders = run.skipped(SkipReason::Directory);
+    folders.sort();
+    assert_eq!(folders.len(), 2, "{folders:?}");
+    assert!(folders.iter().all(|url| url.ends_with('/')), "{folders:?}");
+}
+
+#[test]
+fn a_sub_folder_without_its_slash_and_level_one_are_read_as_folders() {
+    let (work, server) = served();
+    let mut options = options(server.url("/sub%20dir%20%26%20%23"), work.path(), true);
+    options.max_level = Some(1);
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    let mut want = BTreeMap::new();
+    want.insert("inner file.txt".to_string(), b"inner\n".to_vec());
+    assert_eq!(tree_difference(&want, &got), "", "{}", run.log());
+}
+
+#[test]
+fn a_planted_partial_file_is_continued_with_rest() {
+    let (work, server) = served();
+    let out = work.path().join("out");
+    let big = ftp_files()
+        .into_iter()
+        .find(|(name, _)| name == "big.bin")
+        .map(|(_, bytes)| bytes)
+        .expect("big.bin");
+    let url = server.url("/big.bin");
+    let sidecar = partial_sidecar(
+        &url,
+        &work.path().join("served/big.bin"),
+        big.len() as u64,
+        None,
+    );
+    plant_partial(&out, "big.bin", big[..100_000].to_vec(), sidecar);
+    let run = harness::mirror(&harness::options([url], &out));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    assert_eq!(std::fs::read(out.join("big.bin")).expect("big.bin"), big);
+    assert_eq!(
+        server.sent(),
+        [("/big.bin".to_string(), (big.len() - 100_000) as u64)],
+        "{}",
+        run.log()
+    );
+    assert!(!out.join(".big.bin.fetchall-part").exists());
+}
+
+#[test]
+fn a_file_start_url_downloads_that_file_and_a_rerun_asks_no_body() {
+    let (work, server) = served();
+    let out = work.path().join("out");
+    let url = server.url("/caf%C3%A9%20%C3%BCn%C3%AF.txt");
+    let run = harness::mirror(&harness::options([url.clone()], &out));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    assert_eq!(
+        std::fs::read(out.join("café ünï.txt")).expect("file"),
+        b"utf-8\n"
+    );
+    server.clear_sent();
+    let again = harness::mirror(&harness::options([url], &out));
+    assert_eq!(again.summary().up_to_date, 1, "{}", again.log());
+    assert_eq!(server.sent(), Vec::<(String, u64)>::new());
+}
+
+#[test]
+fn a_dry_run_shows_the_listed_sizes() {
+    let (work, server) = served();
+    let mut options = options(server.url("/"), work.path(), false);
+    options.dry_run = true;
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let sizes: BTreeMap<String, Option<u64>> = run
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Planned {
+                relative_path,
+                size,
+                ..
+            } => Some((relative_path.clone(), *size)),
+            _ => None,
+        })
+        .collect();
+    let want: BTreeMap<String, Option<u64>> = expected(|path| !path.contains('/'))
+        .into_iter()
+        .map(|(path, bytes)| (path, Some(bytes.len() as u64)))
+        .collect();
+    assert_eq!(sizes, want);
+    assert_eq!(server.sent(), Vec::<(String, u64)>::new());
+}
+
+#[test]
+fn a_folder_the_server_refuses_is_a_failed_page_not_an_empty_folder() {
+    let (work, server) = served();
+    let url = server.url("/missing/");
+    let run = harness::mirror(&options(url.clone(), work.path(), true));
+    assert_eq!(run.ending(), Ending::StartPageFailed, "{}", run.log());
+    let error = run.page_failure_of(&url).expect("the page failed");
+    assert!(
+        error.contains("550") && error.contains("/missing"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_refused_login_fails_by_name_and_u_logs_in() {
+    let work = tempfile::tempdir().expect("work folder");
+    let root = work.path().join("served");
+    write_files(&root, &[("secret.txt", b"secret\n".to_vec())]);
+    let server = FtpServer::with_login(&root, "bob", "s3cr#t");
+    let url = server.url("/");
+    let run = harness::mirror(&options(url.clone(), work.path(), false));
+    assert_eq!(run.ending(), Ending::StartPageFailed, "{}", run.log());
+    let error = run.page_failure_of(&url).expect("the page failed");
+    assert!(
+        error.contains("login as `anonymous`") && error.contains("530"),
+        "{error}"
+    );
+    let mut options = options(url, work.path(), false);
+    options.request.user = Some(Credentials::new("bob", Some("s3cr#t".to_string())));
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    assert_eq!(
+        std::fs::read(work.path().join("out/secret.txt")).expect("file"),
+        b"secret\n"
+    );
+}
+
+#[test]
+fn a_hostile_listing_writes_nothing_outside_the_folder() {
+    let server = HostileFtp::listing(&[
+        "type=file;size=4;modify=20240131120000; ../x",
+        "type=file;size=4;modify=20240131120000; a/b",
+        "type=file;size=4;modify=20240131120000; /etc/passwd",
+        "type=dir;modify=20240131120000; ..",
+        "type=OS.unix=slink:/etc;modify=20240131120000; etc",
+    ]);
+    let work = tempfile::tempdir().expect("work folder");
+    let out = work.path().join("pub").join("out");
+    let run = harness::mirror(&harness::options([server.url("/pub/")], &out));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let commands = server.commands();
+    assert!(
+        !commands.iter().any(|command| command.starts_with("RETR")),
+        "{commands:?}"
+    );
+    assert!(read_tree(work.path()).is_empty(), "{}", run.log());
+    let skipped: Vec<String> = run
+        .skipped_links()
+        .into_iter()
+        .map(|(link, _)| link)
+        .collect();
+    assert_eq!(skipped.len(), 4, "{skipped:?}");
+    assert!(
+        skipped.iter().any(|link| link.starts_with("../x")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.iter().any(|link| link.contains("symbolic link")),
+        "{skipped:?}"
+    );
+}

@@ -1,0 +1,215 @@
+//! A real FTP server in the test binary: libunftp with its file-system back-end,
+//! serving a folder on 127.0.0.1 (MLSD, LIST, SIZE, MDTM, REST, passive mode), on
+//! a runtime of its own, with a log of the bodies it sent (`RETR`s that ended)
+//! and an authenticator that is anonymous or wants one user and password.
+//!
+//! [`HostileFtp`] is the other kind: a scripted imitation that answers every
+//! listing with the lines a test gives, for what no real server lists (`../x`).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use libunftp::notification::{DataEvent, DataListener, EventMeta};
+use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principal};
+use unftp_sbe_fs::Filesystem;
+
+/// A running libunftp server; stopped with the test process.
+pub struct FtpServer {
+    pub port: u16,
+    sent: Arc<Mutex<Vec<(String, u64)>>>,
+}
+
+/// Counts each `RETR` that ended, with its path and bytes.
+#[derive(Debug)]
+struct Sent(Arc<Mutex<Vec<(String, u64)>>>);
+
+#[async_trait::async_trait]
+impl DataListener for Sent {
+    async fn receive_data_event(&self, event: DataEvent, _meta: EventMeta) {
+        if let DataEvent::Got { path, bytes } = event {
+            self.0.lock().expect("log").push((path, bytes));
+        }
+    }
+}
+
+/// Anonymous, or only `user` with `password`.
+#[derive(Debug)]
+struct Login(Option<(String, String)>);
+
+#[async_trait::async_trait]
+impl Authenticator for Login {
+    async fn authenticate(
+        &self,
+        username: &str,
+        creds: &Credentials,
+    ) -> Result<Principal, AuthenticationError> {
+        match &self.0 {
+            Some((user, password))
+                if username != user || creds.password.as_deref() != Some(password.as_str()) =>
+            {
+                Err(AuthenticationError::BadPassword)
+            }
+            _ => Ok(Principal {
+                username: username.to_string(),
+            }),
+        }
+    }
+}
+
+impl FtpServer {
+    /// Serves `root` to anyone.
+    pub fn anonymous(root: &Path) -> FtpServer {
+        FtpServer::start(root, None)
+    }
+
+    /// Serves `root` to `user` with `password` only.
+    pub fn with_login(root: &Path, user: &str, password: &str) -> FtpServer {
+        FtpServer::start(root, Some((user.to_string(), password.to_string())))
+    }
+
+    fn start(root: &Path, login: Option<(String, String)>) -> FtpServer {
+        // The port is picked by the system, then given to libunftp (which binds
+        // it itself); a lost race shows as a failed connection below.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("free port")
+            .port();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let root = root.to_path_buf();
+        let listener = Sent(Arc::clone(&sent));
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let server = libunftp::ServerBuilder::with_authenticator(
+                    Box::new(move || Filesystem::new(root.clone()).expect("served folder")),
+                    Arc::new(Login(login)),
+                )
+                .notify_data(listener)
+                .passive_ports(50_000..=65_000)
+                .build()
+                .expect("FTP server");
+                let _ = server.listen(format!("127.0.0.1:{port}")).await;
+            });
+        });
+        for _ in 0..200 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return FtpServer { port, sent };
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("the FTP server did not start on port {port}");
+    }
+
+    /// `ftp://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("ftp://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The bodies sent so far: each finished `RETR`'s path and bytes.
+    pub fn sent(&self) -> Vec<(String, u64)> {
+        self.sent.lock().expect("log").clone()
+    }
+
+    /// Forgets the bodies sent so far.
+    pub fn clear_sent(&self) {
+        self.sent.lock().expect("log").clear();
+    }
+}
+
+/// A scripted FTP server: logs anyone in, answers `MLSD` in every folder with
+/// `lines`, and refuses every `RETR`; it records each command it received.
+pub struct HostileFtp {
+    pub port: u16,
+    commands: Arc<Mutex<Vec<String>>>,
+}
+
+impl HostileFtp {
+    pub fn listing(lines: &[&str]) -> HostileFtp {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let commands = Arc::new(Mutex::new(Vec::new()));
+        let listing: String = lines.iter().map(|line| format!("{line}\r\n")).collect();
+        let log = Arc::clone(&commands);
+        std::thread::spawn(move || {
+            for control in listener.incoming().flatten() {
+                let listing = listing.clone();
+                let log = Arc::clone(&log);
+                std::thread::spawn(move || serve_hostile(control, &listing, &log));
+            }
+        });
+        HostileFtp { port, commands }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("ftp://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Every command received, in order.
+    pub fn commands(&self) -> Vec<String> {
+        self.commands.lock().expect("log").clone()
+    }
+}
+
+fn serve_hostile(control: TcpStream, listing: &str, log: &Mutex<Vec<String>>) {
+    let Ok(reader) = control.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(reader);
+    let mut writer = control;
+    let mut passive: Option<TcpListener> = None;
+    let reply = |writer: &mut TcpStream, text: &str| {
+        let _ = writer.write_all(format!("{text}\r\n").as_bytes());
+    };
+    reply(&mut writer, "220 hostile");
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|read| read > 0) {
+        let command = line.trim_end().to_string();
+        line.clear();
+        log.lock().expect("log").push(command.clone());
+        let verb = command
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        match verb.as_str() {
+            "USER" => reply(&mut writer, "331 password please"),
+            "PASS" => reply(&mut writer, "230 logged in"),
+            "TYPE" => reply(&mut writer, "200 binary"),
+            "PWD" => reply(&mut writer, "257 \"/\" is the folder"),
+            "CWD" => reply(&mut writer, "250 here"),
+            "NOOP" => reply(&mut writer, "200 ok"),
+            "PASV" => {
+                let data = TcpListener::bind("127.0.0.1:0").expect("bind");
+                let port = data.local_addr().expect("address").port();
+                passive = Some(data);
+                let text = format!(
+                    "227 Entering Passive Mode (127,0,0,1,{},{})",
+                    port / 256,
+                    port % 256
+                );
+                reply(&mut writer, &text);
+            }
+            "MLSD" | "LIST" => match passive.take().map(|data| data.accept()) {
+                Some(Ok((mut data, _))) => {
+                    reply(&mut writer, "150 here it comes");
+                    let _ = data.write_all(listing.as_bytes());
+                    drop(data);
+                    reply(&mut writer, "226 done");
+                }
+                _ => reply(&mut writer, "425 no data connection"),
+            },
+            "QUIT" => {
+                reply(&mut writer, "221 bye");
+                return;
+            }
+            _ => reply(&mut writer, "550 refused"),
+        }
+    }
+}
