@@ -234,3 +234,38 @@ fn a_hostile_listing_writes_nothing_outside_the_folder() {
         "{skipped:?}"
     );
 }
+
+#[test]
+fn an_ftps_tree_is_mirrored_over_tls_with_the_given_certificate_only() {
+    let work = tempfile::tempdir().expect("work folder");
+    let root = work.path().join("served");
+    write_files(&root, &ftp_files());
+    let certificate = work.path().join("server.pem");
+    let server = FtpServer::with_tls(&root, &certificate);
+    let url = server.tls_url("/");
+    // Not trusted: a TLS error naming the certificate, no plain-text login.
+    let refused = harness::mirror(&options(url.clone(), work.path(), true));
+    assert_eq!(
+        refused.ending(),
+        Ending::StartPageFailed,
+        "{}",
+        refused.log()
+    );
+    let error = refused.page_failure_of(&url).expect("the page failed");
+    assert!(
+        error.contains("AUTH TLS") && error.contains("certificate"),
+        "{error}"
+    );
+    assert_eq!(server.sent(), Vec::<(String, u64)>::new());
+    let mut options = options(url, work.path(), true);
+    options.request.cacert = Some(certificate);
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(
+        tree_difference(&expected(|_| true), &got),
+        "",
+        "{}",
+        run.log()
+    );
+}

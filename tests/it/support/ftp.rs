@@ -70,7 +70,27 @@ impl FtpServer {
         FtpServer::start(root, Some((user.to_string(), password.to_string())))
     }
 
+    /// Serves `root` to anyone, with `AUTH TLS` offered: a self-signed
+    /// certificate for 127.0.0.1, its PEM written to `certificate` for the
+    /// client to trust (the key beside it).
+    pub fn with_tls(root: &Path, certificate: &Path) -> FtpServer {
+        let generated = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])
+            .expect("self-signed certificate");
+        std::fs::write(certificate, generated.cert.pem()).expect("write certificate");
+        let key = certificate.with_extension("key");
+        std::fs::write(&key, generated.signing_key.serialize_pem()).expect("write key");
+        FtpServer::start_with(root, None, Some((certificate.to_path_buf(), key)))
+    }
+
     fn start(root: &Path, login: Option<(String, String)>) -> FtpServer {
+        FtpServer::start_with(root, login, None)
+    }
+
+    fn start_with(
+        root: &Path,
+        login: Option<(String, String)>,
+        tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    ) -> FtpServer {
         // The port is picked by the system, then given to libunftp (which binds
         // it itself); a lost race shows as a failed connection below.
         let port = TcpListener::bind("127.0.0.1:0")
@@ -87,14 +107,16 @@ impl FtpServer {
                 .build()
                 .expect("runtime");
             runtime.block_on(async move {
-                let server = libunftp::ServerBuilder::with_authenticator(
+                let mut builder = libunftp::ServerBuilder::with_authenticator(
                     Box::new(move || Filesystem::new(root.clone()).expect("served folder")),
                     Arc::new(Login(login)),
                 )
                 .notify_data(listener)
-                .passive_ports(50_000..=65_000)
-                .build()
-                .expect("FTP server");
+                .passive_ports(50_000..=65_000);
+                if let Some((certificate, key)) = tls {
+                    builder = builder.ftps(certificate, key);
+                }
+                let server = builder.build().expect("FTP server");
                 let _ = server.listen(format!("127.0.0.1:{port}")).await;
             });
         });
@@ -110,6 +132,11 @@ impl FtpServer {
     /// `ftp://127.0.0.1:PORT{path}`.
     pub fn url(&self, path: &str) -> String {
         format!("ftp://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// `ftps://127.0.0.1:PORT{path}`: the same server, with `AUTH TLS`.
+    pub fn tls_url(&self, path: &str) -> String {
+        format!("ftps://127.0.0.1:{}{path}", self.port)
     }
 
     /// The bodies sent so far: each finished `RETR`'s path and bytes.
