@@ -21,6 +21,10 @@ type Stream = AsyncRustlsFtpStream;
 
 /// The password of an anonymous login, as curl and wget send it.
 const ANONYMOUS_PASSWORD: &str = "anonymous@";
+/// An idle session used less than this long ago is used again without a
+/// `NOOP` first: servers end idle sessions after minutes, not seconds, and a
+/// round trip per file would slow a folder of small files on a distant server.
+const FRESH: Duration = Duration::from_secs(10);
 
 /// The FTP sessions of one run, by server and user.
 pub(crate) struct FtpSessions {
@@ -51,6 +55,8 @@ pub(crate) struct Session {
     key: String,
     /// The login folder (`PWD`), which URL paths are under.
     home: String,
+    /// When it was last given back.
+    idle_since: std::time::Instant,
 }
 
 /// How a folder was listed.
@@ -240,9 +246,10 @@ impl FtpSessions {
             let Some(mut session) = idle else { break };
             // A server ends idle sessions after a while: one that no longer
             // answers is dropped.
-            if within(self.read_timeout(), "NOOP", session.stream.noop())
-                .await
-                .is_ok()
+            if session.idle_since.elapsed() < FRESH
+                || within(self.read_timeout(), "NOOP", session.stream.noop())
+                    .await
+                    .is_ok()
             {
                 return Ok(session);
             }
@@ -254,7 +261,8 @@ impl FtpSessions {
     }
 
     /// Puts a session that ended its command well back for the next use.
-    fn give_back(&self, session: Session) {
+    fn give_back(&self, mut session: Session) {
+        session.idle_since = std::time::Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         let sessions = idle.entry(session.key.clone()).or_default();
         if sessions.len() < self.max_idle {
@@ -333,7 +341,12 @@ impl FtpSessions {
             Ok(home) if home.starts_with('/') => home,
             _ => "/".to_string(),
         };
-        Ok(Session { stream, key, home })
+        Ok(Session {
+            stream,
+            key,
+            home,
+            idle_since: std::time::Instant::now(),
+        })
     }
 
     /// The TLS configuration of every FTPS session of the run.

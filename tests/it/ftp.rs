@@ -269,3 +269,42 @@ fn an_ftps_tree_is_mirrored_over_tls_with_the_given_certificate_only() {
         run.log()
     );
 }
+
+#[test]
+fn a_folder_of_many_files_logs_in_once_per_connection_not_per_file() {
+    let work = tempfile::tempdir().expect("work folder");
+    let root = work.path().join("served");
+    let files: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|index| {
+            (
+                format!("many/f{index:03}.txt"),
+                format!("{index}\n").into_bytes(),
+            )
+        })
+        .collect();
+    write_files(&root, &files);
+    let server = FtpServer::anonymous(&root);
+    let mut options = options(server.url("/"), work.path(), true);
+    options.jobs = 4;
+    options.jobs_per_host = 4;
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    assert_eq!(run.summary().downloaded, 300, "{}", run.log());
+    assert!(server.logins() <= 4, "{} logins", server.logins());
+}
+
+#[test]
+fn delete_removes_a_file_the_ftp_listing_no_longer_names() {
+    let (work, server) = served();
+    let run = harness::mirror(&options(server.url("/"), work.path(), true));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    std::fs::remove_file(work.path().join("served/a b.txt")).expect("remove");
+    let mut options = options(server.url("/"), work.path(), true);
+    options.delete = true;
+    let again = harness::mirror(&options);
+    assert_eq!(again.ending(), Ending::Clean, "{}", again.log());
+    assert_eq!(again.summary().deleted, 1, "{}", again.log());
+    let got = read_tree(&work.path().join("out"));
+    let want = expected(|path| path != "a b.txt");
+    assert_eq!(tree_difference(&want, &got), "", "{}", again.log());
+}

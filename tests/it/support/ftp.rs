@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use libunftp::notification::{DataEvent, DataListener, EventMeta};
+use libunftp::notification::{DataEvent, DataListener, EventMeta, PresenceEvent, PresenceListener};
 use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, Principal};
 use unftp_sbe_fs::Filesystem;
 
@@ -20,6 +20,20 @@ use unftp_sbe_fs::Filesystem;
 pub struct FtpServer {
     pub port: u16,
     sent: Arc<Mutex<Vec<(String, u64)>>>,
+    logins: Arc<Mutex<usize>>,
+}
+
+/// Counts the logins that succeeded.
+#[derive(Debug)]
+struct Logins(Arc<Mutex<usize>>);
+
+#[async_trait::async_trait]
+impl PresenceListener for Logins {
+    async fn receive_presence_event(&self, event: PresenceEvent, _meta: EventMeta) {
+        if matches!(event, PresenceEvent::LoggedIn) {
+            *self.0.lock().expect("log") += 1;
+        }
+    }
 }
 
 /// Counts each `RETR` that ended, with its path and bytes.
@@ -100,6 +114,8 @@ impl FtpServer {
         let sent = Arc::new(Mutex::new(Vec::new()));
         let root = root.to_path_buf();
         let listener = Sent(Arc::clone(&sent));
+        let logins = Arc::new(Mutex::new(0));
+        let presence = Logins(Arc::clone(&logins));
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -112,6 +128,7 @@ impl FtpServer {
                     Arc::new(Login(login)),
                 )
                 .notify_data(listener)
+                .notify_presence(presence)
                 .passive_ports(50_000..=65_000);
                 if let Some((certificate, key)) = tls {
                     builder = builder.ftps(certificate, key);
@@ -122,7 +139,7 @@ impl FtpServer {
         });
         for _ in 0..200 {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return FtpServer { port, sent };
+                return FtpServer { port, sent, logins };
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -142,6 +159,11 @@ impl FtpServer {
     /// The bodies sent so far: each finished `RETR`'s path and bytes.
     pub fn sent(&self) -> Vec<(String, u64)> {
         self.sent.lock().expect("log").clone()
+    }
+
+    /// The logins that succeeded so far.
+    pub fn logins(&self) -> usize {
+        *self.logins.lock().expect("log")
     }
 
     /// Forgets the bodies sent so far.
