@@ -282,13 +282,15 @@ impl FtpSessions {
         user: &str,
         password: &str,
     ) -> Result<Session, FtpFailure> {
-        let host = url.host_str().unwrap_or_default().to_string();
+        // `[::1]` for IPv6, as a socket address is written; the TLS name without.
+        let host = url.host_str().unwrap_or_default();
         let port = url.port().unwrap_or(21);
         let settings = self.client.settings();
-        let address = format!(
-            "{}:{port}",
-            host.trim_start_matches('[').trim_end_matches(']')
-        );
+        let address = format!("{host}:{port}");
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
         let connecting = tokio::net::TcpStream::connect(address.clone());
         let tcp = match tokio::time::timeout(settings.connect_timeout, connecting).await {
             Ok(Ok(tcp)) => tcp,
@@ -309,6 +311,7 @@ impl FtpSessions {
             }
         };
         let _ = tcp.set_nodelay(true);
+        let ipv6 = tcp.peer_addr().is_ok_and(|peer| peer.is_ipv6());
         let timeout = settings.read_timeout;
         let mut stream = within(timeout, "greeting", Stream::connect_with_stream(tcp))
             .await
@@ -334,9 +337,14 @@ impl FtpSessions {
             .map_err(|error| failure(error, "TYPE I"))?;
         // PASV, connecting to the control connection's address whatever the
         // reply names (as curl does): a server behind NAT works, and no reply
-        // sends fetchall to another host.
-        stream.set_mode(Mode::Passive);
-        stream.set_passive_nat_workaround(true);
+        // sends fetchall to another host. PASV speaks only IPv4: over IPv6,
+        // EPSV (RFC 2428), which names a port only.
+        if ipv6 {
+            stream.set_mode(Mode::ExtendedPassive);
+        } else {
+            stream.set_mode(Mode::Passive);
+            stream.set_passive_nat_workaround(true);
+        }
         let home = match within(timeout, "PWD", stream.pwd()).await {
             Ok(home) if home.starts_with('/') => home,
             _ => "/".to_string(),

@@ -22,13 +22,9 @@ pub(crate) async fn fetch_ftp_folder(
     policy: RetryPolicy,
     cancel: &CancellationToken,
 ) -> Result<Page, PageError> {
-    let mut folder = url.clone();
+    let mut folder = crate::ftp::folder_url(url);
     folder.set_query(None);
     folder.set_fragment(None);
-    if !folder.path().ends_with('/') {
-        let path = format!("{}/", folder.path());
-        folder.set_path(&path);
-    }
     let folder = &folder;
     with_retries(policy, true, cancel, || async move {
         let listing = sessions.list(folder).await.map_err(PageError::Ftp)?;

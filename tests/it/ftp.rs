@@ -257,17 +257,20 @@ fn an_ftps_tree_is_mirrored_over_tls_with_the_given_certificate_only() {
         "{error}"
     );
     assert_eq!(server.sent(), Vec::<(String, u64)>::new());
-    let mut options = options(url, work.path(), true);
-    options.request.cacert = Some(certificate);
-    let run = harness::mirror(&options);
+    let mut trusted = options(url.clone(), work.path(), true);
+    trusted.request.cacert = Some(certificate);
+    let run = harness::mirror(&trusted);
     assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
     let got = read_tree(&work.path().join("out"));
-    assert_eq!(
-        tree_difference(&expected(|_| true), &got),
-        "",
-        "{}",
-        run.log()
-    );
+    let want = expected(|_| true);
+    assert_eq!(tree_difference(&want, &got), "", "{}", run.log());
+    // `--insecure` accepts it too.
+    let mut insecure = options(url, &work.path().join("k"), true);
+    insecure.request.insecure = true;
+    let run = harness::mirror(&insecure);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("k/out"));
+    assert_eq!(tree_difference(&want, &got), "", "{}", run.log());
 }
 
 #[test]
