@@ -311,3 +311,20 @@ fn delete_removes_a_file_the_ftp_listing_no_longer_names() {
     let want = expected(|path| path != "a b.txt");
     assert_eq!(tree_difference(&want, &got), "", "{}", again.log());
 }
+
+#[test]
+fn an_ipv6_server_is_read_by_epsv() {
+    let work = tempfile::tempdir().expect("work folder");
+    let root = work.path().join("served");
+    write_files(&root, &ftp_files());
+    let server = FtpServer::anonymous_ipv6(&root);
+    let run = harness::mirror(&options(server.url("/"), work.path(), true));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let got = read_tree(&work.path().join("out"));
+    assert_eq!(
+        tree_difference(&expected(|_| true), &got),
+        "",
+        "{}",
+        run.log()
+    );
+}

@@ -19,6 +19,8 @@ use unftp_sbe_fs::Filesystem;
 /// A running libunftp server; stopped with the test process.
 pub struct FtpServer {
     pub port: u16,
+    /// `127.0.0.1`, or `[::1]`.
+    host: &'static str,
     sent: Arc<Mutex<Vec<(String, u64)>>>,
     logins: Arc<Mutex<usize>>,
 }
@@ -93,21 +95,32 @@ impl FtpServer {
         std::fs::write(certificate, generated.cert.pem()).expect("write certificate");
         let key = certificate.with_extension("key");
         std::fs::write(&key, generated.signing_key.serialize_pem()).expect("write key");
-        FtpServer::start_with(root, None, Some((certificate.to_path_buf(), key)))
+        FtpServer::start_with(
+            root,
+            None,
+            Some((certificate.to_path_buf(), key)),
+            "127.0.0.1",
+        )
     }
 
     fn start(root: &Path, login: Option<(String, String)>) -> FtpServer {
-        FtpServer::start_with(root, login, None)
+        FtpServer::start_with(root, login, None, "127.0.0.1")
+    }
+
+    /// Serves `root` to anyone on IPv6's loopback, `[::1]`.
+    pub fn anonymous_ipv6(root: &Path) -> FtpServer {
+        FtpServer::start_with(root, None, None, "[::1]")
     }
 
     fn start_with(
         root: &Path,
         login: Option<(String, String)>,
         tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+        host: &'static str,
     ) -> FtpServer {
         // The port is picked by the system, then given to libunftp (which binds
         // it itself); a lost race shows as a failed connection below.
-        let port = TcpListener::bind("127.0.0.1:0")
+        let port = TcpListener::bind(format!("{host}:0"))
             .and_then(|listener| listener.local_addr())
             .expect("free port")
             .port();
@@ -134,12 +147,17 @@ impl FtpServer {
                     builder = builder.ftps(certificate, key);
                 }
                 let server = builder.build().expect("FTP server");
-                let _ = server.listen(format!("127.0.0.1:{port}")).await;
+                let _ = server.listen(format!("{host}:{port}")).await;
             });
         });
         for _ in 0..200 {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return FtpServer { port, sent, logins };
+            if TcpStream::connect(format!("{host}:{port}")).is_ok() {
+                return FtpServer {
+                    port,
+                    host,
+                    sent,
+                    logins,
+                };
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -148,12 +166,12 @@ impl FtpServer {
 
     /// `ftp://127.0.0.1:PORT{path}`.
     pub fn url(&self, path: &str) -> String {
-        format!("ftp://127.0.0.1:{}{path}", self.port)
+        format!("ftp://{}:{}{path}", self.host, self.port)
     }
 
     /// `ftps://127.0.0.1:PORT{path}`: the same server, with `AUTH TLS`.
     pub fn tls_url(&self, path: &str) -> String {
-        format!("ftps://127.0.0.1:{}{path}", self.port)
+        format!("ftps://{}:{}{path}", self.host, self.port)
     }
 
     /// The bodies sent so far: each finished `RETR`'s path and bytes.
