@@ -7,7 +7,8 @@
 #   --servers LIST  comma-separated server variants (default: all of
 #                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
 #                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,
-#                   moto,azurite,wsgidav,rclone-webdav,copyparty,pyftpdlib,vsftpd)
+#                   moto,azurite,wsgidav,rclone-webdav,copyparty,pyftpdlib,vsftpd,
+#                   vsftpd-ftps)
 #   --modes LIST    flat,recursive (default: both), or resync: recursive, then
 #                   again with --json into the same folder, which must start no
 #                   transfer (every file up to date by the listing alone)
@@ -32,7 +33,8 @@
 # with what that server lists (scripts/interop/compare.py). Object stores
 # (moto, azurite) hold the tree as a bucket, WebDAV servers (wsgidav,
 # rclone-webdav) serve it read with --webdav, copyparty lists
-# it by script, FTP servers (pyftpdlib, vsftpd) serve it as ftp://; for them the same command is run
+# it by script, FTP servers (pyftpdlib, vsftpd) serve it as ftp:// (and vsftpd-ftps
+# as ftps://, its certificate given with --cacert); for them the same command is run
 # again and the file bodies the server sent on that re-run are counted: there
 # must be none. Per-server exceptions are declared in expectations() below, each with the reason.
 # Exits non-zero if any case fails (a server that cannot be installed or
@@ -48,7 +50,7 @@ lib="$here/interop"
 # shellcheck source=scripts/interop/servers.sh
 . "$lib/servers.sh"
 
-ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty,pyftpdlib,vsftpd"
+ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty,pyftpdlib,vsftpd,vsftpd-ftps"
 servers=$ALL_SERVERS
 modes="flat,recursive"
 keep=0
@@ -202,7 +204,7 @@ expectations() {
             args --exclude .hidden ;;
         pyftpdlib)
             ;;  # MLSD lists every entry, dotfiles included, exact sizes and times
-        vsftpd)
+        vsftpd|vsftpd-ftps)
             ;;  # LIST (force_dot_files=YES) lists every entry; exact sizes, minute/day times
     esac
 }

@@ -48,6 +48,10 @@
 #   vsftpd                             vsftpd (Debian), anonymous FTP from a generated
 #                                      config; no MLSD, so LIST (ls -l lines); its
 #                                      log counts DOWNLOADs
+#   vsftpd-ftps                        the same with explicit FTPS required (AUTH TLS for
+#                                      the login and every data connection), a
+#                                      self-signed certificate made at start, given to
+#                                      fetchall with --cacert (srv_client_args)
 #
 # miniserve, serve and http-server are not Debian packages: they live in the
 # cache folder of scripts/install-interop-servers.sh ($FETCHALL_TOOLS_DIR,
@@ -70,6 +74,8 @@ SRV_PIDS=()
 SRV_NAMES=()
 SRV_URL=""
 SRV_WORK=""
+# Extra curl options to tell that a server answers (vsftpd-ftps: TLS required).
+SRV_CURL_OPTS=()
 
 srv_free_port() {
     python3 - <<'PY'
@@ -104,7 +110,7 @@ srv_binary() {
         copyparty) echo copyparty ;;
         azurite) echo azurite-blob ;;
         pyftpdlib) echo pyftpdlib ;;
-        vsftpd) echo vsftpd ;;
+        vsftpd|vsftpd-ftps) echo vsftpd ;;
         *) return 1 ;;
     esac
 }
@@ -201,7 +207,7 @@ srv_version() {
             'import importlib.metadata as m; print(m.version("copyparty"))' 2>&1)" ;;
         pyftpdlib) echo "pyftpdlib $("$SRV_TOOLS/moto/bin/python" -c \
             'import importlib.metadata as m; print(m.version("pyftpdlib"))' 2>&1)" ;;
-        vsftpd) echo "vsftpd $(dpkg-query -W -f '${Version}' vsftpd 2>/dev/null)" ;;
+        vsftpd*) echo "vsftpd $(dpkg-query -W -f '${Version}' vsftpd 2>/dev/null)" ;;
     esac
 }
 
@@ -223,7 +229,7 @@ _srv_wait() {
     local url=$1 pid=$2 w=$3 i why
     for i in $(seq 1 100); do
         if ! kill -0 "$pid" 2>/dev/null; then why="server exited early"; break; fi
-        if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then
+        if curl "${SRV_CURL_OPTS[@]}" -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then
             return 0
         fi
         why="server did not answer 2xx on $url within 10s ($(curl -s -o /dev/null -w 'HTTP %{http_code}' --max-time 2 "$url" 2>/dev/null))"
@@ -313,6 +319,7 @@ srv_start() {
     chmod 755 "$w"
     port=${SRV_PORT:-$(srv_free_port)}
     log="$w/server.log"
+    SRV_CURL_OPTS=()
     SRV_URL="http://127.0.0.1:$port/"
     case "$variant" in
         nginx|nginx-json)
@@ -495,9 +502,28 @@ CONF
             # anonymous, read-only; its log (stderr) has one line per RETR
             "$bin" -m pyftpdlib -i 127.0.0.1 -p "$port" -d "$tree" >"$log" 2>&1 </dev/null &
             ;;
-        vsftpd)
+        vsftpd|vsftpd-ftps)
             bin=$(_srv_path vsftpd) || return 1
             SRV_URL="ftp://127.0.0.1:$port/"
+            local tls=""
+            if [ "$variant" = vsftpd-ftps ]; then
+                # explicit FTPS (AUTH TLS) required for the login and all data;
+                # no session reuse demanded of data connections (vsftpd's default
+                # asks for it, which few clients give)
+                openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+                    -addext subjectAltName=IP:127.0.0.1 -keyout "$w/key.pem" -out "$w/cert.pem" \
+                    >"$w/openssl.log" 2>&1 || { tail -n 5 "$w/openssl.log" >&2; return 1; }
+                tls="ssl_enable=YES
+allow_anon_ssl=YES
+force_anon_logins_ssl=YES
+force_anon_data_ssl=YES
+require_ssl_reuse=NO
+ssl_ciphers=HIGH
+rsa_cert_file=$w/cert.pem
+rsa_private_key_file=$w/key.pem"
+                SRV_URL="ftps://127.0.0.1:$port/"
+                SRV_CURL_OPTS=(--ssl-reqd --cacert "$w/cert.pem")
+            fi
             # Its chroot folder must be empty and not writable; as root the
             # anonymous session runs as Debian's `ftp` user. No namespaces or
             # seccomp (they fail in containers). force_dot_files: `.hidden` is
@@ -527,6 +553,7 @@ xferlog_enable=YES
 xferlog_std_format=NO
 vsftpd_log_file=$w/vsftpd.log
 utf8_filesystem=YES
+$tls
 CONF
             "$bin" "$w/vsftpd.conf" >"$log" 2>&1 </dev/null &
             ;;
@@ -546,6 +573,11 @@ CONF
     SRV_PIDS+=("$pid")
     SRV_NAMES+=("$variant")
     echo "$pid" >"$w/job.pid"
+    if [ "$variant" = vsftpd-ftps ]; then
+        # curl asks ftps:// as implicit TLS: the readiness check asks ftp:// with --ssl-reqd
+        _srv_wait "ftp://127.0.0.1:$port/" "$pid" "$w" || return 1
+        return 0
+    fi
     if [ "$variant" = azurite ]; then
         # nothing answers 2xx without a signature before the container exists
         local i
@@ -579,7 +611,7 @@ srv_request_log() {
         rclone-webdav) echo "$SRV_WORK/rclone-webdav/server.log" ;;
         copyparty) echo "$SRV_WORK/copyparty/requests.log" ;;
         pyftpdlib) echo "$SRV_WORK/pyftpdlib/server.log" ;;
-        vsftpd) echo "$SRV_WORK/vsftpd/vsftpd.log" ;;
+        vsftpd|vsftpd-ftps) echo "$SRV_WORK/$1/vsftpd.log" ;;
         *) return 1 ;;
     esac
 }
@@ -599,7 +631,7 @@ srv_body_requests() {
         rclone-webdav) tail -n "+$2" "$log" | grep -cE ' : /.*[^/]: GET from ' || true ;;
         # pyftpdlib: '... RETR /PATH completed=1 bytes=N ...'; vsftpd: 'OK DOWNLOAD: ...'
         pyftpdlib) tail -n "+$2" "$log" | grep -cE ' RETR ' || true ;;
-        vsftpd) tail -n "+$2" "$log" | grep -cE ' DOWNLOAD: ' || true ;;
+        vsftpd|vsftpd-ftps) tail -n "+$2" "$log" | grep -cE ' DOWNLOAD: ' || true ;;
         *) tail -n "+$2" "$log" | grep -cE '"GET /(tree|devstoreaccount1/ctr)/[^? ]*[^/? ] HTTP' || true ;;
     esac
 }
@@ -608,6 +640,7 @@ srv_body_requests() {
 srv_client_args() {
     case "$1" in
         wsgidav|rclone-webdav) echo --webdav ;;
+        vsftpd-ftps) printf '%s\n' --cacert "$SRV_WORK/vsftpd-ftps/cert.pem" ;;
     esac
 }
 
