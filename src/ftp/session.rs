@@ -230,6 +230,38 @@ impl FtpSessions {
         }
     }
 
+    /// The whole of the small file `url` (a checksum file), in memory: at most
+    /// `limit` bytes, a larger one is an error.
+    pub(crate) async fn read_whole(&self, url: &Url, limit: u64) -> Result<Vec<u8>, FtpFailure> {
+        use tokio::io::AsyncReadExt;
+        let mut download = self.retrieve(url, 0).await?;
+        let mut body = Vec::new();
+        let timeout = self.read_timeout();
+        let mut limited = (&mut download.stream).take(limit + 1);
+        let reading = limited.read_to_end(&mut body);
+        let read = tokio::time::timeout(timeout, reading).await;
+        let failed = |message: String| FtpFailure {
+            message,
+            transient: true,
+        };
+        match read {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => return Err(failed(format!("the data connection failed: {error}"))),
+            Err(_) => {
+                let secs = timeout.as_secs_f64();
+                return Err(failed(format!("no data received for {secs} s")));
+            }
+        }
+        if body.len() as u64 > limit {
+            return Err(FtpFailure {
+                message: format!("{url} is larger than {limit} bytes"),
+                transient: false,
+            });
+        }
+        download.finish(self).await?;
+        Ok(body)
+    }
+
     /// An idle session for `url`'s server and user that still answers, or a
     /// new one.
     async fn take(&self, url: &Url) -> Result<Session, FtpFailure> {

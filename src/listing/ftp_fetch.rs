@@ -11,7 +11,7 @@ use crate::error::PageError;
 use crate::ftp::{FtpSessions, ListingKind};
 use crate::listing::fetch::with_retries;
 use crate::listing::formats::ftp::ftp_links;
-use crate::listing::page::Page;
+use crate::listing::page::{MAX_PAGE_BYTES, Page};
 use crate::pace::retry::RetryPolicy;
 
 /// Lists the FTP folder `url` (its path read as a folder, `/` or not), with the
@@ -35,6 +35,31 @@ pub(crate) async fn fetch_ftp_folder(
             is_json: false,
             content_type: None,
             listed: Some(links),
+            bucket: None,
+        })
+    })
+    .await
+}
+
+/// The text of the small FTP file `url` (a checksum file), as a page with the
+/// same retries as a listing.
+pub(crate) async fn fetch_ftp_text(
+    sessions: &FtpSessions,
+    url: &Url,
+    policy: RetryPolicy,
+    cancel: &CancellationToken,
+) -> Result<Page, PageError> {
+    with_retries(policy, true, cancel, || async move {
+        let body = sessions
+            .read_whole(url, MAX_PAGE_BYTES)
+            .await
+            .map_err(PageError::Ftp)?;
+        Ok(Page {
+            url: url.clone(),
+            text: crate::listing::charset::decode_text(body, None),
+            is_json: false,
+            content_type: None,
+            listed: None,
             bucket: None,
         })
     })

@@ -328,3 +328,34 @@ fn an_ipv6_server_is_read_by_epsv() {
         run.log()
     );
 }
+
+#[test]
+fn a_checksum_file_in_an_ftp_folder_verifies_its_files() {
+    let work = tempfile::tempdir().expect("work folder");
+    let root = work.path().join("served");
+    let bytes = b"checked\n".to_vec();
+    let sums = format!("{}  a b.txt\n", crate::support::tree::sha256_hex(&bytes));
+    write_files(
+        &root,
+        &[
+            ("a b.txt".to_string(), bytes),
+            ("SHA256SUMS".to_string(), sums.into_bytes()),
+        ],
+    );
+    let server = FtpServer::anonymous(&root);
+    let run = harness::mirror(&options(server.url("/"), work.path(), false));
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    assert_eq!(
+        run.checksums_loaded(),
+        [(server.url("/SHA256SUMS"), 1)],
+        "{}",
+        run.log()
+    );
+    let verified: Vec<_> = run
+        .downloaded()
+        .into_iter()
+        .filter(|(path, _)| path.ends_with("a b.txt"))
+        .collect();
+    assert_eq!(verified.len(), 1, "{}", run.log());
+    assert_eq!(verified[0].1.as_deref(), Some("sha256"), "{}", run.log());
+}
