@@ -359,3 +359,44 @@ fn a_checksum_file_in_an_ftp_folder_verifies_its_files() {
     assert_eq!(verified.len(), 1, "{}", run.log());
     assert_eq!(verified[0].1.as_deref(), Some("sha256"), "{}", run.log());
 }
+
+#[test]
+fn a_4xx_listing_reply_is_retried_and_a_5xx_is_final() {
+    let lines = ["type=dir;modify=20240131120000; sub"];
+    let server = HostileFtp::listing_after_busy(&lines, 2);
+    let work = tempfile::tempdir().expect("work folder");
+    let mut busy = options(server.url("/pub/"), work.path(), false);
+    harness::retry_wait(&mut busy, std::time::Duration::from_millis(10));
+    let run = harness::mirror(&busy);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    assert_eq!(run.skipped(SkipReason::Directory).len(), 1, "{}", run.log());
+    let listings = |server: &HostileFtp| {
+        server
+            .commands()
+            .iter()
+            .filter(|command| command.starts_with("MLSD"))
+            .count()
+    };
+    assert_eq!(listings(&server), 3);
+    // Busy for good: one try and the retries, then the page fails by name.
+    let always_busy = HostileFtp::listing_after_busy(&lines, usize::MAX);
+    let mut patient = options(always_busy.url("/pub/"), work.path(), false);
+    harness::retry_wait(&mut patient, std::time::Duration::from_millis(10));
+    patient.retry.retries = 2;
+    let run = harness::mirror(&patient);
+    assert_eq!(run.ending(), Ending::StartPageFailed, "{}", run.log());
+    let error = run
+        .page_failure_of(&always_busy.url("/pub/"))
+        .expect("failed");
+    assert!(error.contains("421 Too busy"), "{error}");
+    assert_eq!(listings(&always_busy), 3, "one try and two retries");
+    // `550`: final at once.
+    let refused = HostileFtp::listing_refused(&lines);
+    let mut once = options(refused.url("/pub/"), work.path(), false);
+    harness::retry_wait(&mut once, std::time::Duration::from_millis(10));
+    let run = harness::mirror(&once);
+    assert_eq!(run.ending(), Ending::StartPageFailed, "{}", run.log());
+    let error = run.page_failure_of(&refused.url("/pub/")).expect("failed");
+    assert!(error.contains("550 Permission denied"), "{error}");
+    assert_eq!(listings(&refused), 1, "never asked again");
+}

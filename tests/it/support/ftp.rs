@@ -191,7 +191,8 @@ impl FtpServer {
 }
 
 /// A scripted FTP server: logs anyone in, answers `MLSD` in every folder with
-/// `lines`, and refuses every `RETR`; it records each command it received.
+/// `lines` (after answering the first `busy` of them `421`), and refuses every
+/// `RETR`; it records each command it received.
 pub struct HostileFtp {
     pub port: u16,
     commands: Arc<Mutex<Vec<String>>>,
@@ -199,16 +200,33 @@ pub struct HostileFtp {
 
 impl HostileFtp {
     pub fn listing(lines: &[&str]) -> HostileFtp {
+        HostileFtp::listing_after_busy(lines, 0)
+    }
+
+    pub fn listing_after_busy(lines: &[&str], busy: usize) -> HostileFtp {
+        HostileFtp::listing_after(lines, busy, "421 Too busy, try later")
+    }
+
+    /// Every listing refused with `550`.
+    pub fn listing_refused(lines: &[&str]) -> HostileFtp {
+        HostileFtp::listing_after(lines, usize::MAX, "550 Permission denied")
+    }
+
+    fn listing_after(lines: &[&str], busy: usize, refusal: &'static str) -> HostileFtp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         let commands = Arc::new(Mutex::new(Vec::new()));
         let listing: String = lines.iter().map(|line| format!("{line}\r\n")).collect();
         let log = Arc::clone(&commands);
+        let busy = Arc::new(Mutex::new(busy));
         std::thread::spawn(move || {
             for control in listener.incoming().flatten() {
                 let listing = listing.clone();
                 let log = Arc::clone(&log);
-                std::thread::spawn(move || serve_hostile(control, &listing, &log));
+                let busy = Arc::clone(&busy);
+                std::thread::spawn(move || {
+                    serve_hostile(control, &listing, &log, (&busy, refusal));
+                });
             }
         });
         HostileFtp { port, commands }
@@ -224,7 +242,12 @@ impl HostileFtp {
     }
 }
 
-fn serve_hostile(control: TcpStream, listing: &str, log: &Mutex<Vec<String>>) {
+fn serve_hostile(
+    control: TcpStream,
+    listing: &str,
+    log: &Mutex<Vec<String>>,
+    (busy, refusal): (&Mutex<usize>, &str),
+) {
     let Ok(reader) = control.try_clone() else {
         return;
     };
@@ -262,6 +285,16 @@ fn serve_hostile(control: TcpStream, listing: &str, log: &Mutex<Vec<String>>) {
                     port % 256
                 );
                 reply(&mut writer, &text);
+            }
+            "MLSD" | "LIST"
+                if {
+                    let mut busy = busy.lock().expect("busy");
+                    let refused = *busy > 0;
+                    *busy = busy.saturating_sub(1);
+                    refused
+                } =>
+            {
+                reply(&mut writer, refusal);
             }
             "MLSD" | "LIST" => match passive.take().map(|data| data.accept()) {
                 Some(Ok((mut data, _))) => {
