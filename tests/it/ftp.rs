@@ -400,3 +400,33 @@ fn a_4xx_listing_reply_is_retried_and_a_5xx_is_final() {
     assert!(error.contains("550 Permission denied"), "{error}");
     assert_eq!(listings(&refused), 1, "never asked again");
 }
+
+#[test]
+fn a_body_cut_off_is_continued_with_rest_on_the_retry() {
+    let body = crate::support::tree::pseudo_random_bytes(7, 200_000);
+    let line = format!(
+        "type=file;size={};modify=20240131120000; big.bin",
+        body.len()
+    );
+    let server = HostileFtp::serving_cut(&[line.as_str()], body.clone(), 120_000);
+    let work = tempfile::tempdir().expect("work folder");
+    let mut options = options(server.url("/pub/"), work.path(), false);
+    harness::retry_wait(&mut options, std::time::Duration::from_millis(10));
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    assert_eq!(run.retries().len(), 1, "{}", run.log());
+    assert_eq!(
+        std::fs::read(work.path().join("out/big.bin")).expect("file"),
+        body
+    );
+    let commands = server.commands();
+    let retrieving: Vec<&String> = commands
+        .iter()
+        .filter(|command| command.starts_with("RETR") || command.starts_with("REST"))
+        .collect();
+    assert_eq!(
+        retrieving,
+        ["RETR /pub/big.bin", "REST 120000", "RETR /pub/big.bin"],
+        "{commands:?}"
+    );
+}

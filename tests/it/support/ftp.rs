@@ -191,11 +191,22 @@ impl FtpServer {
 }
 
 /// A scripted FTP server: logs anyone in, answers `MLSD` in every folder with
-/// `lines` (after answering the first `busy` of them `421`), and refuses every
-/// `RETR`; it records each command it received.
+/// `lines` (after answering the first `busy` of them with `refusal`), and
+/// `RETR` of any path with `body` from the `REST` offset (the first one cut off
+/// after `cut` bytes, as a dropped connection), or `550` without a body; it
+/// records each command it received.
 pub struct HostileFtp {
     pub port: u16,
     commands: Arc<Mutex<Vec<String>>>,
+}
+
+/// What a [`HostileFtp`] answers.
+struct Script {
+    listing: String,
+    busy: Mutex<usize>,
+    refusal: &'static str,
+    body: Option<Vec<u8>>,
+    cut: Mutex<Option<usize>>,
 }
 
 impl HostileFtp {
@@ -204,29 +215,46 @@ impl HostileFtp {
     }
 
     pub fn listing_after_busy(lines: &[&str], busy: usize) -> HostileFtp {
-        HostileFtp::listing_after(lines, busy, "421 Too busy, try later")
+        HostileFtp::start(lines, busy, "421 Too busy, try later", None)
     }
 
     /// Every listing refused with `550`.
     pub fn listing_refused(lines: &[&str]) -> HostileFtp {
-        HostileFtp::listing_after(lines, usize::MAX, "550 Permission denied")
+        HostileFtp::start(lines, usize::MAX, "550 Permission denied", None)
     }
 
-    fn listing_after(lines: &[&str], busy: usize, refusal: &'static str) -> HostileFtp {
+    /// Lists `lines`, and sends `body` for any file: the first time only its
+    /// first `cut` bytes, then `426`.
+    pub fn serving_cut(lines: &[&str], body: Vec<u8>, cut: usize) -> HostileFtp {
+        HostileFtp::start(lines, 0, "", Some((body, cut)))
+    }
+
+    fn start(
+        lines: &[&str],
+        busy: usize,
+        refusal: &'static str,
+        body: Option<(Vec<u8>, usize)>,
+    ) -> HostileFtp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         let commands = Arc::new(Mutex::new(Vec::new()));
-        let listing: String = lines.iter().map(|line| format!("{line}\r\n")).collect();
+        let (body, cut) = match body {
+            Some((body, cut)) => (Some(body), Some(cut)),
+            None => (None, None),
+        };
+        let script = Arc::new(Script {
+            listing: lines.iter().map(|line| format!("{line}\r\n")).collect(),
+            busy: Mutex::new(busy),
+            refusal,
+            body,
+            cut: Mutex::new(cut),
+        });
         let log = Arc::clone(&commands);
-        let busy = Arc::new(Mutex::new(busy));
         std::thread::spawn(move || {
             for control in listener.incoming().flatten() {
-                let listing = listing.clone();
                 let log = Arc::clone(&log);
-                let busy = Arc::clone(&busy);
-                std::thread::spawn(move || {
-                    serve_hostile(control, &listing, &log, (&busy, refusal));
-                });
+                let script = Arc::clone(&script);
+                std::thread::spawn(move || serve_hostile(control, &script, &log));
             }
         });
         HostileFtp { port, commands }
@@ -242,18 +270,14 @@ impl HostileFtp {
     }
 }
 
-fn serve_hostile(
-    control: TcpStream,
-    listing: &str,
-    log: &Mutex<Vec<String>>,
-    (busy, refusal): (&Mutex<usize>, &str),
-) {
+fn serve_hostile(control: TcpStream, script: &Script, log: &Mutex<Vec<String>>) {
     let Ok(reader) = control.try_clone() else {
         return;
     };
     let mut reader = BufReader::new(reader);
     let mut writer = control;
     let mut passive: Option<TcpListener> = None;
+    let mut offset = 0;
     let reply = |writer: &mut TcpStream, text: &str| {
         let _ = writer.write_all(format!("{text}\r\n").as_bytes());
     };
@@ -275,6 +299,10 @@ fn serve_hostile(
             "PWD" => reply(&mut writer, "257 \"/\" is the folder"),
             "CWD" => reply(&mut writer, "250 here"),
             "NOOP" => reply(&mut writer, "200 ok"),
+            "REST" => {
+                offset = command[5..].trim().parse().unwrap_or(0);
+                reply(&mut writer, "350 restarting");
+            }
             "PASV" => {
                 let data = TcpListener::bind("127.0.0.1:0").expect("bind");
                 let port = data.local_addr().expect("address").port();
@@ -288,23 +316,46 @@ fn serve_hostile(
             }
             "MLSD" | "LIST"
                 if {
-                    let mut busy = busy.lock().expect("busy");
+                    let mut busy = script.busy.lock().expect("busy");
                     let refused = *busy > 0;
                     *busy = busy.saturating_sub(1);
                     refused
                 } =>
             {
-                reply(&mut writer, refusal);
+                reply(&mut writer, script.refusal);
             }
-            "MLSD" | "LIST" => match passive.take().map(|data| data.accept()) {
-                Some(Ok((mut data, _))) => {
-                    reply(&mut writer, "150 here it comes");
-                    let _ = data.write_all(listing.as_bytes());
-                    drop(data);
-                    reply(&mut writer, "226 done");
+            "MLSD" | "LIST" | "RETR" => {
+                let sent = match verb.as_str() {
+                    "RETR" => match &script.body {
+                        Some(body) => body[offset.min(body.len())..].to_vec(),
+                        None => {
+                            reply(&mut writer, "550 refused");
+                            continue;
+                        }
+                    },
+                    _ => script.listing.as_bytes().to_vec(),
+                };
+                let cut = match verb.as_str() {
+                    "RETR" => script.cut.lock().expect("cut").take(),
+                    _ => None,
+                };
+                offset = 0;
+                match passive.take().map(|data| data.accept()) {
+                    Some(Ok((mut data, _))) => {
+                        reply(&mut writer, "150 here it comes");
+                        let end = cut.unwrap_or(sent.len()).min(sent.len());
+                        let _ = data.write_all(&sent[..end]);
+                        drop(data);
+                        match cut {
+                            Some(_) => {
+                                reply(&mut writer, "426 Connection closed; transfer aborted")
+                            }
+                            None => reply(&mut writer, "226 done"),
+                        }
+                    }
+                    _ => reply(&mut writer, "425 no data connection"),
                 }
-                _ => reply(&mut writer, "425 no data connection"),
-            },
+            }
             "QUIT" => {
                 reply(&mut writer, "221 bye");
                 return;
