@@ -5,7 +5,7 @@
 #
 # Usage: scripts/install-interop-servers.sh [--print-dir] [TOOL...]
 #   TOOL   miniserve, npm (serve + http-server + azurite), moto (+ wsgidav), copyparty,
-#          dufs; default: all
+#          dufs, pyftpdlib; default: all
 #   --print-dir   print the cache folder and exit
 #
 # Cache folder: $FETCHALL_TOOLS_DIR, default $HOME/.cache/fetchall-interop
@@ -13,6 +13,7 @@
 #   npm/node_modules/.bin/{serve,http-server,azurite-blob}   npm ci (registry.npmjs.org)
 #   moto/bin/moto_server, moto/bin/python   python3 -m venv + pip (PyPI)
 #   moto/bin/copyparty                 pip, into the same venv (PyPI)
+#   pyftpdlib (module)                 pip, into the same venv (PyPI)
 #
 # Pinned versions (change them here and in README.md):
 #   miniserve 0.35.0 (crates.io, `--locked`: its own Cargo.lock)
@@ -24,7 +25,7 @@
 #   same venv azure-storage-blob 12.31.1 (PyPI, uploads the tree into azurite),
 #   wsgidav 4.4.0 and cheroot 11.1.2 (PyPI, a WebDAV server), added to the venv
 #   when missing, and copyparty 1.20.26 (PyPI, a file server whose listings are
-#   drawn by script)
+#   drawn by script), and pyftpdlib 2.2.0 (PyPI, an FTP server)
 # Debian packages (nginx, apache2, mini-httpd, webfs, ruby-webrick, ...) are
 # installed by scripts/interop.sh itself with apt-get.
 #
@@ -40,6 +41,7 @@ WSGIDAV_VERSION=4.4.0
 CHEROOT_VERSION=11.1.2
 COPYPARTY_VERSION=1.20.26
 DUFS_VERSION=0.47.0
+PYFTPDLIB_VERSION=2.2.0
 TOOLS=${FETCHALL_TOOLS_DIR:-${HOME:-/root}/.cache/fetchall-interop}
 
 log() { printf 'install-interop-servers: %s\n' "$*" >&2; }
@@ -49,6 +51,7 @@ want_npm=0
 want_moto=0
 want_copyparty=0
 want_dufs=0
+want_pyftpdlib=0
 for a in "$@"; do
     case "$a" in
         --print-dir) echo "$TOOLS"; exit 0 ;;
@@ -57,11 +60,14 @@ for a in "$@"; do
         moto|wsgidav) want_moto=1 ;;
         copyparty) want_copyparty=1 ;;
         dufs) want_dufs=1 ;;
+        pyftpdlib) want_pyftpdlib=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) log "unknown tool: $a"; exit 2 ;;
     esac
 done
-if [ $# -eq 0 ]; then want_miniserve=1; want_npm=1; want_moto=1; want_copyparty=1; want_dufs=1; fi
+if [ $# -eq 0 ]; then
+    want_miniserve=1; want_npm=1; want_moto=1; want_copyparty=1; want_dufs=1; want_pyftpdlib=1
+fi
 mkdir -p "$TOOLS"
 rc=0
 
@@ -190,6 +196,28 @@ if [ "$want_dufs" = 1 ]; then
             log "dufs $DUFS_VERSION installed in $(secs_since "$t0")s"
         else
             log "cargo install dufs failed"; rc=1
+        fi
+    fi
+fi
+
+# pyftpdlib: the same way, into the same venv.
+if [ "$want_pyftpdlib" = 1 ]; then
+    have=""
+    [ -x "$TOOLS/moto/bin/python" ] && have=$("$TOOLS/moto/bin/python" -c \
+        'import importlib.metadata as m; print(m.version("pyftpdlib"))' 2>/dev/null || true)
+    if [ "$have" = "$PYFTPDLIB_VERSION" ]; then
+        log "pyftpdlib $have already in $TOOLS/moto"
+    elif ! command -v python3 >/dev/null 2>&1; then
+        log "python3 not found: cannot install pyftpdlib"; rc=1
+    else
+        t0=$(date +%s)
+        log "pip install pyftpdlib==$PYFTPDLIB_VERSION into $TOOLS/moto"
+        if { [ -x "$TOOLS/moto/bin/pip" ] || python3 -m venv "$TOOLS/moto"; } \
+            && "$TOOLS/moto/bin/pip" install --quiet --disable-pip-version-check \
+                "pyftpdlib==$PYFTPDLIB_VERSION"; then
+            log "pyftpdlib $PYFTPDLIB_VERSION installed in $(secs_since "$t0")s"
+        else
+            log "pip install pyftpdlib failed"; rc=1
         fi
     fi
 fi

@@ -8,7 +8,7 @@
 #                   nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,
 #                   miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,
 #                   moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister,dufs,
-#                   nginx-fancyindex)
+#                   nginx-fancyindex,pyftpdlib,vsftpd,vsftpd-ftps)
 #   --modes LIST    flat,recursive (default: both), or resync: recursive, then
 #                   again with --json into the same folder, which must start no
 #                   transfer (every file up to date by the listing alone)
@@ -36,6 +36,9 @@
 # it by script, h5ai and Directory Lister (PHP, under Apache + mod_php) in a
 # copy of the tree with the application at its top, nginx-fancyindex's access log
 # is read too; for them the same command is run
+# rclone-webdav) serve it read with --webdav, copyparty lists
+# it by script, FTP servers (pyftpdlib, vsftpd) serve it as ftp:// (and vsftpd-ftps
+# as ftps://, its certificate given with --cacert); for them the same command is run
 # again and the file bodies the server sent on that re-run are counted: there
 # must be none. Per-server exceptions are declared in expectations() below, each with the reason.
 # Exits non-zero if any case fails (a server that cannot be installed or
@@ -51,7 +54,7 @@ lib="$here/interop"
 # shellcheck source=scripts/interop/servers.sh
 . "$lib/servers.sh"
 
-ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister,dufs,nginx-fancyindex"
+ALL_SERVERS="nginx,nginx-json,apache,apache-plain,lighttpd,caddy,python,rclone,miniserve,mini_httpd,serve,http-server,webfsd,twisted,webrick,plack,moto,azurite,wsgidav,rclone-webdav,copyparty,h5ai,dirlister,dufs,nginx-fancyindex,pyftpdlib,vsftpd,vsftpd-ftps"
 servers=$ALL_SERVERS
 modes="flat,recursive"
 keep=0
@@ -220,6 +223,10 @@ expectations() {
         nginx-fancyindex)
             # fancyindex, like autoindex, never lists names starting with '.'.
             args --exclude .hidden ;;
+        pyftpdlib)
+            ;;  # MLSD lists every entry, dotfiles included, exact sizes and times
+        vsftpd|vsftpd-ftps)
+            ;;  # LIST (force_dot_files=YES) lists every entry; exact sizes, minute/day times
     esac
 }
 
@@ -308,6 +315,7 @@ ensure_tools() {
             nginx|lighttpd|caddy) svcs+=("$p") ;;
             mini-httpd) svcs+=(mini-httpd) ;;
             webfs) svcs+=(webfs) ;;
+            vsftpd) svcs+=(vsftpd) ;;
         esac
     done
     for svc in "${svcs[@]}"; do

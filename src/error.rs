@@ -21,8 +21,8 @@ pub enum Error {
         #[source]
         source: url::ParseError,
     },
-    /// The start URL is not http or https.
-    #[error("unsupported URL `{url}`: only http and https are supported")]
+    /// The start URL is not http, https, ftp or ftps.
+    #[error("unsupported URL `{url}`: only http, https, ftp and ftps are supported")]
     UnsupportedScheme {
         /// The URL.
         url: String,
@@ -150,6 +150,20 @@ pub enum PageError {
         /// What fetchall reads there.
         expected: &'static str,
     },
+    /// An FTP server refused the listing, or the session to it failed.
+    #[error("{0}")]
+    Ftp(FtpFailure),
+}
+
+/// What went wrong with an FTP server: its reply to a command (`550 No such file
+/// (RETR /pub/x)`), or the session's failure (connection, TLS, login).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("FTP: {message}")]
+pub struct FtpFailure {
+    /// The server's reply and the command it answered, or what failed.
+    pub message: String,
+    /// Whether asking again may succeed: a 4xx reply, a dropped connection.
+    pub transient: bool,
 }
 
 /// Why one file failed. The run goes on with the others.
@@ -243,6 +257,9 @@ pub enum TransferError {
     /// The bytes do not have the digest a checksum file gives; they were deleted.
     #[error("checksum mismatch")]
     Checksum(#[source] Mismatch),
+    /// An FTP server refused the file, or the session to it failed.
+    #[error("{0}")]
+    Ftp(FtpFailure),
 }
 
 /// A digest that differs from the one a checksum file gives. The algorithm is named,
@@ -270,9 +287,9 @@ impl TransferError {
 
 /// `slower than 1 KiB/s for 20 s (--speed-limit, --speed-time)`.
 fn slower_than(limit: u64, time: Duration) -> String {
-    let rate = if limit >= 1024 * 1024 && limit % (1024 * 1024) == 0 {
+    let rate = if limit >= 1024 * 1024 && limit.is_multiple_of(1024 * 1024) {
         format!("{} MiB/s", limit / (1024 * 1024))
-    } else if limit >= 1024 && limit % 1024 == 0 {
+    } else if limit >= 1024 && limit.is_multiple_of(1024) {
         format!("{} KiB/s", limit / 1024)
     } else {
         format!("{limit} bytes/s")

@@ -20,6 +20,7 @@
 //! select/    scope, the user's filters, --shard: pure                    Link -> Verdict
 //! listing/   fetch and decode a page, extract its links, listed sizes   Url -> Page -> Links
 //!            and times; formats/ has one file per listing format
+//! ftp/       FTP and FTPS sessions: login, MLSD/LIST, SIZE/MDTM, REST+RETR
 //! http/      the client, DNS, what each request carries (headers,
 //!            credentials, netrc, cookies), redirects, TLS, redaction
 //! pace/      request slots, --limit-rate and --wait, the retry policy,
@@ -85,6 +86,7 @@ pub mod disk;
 pub(crate) mod engine;
 pub mod error;
 pub mod event;
+pub(crate) mod ftp;
 pub(crate) mod http;
 pub mod listing;
 pub(crate) mod pace;

@@ -52,6 +52,15 @@
 #                                      libapache2-mod-php), in a copy of the tree;
 #                                      fetchall POSTs for each folder's items; Apache's
 #                                      access log counts bodies
+#   pyftpdlib                          pyftpdlib (PyPI, in the moto venv), anonymous FTP,
+#                                      read-only; MLSD; its log counts RETRs
+#   vsftpd                             vsftpd (Debian), anonymous FTP from a generated
+#                                      config; no MLSD, so LIST (ls -l lines); its
+#                                      log counts DOWNLOADs
+#   vsftpd-ftps                        the same with explicit FTPS required (AUTH TLS for
+#                                      the login and every data connection), a
+#                                      self-signed certificate made at start, given to
+#                                      fetchall with --cacert (srv_client_args)
 #
 # miniserve, serve and http-server are not Debian packages: they live in the
 # cache folder of scripts/install-interop-servers.sh ($FETCHALL_TOOLS_DIR,
@@ -74,6 +83,8 @@ SRV_PIDS=()
 SRV_NAMES=()
 SRV_URL=""
 SRV_WORK=""
+# Extra curl options to tell that a server answers (vsftpd-ftps: TLS required).
+SRV_CURL_OPTS=()
 
 srv_free_port() {
     python3 - <<'PY'
@@ -109,6 +120,8 @@ srv_binary() {
         copyparty) echo copyparty ;;
         azurite) echo azurite-blob ;;
         h5ai|dirlister) echo apache2 ;;
+        pyftpdlib) echo pyftpdlib ;;
+        vsftpd|vsftpd-ftps) echo vsftpd ;;
         *) return 1 ;;
     esac
 }
@@ -126,6 +139,7 @@ srv_source() {
         h5ai|dirlister) echo "debian apache2 libapache2-mod-php" ;;
         dufs) echo "cache dufs" ;;
         nginx-fancyindex) echo "debian nginx libnginx-mod-http-fancyindex" ;;
+        pyftpdlib) echo "cache pyftpdlib" ;;
         webrick) echo "debian ruby ruby-webrick" ;;
         *) echo "debian $(srv_package "$(srv_binary "$1")")" ;;
     esac
@@ -157,6 +171,7 @@ srv_package() {
         twistd3) echo python3-twisted ;;
         ruby) echo ruby ;;
         plackup) echo libplack-perl ;;
+        vsftpd) echo vsftpd ;;
         *) return 1 ;;
     esac
 }
@@ -166,6 +181,12 @@ _srv_path() {
     local b=$1
     # The pinned moto of the cache folder, never another on PATH (a moto 5.2.1
     # answers 404 for the key `semi;colon.txt` it stored).
+    # pyftpdlib has no script of its own: the venv's python runs it as a module.
+    if [ "$b" = pyftpdlib ]; then
+        "$SRV_TOOLS/moto/bin/python" -c 'import pyftpdlib' >/dev/null 2>&1 \
+            && { echo "$SRV_TOOLS/moto/bin/python"; return 0; }
+        return 1
+    fi
     if [ "$b" = moto_server ] || [ "$b" = wsgidav ] || [ "$b" = copyparty ]; then
         [ -x "$SRV_TOOLS/moto/bin/$b" ] && { echo "$SRV_TOOLS/moto/bin/$b"; return 0; }
         return 1
@@ -204,6 +225,9 @@ srv_version() {
         h5ai) echo "h5ai 0.30.0, $("$(_srv_path apache2)" -v 2>&1 | head -n1), $(basename "$(_srv_mod_php)")" ;;
         dirlister) echo "Directory Lister 2.7.1, $("$(_srv_path apache2)" -v 2>&1 | head -n1), $(basename "$(_srv_mod_php)")" ;;
         dufs) "$(_srv_path dufs)" --version 2>&1 | head -n1 ;;
+        pyftpdlib) echo "pyftpdlib $("$SRV_TOOLS/moto/bin/python" -c \
+            'import importlib.metadata as m; print(m.version("pyftpdlib"))' 2>&1)" ;;
+        vsftpd*) echo "vsftpd $(dpkg-query -W -f '${Version}' vsftpd 2>/dev/null)" ;;
     esac
 }
 
@@ -225,7 +249,7 @@ _srv_wait() {
     local url=$1 pid=$2 w=$3 i why
     for i in $(seq 1 100); do
         if ! kill -0 "$pid" 2>/dev/null; then why="server exited early"; break; fi
-        if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then
+        if curl "${SRV_CURL_OPTS[@]}" -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then
             return 0
         fi
         why="server did not answer 2xx on $url within 10s ($(curl -s -o /dev/null -w 'HTTP %{http_code}' --max-time 2 "$url" 2>/dev/null))"
@@ -376,6 +400,7 @@ srv_start() {
     chmod 755 "$w"
     port=${SRV_PORT:-$(srv_free_port)}
     log="$w/server.log"
+    SRV_CURL_OPTS=()
     SRV_URL="http://127.0.0.1:$port/"
     case "$variant" in
         nginx|nginx-json|nginx-fancyindex)
@@ -599,6 +624,67 @@ CONF
             "$bin" -b 127.0.0.1 -p "$port" --log-file "$w/requests.log" "$tree" \
                 >"$log" 2>&1 </dev/null &
             ;;
+        pyftpdlib)
+            bin=$(_srv_path pyftpdlib) || return 1
+            SRV_URL="ftp://127.0.0.1:$port/"
+            # anonymous, read-only; its log (stderr) has one line per RETR
+            "$bin" -m pyftpdlib -i 127.0.0.1 -p "$port" -d "$tree" >"$log" 2>&1 </dev/null &
+            ;;
+        vsftpd|vsftpd-ftps)
+            bin=$(_srv_path vsftpd) || return 1
+            SRV_URL="ftp://127.0.0.1:$port/"
+            local tls=""
+            if [ "$variant" = vsftpd-ftps ]; then
+                # explicit FTPS (AUTH TLS) required for the login and all data;
+                # no session reuse demanded of data connections (vsftpd's default
+                # asks for it, which few clients give)
+                openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+                    -addext subjectAltName=IP:127.0.0.1 -keyout "$w/key.pem" -out "$w/cert.pem" \
+                    >"$w/openssl.log" 2>&1 || { tail -n 5 "$w/openssl.log" >&2; return 1; }
+                tls="ssl_enable=YES
+allow_anon_ssl=YES
+force_anon_logins_ssl=YES
+force_anon_data_ssl=YES
+require_ssl_reuse=NO
+ssl_ciphers=HIGH
+rsa_cert_file=$w/cert.pem
+rsa_private_key_file=$w/key.pem"
+                SRV_URL="ftps://127.0.0.1:$port/"
+                SRV_CURL_OPTS=(--ssl-reqd --cacert "$w/cert.pem")
+            fi
+            # Its chroot folder must be empty and not writable; as root the
+            # anonymous session runs as Debian's `ftp` user. No namespaces or
+            # seccomp (they fail in containers). force_dot_files: `.hidden` is
+            # listed like any file. Its own log: one "DOWNLOAD" line per RETR.
+            mkdir -p "$w/empty"
+            chmod 555 "$w/empty"
+            cat >"$w/vsftpd.conf" <<CONF
+# generated by scripts/interop/servers.sh ($variant)
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=$port
+background=NO
+anonymous_enable=YES
+no_anon_password=YES
+anon_root=$tree
+local_enable=NO
+write_enable=NO
+force_dot_files=YES
+pasv_enable=YES
+pasv_address=127.0.0.1
+secure_chroot_dir=$w/empty
+isolate=NO
+isolate_network=NO
+seccomp_sandbox=NO
+xferlog_enable=YES
+xferlog_std_format=NO
+vsftpd_log_file=$w/vsftpd.log
+utf8_filesystem=YES
+$tls
+CONF
+            "$bin" "$w/vsftpd.conf" >"$log" 2>&1 </dev/null &
+            ;;
         azurite)
             bin=$(_srv_path azurite-blob) || return 1
             # not --silent: its access log (stdout) is what srv_body_requests counts;
@@ -615,6 +701,11 @@ CONF
     SRV_PIDS+=("$pid")
     SRV_NAMES+=("$variant")
     echo "$pid" >"$w/job.pid"
+    if [ "$variant" = vsftpd-ftps ]; then
+        # curl asks ftps:// as implicit TLS: the readiness check asks ftp:// with --ssl-reqd
+        _srv_wait "ftp://127.0.0.1:$port/" "$pid" "$w" || return 1
+        return 0
+    fi
     if [ "$variant" = azurite ]; then
         # nothing answers 2xx without a signature before the container exists
         local i
@@ -650,6 +741,8 @@ srv_request_log() {
         h5ai|dirlister) echo "$SRV_WORK/$1/apache-access.log" ;;
         dufs) echo "$SRV_WORK/dufs/requests.log" ;;
         nginx-fancyindex) echo "$SRV_WORK/nginx-fancyindex/nginx-access.log" ;;
+        pyftpdlib) echo "$SRV_WORK/pyftpdlib/server.log" ;;
+        vsftpd|vsftpd-ftps) echo "$SRV_WORK/$1/vsftpd.log" ;;
         *) return 1 ;;
     esac
 }
@@ -674,6 +767,9 @@ srv_body_requests() {
         dufs) tail -n "+$2" "$log" | grep -cE '"GET /[^"?]*[^/"?]" ' || true ;;
         # nginx: '"GET /PATH HTTP/1.1" 200'
         nginx-fancyindex) tail -n "+$2" "$log" | grep -cE '"GET /[^ ?]*[^/ ?] HTTP' || true ;;
+        # pyftpdlib: '... RETR /PATH completed=1 bytes=N ...'; vsftpd: 'OK DOWNLOAD: ...'
+        pyftpdlib) tail -n "+$2" "$log" | grep -cE ' RETR ' || true ;;
+        vsftpd|vsftpd-ftps) tail -n "+$2" "$log" | grep -cE ' DOWNLOAD: ' || true ;;
         *) tail -n "+$2" "$log" | grep -cE '"GET /(tree|devstoreaccount1/ctr)/[^? ]*[^/? ] HTTP' || true ;;
     esac
 }
@@ -682,6 +778,7 @@ srv_body_requests() {
 srv_client_args() {
     case "$1" in
         wsgidav|rclone-webdav) echo --webdav ;;
+        vsftpd-ftps) printf '%s\n' --cacert "$SRV_WORK/vsftpd-ftps/cert.pem" ;;
     esac
 }
 

@@ -317,7 +317,7 @@ pub fn encode_hex(bytes: &[u8]) -> String {
 
 /// Bytes from hexadecimal digits (either case); `None` for anything else.
 pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let digit = |byte: u8| (byte as char).to_digit(16).map(|value| value as u8);

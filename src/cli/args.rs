@@ -23,8 +23,8 @@ pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Pages to read (directory listings or any HTML page of links), or direct links
-    /// to files (any answer that is not HTML).
+    /// Pages to read (directory listings or any HTML page of links, `ftp://` and
+    /// `ftps://` folders), or direct links to files (any answer that is not HTML).
     #[arg(required_unless_present = "input_file", value_name = "URL")]
     pub urls: Vec<String>,
 
@@ -223,8 +223,9 @@ pub struct Args {
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
     pub headers: Vec<(String, String)>,
 
-    /// Basic authentication for the start URLs' hosts: `USER:PASSWORD`, or `USER`
-    /// to be asked for the password on the terminal. Never sent to other hosts.
+    /// Basic authentication (the FTP login for `ftp://`) for the start URLs' hosts:
+    /// `USER:PASSWORD`, or `USER` to be asked for the password on the terminal.
+    /// Never sent to other hosts.
     #[arg(short = 'u', long, value_name = "USER[:PASS]")]
     pub user: Option<String>,
 

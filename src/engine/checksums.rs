@@ -75,6 +75,15 @@ pub(crate) async fn load_given_checksums(run: &Run, starts: &[Url]) -> Result<()
 
 /// A checksum file's text, with the retries a listing page gets.
 async fn fetch_checksum_file(run: &Run, url: &Url) -> Result<Page, PageError> {
+    if crate::ftp::is_ftp(url) {
+        let fetched = crate::listing::ftp_fetch::fetch_ftp_text(
+            &run.ftp,
+            url,
+            run.options.retry,
+            &run.cancel,
+        );
+        return fetched.await;
+    }
     crate::listing::fetch_page_with_retries(
         &run.client,
         url,

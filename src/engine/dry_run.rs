@@ -168,6 +168,19 @@ async fn head_with_retries(run: &Run, url: &Url) -> Result<Head, TransferError> 
 /// with 405 or 501, a HEAD-only 403 of a URL signed for GET, a 404) is checked
 /// with the GET a real run sends: its status decides.
 async fn head(run: &Run, url: &Url) -> Result<Head, TransferError> {
+    if crate::ftp::is_ftp(url) {
+        // FTP: `SIZE` and `MDTM`, as a real run asks them.
+        let (size, modified) = run
+            .ftp
+            .size_and_time(url)
+            .await
+            .map_err(TransferError::Ftp)?;
+        return Ok(Head {
+            size,
+            modified,
+            folder: None,
+        });
+    }
     let response = head_then_get(&run.client, url, run.options.read_timeout, |head| {
         !head.status().is_success()
     })

@@ -38,6 +38,7 @@ pub(crate) async fn transfer_file(run: &Run, mut task: Task, slot: Slot, host_sl
         slots: Some(host_slots),
         follow_symlinks: run.options.follow_symlinks,
         pending_writes: &run.pending_writes,
+        ftp: Some(&run.ftp),
     };
     let result = transfer::download_with_retries(
         &run.client,

@@ -49,6 +49,8 @@ pub(crate) struct Run {
     pub(crate) clocks: HostClocks,
     /// `--delete`: what the listings named, folder by folder.
     pub(crate) listings: Listings,
+    /// The FTP sessions of `ftp://` and `ftps://` URLs, kept between uses.
+    pub(crate) ftp: crate::ftp::FtpSessions,
     /// `--jobs`: requests in flight at once, listing pages and transfers together,
     /// so `-j 16` means 16 connections' worth of work, as with other tools.
     slots: Arc<Semaphore>,
@@ -71,7 +73,9 @@ impl Run {
         cancel: CancellationToken,
         list_urls: HashSet<Url>,
     ) -> Run {
+        let ftp = crate::ftp::FtpSessions::new(client.clone(), options.jobs_per_host);
         Run {
+            ftp,
             client,
             options: options.clone(),
             log: RunLog::new(reporter),

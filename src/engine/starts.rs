@@ -19,6 +19,9 @@
 //!
 //! A redirect that ends at a URL ending with `/` makes a page whatever the status.
 //!
+//! An `ftp://` or `ftps://` start URL without a final `/` is a folder when the
+//! server lets fetchall enter it (`CWD`), else a file.
+//!
 //! With `--webdav`, the server is asked first with `PROPFIND` `Depth: 0`: a
 //! collection is a page, any other entry a file; an answer that says neither
 //! leaves it to HEAD.
@@ -90,7 +93,7 @@ pub fn kind_of_answer(
     Some(StartKind::File)
 }
 
-/// Parses a start URL, accepting only http and https.
+/// Parses a start URL, accepting http, https, ftp and ftps.
 pub fn parse_start_url(input: &str) -> Result<Url, Error> {
     // A bare `%` typed or listed (`100%.txt`) is a literal percent sign.
     let repaired = crate::listing::repair_percent(input.trim());
@@ -99,7 +102,7 @@ pub fn parse_start_url(input: &str) -> Result<Url, Error> {
         source,
     })?;
     match url.scheme() {
-        "http" | "https" => Ok(url),
+        "http" | "https" | "ftp" | "ftps" => Ok(url),
         _ => Err(Error::UnsupportedScheme {
             url: input.to_string(),
         }),
@@ -125,6 +128,18 @@ pub(crate) async fn start_kind(run: &Run, start: &Url) -> StartKind {
         || crate::listing::formats::bucket::asks_for_bucket_listing(start)
     {
         return StartKind::Page;
+    }
+    if crate::ftp::is_ftp(start) {
+        // A folder is one the server lets us enter (`CWD`); a failure to ask
+        // is the page's, reported once.
+        let asked = run.ftp.is_folder(start);
+        return tokio::select! {
+            () = run.cancel.cancelled() => StartKind::Page,
+            folder = asked => match folder {
+                Ok(false) => StartKind::File,
+                Ok(true) | Err(_) => StartKind::Page,
+            },
+        };
     }
     if run.options.webdav {
         let asked =

@@ -117,6 +117,21 @@ impl HttpClient {
         })
     }
 
+    /// The credentials `-u`, a start URL's `user:password@` or `.netrc` give for
+    /// `url`'s host: what an FTP session logs in with.
+    pub(crate) fn credentials_for(
+        &self,
+        url: &Url,
+    ) -> Option<&crate::http::credentials::Credentials> {
+        self.rules.credentials_for(url)
+    }
+
+    /// The settings the client was built from (FTP sessions share its timeouts
+    /// and certificates).
+    pub(crate) fn settings(&self) -> &ClientSettings {
+        &self.lanes.settings
+    }
+
     /// The slowest a body may arrive before its request fails.
     pub fn low_speed(&self) -> crate::pace::speed::LowSpeed {
         self.lanes.settings.low_speed

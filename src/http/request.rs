@@ -149,7 +149,7 @@ impl RequestRules {
         request
     }
 
-    fn credentials_for(&self, url: &Url) -> Option<&Credentials> {
+    pub(crate) fn credentials_for(&self, url: &Url) -> Option<&Credentials> {
         if let Some(user) = self.users.get(&host_key(url)) {
             return Some(user);
         }

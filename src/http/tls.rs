@@ -52,6 +52,26 @@ pub(crate) fn given_certificates(
 pub(crate) fn client_config(
     given: Vec<CertificateDer<'static>>,
 ) -> Result<rustls::ClientConfig, RequestError> {
+    let mut config = verifying_config(given, false)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// The TLS configuration of FTPS sessions: the same trust as HTTPS (the
+/// system's roots, `--cacert`, `SSL_CERT_FILE`), any certificate with
+/// `--insecure`, and no ALPN (FTP names none).
+pub(crate) fn ftp_client_config(
+    cacert: Option<&Path>,
+    insecure: bool,
+) -> Result<rustls::ClientConfig, RequestError> {
+    verifying_config(given_certificates(cacert)?, insecure)
+}
+
+/// [`client_config`] without ALPN; `accept_any`: `--insecure`.
+fn verifying_config(
+    given: Vec<CertificateDer<'static>>,
+    accept_any: bool,
+) -> Result<rustls::ClientConfig, RequestError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls_error = |error: rustls::Error| {
         RequestError::Client(format!("cannot use the given certificates: {error}"))
@@ -66,21 +86,22 @@ pub(crate) fn client_config(
     let verifier = GivenCertificates {
         inner: Arc::new(inner),
         given,
+        accept_any,
     };
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(tls_error)?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
+        .with_no_client_auth())
 }
 
 #[derive(Debug)]
 struct GivenCertificates {
     inner: Arc<dyn ServerCertVerifier>,
     given: Vec<CertificateDer<'static>>,
+    /// `--insecure` (FTPS): any certificate; handshake signatures are still checked.
+    accept_any: bool,
 }
 
 impl GivenCertificates {
@@ -127,7 +148,7 @@ impl ServerCertVerifier for GivenCertificates {
             ocsp_response,
             now,
         ) {
-            Err(refused) if self.accepts(&refused, end_entity, server_name) => {
+            Err(refused) if self.accept_any || self.accepts(&refused, end_entity, server_name) => {
                 Ok(ServerCertVerified::assertion())
             }
             verdict => verdict,

@@ -51,6 +51,9 @@ pub(crate) struct PageFetch<'a> {
     pub(crate) cancel: &'a CancellationToken,
     /// `--webdav`: folders are listed by `PROPFIND` (see `listing::dav_fetch`).
     pub(crate) webdav: bool,
+    /// The run's FTP sessions: `ftp://` and `ftps://` folders are listed there
+    /// (see `listing::ftp_fetch`).
+    pub(crate) ftp: &'a crate::ftp::FtpSessions,
 }
 
 impl PageFetch<'_> {
@@ -77,6 +80,15 @@ pub(crate) async fn fetch_listing(
     url: &Url,
     bucket: Option<&BucketTree>,
 ) -> Result<Page, PageError> {
+    if crate::ftp::is_ftp(url) {
+        return crate::listing::ftp_fetch::fetch_ftp_folder(
+            fetch.ftp,
+            url,
+            fetch.policy,
+            fetch.cancel,
+        )
+        .await;
+    }
     if fetch.webdav {
         return crate::listing::dav_fetch::fetch_dav_folder(
             fetch.client,

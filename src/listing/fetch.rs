@@ -63,6 +63,7 @@ where
             PageError::Request(error) => !error.is_redirect() && !error.is_builder(),
             PageError::Status { status, .. } => is_transient_status(*status),
             PageError::ReadTimeout(_) => true,
+            PageError::Ftp(failure) => failure.transient,
             PageError::TooSlow { .. } => {
                 too_slow += 1;
                 too_slow <= TOO_SLOW_RETRIES

@@ -9,6 +9,7 @@ pub(crate) mod charset;
 pub(crate) mod dav_fetch;
 pub(crate) mod fetch;
 pub mod formats;
+pub(crate) mod ftp_fetch;
 pub(crate) mod link;
 pub mod local_time;
 pub(crate) mod meta;

@@ -109,7 +109,7 @@ pub(crate) async fn fetch_answer_once(
                     limit: low_speed.limit,
                     time: low_speed.time,
                 },
-                ChunkError::ReadTimeout(_) | ChunkError::Interrupted => {
+                ChunkError::ReadTimeout(_) | ChunkError::Interrupted | ChunkError::Io(_) => {
                     PageError::ReadTimeout(read_timeout)
                 }
             })?;

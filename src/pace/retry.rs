@@ -81,6 +81,7 @@ pub fn is_transient(error: &TransferError) -> bool {
         TransferError::TooSlow { .. } => true,
         // The partial file is gone; the next attempt starts clean.
         TransferError::Changed { .. } | TransferError::RangesIgnored => true,
+        TransferError::Ftp(failure) => failure.transient,
         TransferError::Io { .. }
         | TransferError::UnexpectedPartial { .. }
         | TransferError::GaveUp { .. }

@@ -67,6 +67,8 @@ pub(crate) enum ChunkError {
     TooSlow(LowSpeed),
     /// The connection failed.
     Request(reqwest::Error),
+    /// A plain byte stream (an FTP data connection) failed.
+    Io(std::io::Error),
 }
 
 impl From<ChunkError> for TransferError {
@@ -79,6 +81,10 @@ impl From<ChunkError> for TransferError {
                 time: low_speed.time,
             },
             ChunkError::Request(error) => TransferError::Request(error),
+            ChunkError::Io(error) => TransferError::Ftp(crate::error::FtpFailure {
+                message: format!("the data connection failed: {error}"),
+                transient: true,
+            }),
         }
     }
 }
@@ -187,6 +193,52 @@ pub(crate) async fn next_chunk(
                 }
                 meter.check()?;
                 return Ok(chunk);
+            }
+            None => {
+                if Instant::now() >= silent_until {
+                    return Err(ChunkError::ReadTimeout(read_timeout));
+                }
+                meter.check()?;
+            }
+        }
+    }
+}
+
+/// [`next_chunk`] for a body read from a plain byte stream (an FTP data
+/// connection): the next bytes into `buffer`, their count, `Ok(0)` at its end.
+/// The same read timeout, low-speed rule and Ctrl-C; a failed read is
+/// [`ChunkError::Io`].
+pub(crate) async fn next_read<R>(
+    reader: &mut R,
+    buffer: &mut [u8],
+    meter: &mut SpeedMeter,
+    read_timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<usize, ChunkError>
+where
+    R: tokio::io::AsyncRead + Unpin,
+{
+    use tokio::io::AsyncReadExt;
+    let silent_until = Instant::now() + read_timeout;
+    loop {
+        let started = Instant::now();
+        let look = meter
+            .next_look()
+            .map_or(silent_until, |wait| (started + wait).min(silent_until));
+        // `read` is cancel-safe: a read the timer cut short took no bytes.
+        let read = tokio::select! {
+            biased;
+            () = cancel.cancelled() => return Err(ChunkError::Interrupted),
+            read = reader.read(buffer) => Some(read),
+            () = tokio::time::sleep_until(look) => None,
+        };
+        meter.waited += started.elapsed();
+        match read {
+            Some(read) => {
+                let count = read.map_err(ChunkError::Io)?;
+                meter.record(count);
+                meter.check()?;
+                return Ok(count);
             }
             None => {
                 if Instant::now() >= silent_until {

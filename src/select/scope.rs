@@ -68,7 +68,9 @@ impl Scope {
     /// Classifies a link found on `page` (the page URL after redirects).
     pub fn classify(&self, href: &str, resolved: &Url, page: &Url) -> Verdict {
         let scheme = resolved.scheme();
-        if scheme != "http" && scheme != "https" {
+        // An FTP listing's own entries are `ftp://` (or `ftps://`) links.
+        let ftp_entry = matches!(scheme, "ftp" | "ftps") && scheme == page.scheme();
+        if scheme != "http" && scheme != "https" && !ftp_entry {
             return Verdict::Skip(SkipReason::Scheme(scheme.to_string()));
         }
         let mut url = resolved.clone();

@@ -3,10 +3,12 @@
 //! the server allows), small files in one go (`small_file`) and large ones over
 //! several connections ([`segmented`]); the partial file is checked against the
 //! announced size and renamed into place, so a file under its final name is always
-//! complete. [`download_with_retries`] is the whole of a transfer.
+//! complete. An `ftp://` or `ftps://` file is fetched by [`ftp`] instead, into the
+//! same partial file. [`download_with_retries`] is the whole of a transfer.
 
 pub(crate) mod attempt;
 pub(crate) mod body;
+pub(crate) mod ftp;
 pub(crate) mod headers;
 pub(crate) mod retrying;
 pub mod segmented;

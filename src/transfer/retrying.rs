@@ -13,8 +13,8 @@ use crate::http::client::HttpClient;
 use crate::pace::retry::{HostPacer, RetryPolicy, RetryState, gave_up, slows_host};
 use crate::plan::Task;
 use crate::select::filter::Filters;
-use crate::transfer::attempt;
 use crate::transfer::types::{Attempt, Existing, Outcome, Progress};
+use crate::transfer::{attempt, ftp};
 
 /// Downloads `task` with retries: the whole of what a transfer does.
 ///
@@ -48,8 +48,17 @@ pub async fn download_with_retries(
     loop {
         pacer.wait(host, cancel).await?;
         let total_before = progress.total;
-        let tried = attempt::attempt(client, task, attempt, cancel, filters, &mut progress);
-        let error = match tried.await {
+        let tried = match attempt.ftp.filter(|_| crate::ftp::is_ftp(&task.url)) {
+            Some(sessions) => {
+                let tried = ftp::attempt(sessions, task, attempt, cancel, filters, &mut progress);
+                tried.await
+            }
+            None => {
+                let tried = attempt::attempt(client, task, attempt, cancel, filters, &mut progress);
+                tried.await
+            }
+        };
+        let error = match tried {
             Ok(outcome) => return Ok(outcome),
             Err(error) => error,
         };

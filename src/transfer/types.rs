@@ -116,6 +116,8 @@ pub struct Attempt<'a> {
     /// Small bodies received and waiting for the disk, at most (one permit each):
     /// the run's own, so two runs in one process do not share it.
     pub pending_writes: &'a tokio::sync::Semaphore,
+    /// The run's FTP sessions, for `ftp://` and `ftps://` files.
+    pub ftp: Option<&'a crate::ftp::FtpSessions>,
 }
 
 impl Attempt<'_> {

@@ -21,6 +21,7 @@ mod completions;
 mod copyparty;
 mod delete;
 mod flags;
+mod ftp;
 mod http2;
 mod inputs;
 mod json_schema;

@@ -65,7 +65,8 @@ pub(crate) async fn crawl(run: &Arc<Run>, starts: Vec<Start>, tasks: mpsc::Sende
         // collide, two into one folder do.
         planner.set_output(&start.output);
         if !is_file {
-            crawl_tree(run, &start.url, &start.output, &mut planner, &tasks).await;
+            let url = crate::ftp::folder_url(&start.url);
+            crawl_tree(run, &url, &start.output, &mut planner, &tasks).await;
         } else if let Some(task) = plan_start_file(run, &start.url, &start.output, &mut planner) {
             // A file given by its URL is named by no listing: never deleted.
             run.listings.path(&start.output, &task.relative);

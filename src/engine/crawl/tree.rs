@@ -159,6 +159,7 @@ fn spawn_page_fetch(
             retry_refused,
             cancel: &run.cancel,
             webdav: run.options.webdav,
+            ftp: &run.ftp,
         };
         fetch_listing(&fetch, &url, bucket.as_deref()).await
     })

@@ -1,15 +1,16 @@
 //! One file per listing format family: each reads a page's text into [`Link`]s,
 //! resolved against the page, with the sizes and times the format states. A new
-//! family (FTP…) is one more file here, built on what `listing::link` shares:
+//! family is one more file here, built on what `listing::link` shares:
 //! `Link`, `repair_percent`, `resolve`.
 //!
 //! `bucket` (S3, Azure Blob) and `copyparty` are read by the crawl through
 //! `listing::bucket_fetch`, which lists each folder of a bucket whole and asks a
 //! copyparty folder again as `?ls`; `webdav` through `listing::dav_fetch`
 //! (`--webdav`: one `PROPFIND` a folder); `h5ai` and `dirlister` through
-//! `listing::php_fetch` (h5ai's items `POST`, Directory Lister's `?dir=` pages). A `dufs` page is read from the JSON it
-//! embeds, and Squid's FTP folder page (`squid`) with its links merged, by
-//! `listing::bucket_fetch` too.
+//! `listing::php_fetch` (h5ai's items `POST`, Directory Lister's `?dir=` pages);
+//! `ftp` through `listing::ftp_fetch` (`MLSD` or `LIST` on the run's FTP
+//! sessions). A `dufs` page is read from the JSON it embeds, and Squid's FTP
+//! folder page (`squid`) with its links merged, by `listing::bucket_fetch` too.
 //!
 //! [`Link`]: crate::listing::link::Link
 
@@ -17,6 +18,7 @@ pub mod bucket;
 pub mod copyparty;
 pub mod dirlister;
 pub mod dufs;
+pub mod ftp;
 pub mod h5ai;
 pub mod html;
 pub mod json;

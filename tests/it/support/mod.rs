@@ -9,6 +9,7 @@ pub mod bucket;
 pub mod cli;
 pub mod copyparty;
 pub mod faults;
+pub mod ftp;
 pub mod harness;
 pub mod listing;
 pub mod php_listings;
