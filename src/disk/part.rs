@@ -9,7 +9,9 @@
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::disk::resume::{Partial, Validator};
@@ -201,20 +203,56 @@ pub(crate) async fn open_preallocated(
     .map_err(|error| TransferError::io("create", &data, io::Error::other(error)))?
 }
 
-/// Writes `data` at `position` of a preallocated partial file, on the blocking pool.
+/// The positioned writes of one partial file still running on the blocking pool.
+///
+/// A write handed to the blocking pool runs to its end even when the connection
+/// that asked for it is dropped (another segment failed, say). The attempt waits
+/// for them ([`WritesInFlight::drain`]) before it ends: otherwise a write could land
+/// after the attempt's counts were saved, and the descriptor it holds would keep
+/// the partial file's lock, so that the retry's open of the file failed with
+/// "another process is writing this file".
+#[derive(Debug)]
+pub(crate) struct WritesInFlight(Arc<Semaphore>);
+
+/// More writes than can be in flight at once (one per connection of a file).
+const MAX_WRITES_IN_FLIGHT: u32 = 1 << 16;
+
+impl WritesInFlight {
+    pub(crate) fn new() -> WritesInFlight {
+        WritesInFlight(Arc::new(Semaphore::new(MAX_WRITES_IN_FLIGHT as usize)))
+    }
+
+    /// Waits until every write handed to the blocking pool has ended.
+    pub(crate) async fn drain(&self) {
+        let _all = self.0.acquire_many(MAX_WRITES_IN_FLIGHT).await;
+    }
+}
+
+/// Writes `data` at `position` of a preallocated partial file, on the blocking pool,
+/// counted in `writes` until it has ended.
 ///
 /// Positioned writes (`pwrite`) are Unix-only, as the rest of the crate's file
 /// handling (`flock`, `O_NOFOLLOW`, link counts) is.
 pub(crate) async fn write_at(
-    file: &std::sync::Arc<File>,
+    file: &Arc<File>,
+    writes: &WritesInFlight,
     path: &Path,
     position: u64,
     data: Vec<u8>,
 ) -> Result<(), TransferError> {
-    let file = std::sync::Arc::clone(file);
+    let stopped = || TransferError::io("write", path, io::Error::other("the run is ending"));
+    let running = Arc::clone(&writes.0)
+        .acquire_owned()
+        .await
+        .map_err(|_| stopped())?;
+    let file = Arc::clone(file);
     tokio::task::spawn_blocking(move || {
         use std::os::unix::fs::FileExt;
-        file.write_all_at(&data, position)
+        let written = file.write_all_at(&data, position);
+        // The descriptor is let go before the write counts as ended.
+        drop(file);
+        drop(running);
+        written
     })
     .await
     .map_err(io::Error::other)
@@ -225,6 +263,33 @@ pub(crate) async fn write_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A split download's connection dropped mid-write (another segment failed)
+    /// leaves its write on the blocking pool; the retry opened the file while that
+    /// write still held it and failed with "another process is writing this file".
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_write_ends_before_the_drain_does_and_lets_the_file_go() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f.bin");
+        let file = Arc::new(
+            crate::disk::safe_fs::LockedPart::open(&path, true)
+                .expect("open")
+                .into_file(),
+        );
+        let writes = WritesInFlight::new();
+        // Large enough to be under way when its connection is dropped.
+        let write = write_at(&file, &writes, &path, 0, vec![7; 64 << 20]);
+        let dropped = tokio::time::timeout(std::time::Duration::from_millis(1), write).await;
+        assert!(
+            dropped.is_err(),
+            "the write was to be dropped while running"
+        );
+        drop(file);
+        writes.drain().await;
+        let again = crate::disk::safe_fs::LockedPart::open(&path, false);
+        assert!(again.is_ok(), "{:?}", again.err());
+        assert_eq!(std::fs::metadata(&path).expect("stat").len(), 64 << 20);
+    }
 
     #[tokio::test]
     async fn a_partial_file_another_process_writes_is_left_alone() {

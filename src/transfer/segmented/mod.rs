@@ -29,7 +29,7 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tokio_util::sync::CancellationToken;
 
-use crate::disk::part::{PartPaths, open_preallocated};
+use crate::disk::part::{PartPaths, WritesInFlight, open_preallocated};
 use crate::disk::place::{place_part, verify_part};
 use crate::disk::resume::{Segment, Validator};
 use crate::error::TransferError;
@@ -85,6 +85,7 @@ pub(crate) async fn download_segments(
         task,
         parts,
         file: Arc::new(file),
+        writes: WritesInFlight::new(),
         validator,
         layout: Mutex::new(Layout::new(segments)),
         progress: Mutex::new(progress),
@@ -97,6 +98,9 @@ pub(crate) async fn download_segments(
         result = run_connections(&shared, first, wanted) => result,
         () = shared.save_periodically() => Ok(()),
     };
+    // A connection dropped mid-write (another one failed) leaves its write running:
+    // it ends before anything else, so the counts saved and the lock let go are final.
+    shared.writes.drain().await;
     match result {
         Err(TransferError::Changed { detail }) => {
             parts.discard().await;

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_RANGE;
 use tokio_util::sync::CancellationToken;
 
-use crate::disk::part::{PartPaths, write_at};
+use crate::disk::part::{PartPaths, WritesInFlight, write_at};
 use crate::disk::resume::{Segment, Validator, parse_content_range, version_change};
 use crate::error::TransferError;
 use crate::http::client::HttpClient;
@@ -41,6 +41,8 @@ pub(super) struct SplitFile<'a> {
     pub parts: &'a PartPaths,
     /// The partial file, preallocated: every connection writes at its offsets.
     pub file: Arc<std::fs::File>,
+    /// Its writes still running on the blocking pool.
+    pub writes: WritesInFlight,
     /// The version every range must be of.
     pub validator: Validator,
     /// The segments, and which a connection has taken.
@@ -313,7 +315,7 @@ impl<'a> SplitFile<'a> {
             return Ok(());
         }
         let length = data.len() as u64;
-        write_at(&self.file, &self.parts.data, position, data).await?;
+        write_at(&self.file, &self.writes, &self.parts.data, position, data).await?;
         self.layout().segments[index].done += length;
         self.report_progress();
         Ok(())
