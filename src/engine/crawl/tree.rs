@@ -5,13 +5,12 @@
 //! answers arrive.
 
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use url::Url;
 
+use crate::engine::crawl::Start;
 use crate::engine::crawl::frontier::{Frontier, MAX_DEPTH, PendingPage};
 use crate::engine::crawl::links::{LinkPlan, plan_directory};
 use crate::engine::crawl::output::hand_over;
@@ -38,17 +37,16 @@ type Prefetch = (PendingPage, JoinHandle<Result<Page, PageError>>);
 /// Crawls the tree of the start page `start`, sending file tasks down `tasks`.
 pub(crate) async fn crawl_tree(
     run: &Arc<Run>,
-    start: &Url,
-    output: &Path,
+    start: &Start,
     planner: &mut Planner,
     tasks: &mpsc::Sender<Task>,
 ) {
     let mut tree = Tree {
         run,
-        output,
+        output: &start.output,
         planner,
         tasks,
-        frontier: Frontier::new(start),
+        frontier: Frontier::new(&start.url, start.from_list),
         discoveries: Discoveries::new(),
     };
     let mut window: VecDeque<Prefetch> = VecDeque::new();
@@ -183,6 +181,7 @@ fn queue_found(tree: &mut Tree<'_>, scope: &Scope, found: Found) {
                 depth: depth + 1,
                 ancestors,
                 as_file: Some(task),
+                from_list: false,
             });
         } else {
             run.log
