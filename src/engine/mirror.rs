@@ -15,11 +15,12 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::engine::checksums::load_given_checksums;
-use crate::engine::crawl::{Start, crawl};
+use crate::engine::crawl::crawl;
 use crate::engine::dispatch::{dispatch, panic_message};
 use crate::engine::options::Options;
 use crate::engine::plan_file::{self, PlanReader};
 use crate::engine::run::Run;
+use crate::engine::starts::Start;
 use crate::engine::starts::{default_output_name, parse_start_url};
 use crate::engine::url_list::{self, ListSource, Survey};
 use crate::error::Error;
@@ -218,12 +219,7 @@ fn create_output(options: &Options, output: &Path) -> Result<(), Error> {
 
 /// The crawler task panicked: every page it had not read yet is lost. Counted as
 /// a failure (exit 1), reported as the failure of the start pages' crawl.
-fn crawler_panicked(
-    run: &Run,
-    first: Option<&Url>,
-    count: usize,
-    error: tokio::task::JoinError,
-) {
+fn crawler_panicked(run: &Run, first: Option<&Url>, count: usize, error: tokio::task::JoinError) {
     let message = panic_message(error);
     run.listings.failed("the crawl (it panicked)");
     // One crawler reads every start URL in turn; the event names the first (a

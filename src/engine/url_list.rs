@@ -24,9 +24,9 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use url::Url;
 
-use crate::engine::crawl::Start;
 use crate::engine::options::{ChecksumSource, Options};
 use crate::engine::run::Run;
+use crate::engine::starts::Start;
 use crate::engine::starts::{default_output_name, parse_start_url};
 use crate::error::Error;
 use crate::event::Event;
@@ -75,10 +75,8 @@ impl ListSource {
                     path: path.clone(),
                     source,
                 };
-                let mut file = BufReader::with_capacity(
-                    64 * 1024,
-                    std::fs::File::open(path).map_err(failed)?,
-                );
+                let mut file =
+                    BufReader::with_capacity(64 * 1024, std::fs::File::open(path).map_err(failed)?);
                 let mut bytes = Vec::new();
                 let mut first = true;
                 loop {

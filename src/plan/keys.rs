@@ -125,7 +125,10 @@ mod tests {
                 }
             }
         }
-        assert!(table.sorted.len() > table.recent.len(), "merged at least once");
+        assert!(
+            table.sorted.len() > table.recent.len(),
+            "merged at least once"
+        );
         assert!(table.sorted.windows(2).all(|pair| pair[0].0 < pair[1].0));
     }
 }

@@ -32,6 +32,7 @@ mod plan_file;
 mod recursive;
 mod reliability;
 mod requests;
+mod scale;
 mod segmented;
 mod shard;
 mod webdav;

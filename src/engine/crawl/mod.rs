@@ -23,26 +23,16 @@ pub(crate) mod probe;
 pub(crate) mod spelling;
 pub(crate) mod tree;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
-use url::Url;
 
 use crate::engine::crawl::output::hand_over;
 use crate::engine::crawl::tree::crawl_tree;
 use crate::engine::run::Run;
-use crate::engine::starts::{StartKind, plan_start_file, start_kind};
+use crate::engine::starts::{Start, StartKind, plan_start_file, start_kind};
 use crate::plan::{Planner, Task};
-
-/// One start URL and where its files go.
-pub(crate) struct Start {
-    pub url: Url,
-    pub output: PathBuf,
-    /// Read from a `-i` list: a batch item, whose page failing is a failed item.
-    pub from_list: bool,
-}
 
 /// Crawls every start URL in turn, as `starts` hands them over, sending file tasks
 /// down `tasks`.
@@ -63,11 +53,10 @@ pub(crate) async fn crawl(
     let kinds = starts
         .map(move |start| {
             let run = Arc::clone(&asking);
-            let asked = tokio::spawn(async move {
+            tokio::spawn(async move {
                 let is_file = start_kind(&run, &start.url).await == StartKind::File;
                 (start, is_file)
-            });
-            async move { asked.await }
+            })
         })
         .buffered(run.options.jobs.max(1));
     let mut kinds = std::pin::pin!(kinds);

@@ -10,13 +10,13 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::engine::crawl::Start;
 use crate::engine::crawl::frontier::{Frontier, MAX_DEPTH, PendingPage};
 use crate::engine::crawl::links::{LinkPlan, plan_directory};
 use crate::engine::crawl::output::hand_over;
 use crate::engine::crawl::page::{Flow, Tree, page_failed, read_page};
 use crate::engine::crawl::probe::{Discoveries, Found};
 use crate::engine::run::Run;
+use crate::engine::starts::Start;
 use crate::error::PageError;
 use crate::event::SkipReason;
 use crate::http::redact::error_chain;
