@@ -48,8 +48,8 @@ pub async fn mirror(
     let survey = match &list {
         Some(list) => {
             let list = list.clone();
-            let options = options.clone();
-            tokio::task::spawn_blocking(move || url_list::survey(&list, &options))
+            let keep = url_list::SurveyFor::of(options);
+            tokio::task::spawn_blocking(move || url_list::survey(&list, &keep))
                 .await
                 .map_err(|error| Error::Usage(format!("reading the URL list failed: {error}")))??
         }

@@ -69,7 +69,12 @@ impl Run {
     ) -> Run {
         Run {
             client,
-            options: options.clone(),
+            options: Options {
+                // Read by the crawl from their own copy (`url_list`): a list given
+                // whole is not kept twice.
+                list_urls: Vec::new(),
+                ..options.clone()
+            },
             log: RunLog::new(reporter),
             cancel,
             pacer: HostPacer::default(),

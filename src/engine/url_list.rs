@@ -117,17 +117,36 @@ pub(crate) struct Survey {
     pub(crate) folders: Vec<Url>,
 }
 
+/// What of the options the survey of a list needs.
+#[derive(Debug, Clone)]
+pub(crate) struct SurveyFor {
+    /// `-o DIR`, if given.
+    output: Option<PathBuf>,
+    /// Whether a checksum file is given (`--checksums FILE|URL`).
+    want_folders: bool,
+}
+
+impl SurveyFor {
+    /// What the survey needs of `options`.
+    pub(crate) fn of(options: &Options) -> SurveyFor {
+        SurveyFor {
+            output: options.output.clone(),
+            want_folders: !matches!(
+                options.checksums,
+                ChecksumSource::Auto | ChecksumSource::Off
+            ),
+        }
+    }
+}
+
 /// Reads the whole list once, keeping what must be known before the run starts.
-pub(crate) fn survey(list: &ListSource, options: &Options) -> Result<Survey, Error> {
+pub(crate) fn survey(list: &ListSource, options: &SurveyFor) -> Result<Survey, Error> {
     let mut survey = Survey::default();
     let mut origins = HashSet::new();
     let mut with_credentials = HashSet::new();
     let mut outputs = HashSet::new();
     let mut folders = HashSet::new();
-    let want_folders = !matches!(
-        options.checksums,
-        ChecksumSource::Auto | ChecksumSource::Off
-    );
+    let want_folders = options.want_folders;
     list.for_each_line(|line| {
         let Ok(url) = parse_start_url(line) else {
             return true;
