@@ -105,7 +105,7 @@ impl ListSource {
 pub(crate) struct Survey {
     /// URLs in the list (lines that are not URLs left out).
     pub(crate) urls: usize,
-    /// The first URL of the list.
+    /// The first URL of the list, without credentials.
     pub(crate) first: Option<Url>,
     /// One URL per origin, and per host the first with credentials in it, in the
     /// order of the list: what [`RequestRules`](crate::http::request::RequestRules)
@@ -153,7 +153,10 @@ pub(crate) fn survey(list: &ListSource, options: &SurveyFor) -> Result<Survey, E
         };
         survey.urls += 1;
         if survey.first.is_none() {
-            survey.first = Some(url.clone());
+            // Named in events: without its credentials.
+            let mut first = url.clone();
+            crate::http::request::strip_credentials(std::slice::from_mut(&mut first));
+            survey.first = Some(first);
         }
         let host = format!(
             "{}:{}",
