@@ -68,6 +68,16 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The URL list given (`-i FILE`, [`Options::list_file`](crate::Options::list_file))
+    /// cannot be read.
+    #[error("cannot read the URL list `{}`", path.display())]
+    UrlList {
+        /// The list file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// `--checksums FILE|URL` could not be read.
     #[error("cannot read the checksum file `{location}`")]
     Checksums {

@@ -105,6 +105,7 @@ fn options_from(args: &Args) -> Result<fetchall::Options, Exit> {
     if let Some(path) = &args.input_file {
         match read_input_file(path) {
             Ok(Input::Urls(urls)) => options.list_urls = urls,
+            Ok(Input::UrlFile) => options.list_file = Some(path.clone()),
             Ok(Input::Plan) => options.plan = Some(path.clone()),
             Err(error) => {
                 eprintln!("error: cannot read the URL list `{}`", path.display());
@@ -112,7 +113,8 @@ fn options_from(args: &Args) -> Result<fetchall::Options, Exit> {
                 return Err(Exit::Usage);
             }
         }
-        if options.urls.is_empty() && options.list_urls.is_empty() && options.plan.is_none() {
+        let no_list = options.list_urls.is_empty() && options.list_file.is_none();
+        if options.urls.is_empty() && no_list && options.plan.is_none() {
             eprintln!("error: no URL in `{}`", path.display());
             return Err(Exit::Usage);
         }
@@ -168,8 +170,11 @@ fn with_manifest(args: &Args, mut reporter: Arc<dyn Reporter>) -> Result<Reporti
 
 /// What `-i FILE` holds.
 enum Input {
-    /// A list of URLs, read whole.
+    /// A list of URLs read from stdin, read whole (it cannot be read twice).
     Urls(Vec<String>),
+    /// A file of URLs with at least one in it, left for the run to read as a
+    /// stream.
+    UrlFile,
     /// A plan (a dry run's JSON lines), left for the run to read as a stream.
     Plan,
 }
@@ -192,27 +197,51 @@ fn read_input_file(path: &std::path::Path) -> std::io::Result<Input> {
             return Ok(Input::Plan);
         }
     }
-    let bytes = if stdin {
+    if !stdin {
+        // Checked line by line, keeping nothing: a list of millions of URLs is
+        // read as a stream by the run.
+        let mut file = std::io::BufReader::new(std::fs::File::open(path)?);
         let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)?;
-        bytes
-    } else {
-        std::fs::read(path)?
-    };
+        let (mut number, mut urls) = (0, 0);
+        loop {
+            bytes.clear();
+            if file.read_until(b'\n', &mut bytes)? == 0 {
+                break;
+            }
+            number += 1;
+            let text = String::from_utf8_lossy(&bytes);
+            let line = text.trim_start_matches('\u{feff}').trim();
+            if line.starts_with('{') {
+                return Err(mixed_list(number));
+            }
+            urls += usize::from(!line.is_empty() && !line.starts_with('#'));
+        }
+        return Ok(if urls == 0 {
+            Input::Urls(Vec::new())
+        } else {
+            Input::UrlFile
+        });
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)?;
     // One line in another encoding (a Latin-1 comment) must not stop the batch: it
     // becomes a line that fails on its own, if it is a URL at all.
     let text = String::from_utf8_lossy(&bytes);
     if let Some(number) = text.lines().position(|line| line.trim().starts_with('{')) {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "line {} is JSON, but the lines before it are URLs: a list of URLs \
-                 and a plan (the JSON lines of a dry run) cannot be mixed",
-                number + 1
-            ),
-        ));
+        return Err(mixed_list(number + 1));
     }
     Ok(Input::Urls(fetchall::read_url_list(&text)))
+}
+
+/// A list of URLs with a JSON line (numbered from 1) in it.
+fn mixed_list(number: usize) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "line {number} is JSON, but the lines before it are URLs: a list of URLs \
+             and a plan (the JSON lines of a dry run) cannot be mixed"
+        ),
+    )
 }
 
 /// Whether the first line of `start` that says anything (after a byte-order mark,

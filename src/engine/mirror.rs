@@ -6,7 +6,6 @@
 //! (global and per host) is free, so downloads begin while the listing is still
 //! being processed. `mirror` only wires them together.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,16 +15,17 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::engine::checksums::load_given_checksums;
-use crate::engine::crawl::{Start, crawl};
+use crate::engine::crawl::crawl;
 use crate::engine::dispatch::{dispatch, panic_message};
 use crate::engine::options::Options;
 use crate::engine::plan_file::{self, PlanReader};
 use crate::engine::run::Run;
+use crate::engine::starts::Start;
 use crate::engine::starts::{default_output_name, parse_start_url};
+use crate::engine::url_list::{self, ListSource, Survey};
 use crate::error::Error;
 use crate::event::{Event, Reporter, Summary};
 use crate::http::client::{ClientSettings, HttpClient};
-use crate::http::redact::error_chain;
 use crate::http::request::RequestRules;
 use crate::plan::Task;
 
@@ -43,7 +43,18 @@ pub async fn mirror(
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     check_delete(options)?;
-    let (mut starts, invalid_list_entries) = parse_starts(options)?;
+    let mut starts = parse_starts(options)?;
+    let list = ListSource::of(options);
+    let survey = match &list {
+        Some(list) => {
+            let list = list.clone();
+            let keep = url_list::SurveyFor::of(options);
+            tokio::task::spawn_blocking(move || url_list::survey(&list, &keep))
+                .await
+                .map_err(|error| Error::Usage(format!("reading the URL list failed: {error}")))??
+        }
+        None => Survey::default(),
+    };
     let plan = match &options.plan {
         Some(path) => Some(plan_file::open(path, options).await?),
         None => None,
@@ -54,17 +65,18 @@ pub async fn mirror(
     let origins: Vec<Url> = starts
         .iter()
         .cloned()
+        .chain(survey.origins.iter().cloned())
         .chain(plan.as_ref().and_then(PlanReader::first_url))
         .collect();
     let rules = RequestRules::new(&options.request, &origins)?;
     crate::http::request::strip_credentials(&mut starts);
-    let list_urls: HashSet<Url> = starts[options.urls.len().min(starts.len())..]
-        .iter()
-        .cloned()
-        .collect();
     let client = HttpClient::new(&client_settings(options), rules)?;
-    let outputs = create_outputs(options, &starts)?;
+    let mut outputs = create_outputs(options, &starts)?;
+    for output in &survey.outputs {
+        create_output(options, output)?;
+    }
     let mut locked = outputs.clone();
+    locked.extend(survey.outputs.iter().cloned());
     if let Some(plan) = &plan {
         create_output(options, &plan.output)?;
         locked.push(plan.output.clone());
@@ -72,28 +84,44 @@ pub async fn mirror(
     // One run per output folder, held until this function returns.
     let _locks = crate::disk::lock::lock_outputs(&locked, options).await?;
 
-    let run = Arc::new(Run::new(options, client, reporter, cancel, list_urls));
-    for (input, error) in invalid_list_entries {
-        let event = Event::PageFailed {
-            url: crate::http::redact::redact_text(&input),
-            error: error_chain(&error),
-        };
-        run.log.record(event, |summary| summary.failed += 1);
-    }
-    load_given_checksums(&run, &starts).await?;
+    let run = Arc::new(Run::new(options, client, reporter, cancel));
+    // A checksum file given applies to the folder of every start URL.
+    let checked: Vec<Url> = starts.iter().chain(&survey.folders).cloned().collect();
+    load_given_checksums(&run, &checked).await?;
     let (sender, receiver) = mpsc::channel::<Task>(1024);
-    let trees = starts
-        .iter()
-        .cloned()
-        .zip(outputs)
-        .map(|(url, output)| Start { url, output })
+    let (start_sender, start_receiver) = url_list::start_channel();
+    let first_start = starts.first().cloned().or_else(|| survey.first.clone());
+    let start_count = starts.len() + survey.urls;
+    let command_line: Vec<Start> = starts
+        .into_iter()
+        .zip(outputs.drain(..))
+        .map(|(url, output)| Start {
+            url,
+            output,
+            from_list: false,
+        })
         .collect();
+    // The starts: those of the command line, then the list's, read as the crawl
+    // takes them.
+    let reader = {
+        let run = Arc::clone(&run);
+        tokio::task::spawn_blocking(move || {
+            for start in command_line {
+                if start_sender.blocking_send(start).is_err() {
+                    return;
+                }
+            }
+            if let Some(list) = list {
+                url_list::send_starts(&list, &run, &start_sender);
+            }
+        })
+    };
     let producer = {
         let run = Arc::clone(&run);
         tokio::spawn(async move {
             match plan {
                 Some(plan) => plan_file::plan_tasks(&run, plan, sender).await,
-                None => crawl(&run, trees, sender).await,
+                None => crawl(&run, start_receiver, sender).await,
             }
         })
     };
@@ -103,8 +131,10 @@ pub async fn mirror(
     if let Err(error) = producer.await
         && error.is_panic()
     {
-        crawler_panicked(&run, &starts, error);
+        crawler_panicked(&run, first_start.as_ref(), start_count, error);
     }
+    // The reader stops once the crawl is gone (it sends into a closed channel).
+    let _ = reader.await;
     crate::engine::delete::delete_unlisted(&run).await;
 
     let mut summary = run.log.summary();
@@ -124,7 +154,7 @@ fn check_delete(options: &Options) -> Result<(), Error> {
         "--flat"
     } else if options.content_disposition {
         "--content-disposition"
-    } else if !options.list_urls.is_empty() {
+    } else if !options.list_urls.is_empty() || options.list_file.is_some() {
         "-i (a list of URLs)"
     } else if options.plan.is_some() {
         "-i (a plan)"
@@ -137,26 +167,15 @@ fn check_delete(options: &Options) -> Result<(), Error> {
     )))
 }
 
-/// Lines of a `-i` list that are not URLs, each with why.
-type InvalidListEntries = Vec<(String, Error)>;
-
-/// The start URLs: those given (any invalid one is fatal), then those of the `-i`
-/// list. A list is a batch: a line that is not a URL (`htps://…`, a stray word) is
-/// one failed item, returned with its line; the others are still done.
-fn parse_starts(options: &Options) -> Result<(Vec<Url>, InvalidListEntries), Error> {
-    let mut starts = options
+/// The start URLs given (any invalid one is fatal). Those of a `-i` list are read
+/// as the run goes (see [`url_list`]): a line there that is not a URL (`htps://…`,
+/// a stray word) is one failed item, and the others are still done.
+fn parse_starts(options: &Options) -> Result<Vec<Url>, Error> {
+    options
         .urls
         .iter()
         .map(|input| parse_start_url(input))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut invalid_list_entries = Vec::new();
-    for input in &options.list_urls {
-        match parse_start_url(input) {
-            Ok(url) => starts.push(url),
-            Err(error) => invalid_list_entries.push((input.clone(), error)),
-        }
-    }
-    Ok((starts, invalid_list_entries))
+        .collect()
 }
 
 /// The HTTP client's part of the options.
@@ -200,13 +219,13 @@ fn create_output(options: &Options, output: &Path) -> Result<(), Error> {
 
 /// The crawler task panicked: every page it had not read yet is lost. Counted as
 /// a failure (exit 1), reported as the failure of the start pages' crawl.
-fn crawler_panicked(run: &Run, starts: &[Url], error: tokio::task::JoinError) {
+fn crawler_panicked(run: &Run, first: Option<&Url>, count: usize, error: tokio::task::JoinError) {
     let message = panic_message(error);
     run.listings.failed("the crawl (it panicked)");
     // One crawler reads every start URL in turn; the event names the first (a
     // `-i` list may hold thousands) and says how many there were.
-    let url = starts.first().map(Url::to_string).unwrap_or_default();
-    let others = match starts.len() {
+    let url = first.map(Url::to_string).unwrap_or_default();
+    let others = match count {
         0 | 1 => String::new(),
         count => format!(" (crawling {count} start URLs)"),
     };

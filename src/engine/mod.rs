@@ -1,6 +1,7 @@
 //! The top floor: [`mirror()`](mirror::mirror) wires the rest. Its [`options`];
 //! the run context (`run`) every step is handed; the start URLs ([`starts`]); the
-//! expected digests (`checksums`, `digests`); the crawl that produces tasks
+//! expected digests (`checksums`, `digests`); `-i` URL lists read as a stream
+//! (`url_list`); the crawl that produces tasks
 //! (`crawl`) and the dispatch that consumes them (`dispatch`), each task becoming a
 //! transfer (`file_transfer`) or, in a dry run, a size probe (`dry_run`) — both
 //! asking with the one HEAD probe (`head`) where they must; the clock of each host
@@ -24,3 +25,4 @@ pub mod options;
 pub(crate) mod plan_file;
 pub(crate) mod run;
 pub mod starts;
+pub(crate) mod url_list;

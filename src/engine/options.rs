@@ -24,6 +24,11 @@ pub struct Options {
     /// ([`Summary::failed`](crate::Summary::failed), exit 1), where a page of `urls`
     /// that cannot be read counts in `pages_failed` (exit 2).
     pub list_urls: Vec<String>,
+    /// A URL list to read from a file (`-i FILE`), taken after `urls` and
+    /// `list_urls`, with the same rules: one URL per line, blank lines and `#`
+    /// comments skipped. Read as a stream while the run goes on, so a list of
+    /// millions of URLs is never held whole.
+    pub list_file: Option<PathBuf>,
     /// A plan to download (`-i PLAN`): a file of JSON lines whose `planned` events,
     /// written by a dry run (`--dry-run --json`), each become a file to fetch at its
     /// `relative_path` under [`Options::output`] (required), with its planned size
@@ -93,7 +98,8 @@ pub struct Options {
     /// emptied folders) that a folder's complete listing no longer names. Never
     /// files the filters leave out, another shard's, fetchall's own, or anything
     /// when a listing failed or the run was interrupted. Refused with `flat`,
-    /// `content_disposition` and `list_urls` (no folder listing to compare with).
+    /// `content_disposition`, `list_urls` and `list_file` (no folder listing to
+    /// compare with).
     pub delete: bool,
     /// `--max-delete N`: with `delete`, when more than N files would go, none does
     /// (the run fails).
@@ -110,6 +116,7 @@ impl Options {
         Options {
             urls: urls.into_iter().map(Into::into).collect(),
             list_urls: Vec::new(),
+            list_file: None,
             plan: None,
             output: None,
             jobs: 16,

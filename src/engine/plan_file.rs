@@ -85,7 +85,7 @@ pub(crate) async fn open(path: &Path, options: &Options) -> Result<PlanReader, E
         path: path.to_path_buf(),
         source: why.into(),
     };
-    if !options.urls.is_empty() || !options.list_urls.is_empty() {
+    if !options.urls.is_empty() || !options.list_urls.is_empty() || options.list_file.is_some() {
         return Err(refuse(
             "a plan is the whole job: give no start URL with it".into(),
         ));

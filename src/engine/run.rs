@@ -56,28 +56,29 @@ pub(crate) struct Run {
     slots: Arc<Semaphore>,
     /// `--per-host`: requests in flight at once to each host, by host name.
     host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
-    /// The start URLs that came from a `-i` list.
-    list_urls: HashSet<Url>,
     next_id: Mutex<TransferId>,
     /// Paths written by this run, for `--content-disposition` collisions.
     claimed: Mutex<HashSet<PathBuf>>,
 }
 
 impl Run {
-    /// The context of a run of `options` over `client`, reporting to `reporter`;
-    /// `list_urls` are the start URLs that came from a `-i` list.
+    /// The context of a run of `options` over `client`, reporting to `reporter`.
     pub(crate) fn new(
         options: &Options,
         client: HttpClient,
         reporter: Arc<dyn Reporter>,
         cancel: CancellationToken,
-        list_urls: HashSet<Url>,
     ) -> Run {
         let ftp = crate::ftp::FtpSessions::new(client.clone(), options.jobs_per_host);
         Run {
             ftp,
             client,
-            options: options.clone(),
+            options: Options {
+                // Read by the crawl from their own copy (`url_list`): a list given
+                // whole is not kept twice.
+                list_urls: Vec::new(),
+                ..options.clone()
+            },
             log: RunLog::new(reporter),
             cancel,
             pacer: HostPacer::default(),
@@ -90,7 +91,6 @@ impl Run {
             listings: Listings::new(options.delete),
             slots: Arc::new(Semaphore::new(options.jobs.max(1))),
             host_slots: Mutex::new(HashMap::new()),
-            list_urls,
             next_id: Mutex::new(0),
             claimed: Mutex::new(HashSet::new()),
         }
@@ -107,11 +107,6 @@ impl Run {
             .entry(host)
             .or_insert_with(|| Arc::new(Semaphore::new(self.options.jobs_per_host.max(1))));
         HostSlots::new(Arc::clone(&self.slots), Arc::clone(host))
-    }
-
-    /// Whether `url` is a start URL read from a `-i` list.
-    pub(crate) fn is_list_url(&self, url: &Url) -> bool {
-        self.list_urls.contains(url)
     }
 
     /// A new transfer's id: 1, 2, 3…

@@ -57,6 +57,14 @@ pub fn read_url_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// One start URL and where its files go.
+pub(crate) struct Start {
+    pub url: Url,
+    pub output: std::path::PathBuf,
+    /// Read from a `-i` list: a batch item, whose page failing is a failed item.
+    pub from_list: bool,
+}
+
 /// What a start URL turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartKind {

@@ -2,9 +2,10 @@
 //! and collisions, and what is already on disk. Pure apart from reading metadata.
 
 pub(crate) mod disposition;
+pub(crate) mod keys;
 pub mod paths;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use url::Url;
 use crate::event::SkipReason;
 use crate::listing::local_time::LocalTime;
 use crate::listing::meta::{ListedSize, ListedTime};
+use crate::plan::keys::{KeySet, KeyTable};
 use crate::plan::paths::RelativePath;
 
 /// One file to fetch.
@@ -156,7 +158,7 @@ impl LocalFile {
 ///
 /// Kept compact, for listings of millions of files: a path and a URL are held as
 /// 64-bit hashes keyed at random for each run (so no listing can aim at a clash),
-/// about 30 bytes a file. Two different paths share a hash with a chance of about
+/// in sorted tables ([`keys`]): about 24 bytes a file. Two different paths share a hash with a chance of about
 /// 3·10⁻⁷ in a run of 3.5 million files; the later one is then reported as skipped
 /// (a collision), never written over the other.
 #[derive(Debug, Default)]
@@ -165,9 +167,9 @@ pub(crate) struct Planner {
     /// The names of the output folder of the start being planned (`.` left out).
     root: Vec<OsString>,
     /// Every URL admitted or seen (files and folders).
-    urls: HashSet<u64>,
+    urls: KeySet,
     /// Files admitted: the key of the full local path → the key of the URL.
-    files: HashMap<u64, u64>,
+    files: KeyTable<u64>,
     /// Every folder that holds an admitted file (full paths).
     folders: HashSet<u64>,
 }
@@ -223,7 +225,7 @@ impl Planner {
     /// Records `url` as a file to write at `path`, or says why it must be skipped.
     pub fn admit(&mut self, url: &Url, path: &RelativePath) -> Result<(), SkipReason> {
         let url_key = self.url_key(url);
-        if self.urls.contains(&url_key) {
+        if self.urls.contains(url_key) {
             return Err(SkipReason::Duplicate);
         }
         self.admit_path(url, path)
@@ -238,10 +240,10 @@ impl Planner {
         let Some(path_key) = keys.pop() else {
             return Err(SkipReason::UnsafePath("an empty path".into()));
         };
-        if self.files.get(&path_key) == Some(&url_key) {
+        if self.files.get(path_key) == Some(url_key) {
             return Err(SkipReason::Duplicate);
         }
-        if self.files.contains_key(&path_key) {
+        if self.files.contains(path_key) {
             return Err(SkipReason::Collision(format!(
                 "another link to `{}`",
                 self.shown(path, keys.len() + 1)
@@ -255,13 +257,13 @@ impl Planner {
         }
         // Every folder above it, the output folder and its parents included:
         // another start may have written a file where this output folder lies.
-        if let Some(len) = keys.iter().position(|key| self.files.contains_key(key)) {
+        if let Some(len) = keys.iter().position(|key| self.files.contains(*key)) {
             return Err(SkipReason::Collision(format!(
                 "another link to `{}`",
                 self.shown(path, len + 1)
             )));
         }
-        self.urls.insert(url_key);
+        self.urls.insert(url_key, ());
         self.files.insert(path_key, url_key);
         self.folders.extend(keys);
         Ok(())
@@ -272,22 +274,22 @@ impl Planner {
     pub fn release(&mut self, path: &RelativePath, url: &Url) {
         let path_key = self.path_key(path);
         let url_key = self.url_key(url);
-        if self.files.get(&path_key) == Some(&url_key) {
-            self.files.remove(&path_key);
+        if self.files.get(path_key) == Some(url_key) {
+            self.files.remove(path_key);
         }
-        self.urls.insert(url_key);
+        self.urls.insert(url_key, ());
     }
 
     /// Whether `url` was admitted or seen.
     pub fn has_url(&self, url: &Url) -> bool {
-        self.urls.contains(&self.url_key(url))
+        self.urls.contains(self.url_key(url))
     }
 
     /// Records `url` as seen without giving it a path (so a later duplicate is
     /// reported); false if it was admitted or seen already.
     pub fn admit_url(&mut self, url: &Url) -> bool {
         let key = self.url_key(url);
-        self.urls.insert(key)
+        self.urls.insert(key, ())
     }
 }
 

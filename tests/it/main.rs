@@ -35,6 +35,7 @@ mod plan_file;
 mod recursive;
 mod reliability;
 mod requests;
+mod scale;
 mod segmented;
 mod shard;
 mod webdav;

@@ -30,6 +30,8 @@ pub(crate) struct PendingPage {
     /// A link without a slash that answered with a page: read to tell whether it is
     /// a listing; if it is not, this file task is handed to the transfers again.
     pub(crate) as_file: Option<Task>,
+    /// A start page read from a `-i` list: its failure is a failed item.
+    pub(crate) from_list: bool,
 }
 
 /// The pages of one tree to read, and the folders read (or queued) already.
@@ -39,8 +41,8 @@ pub(crate) struct Frontier {
 }
 
 impl Frontier {
-    /// A tree to crawl from `start`.
-    pub(crate) fn new(start: &Url) -> Self {
+    /// A tree to crawl from `start` (a URL of a `-i` list if `from_list`).
+    pub(crate) fn new(start: &Url, from_list: bool) -> Self {
         Frontier {
             visited: HashSet::from([normalized_directory(start)]),
             queue: VecDeque::from([PendingPage {
@@ -48,6 +50,7 @@ impl Frontier {
                 depth: 0,
                 ancestors: Ancestors::default(),
                 as_file: None,
+                from_list,
             }]),
         }
     }
@@ -77,6 +80,7 @@ impl Frontier {
                 depth,
                 ancestors: Arc::clone(ancestors),
                 as_file: None,
+                from_list: false,
             });
         }
     }

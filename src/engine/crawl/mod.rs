@@ -23,50 +23,65 @@ pub(crate) mod probe;
 pub(crate) mod spelling;
 pub(crate) mod tree;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
-use url::Url;
 
 use crate::engine::crawl::output::hand_over;
 use crate::engine::crawl::tree::crawl_tree;
 use crate::engine::run::Run;
-use crate::engine::starts::{StartKind, plan_start_file, start_kind};
+use crate::engine::starts::{Start, StartKind, plan_start_file, start_kind};
 use crate::plan::{Planner, Task};
 
-/// One start URL and where its files go.
-pub(crate) struct Start {
-    pub url: Url,
-    pub output: PathBuf,
-}
-
-/// Crawls every start URL in turn, sending file tasks down `tasks`.
-pub(crate) async fn crawl(run: &Arc<Run>, starts: Vec<Start>, tasks: mpsc::Sender<Task>) {
+/// Crawls every start URL in turn, as `starts` hands them over, sending file tasks
+/// down `tasks`.
+pub(crate) async fn crawl(
+    run: &Arc<Run>,
+    starts: mpsc::Receiver<Start>,
+    tasks: mpsc::Sender<Task>,
+) {
     let mut planner = Planner::default();
-    // Which start URLs are direct links to files: asked all at once (a long `-i`
-    // list of downloads must not cost one round trip after another), in order.
-    let urls: Vec<Url> = starts.iter().map(|start| start.url.clone()).collect();
+    // Which start URLs are direct links to files: asked `--jobs` at a time ahead of
+    // the one being crawled (a long `-i` list of downloads must not cost one round
+    // trip after another), and taken in order. Each question runs as a task of its
+    // own, so it goes on while a page is crawled.
     let asking = Arc::clone(run);
-    let kinds: Vec<bool> = futures_util::stream::iter(urls)
-        .map(move |url| {
+    let starts = futures_util::stream::unfold(starts, |mut starts| async move {
+        starts.recv().await.map(|start| (start, starts))
+    });
+    let kinds = starts
+        .map(move |start| {
             let run = Arc::clone(&asking);
-            async move { start_kind(&run, &url).await == StartKind::File }
+            tokio::spawn(async move {
+                let is_file = start_kind(&run, &start.url).await == StartKind::File;
+                (start, is_file)
+            })
         })
-        .buffered(run.options.jobs.max(1))
-        .collect()
-        .await;
-    for (start, is_file) in starts.into_iter().zip(kinds) {
-        if run.cancel.is_cancelled() {
-            break;
-        }
+        .buffered(run.options.jobs.max(1));
+    let mut kinds = std::pin::pin!(kinds);
+    loop {
+        let next = tokio::select! {
+            () = run.cancel.cancelled() => break,
+            next = kinds.next() => next,
+        };
+        let Some(asked) = next else { break };
+        // A panic while asking is the crawl's, as any other.
+        let (start, is_file) = match asked {
+            Ok(asked) => asked,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => break,
+        };
         // Paths are compared whole: two starts into their own folders never
         // collide, two into one folder do.
         planner.set_output(&start.output);
         if !is_file {
-            let url = crate::ftp::folder_url(&start.url);
-            crawl_tree(run, &url, &start.output, &mut planner, &tasks).await;
+            // An FTP folder given without its slash is read as `…/dir/`.
+            let start = Start {
+                url: crate::ftp::folder_url(&start.url),
+                ..start
+            };
+            crawl_tree(run, &start, &mut planner, &tasks).await;
         } else if let Some(task) = plan_start_file(run, &start.url, &start.output, &mut planner) {
             // A file given by its URL is named by no listing: never deleted.
             run.listings.path(&start.output, &task.relative);

@@ -247,7 +247,7 @@ async fn plan_links(
 /// (exit 2); a sub-directory, or a page of a `-i` list, that fails is one failure
 /// among the files (exit 1).
 pub(crate) fn page_failed(run: &Run, pending: &PendingPage, error: String) {
-    let is_start = pending.depth == 0 && !run.is_list_url(&pending.url);
+    let is_start = pending.depth == 0 && !pending.from_list;
     run.listings.failed(pending.url.as_str());
     let event = Event::PageFailed {
         url: pending.url.to_string(),

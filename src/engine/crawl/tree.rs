@@ -5,12 +5,10 @@
 //! answers arrive.
 
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use url::Url;
 
 use crate::engine::crawl::frontier::{Frontier, MAX_DEPTH, PendingPage};
 use crate::engine::crawl::links::{LinkPlan, plan_directory};
@@ -18,6 +16,7 @@ use crate::engine::crawl::output::hand_over;
 use crate::engine::crawl::page::{Flow, Tree, page_failed, read_page};
 use crate::engine::crawl::probe::{Discoveries, Found};
 use crate::engine::run::Run;
+use crate::engine::starts::Start;
 use crate::error::PageError;
 use crate::event::SkipReason;
 use crate::http::redact::error_chain;
@@ -38,17 +37,16 @@ type Prefetch = (PendingPage, JoinHandle<Result<Page, PageError>>);
 /// Crawls the tree of the start page `start`, sending file tasks down `tasks`.
 pub(crate) async fn crawl_tree(
     run: &Arc<Run>,
-    start: &Url,
-    output: &Path,
+    start: &Start,
     planner: &mut Planner,
     tasks: &mpsc::Sender<Task>,
 ) {
     let mut tree = Tree {
         run,
-        output,
+        output: &start.output,
         planner,
         tasks,
-        frontier: Frontier::new(start),
+        frontier: Frontier::new(&start.url, start.from_list),
         discoveries: Discoveries::new(),
     };
     let mut window: VecDeque<Prefetch> = VecDeque::new();
@@ -184,6 +182,7 @@ fn queue_found(tree: &mut Tree<'_>, scope: &Scope, found: Found) {
                 depth: depth + 1,
                 ancestors,
                 as_file: Some(task),
+                from_list: false,
             });
         } else {
             run.log
