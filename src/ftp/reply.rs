@@ -47,10 +47,15 @@ pub(crate) fn failure(error: FtpError, command: &str) -> FtpFailure {
             message: format!("the connection failed during {command}: {error}"),
             transient: true,
         },
-        FtpError::SecureError(error) => FtpFailure {
-            message: format!("TLS failed during {command}: {error}"),
-            transient: false,
-        },
+        FtpError::SecureError(error) => {
+            // A certificate refused stays refused; a handshake cut or garbled on the
+            // way (seen under load: "received corrupt message") is worth another try.
+            let text = error.to_string();
+            FtpFailure {
+                transient: !text.to_ascii_lowercase().contains("certificate"),
+                message: format!("TLS failed during {command}: {text}"),
+            }
+        }
         FtpError::DataConnectionAlreadyOpen => FtpFailure {
             message: format!("a data connection was still open at {command}"),
             transient: true,
