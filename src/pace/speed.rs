@@ -167,40 +167,24 @@ pub(crate) async fn next_chunk(
 ) -> Result<Option<bytes::Bytes>, ChunkError> {
     let silent_until = Instant::now() + read_timeout;
     loop {
-        let started = Instant::now();
-        let look = meter
-            .next_look()
-            .map_or(silent_until, |wait| (started + wait).min(silent_until));
-        let chunk = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return Err(ChunkError::Interrupted),
-            chunk = response.chunk() => Some(chunk),
-            () = tokio::time::sleep_until(look) => None,
+        let Some(chunk) =
+            paced(response.chunk(), meter, silent_until, read_timeout, cancel).await?
+        else {
+            continue;
         };
-        meter.waited += started.elapsed();
-        match chunk {
-            Some(chunk) => {
-                let chunk = chunk.map_err(|error| {
-                    // reqwest's own read timeout fires before ours: the same words.
-                    if error.is_timeout() && !error.is_connect() {
-                        ChunkError::ReadTimeout(read_timeout)
-                    } else {
-                        ChunkError::Request(error)
-                    }
-                })?;
-                if let Some(chunk) = &chunk {
-                    meter.record(chunk.len());
-                }
-                meter.check()?;
-                return Ok(chunk);
+        let chunk = chunk.map_err(|error| {
+            // reqwest's own read timeout fires before ours: the same words.
+            if error.is_timeout() && !error.is_connect() {
+                ChunkError::ReadTimeout(read_timeout)
+            } else {
+                ChunkError::Request(error)
             }
-            None => {
-                if Instant::now() >= silent_until {
-                    return Err(ChunkError::ReadTimeout(read_timeout));
-                }
-                meter.check()?;
-            }
+        })?;
+        if let Some(chunk) = &chunk {
+            meter.record(chunk.len());
         }
+        meter.check()?;
+        return Ok(chunk);
     }
 }
 
@@ -221,33 +205,53 @@ where
     use tokio::io::AsyncReadExt;
     let silent_until = Instant::now() + read_timeout;
     loop {
-        let started = Instant::now();
-        let look = meter
-            .next_look()
-            .map_or(silent_until, |wait| (started + wait).min(silent_until));
         // `read` is cancel-safe: a read the timer cut short took no bytes.
-        let read = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return Err(ChunkError::Interrupted),
-            read = reader.read(buffer) => Some(read),
-            () = tokio::time::sleep_until(look) => None,
+        let read = paced(
+            reader.read(buffer),
+            meter,
+            silent_until,
+            read_timeout,
+            cancel,
+        );
+        let Some(read) = read.await? else {
+            continue;
         };
-        meter.waited += started.elapsed();
-        match read {
-            Some(read) => {
-                let count = read.map_err(ChunkError::Io)?;
-                meter.record(count);
-                meter.check()?;
-                return Ok(count);
-            }
-            None => {
-                if Instant::now() >= silent_until {
-                    return Err(ChunkError::ReadTimeout(read_timeout));
-                }
-                meter.check()?;
-            }
-        }
+        let count = read.map_err(ChunkError::Io)?;
+        meter.record(count);
+        meter.check()?;
+        return Ok(count);
     }
+}
+
+/// One wait for `read`, the rules of [`next_chunk`] around it: `Some` with what it
+/// gave, or `None` when the meter wanted a look first (the read is dropped and asked
+/// again); an error on Ctrl-C, once nothing came by `silent_until`, or when the body
+/// is slower than the meter allows.
+async fn paced<T>(
+    read: impl Future<Output = T>,
+    meter: &mut SpeedMeter,
+    silent_until: Instant,
+    read_timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<Option<T>, ChunkError> {
+    let started = Instant::now();
+    let look = meter
+        .next_look()
+        .map_or(silent_until, |wait| (started + wait).min(silent_until));
+    let read = tokio::select! {
+        biased;
+        () = cancel.cancelled() => return Err(ChunkError::Interrupted),
+        read = read => Some(read),
+        () = tokio::time::sleep_until(look) => None,
+    };
+    meter.waited += started.elapsed();
+    if read.is_none() {
+        if Instant::now() >= silent_until {
+            return Err(ChunkError::ReadTimeout(read_timeout));
+        }
+        meter.check()?;
+    }
+    Ok(read)
 }
 
 #[cfg(test)]
