@@ -203,14 +203,7 @@ async fn fetch_copyparty_folder(fetch: &PageFetch<'_>, page: &Page) -> Result<Pa
     let json = fetch.page(&json_listing_url(&folder)).await?;
     let links = copyparty_links(&json.text, &folder).map_err(|error| {
         let found = format!("no copyparty `?ls` listing ({error})");
-        PageError::NotAListing {
-            content_type: json
-                .content_type
-                .clone()
-                .unwrap_or_else(|| "no content type".to_string()),
-            found: format!("{} answered {found}", json.url),
-            expected: "copyparty's JSON listing",
-        }
+        json.not_a_listing(found, "copyparty's JSON listing")
     })?;
     Ok(Page {
         url: folder,
@@ -362,12 +355,5 @@ fn describe_xml(root: &str, text: &str) -> String {
 }
 
 fn not_a_listing(page: &Page, found: String) -> PageError {
-    PageError::NotAListing {
-        content_type: page
-            .content_type
-            .clone()
-            .unwrap_or_else(|| "no content type".to_string()),
-        found: format!("{} answered {found}", page.url),
-        expected: EXPECTED_LISTING,
-    }
+    page.not_a_listing(found, EXPECTED_LISTING)
 }

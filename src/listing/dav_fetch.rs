@@ -80,14 +80,8 @@ fn propfind_method() -> Method {
 /// The answer's entries as links of the folder it was served for; an answer that
 /// is no multi-status is an error naming why, never an empty folder.
 fn read_dav_page(mut page: Page) -> Result<Page, PageError> {
-    let entries = parse_multistatus(&page.text).map_err(|error| PageError::NotAListing {
-        content_type: page
-            .content_type
-            .clone()
-            .unwrap_or_else(|| "no content type".to_string()),
-        found: format!("{} answered {error}", page.url),
-        expected: EXPECTED_MULTISTATUS,
-    })?;
+    let entries = parse_multistatus(&page.text)
+        .map_err(|error| page.not_a_listing(error, EXPECTED_MULTISTATUS))?;
     let folder = as_folder(&page.url);
     let links = dav_links(&folder, entries);
     page.url = folder;

@@ -58,6 +58,25 @@ pub enum TreeKind {
     DirectoryLister(DirLister),
 }
 
+impl Page {
+    /// Why this answer is not the listing that was `expected`: its content type,
+    /// its URL and what it held (`found`). Never an empty folder.
+    pub(crate) fn not_a_listing(
+        &self,
+        found: impl std::fmt::Display,
+        expected: &'static str,
+    ) -> PageError {
+        PageError::NotAListing {
+            content_type: self
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "no content type".to_string()),
+            found: format!("{} answered {found}", self.url),
+            expected,
+        }
+    }
+}
+
 /// Fetches `url` once and returns its text, decompressed and decoded.
 pub async fn fetch_page_once(
     client: &crate::http::client::HttpClient,

@@ -127,12 +127,5 @@ fn dirlister_folder(page: Page, lister: DirLister, folder: Url) -> Page {
 }
 
 fn not_dirlister(page: &Page, found: &str) -> PageError {
-    PageError::NotAListing {
-        content_type: page
-            .content_type
-            .clone()
-            .unwrap_or_else(|| "no content type".to_string()),
-        found: format!("{} answered {found}", page.url),
-        expected: EXPECTED_DIRLISTER,
-    }
+    page.not_a_listing(found, EXPECTED_DIRLISTER)
 }
