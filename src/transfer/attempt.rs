@@ -42,15 +42,8 @@ pub(crate) async fn attempt(
     // fails where it is placed: a folder is never replaced).
     let folder_on_disk = task.folder_probe.is_some()
         && std::fs::symlink_metadata(&task.destination).is_ok_and(|meta| meta.is_dir());
-    if task.local == LocalFile::Other && !folder_on_disk {
-        return Err(TransferError::io(
-            "replace",
-            &task.destination,
-            std::io::Error::other("it exists and is not a regular file"),
-        ));
-    }
-    if attempt.existing == Existing::Keep && matches!(task.local, LocalFile::Present { .. }) {
-        return Ok(Outcome::UpToDate);
+    if let Some(outcome) = attempt.settled_on_disk(task, folder_on_disk)? {
+        return Ok(outcome);
     }
     let file = FileAttempt::new(client, task, attempt, cancel, filters);
     // Nothing left by an earlier run is read or removed through a refused symlink.

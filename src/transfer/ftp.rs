@@ -23,7 +23,7 @@ use crate::event::SkipReason;
 use crate::ftp::FtpSessions;
 use crate::listing::meta::ListedTime;
 use crate::pace::speed::{SpeedMeter, next_read};
-use crate::plan::{LocalFile, Task};
+use crate::plan::Task;
 use crate::select::filter::Filters;
 use crate::transfer::small_file::SMALL_FILE_BYTES;
 use crate::transfer::types::{Attempt, Existing, Outcome, Progress};
@@ -44,15 +44,8 @@ pub(crate) async fn attempt(
     filters: &Filters,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
-    if task.local == LocalFile::Other {
-        return Err(TransferError::io(
-            "replace",
-            &task.destination,
-            std::io::Error::other("it exists and is not a regular file"),
-        ));
-    }
-    if attempt.existing == Existing::Keep && matches!(task.local, LocalFile::Present { .. }) {
-        return Ok(Outcome::UpToDate);
+    if let Some(outcome) = attempt.settled_on_disk(task, false)? {
+        return Ok(outcome);
     }
     attempt.folders(task).check()?;
     let (size, time) = version(sessions, task).await?;

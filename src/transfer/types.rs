@@ -13,7 +13,7 @@ use crate::event::SkipReason;
 use crate::pace::retry::RetryPolicy;
 use crate::pace::slots::HostSlots;
 use crate::pace::throttle::RateLimiter;
-use crate::plan::Task;
+use crate::plan::{LocalFile, Task};
 
 /// How a transfer ended well.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +121,27 @@ pub struct Attempt<'a> {
 }
 
 impl Attempt<'_> {
+    /// What `task` comes to before any request, by what is on disk: an error for a
+    /// non-file at its path (never replaced; `folder_on_disk` excepted: a link
+    /// without its slash to a folder mirrored earlier), up to date for a file that
+    /// `--no-clobber` keeps, else `None` (ask the server).
+    pub(crate) fn settled_on_disk(
+        &self,
+        task: &Task,
+        folder_on_disk: bool,
+    ) -> Result<Option<Outcome>, TransferError> {
+        if task.local == LocalFile::Other && !folder_on_disk {
+            return Err(TransferError::io(
+                "replace",
+                &task.destination,
+                std::io::Error::other("it exists and is not a regular file"),
+            ));
+        }
+        let kept =
+            self.existing == Existing::Keep && matches!(task.local, LocalFile::Present { .. });
+        Ok(kept.then_some(Outcome::UpToDate))
+    }
+
     /// The folders of `task`, to be checked and created before its files are.
     pub(crate) fn folders(&self, task: &Task) -> Folders {
         Folders {
