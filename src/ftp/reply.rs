@@ -91,4 +91,18 @@ mod tests {
         assert!(!missing.transient);
         assert!(missing.message.contains("550 No such file"));
     }
+
+    #[test]
+    fn a_garbled_tls_handshake_is_transient_and_a_refused_certificate_final() {
+        // As libunftp's AUTH TLS answered once under load.
+        let garbled = FtpError::SecureError(
+            "received corrupt message of type InvalidContentType".to_string(),
+        );
+        assert!(failure(garbled, "AUTH TLS").transient);
+        // rustls's words for a certificate no root vouches for.
+        let refused = FtpError::SecureError("invalid peer certificate: UnknownIssuer".to_string());
+        let refused = failure(refused, "AUTH TLS");
+        assert!(!refused.transient);
+        assert!(refused.message.contains("UnknownIssuer"));
+    }
 }
