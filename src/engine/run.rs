@@ -16,7 +16,7 @@ use crate::engine::listed::Listings;
 use crate::engine::options::Options;
 use crate::event::run_log::RunLog;
 use crate::event::{Event, Reporter, TransferId};
-use crate::http::client::HttpClient;
+use crate::http::client::{HttpClient, STREAMS_PER_SLOT};
 use crate::pace::retry::HostPacer;
 use crate::pace::slots::HostSlots;
 use crate::pace::throttle::{HostSpacing, RateLimiter};
@@ -56,6 +56,10 @@ pub(crate) struct Run {
     slots: Arc<Semaphore>,
     /// `--per-host`: requests in flight at once to each host, by host name.
     host_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// The same for hosts that answer over HTTP/2, whose requests share
+    /// connections: [`STREAMS_PER_SLOT`] times as many (see [`Run::slots_for`]).
+    stream_slots: Arc<Semaphore>,
+    host_stream_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
     next_id: Mutex<TransferId>,
     /// Paths written by this run, for `--content-disposition` collisions.
     claimed: Mutex<HashSet<PathBuf>>,
@@ -91,22 +95,35 @@ impl Run {
             listings: Listings::new(options.delete),
             slots: Arc::new(Semaphore::new(options.jobs.max(1))),
             host_slots: Mutex::new(HashMap::new()),
+            stream_slots: Arc::new(Semaphore::new(options.jobs.max(1) * STREAMS_PER_SLOT)),
+            host_stream_slots: Mutex::new(HashMap::new()),
             next_id: Mutex::new(0),
             claimed: Mutex::new(HashSet::new()),
         }
     }
 
     /// The slots a request to `url` takes: one of the run's and one of its host's.
+    /// Once its host has answered over HTTP/2, a slot is a stream: the host's
+    /// requests share a few connections, and [`STREAMS_PER_SLOT`] times as many are
+    /// in flight (`-j 16`: 64, on two connections), drawn from the run's and the
+    /// host's stream slots. Requests already in flight keep what they took.
     pub(crate) fn slots_for(&self, url: &Url) -> HostSlots {
+        let (run, hosts, per_host) = if self.client.is_multiplexed(url) {
+            let per_host = self.options.jobs_per_host.max(1) * STREAMS_PER_SLOT;
+            (&self.stream_slots, &self.host_stream_slots, per_host)
+        } else {
+            (
+                &self.slots,
+                &self.host_slots,
+                self.options.jobs_per_host.max(1),
+            )
+        };
         let host = url.host_str().unwrap_or_default().to_string();
-        let mut hosts = self
-            .host_slots
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut hosts = hosts.lock().unwrap_or_else(PoisonError::into_inner);
         let host = hosts
             .entry(host)
-            .or_insert_with(|| Arc::new(Semaphore::new(self.options.jobs_per_host.max(1))));
-        HostSlots::new(Arc::clone(&self.slots), Arc::clone(host))
+            .or_insert_with(|| Arc::new(Semaphore::new(per_host)));
+        HostSlots::new(Arc::clone(run), Arc::clone(host))
     }
 
     /// A new transfer's id: 1, 2, 3…

@@ -78,16 +78,20 @@ pub fn default_user_agent() -> String {
     format!("fetchall/{}", env!("CARGO_PKG_VERSION"))
 }
 
-/// HTTP/2 requests one connection carries at once before the next request to that
-/// host goes to another connection.
-const STREAMS_PER_CONNECTION: usize = 8;
+/// Slots of `--per-host` per HTTP/2 connection: a host with 16 gets two connections.
+const SLOTS_PER_CONNECTION: usize = 8;
+
+/// Requests in flight per slot of `--jobs` and `--per-host` for a host that answers
+/// over HTTP/2, where a request is a stream of a shared connection rather than a
+/// connection of its own (see [`HttpClient::is_multiplexed`]).
+pub const STREAMS_PER_SLOT: usize = 4;
 
 /// The client of a run with its [`RequestRules`]: `get` and `head` add the headers,
 /// credentials and cookies that belong to each URL. It offers no way to reach the
 /// bare `reqwest::Client`, so no request can leave without them.
 ///
-/// A host that answers over HTTP/2 gets one connection per eight requests in flight
-/// (`STREAMS_PER_CONNECTION`), not reqwest's single one: nginx ends an HTTP/2
+/// A host that answers over HTTP/2 gets one connection per eight slots of
+/// `--per-host` (`SLOTS_PER_CONNECTION`), not reqwest's single one: nginx ends an HTTP/2
 /// connection after 1,000 requests (`keepalive_requests`), and on one connection
 /// every file waits while it is re-opened; several connections also share out the
 /// server's work. reqwest keeps one HTTP/2 connection per host and pool, so each
@@ -135,6 +139,20 @@ impl HttpClient {
     /// The slowest a body may arrive before its request fails.
     pub fn low_speed(&self) -> crate::pace::speed::LowSpeed {
         self.lanes.settings.low_speed
+    }
+
+    /// Whether `url`'s origin has answered this client over HTTP/2: its requests
+    /// are streams of a few shared connections, so the run lets
+    /// [`STREAMS_PER_SLOT`] of them share one slot, as wget2 sends up to 30
+    /// requests on each of its connections. One round trip per file is what many
+    /// small files cost; more of them in flight on the same connections is the
+    /// only way to pay fewer, and HTTP/2 is made for it.
+    pub fn is_multiplexed(&self, url: &Url) -> bool {
+        self.lanes
+            .multiplexed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&url.origin())
     }
 
     /// A GET request for `url`, with what belongs to it.
@@ -282,7 +300,7 @@ impl Lanes {
         let wanted = self
             .settings
             .concurrency_per_host
-            .div_ceil(STREAMS_PER_CONNECTION);
+            .div_ceil(SLOTS_PER_CONNECTION);
         // A lane that cannot be built (it was built once with the same settings, so
         // this is unlikely) only means fewer connections.
         self.others.get_or_init(|| {

@@ -3,6 +3,8 @@
 //! of both: a listing page, a file, and each extra connection of a split file. So
 //! `-j 16` means 16 connections at most, as wget2's `--max-threads` does, however
 //! many large files are split, and the memory their buffers take stays bounded.
+//! A host that answers over HTTP/2 draws from slots of its own, several per
+//! connection ([`crate::http::client::STREAMS_PER_SLOT`]).
 
 use std::sync::Arc;
 
