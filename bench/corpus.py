@@ -15,6 +15,8 @@ import zipfile
 
 # Bump when the recipes below change, so stale trees are regenerated.
 RECIPE_VERSION = 1
+# Part of the quick S3 recipe (a manifest made with another size is remade).
+QUICK_S3_SIZE = 32_000_000
 
 WORDS = (
     "quake bot arena frag rocket rail shaft grenade lightning deathmatch team "
@@ -76,8 +78,9 @@ def s2(root, rng, quick):
 
 
 def s3(root, rng, quick):
-    """Two large files (200 MB each; 20 MB in quick mode)."""
-    size = 20_000_000 if quick else 200_000_000
+    """Two large files (200 MB each; 32 MB in quick mode: fetchall splits only files
+    of at least twice its --min-split-size, 10 MiB)."""
+    size = QUICK_S3_SIZE if quick else 200_000_000
     for index in (1, 2):
         write_random(os.path.join(root, f"large{index}.bin"), rng, size)
 
@@ -101,22 +104,35 @@ def s4(root, rng, quick):
                              rng.randint(4_000, 128_000))
 
 
+def s6(root, _rng, _quick, files):
+    """`files` tiny files (a few bytes each, like bench/scale.py's tree) in 100
+    folders: the per-file cost and nothing else."""
+    per_folder = max(1, files // 100)
+    for folder in range(100):
+        path = os.path.join(root, f"d{folder:03d}")
+        os.makedirs(path)
+        for index in range(per_folder):
+            with open(os.path.join(path, f"f{index:05d}.txt"), "wb") as file:
+                file.write(f"{folder} {index}\n".encode())
+
+
 def big(root, rng, quick):
     """One 4 GB file, for the memory check (256 MB in quick mode)."""
     write_random(os.path.join(root, "huge.bin"), rng, 256_000_000 if quick else 4_000_000_000)
 
 
-RECIPES = {"s1": s1, "s2": s2, "s3": s3, "s4": s4, "big": big}
+RECIPES = {"s1": s1, "s2": s2, "s3": s3, "s4": s4, "s6": s6, "big": big}
 
 
 def hash_file(path):
     digest = hashlib.sha256()
     with open(path, "rb") as file:
-        while True:
-            block = file.read(1 << 20)
-            if not block:
-                break
-            digest.update(block)
+        # One read for a small file (most of S6's 100,000 checks).
+        block = file.read(1 << 16)
+        digest.update(block)
+        if len(block) == 1 << 16:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -130,12 +146,16 @@ def scan(root):
     return result
 
 
-def ensure(www, name, quick, log=print):
+def ensure(www, name, quick, log=print, files=None):
     """Makes sure the corpus `name` exists under `www`; returns its manifest:
-    {relative path: [size, sha256]}."""
+    {relative path: [size, sha256]}. `files` is S6's file count."""
     root = os.path.join(www, name)
     manifest_path = os.path.join(www, name + ".manifest.json")
     recipe = {"version": RECIPE_VERSION, "name": name, "quick": quick}
+    if files is not None:
+        recipe["files"] = files
+    if name == "s3" and quick:
+        recipe["size"] = QUICK_S3_SIZE
     try:
         with open(manifest_path, encoding="utf-8") as file:
             saved = json.load(file)
@@ -147,7 +167,8 @@ def ensure(www, name, quick, log=print):
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
     seed = f"fetchall-bench/{RECIPE_VERSION}/{name}/{quick}"
-    RECIPES[name](root, random.Random(seed), quick)
+    extra = () if files is None else (files,)
+    RECIPES[name](root, random.Random(seed), quick, *extra)
     files = {path: list(entry) for path, entry in scan(root).items()}
     with open(manifest_path, "w", encoding="utf-8") as file:
         json.dump({"recipe": recipe, "files": files}, file, indent=0, sort_keys=True)

@@ -129,6 +129,8 @@ def summarise_log(rows):
         "not_modified": sum(1 for r in rows if r["status"] == "304"),
         "listings": sum(1 for r in rows if r["uri"].endswith("/")),
         "protocols": sorted({r["server_protocol"] for r in rows}),
+        # Everything nginx sent for this run (headers and listings included).
+        "bytes_sent": sum(int(r["bytes_sent"] or 0) for r in rows),
         "file_body_bytes": sum(int(r["body_bytes_sent"] or 0) for r in file_rows
                                if r["request_method"] == "GET"),
     }

@@ -1,7 +1,10 @@
 """BENCHMARKS.md from the results of bench/run.py (a dict, also saved as JSON)."""
 
+import os
 import shlex
 import statistics
+
+import charts
 
 
 def median(values):
@@ -28,6 +31,9 @@ def summary(entry):
         "heads": median([s["heads"] for s in server]),
         "not_modified": median([s["not_modified"] for s in server]),
         "body": median([s["file_body_bytes"] for s in server]),
+        "shaped_drops": median([s.get("shaped_drops", 0) for s in server]),
+        "shaped_bytes": median([s.get("shaped_bytes", 0) for s in server]),
+        "sent": median([s.get("bytes_sent", 0) for s in server]),
         "protocols": sorted({p for s in server for p in s["protocols"]}),
         "exits": sorted({r["exit"] for r in runs}),
     }
@@ -35,6 +41,11 @@ def summary(entry):
 
 def fmt(value, digits=2):
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+def times_bound(seconds, bound):
+    """'1.31' (seconds / the lower bound), or '—' for a case without one (S6)."""
+    return "—" if not bound else f"{seconds / bound:.2f}"
 
 
 def fetchall_best(results):
@@ -65,20 +76,26 @@ def headline(data, lines):
     for case_id, info in data["cases"].items():
         results = data["results"].get(case_id, {})
         bound = info["bound"]["seconds"]
+        if info.get("skipped"):
+            lines.append(f"| {case_id} | {fmt(bound)} | not run: {info['skipped']} |" +
+                         " |" * len(tool_names))
+            continue
         name, best = fetchall_best(results)
         if best:
             variant = "" if name == "fetchall" else f" ({name[9:]})"
-            cell = f"**{best['wall']:.2f} s = {best['wall'] / bound:.2f}×**{variant}"
+            over = f" = {times_bound(best['wall'], bound)}×" if bound else ""
+            cell = f"**{best['wall']:.2f} s{over}**{variant}"
         else:
             cell = failure_text(results.get("fetchall", {})) or "—"
             cell = "FAIL" if cell.startswith("FAIL") else cell
-        row = [case_id, f"{bound:.2f}", cell]
+        row = [case_id, fmt(bound), cell]
         for tool in tool_names:
             entry = results.get(tool, {})
             stats = summary(entry)
             if stats:
                 ratio = f"; fa/peer {best['wall'] / stats['wall']:.2f}" if best else ""
-                row.append(f"{stats['wall']:.2f} s = {stats['wall'] / bound:.2f}×{ratio}")
+                over = f" = {times_bound(stats['wall'], bound)}×" if bound else ""
+                row.append(f"{stats['wall']:.2f} s{over}{ratio}")
             elif entry.get("failed"):
                 row.append("FAIL")
             else:
@@ -86,29 +103,50 @@ def headline(data, lines):
         lines.append("| " + " | ".join(row) + " |")
 
 
-def case_section(data, case_id, info, lines):
+def case_section(data, case_id, info, lines, chart=None):
     case = info["case"]
     bound = info["bound"]
     results = data["results"].get(case_id, {})
     handed = {t["name"] for t in data["tools"] if t["handed_list"]}
-    lines += [f"### {case_id}: {case['title']}", "",
-              f"{case['rtt']} ms RTT; {bound['files']} files, {bound['bytes'] / 1e6:.1f} MB; "
-              f"URL `{info['url']}`.", "",
-              f"Lower bound: **{bound['seconds']:.2f} s** = {bound['formula']}.", ""]
+    where = "nginx on loopback, no added latency" if case.get("direct") else \
+        f"{case['rtt']} ms RTT"
+    lines += [f"### {case_id}: {case['title']}", ""]
+    if info.get("skipped"):
+        lines += [f"Not run: {info['skipped']}.", ""]
+        return
+    lines += [f"{where}; {bound['files']:,} files, {bound['bytes'] / 1e6:.1f} MB; "
+              f"URL `{info['url']}`.", ""]
+    if info.get("shaping"):
+        lines += shaping_text(info["shaping"])
+    if bound["seconds"] is None:
+        lines += [f"Lower bound: {bound['formula']}.", ""]
+    else:
+        lines += [f"Lower bound: **{bound['seconds']:.2f} s** = {bound['formula']}.", ""]
+    if chart:
+        lines += [f"![{case_id}]({chart})", ""]
     rerun = case.get("rerun")
     _, best = fetchall_best(results)
     header = ["tool", "median s (min–max, runs)", "× LB", "fetchall/peer", "peak RSS MiB",
               "CPU s", "CPU s/GB", "requests", "conns", "protocol"]
+    if case.get("tiny"):
+        header[2] = "files/s"
     if rerun:
         header[6] = "file-body bytes re-sent"
         header.insert(8, "304s")
+    if case.get("tiny"):
+        header.insert(7, "CPU ms / 1,000 files")
+    if info.get("shaping"):
+        header += ["MB on the link", "FIFO drops"]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("| --- " * len(header) + "|")
     notes = []
+    single_after = case.get("single_run_after", data["arguments"]["single_run_after"])
     for name, entry in results.items():
         stats = summary(entry)
         label = name + (" ¹" if name in handed else "")
         if not stats:
+            if case.get("tools") and name not in case["tools"] and not entry.get("runs"):
+                continue    # not one of the tools this case is for (said below the table)
             text = failure_text(entry)
             if text:
                 notes.append(f"- {name}: {text}")
@@ -117,21 +155,27 @@ def case_section(data, case_id, info, lines):
             continue
         ratio = "—" if not best else f"{best['wall'] / stats['wall']:.2f}"
         gigabytes = bound["bytes"] / 1e9
+        third = (f"{bound['files'] / stats['wall']:,.0f}" if case.get("tiny")
+                 else times_bound(stats["wall"], bound["seconds"]))
         row = [label, f"{stats['wall']:.2f} ({stats['low']:.2f}–{stats['high']:.2f}, "
-               f"{stats['count']})", f"{stats['wall'] / bound['seconds']:.2f}", ratio,
+               f"{stats['count']})", third, ratio,
                f"{stats['rss_mib']:.1f}", f"{stats['cpu']:.2f}"]
         row.append(f"{stats['body']:,.0f}" if rerun else
-                   f"{stats['cpu'] / gigabytes:.1f}" if gigabytes else "—")
+                   f"{stats['cpu'] / gigabytes:,.1f}" if gigabytes else "—")
+        if case.get("tiny"):
+            row.append(f"{stats['cpu'] * 1e6 / bound['files']:,.0f}")
         row += [f"{stats['requests']:.0f}"]
         if rerun:
             row.append(f"{stats['not_modified']:.0f}")
         row += [f"{stats['connections']:.0f}", "/".join(stats["protocols"])]
+        if info.get("shaping"):
+            row += [f"{stats['shaped_bytes'] / 1e6:.1f}", f"{stats['shaped_drops']:.0f}"]
         lines.append("| " + " | ".join(row) + " |")
         if stats["exits"] != [0]:
             notes.append(f"- {name}: exit code {stats['exits']} although the files are right")
         if stats.get("count", 0) == 1 and entry.get("single"):
             notes.append(f"- {name}: run once (its first run took over "
-                         f"{data['arguments']['single_run_after']:.0f} s)")
+                         f"{single_after:.0f} s)")
         if name == "wget2" and case.get("https"):
             notes.append("- wget2: over HTTP/2 each of its 16 connections may carry up to "
                          "`--http2-request-window` (30) requests at once, so more than 16 "
@@ -139,22 +183,12 @@ def case_section(data, case_id, info, lines):
         if stats["heads"]:
             notes.append(f"- {name}: sent {stats['heads']:.0f} HEAD requests")
     lines.append("")
+    if case.get("tools"):
+        lines += [f"Only {', '.join(case['tools'])} run this case (recursive mirrors that "
+                  "finish it in minutes; the others are n/a). `CPU s/GB` is per GB of "
+                  "files, tiny here: compare `CPU s` and `files/s`.", ""]
     if case.get("segmented"):
-        lines.append("Per-tool bound for S3: the throttle allows 5 MiB/s × the most file "
-                     "requests nginx was answering at once (from `$msec` and "
-                     "`$request_time`), the connections the tool had in use. nginx's "
-                     "`limit_rate` is applied per request and lets the first second's worth "
-                     "(5 MiB) of each response go out at full speed, so a tool that asks for "
-                     "many short ranges (wget2 `--chunk-size`) can beat this figure:")
-        lines.append("")
-        for name, entry in results.items():
-            stats = summary(entry)
-            if stats and stats["peak_file_requests"]:
-                own = bound["bytes"] / (5 * 1024 * 1024 * stats["peak_file_requests"])
-                lines.append(f"- {name}: {stats['peak_file_requests']:.0f} at once "
-                             f"({stats['file_connections']:.0f} connection(s) in all) → "
-                             f"{own:.2f} s; measured {stats['wall'] / own:.2f}× that")
-        lines.append("")
+        lines += segmented_text(data, bound, results)
     if rerun:
         plain = [t["name"] for t in data["tools"] if not t["incremental"] and t["name"] in results]
         if plain:
@@ -166,7 +200,121 @@ def case_section(data, case_id, info, lines):
     lines += notes + ([""] if notes else [])
 
 
-def render(data):
+def shaping_text(shaping):
+    """How S1-100M's link was shaped, and what one curl measured through it."""
+    measured = shaping.get("measured")
+    probe = f"{measured / 1e6:.2f} MB/s" if measured else "nothing (the probe failed)"
+    return [f"The link: {shaping['rate_mbit']} Mbit/s ({shaping['rate_mbit'] / 8:.1f} MB/s) "
+            "for what the latency proxy sends to the tool, by an htb class on `lo` that a "
+            "u32 filter on the proxy's port feeds, with a FIFO of one bandwidth-delay "
+            f"product ({shaping['limit']:,} bytes; `FIFO drops` counts what it dropped); "
+            f"one curl of {shaping['probe_bytes'] / 1e6:.0f} MB through it measured "
+            f"{probe} (its 80 ms of setup included). The tc commands "
+            "(`bench/shaping.py`, removed at the end):", "", "```"] + \
+        shaping["commands"] + ["```", ""]
+
+
+def segmented_text(data, bound, results):
+    """S3: the connections each tool used and the file-body bytes nginx served it
+    (from its access log), against the files' size; then each tool's own bound."""
+    lines = ["fetchall runs S3 twice: at its defaults (`-j 16`, `--split 8`: at most 16 "
+             "connections in all) and at equal connections (`-j 32 --split 16`, the 32 "
+             "that the peers' 16 per file give two files). Connections and bytes, from "
+             "nginx's access log: file bodies are `$body_bytes_sent` of the GETs of "
+             "files, all bytes `$bytes_sent` of every answer (headers and the listing "
+             "included), summed over the run (median of the runs):", "",
+             "| tool | connections in all | file requests at once (most) | requests | "
+             "MB of file bodies served | × the files' size | MB sent in all |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, entry in results.items():
+        stats = summary(entry)
+        if stats:
+            lines.append(f"| {name} | {stats['file_connections']:.0f} | "
+                         f"{stats['peak_file_requests']:.0f} | {stats['requests']:.0f} | "
+                         f"{stats['body'] / 1e6:.1f} for {bound['bytes'] / 1e6:.1f} | "
+                         f"{stats['body'] / bound['bytes']:.3f}× | "
+                         f"{stats['sent'] / 1e6:.1f} |")
+    lines += ["", "Per-tool bound for S3: the throttle allows 5 MiB/s × the most file "
+              "requests nginx was answering at once (from `$msec` and `$request_time`), the "
+              "connections the tool had in use. nginx's `limit_rate` is applied per request "
+              "and lets the first second's worth (5 MiB) of each response go out at full "
+              "speed, so a tool that asks for many short ranges (wget2 `--chunk-size`) can "
+              "beat this figure:", ""]
+    for name, entry in results.items():
+        stats = summary(entry)
+        if stats and stats["peak_file_requests"]:
+            own = bound["bytes"] / (5 * 1024 * 1024 * stats["peak_file_requests"])
+            lines.append(f"- {name}: {stats['peak_file_requests']:.0f} at once "
+                         f"({stats['file_connections']:.0f} connection(s) in all) → "
+                         f"{own:.2f} s; measured {stats['wall'] / own:.2f}× that")
+    return lines + [""]
+
+
+def chart_rows(data, case_id):
+    """The rows of a case's chart: every tool that ran it, in the tables' order."""
+    handed = {t["name"] for t in data["tools"] if t["handed_list"]}
+    rows = []
+    for name, entry in data["results"].get(case_id, {}).items():
+        stats = summary(entry)
+        label = name + (" ¹" if name in handed else "")
+        if stats:
+            rows.append({"name": label, "wall": stats["wall"], "low": stats["low"],
+                         "high": stats["high"], "fetchall": name.startswith("fetchall")})
+            if data["cases"][case_id]["case"].get("tiny"):
+                files = data["cases"][case_id]["bound"]["files"]
+                rows[-1]["note"] = f"{files / stats['wall']:,.0f} files/s"
+        elif entry.get("failed"):
+            rows.append({"name": label, "failed": "FAIL (wrong or missing files)",
+                         "fetchall": name.startswith("fetchall")})
+    return rows
+
+
+def write_charts(data, folder, link_prefix):
+    """Draws bench/charts/<case>.svg for every case that ran into `folder`; returns
+    {case id: the link to put in the report (`link_prefix` + file name)}."""
+    links = {}
+    os.makedirs(folder, exist_ok=True)
+    for case_id, info in data["cases"].items():
+        rows = chart_rows(data, case_id)
+        if info.get("skipped") or not rows:
+            continue
+        bound = info["bound"]
+        case = info["case"]
+        where = "nginx on loopback, no added latency" if case.get("direct") else \
+            f"{case['rtt']} ms RTT"
+        if info.get("shaping"):
+            where += f", {info['shaping']['rate_mbit']} Mbit/s link"
+        subtitle = (f"{where}; {bound['files']:,} files, {bound['bytes'] / 1e6:.1f} MB; "
+                    f"{data['arguments']['runs']} run(s) per tool" +
+                    ("; ¹ handed the URL list" if any("¹" in r["name"] for r in rows) else ""))
+        label = "" if bound["seconds"] is None else f"lower bound {bound['seconds']:.2f} s"
+        text = charts.svg(f"{case_id}: {case['title']}", rows, bound["seconds"], label,
+                          subtitle)
+        name = f"{case_id}.svg"
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as file:
+            file.write(text)
+        links[case_id] = link_prefix + name
+    return links
+
+
+def network_text(data):
+    """Where the bench's loopback was, and its MTU (which decides TCP's segment size,
+    so how long slow start takes)."""
+    mtu = data.get("mtu")
+    mtu_text = f"MTU {mtu:,} bytes" if mtu else "MTU unknown"
+    if data.get("netns"):
+        return (f"loopback of a network namespace made for the run (`{data['netns']}`, "
+                f"{mtu_text}: TCP segments and initial windows as on a real link; see "
+                "`bench/netns.py`)")
+    return (f"the host's own loopback ({mtu_text}"
+            + ("; with 64 KiB segments TCP's slow start all but vanishes, "
+               "run as root without `--no-netns` for MTU 1500)" if mtu and mtu > 9000
+               else ")"))
+
+
+def render(data, chart_links=None):
+    """The report's Markdown; `chart_links` ({case id: path}) embeds each chart."""
+    chart_links = chart_links or {}
     machine = data["machine"]
     arguments = data["arguments"]
     command = "python3 bench/run.py" + (" --quick" if arguments["quick"] else "") + \
@@ -183,6 +331,9 @@ def render(data):
              f"kernel {machine['kernel']}, {machine['os']}",
              "- everything on 127.0.0.1: the tools, nginx, and the latency proxy share "
              "the same CPUs",
+             "- " + network_text(data)] \
+        + ([f"- fetchall binary: `{data['fetchall_binary']}` (given with "
+                 "`--fetchall`)"] if data["arguments"].get("fetchall") else []) + [
              f"- the tools write to {data.get('outputs', 'the workdir')} (see "
              "`bench/volume.py` for why)", "",
              "## Setup", "",
@@ -190,7 +341,11 @@ def render(data):
              "on one port and HTTPS + HTTP/2 (`listen … ssl http2`, a certificate from a "
              "throw-away CA made with openssl, which every tool is given) on another; "
              "`limit_rate 5m` (5 MiB/s per connection) on the S3 location; the access log "
-             "records connection, protocol, status and `$body_bytes_sent` of every request.",
+             "records connection, protocol, status, `$bytes_sent` and `$body_bytes_sent` of "
+             "every request.",
+             "- each case's chart (tools side by side, median wall time with a whisker "
+             "from the fastest to the slowest run, the lower bound as a dashed line) is "
+             "an SVG drawn by `bench/charts.py`.",
              f"- latency: `bench/latency-proxy` in front of nginx delays every chunk by "
              f"RTT/2 in each direction (a delay line: throughput is not capped) and a new "
              f"connection by {'RTT/2' if arguments['connect_delay'] == 'half' else 'one RTT'}.",
@@ -198,8 +353,10 @@ def render(data):
              f"{(data['link_rate'] or 0) / 1e6:.0f} MB/s.",
              "- **LB** (lower bound, issue 6) = max(bytes / link rate, waves × RTT); a wave "
              "is one round of requests at the given concurrency, plus one round trip per "
-             "listing level. For S3 the rate is 5 MiB/s × 16 connections; for S5 it is one "
-             "RTT per listing level. Connection setup (and TLS) is not in LB, so every tool "
+             "listing level. For S3 the rate is 5 MiB/s × 16 connections; for S1-100M the "
+             "shaped link's 12.5 MB/s; for S5 it is one RTT per listing level; S6 has none "
+             "(loopback, no added latency: files/s and CPU are what it compares). "
+             "Connection setup (and TLS) is not in LB, so every tool "
              "pays it on top.",
              "- every run's output is compared with the corpus (SHA-256 of every file; "
              "missing, extra or wrong files fail the tool and its time is not counted).",
@@ -213,7 +370,7 @@ def render(data):
     lines.append("")
     lines += ["## Scenarios", ""]
     for case_id, info in data["cases"].items():
-        case_section(data, case_id, info, lines)
+        case_section(data, case_id, info, lines, chart_links.get(case_id))
     if data.get("big"):
         big = data["big"]
         status = "ok" if not big["problems"] else "FAIL: " + "; ".join(big["problems"])
@@ -244,13 +401,27 @@ def render(data):
     return "\n".join(lines)
 
 
+def write_report(data, output):
+    """Writes the report to `output` and its charts beside it: BENCHMARKS.md at the
+    repository's root gets bench/charts/<case>.svg, any other report (the quick
+    one in bench/out) a charts/ folder of its own, so a smoke run never overwrites
+    the charts BENCHMARKS.md shows."""
+    folder = os.path.dirname(os.path.abspath(output))
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if folder == repo:
+        links = write_charts(data, os.path.join(repo, "bench", "charts"), "bench/charts/")
+    else:
+        links = write_charts(data, os.path.join(folder, "charts"), "charts/")
+    with open(output, "w", encoding="utf-8") as file:
+        file.write(render(data, links))
+
+
 if __name__ == "__main__":
-    # Re-render a report from a run's raw results:
+    # Re-render a report (and its charts) from a run's raw results:
     #   python3 bench/report.py /tmp/fetchall-bench/results.json BENCHMARKS.md
     import json
     import sys
 
     with open(sys.argv[1], encoding="utf-8") as source:
         results = json.load(source)
-    with open(sys.argv[2], "w", encoding="utf-8") as target:
-        target.write(render(results))
+    write_report(results, sys.argv[2])

@@ -69,11 +69,12 @@ class NotApplicable(Exception):
 class Fetchall(Tool):
     name = "fetchall"
 
-    def __init__(self, binary, split=False):
+    def __init__(self, binary, split=False, jobs=16):
         self.binary = binary
         self.split = split
         if split:
-            self.name = "fetchall --split"
+            # The command S3 gives it (two files): the name says the connections.
+            self.name = f"fetchall -j {2 * jobs} --split {jobs}"
         self.version_command = [binary, "--version"]
 
     def available(self):
@@ -243,10 +244,10 @@ class Curl(Tool):
         return argv, {}
 
 
-def all_tools(fetchall_binary, seed_script, rclone_config, has_split):
+def all_tools(fetchall_binary, seed_script, rclone_config, has_split, jobs=16):
     tools = [Fetchall(fetchall_binary)]
     if has_split:
-        tools.append(Fetchall(fetchall_binary, split=True))
+        tools.append(Fetchall(fetchall_binary, split=True, jobs=jobs))
     tools += [Seed(seed_script), Wget(), Wget2(), Aria2c(), Rclone(rclone_config), Lftp(),
               Curl()]
     return tools
