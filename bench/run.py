@@ -232,6 +232,11 @@ def lower_bound(case, files, jobs, link_rate):
     by_waves = waves * rtt
     formula = (f"max({formula_rate} = {by_bytes:.2f} s, "
                f"{waves} waves x {case['rtt']} ms = {by_waves:.2f} s)")
+    if case["https"]:
+        # The waves are rounds of `jobs` requests; over HTTP/2 a tool may keep more
+        # streams than that in flight on its connections, and go below it.
+        formula += (f" at {jobs} requests in flight; over HTTP/2 fetchall keeps "
+                    f"{4 * jobs} and wget2 up to {30 * jobs} (streams per connection)")
     return {"seconds": max(by_bytes, by_waves), "formula": formula, "levels": levels,
             "bytes": total, "files": len(files), "waves": waves}
 
