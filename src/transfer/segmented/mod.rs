@@ -92,15 +92,19 @@ pub(crate) async fn download_segments(
         attempt,
         cancel,
         whole: Mutex::new(None),
+        written: Default::default(),
+        syncing: Arc::new(tokio::sync::Semaphore::new(1)),
     };
     shared.report_progress();
     let result = tokio::select! {
         result = run_connections(&shared, first, wanted) => result,
         () = shared.save_periodically() => Ok(()),
+        () = shared.sync_behind() => Ok(()),
     };
     // A connection dropped mid-write (another one failed) leaves its write running:
     // it ends before anything else, so the counts saved and the lock let go are final.
     shared.writes.drain().await;
+    shared.sync_ended().await;
     match result {
         Err(TransferError::Changed { detail }) => {
             parts.discard().await;
