@@ -209,8 +209,11 @@ impl<'a> SplitFile<'a> {
             if before.remaining() == 0 {
                 return Ok(());
             }
-            let error = match self.fetch_segment_once(index, first.take()).await {
-                Ok(()) => return Ok(()),
+            // A request asks for part of the segment at most: the next asks for more.
+            let result = self.fetch_segment_once(index, first.take()).await;
+            self.layout().answered(index);
+            let error = match result {
+                Ok(()) => continue,
                 Err(error) => error,
             };
             // Another version, or ranges that cannot be used: the whole file's concern.
@@ -237,22 +240,25 @@ impl<'a> SplitFile<'a> {
         }
     }
 
-    /// One request for the rest of a segment (or the whole-file answer `first`),
-    /// read to the segment's end. What arrived before a failure is written: it is
-    /// the next try's start.
+    /// One request for the next part of a segment (see [`Layout::ask`]), read to
+    /// the end of the range it asked for; or the whole-file answer `first`, read to
+    /// the segment's end. What arrived before a failure is written: it is the next
+    /// try's start.
     async fn fetch_segment_once(
         &self,
         index: usize,
         first: Option<reqwest::Response>,
     ) -> Result<(), TransferError> {
-        let segment = self.segment(index);
-        // Only the whole-file answer runs on past the end of its segment.
+        // Only the whole-file answer runs on past the end of its segment, and only it
+        // is cut short (when its segment ends): its range is open.
         let whole_file = first.is_some();
-        let response = match first {
-            Some(response) => response,
-            None => self.request(segment).await?,
+        let (mut position, response, asked_end) = match first {
+            Some(response) => (self.segment(index).next_byte(), response, None),
+            None => {
+                let (start, end) = self.layout().ask(index);
+                (start, self.request(start, end).await?, Some(end))
+            }
         };
-        let mut position = segment.next_byte();
         let mut buffer = Vec::with_capacity(SEGMENT_BUFFER_BYTES);
         // Each connection is measured on its own: one slow range fails alone.
         let pace = BodyPace {
@@ -270,7 +276,10 @@ impl<'a> SplitFile<'a> {
                     return Err(error);
                 }
             };
-            let mut end = self.segment(index).end;
+            // A segment is never cut before the range its request asked for.
+            let mut end = asked_end.map_or(self.segment(index).end, |asked| {
+                asked.min(self.segment(index).end)
+            });
             let Some(chunk) = chunk else {
                 let written = position + buffer.len() as u64;
                 self.write(index, position, buffer).await?;
@@ -307,13 +316,13 @@ impl<'a> SplitFile<'a> {
         }
     }
 
-    /// Asks for the rest of one segment, and checks that the answer is exactly that
-    /// range of the same version.
-    async fn request(&self, segment: Segment) -> Result<reqwest::Response, TransferError> {
+    /// Asks for bytes `start..end` (a closed range: the server sends no byte past
+    /// it), and checks that the answer is exactly that range of the same version.
+    async fn request(&self, start: u64, end: u64) -> Result<reqwest::Response, TransferError> {
         let request = with_range(
             file_request(self.client, &self.task.url),
-            segment.next_byte(),
-            Some(segment.end - 1),
+            start,
+            Some(end - 1),
             &self.validator,
         );
         let read_timeout = self.attempt.read_timeout;
@@ -351,7 +360,7 @@ impl<'a> SplitFile<'a> {
         }
         // Same version, but not the bytes asked for (or no Content-Range): the
         // server's ranges cannot be assembled into a file.
-        if range.is_none_or(|range| range.start != Some(segment.next_byte())) {
+        if range.is_none_or(|range| range.start != Some(start)) {
             return Err(TransferError::RangesIgnored);
         }
         Ok(response)
