@@ -38,5 +38,6 @@ mod requests;
 mod scale;
 mod segmented;
 mod shard;
+mod split_waste;
 mod webdav;
 mod zones;

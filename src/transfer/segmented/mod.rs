@@ -14,10 +14,14 @@
 //! slot of the run (see [`crate::pace::slots`]): as many start as are free, and more as
 //! other transfers give theirs back, so `--jobs` bounds the connections of a run
 //! however many large files are split. A connection whose segment is done takes the
-//! next segment no connection has started, else the second half of the segment with
-//! the most left (as aria2 does), so one slow connection does not hold the file back
-//! while the others sit idle; the connections in use never exceed the segments
-//! planned.
+//! next segment no connection has started, else the second half of what the segment
+//! with the most left has not asked for yet, so one slow connection does not hold
+//! the file back while the others sit idle; the connections in use never exceed the
+//! segments planned.
+//!
+//! Every range asked for is closed and read to its end (see [`plan`]): a server
+//! sends ahead of its reader, and a range dropped early is paid for in bytes sent
+//! for nothing. Only the first, whole-file answer is left unread past its segment.
 
 mod plan;
 mod worker;
@@ -92,15 +96,19 @@ pub(crate) async fn download_segments(
         attempt,
         cancel,
         whole: Mutex::new(None),
+        written: Default::default(),
+        syncing: Arc::new(tokio::sync::Semaphore::new(1)),
     };
     shared.report_progress();
     let result = tokio::select! {
         result = run_connections(&shared, first, wanted) => result,
         () = shared.save_periodically() => Ok(()),
+        () = shared.sync_behind() => Ok(()),
     };
     // A connection dropped mid-write (another one failed) leaves its write running:
     // it ends before anything else, so the counts saved and the lock let go are final.
     shared.writes.drain().await;
+    shared.sync_ended().await;
     match result {
         Err(TransferError::Changed { detail }) => {
             parts.discard().await;
