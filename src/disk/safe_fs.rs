@@ -333,10 +333,11 @@ impl Folders {
         let part = LockedPart::open(path, false)
             .map_err(|source| TransferError::io(action, path, source))?;
         self.check_opened(part.file(), path)?;
-        if fresh {
-            part.file()
-                .set_len(0)
-                .map_err(|source| TransferError::io(action, path, source))?;
+        // An empty file (the usual: just created) is not cut: a truncate stamps
+        // the file's times, a journaled change per file for nothing.
+        let error = |source| TransferError::io(action, path, source);
+        if fresh && part.file().metadata().map_err(error)?.len() != 0 {
+            part.file().set_len(0).map_err(error)?;
         }
         Ok(part)
     }
