@@ -2,6 +2,7 @@
 //! placing a finished file, the output folder's lock, and the rule that nothing is
 //! written (or read back) through a symlink; hashing and verifying files on disk.
 
+pub(crate) mod batch;
 pub mod hash;
 pub mod lock;
 pub(crate) mod part;

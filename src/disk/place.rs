@@ -80,40 +80,48 @@ pub(crate) struct Placement {
     pub folders: Folders,
 }
 
-/// Writes a small body received whole in one blocking call: create, write, sync,
-/// time, rename. A mirror of thousands of small files spends its time in round
-/// trips, not in a dozen file-system calls and thread hand-offs per file.
-pub(crate) async fn place_small_file(
-    body: Vec<u8>,
-    placement: Placement,
-) -> Result<(), TransferError> {
-    let temporary = placement.temporary.clone();
-    tokio::task::spawn_blocking(move || write_in_place(&body, &placement))
-        .await
-        .map_err(|error| TransferError::io("write", temporary, std::io::Error::other(error)))?
-}
-
-/// Create, write, sync, time, rename; on failure the hidden file is removed. The
-/// hidden file is locked and never reached through a symlink.
-fn write_in_place(body: &[u8], placement: &Placement) -> Result<(), TransferError> {
+/// Creates the hidden file of `placement`, writes `body` into it and gives it the
+/// server's time: complete, but neither durable nor renamed yet
+/// ([`crate::disk::batch`] does both, for many files at once). On failure the
+/// hidden file is removed. It is locked, and never reached through a symlink.
+pub(crate) fn write_hidden(
+    body: &[u8],
+    placement: &Placement,
+) -> Result<LockedPart, TransferError> {
     let temporary = &placement.temporary;
     let part = placement.folders.open_part(temporary, true)?;
     let result = (|| {
         let mut file = part.file();
         file.write_all(body)
             .map_err(|source| TransferError::io("write", temporary, source))?;
-        // Durable before it gets its final name: a crash never leaves a short file there.
-        file.sync_data()
-            .map_err(|source| TransferError::io("write", temporary, source))?;
         if let Some(modified) = placement.modified {
             file.set_modified(modified)
                 .map_err(|source| TransferError::io("set the time of", temporary, source))?;
         }
-        part.rename_to(&placement.destination, Some(body.len() as u64))
-            .map_err(|source| TransferError::io("rename into", &placement.destination, source))
+        Ok(())
     })();
-    if result.is_err() {
+    match result {
+        Ok(()) => Ok(part),
+        Err(error) => {
+            part.remove();
+            Err(error)
+        }
+    }
+}
+
+/// Renames the hidden file `part` (written and made durable) of `length` bytes to
+/// its final name, after the checks of [`LockedPart::rename_to`]; on failure it is
+/// removed.
+pub(crate) fn rename_written(
+    part: &LockedPart,
+    placement: &Placement,
+    length: u64,
+) -> Result<(), TransferError> {
+    let renamed = part
+        .rename_to(&placement.destination, Some(length))
+        .map_err(|source| TransferError::io("rename into", &placement.destination, source));
+    if renamed.is_err() {
         part.remove();
     }
-    result
+    renamed
 }

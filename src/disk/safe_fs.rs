@@ -31,10 +31,12 @@
 //! a file is only renamed into place while its writer holds that lock and has checked
 //! that the name still refers to the file it wrote.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rustix::fs::{FlockOperation, OFlags, flock};
 
@@ -228,6 +230,26 @@ pub fn is_locked_by_another(path: &Path) -> bool {
     )
 }
 
+/// The real path (symlinks resolved) of each output folder of a run, resolved
+/// once: every file opened is checked against it (see [`Folders::open_part`]).
+/// Held for the run, so an output folder (or a parent) swapped for a symlink after
+/// the first file still fails the files opened through it.
+#[derive(Debug, Clone, Default)]
+pub struct RealRoots(Arc<Mutex<HashMap<PathBuf, Arc<PathBuf>>>>);
+
+impl RealRoots {
+    /// The real path of `root`, resolved on the first call.
+    fn of(&self, root: &Path) -> io::Result<Arc<PathBuf>> {
+        let mut known = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(real) = known.get(root) {
+            return Ok(Arc::clone(real));
+        }
+        let real = Arc::new(std::fs::canonicalize(root)?);
+        known.insert(root.to_path_buf(), Arc::clone(&real));
+        Ok(real)
+    }
+}
+
 /// The folders a file is written in: checked, and created where missing, one by one
 /// from the output folder down, never through a symlink that leads outside it.
 #[derive(Debug, Clone)]
@@ -238,6 +260,8 @@ pub struct Folders {
     pub relative: RelativePath,
     /// `--follow-symlinks`: a symlinked folder may lead anywhere.
     pub follow_symlinks: bool,
+    /// The run's output folders, resolved.
+    pub real_roots: RealRoots,
 }
 
 impl Folders {
@@ -309,10 +333,11 @@ impl Folders {
         let part = LockedPart::open(path, false)
             .map_err(|source| TransferError::io(action, path, source))?;
         self.check_opened(part.file(), path)?;
-        if fresh {
-            part.file()
-                .set_len(0)
-                .map_err(|source| TransferError::io(action, path, source))?;
+        // An empty file (the usual: just created) is not cut: a truncate stamps
+        // the file's times, a journaled change per file for nothing.
+        let error = |source| TransferError::io(action, path, source);
+        if fresh && part.file().metadata().map_err(error)?.len() != 0 {
+            part.file().set_len(0).map_err(error)?;
         }
         Ok(part)
     }
@@ -327,9 +352,11 @@ impl Folders {
         let Ok(opened) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) else {
             return Ok(());
         };
-        let root = std::fs::canonicalize(&self.root)
+        let root = self
+            .real_roots
+            .of(&self.root)
             .map_err(|source| TransferError::io("read", &self.root, source))?;
-        if opened.starts_with(&root) {
+        if opened.starts_with(root.as_path()) {
             return Ok(());
         }
         Err(TransferError::io(
@@ -358,9 +385,11 @@ impl Folders {
         if self.follow_symlinks {
             return Ok(());
         }
-        let root = std::fs::canonicalize(&self.root)
+        let root = self
+            .real_roots
+            .of(&self.root)
             .map_err(|source| TransferError::io("read", &self.root, source))?;
-        if target.starts_with(&root) {
+        if target.starts_with(root.as_path()) {
             return Ok(());
         }
         Err(TransferError::io(
@@ -460,6 +489,7 @@ mod tests {
             root: root.clone(),
             relative,
             follow_symlinks: false,
+            real_roots: RealRoots::default(),
         };
         let inside = LockedPart::open(&root.join("sub/.f.fetchall-part"), false).expect("open");
         assert!(

@@ -37,7 +37,7 @@ pub(crate) async fn transfer_file(run: &Run, mut task: Task, slot: Slot, host_sl
         limiter: run.limiter.as_ref(),
         slots: Some(host_slots),
         follow_symlinks: run.options.follow_symlinks,
-        pending_writes: &run.pending_writes,
+        small_files: &run.small_files,
         ftp: Some(&run.ftp),
     };
     let result = transfer::download_with_retries(

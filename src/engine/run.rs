@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::disk::batch::SmallFileWriter;
 use crate::engine::clocks::HostClocks;
 use crate::engine::digests::ExpectedDigests;
 use crate::engine::listed::Listings;
@@ -39,8 +40,8 @@ pub(crate) struct Run {
     pub(crate) limiter: Option<RateLimiter>,
     /// `--wait`: spacing of requests per host.
     pub(crate) spacing: HostSpacing,
-    /// Small bodies waiting for the disk (see [`crate::transfer::Attempt::pending_writes`]).
-    pub(crate) pending_writes: Semaphore,
+    /// Writes small files, durable in batches (see [`crate::transfer::Attempt::small_files`]).
+    pub(crate) small_files: SmallFileWriter,
     /// Cancelled once every file of the run has been handed to the dispatcher (and
     /// so has claimed its path): a `--content-disposition` name is applied only
     /// then, so it never takes the path of a link read later.
@@ -89,7 +90,7 @@ impl Run {
             digests: ExpectedDigests::default(),
             limiter: options.limit_rate.map(RateLimiter::new),
             spacing: HostSpacing::new(options.wait, options.random_wait),
-            pending_writes: Semaphore::new(crate::transfer::small_file::PENDING_WRITES),
+            small_files: SmallFileWriter::default(),
             all_claimed: CancellationToken::new(),
             clocks: HostClocks::default(),
             listings: Listings::new(options.delete),

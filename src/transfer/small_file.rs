@@ -1,9 +1,9 @@
 //! Small files, written in one go: the body (at most [`SMALL_FILE_BYTES`]) is
-//! gathered in memory, checked, then placed by one blocking call
-//! ([`crate::disk::place::place_small_file`]).
+//! gathered in memory, checked, then written and placed with others, durable in
+//! batches ([`crate::disk::batch`]).
 
 use crate::checksum::BodyHasher;
-use crate::disk::place::{Placement, place_small_file};
+use crate::disk::place::Placement;
 use crate::error::TransferError;
 use crate::transfer::body::{Body, BodyPace};
 use crate::transfer::types::{Attempt, Outcome, Progress};
@@ -12,9 +12,6 @@ use crate::transfer::types::{Attempt, Outcome, Progress};
 /// fetching one again costs less than the sidecar file resuming needs. With 16
 /// transfers in flight that is 1 MiB of buffers at most.
 pub const SMALL_FILE_BYTES: u64 = 64 * 1024;
-
-/// Small bodies received and waiting to be written, at most: 4 MiB of memory.
-pub(crate) const PENDING_WRITES: usize = 16;
 
 /// Receives a body of exactly `length` bytes into memory and puts it in place.
 pub(crate) async fn receive_small_file(
@@ -46,10 +43,10 @@ pub(crate) async fn receive_small_file(
     hasher.update(&body);
     let digest = hasher.finish().map_err(TransferError::Checksum)?;
     // The connection is free for the next file while this one is written, but only
-    // so many bodies wait for the disk at once.
-    let _pending = attempt.pending_writes.acquire().await;
+    // so many bodies (and files not yet renamed) wait for the disk at once.
+    let room = attempt.small_files.room().await;
     progress.body_received();
-    place_small_file(body, placement).await?;
+    attempt.small_files.place(body, placement, room).await?;
     Ok(Outcome::Downloaded {
         bytes: length,
         suggested_name,

@@ -113,9 +113,10 @@ pub struct Attempt<'a> {
     /// `--follow-symlinks`: write through symlinked folders that lead outside the
     /// output folder.
     pub follow_symlinks: bool,
-    /// Small bodies received and waiting for the disk, at most (one permit each):
-    /// the run's own, so two runs in one process do not share it.
-    pub pending_writes: &'a tokio::sync::Semaphore,
+    /// The run's writer of small files, durable in batches
+    /// ([`crate::disk::batch`]): the run's own, so two runs in one process do not
+    /// share it.
+    pub small_files: &'a crate::disk::batch::SmallFileWriter,
     /// The run's FTP sessions, for `ftp://` and `ftps://` files.
     pub ftp: Option<&'a crate::ftp::FtpSessions>,
 }
@@ -148,6 +149,7 @@ impl Attempt<'_> {
             root: task.root.clone(),
             relative: task.relative.clone(),
             follow_symlinks: self.follow_symlinks,
+            real_roots: self.small_files.real_roots(),
         }
     }
 }

@@ -14,6 +14,7 @@
 mod support;
 
 mod adversarial;
+mod batched_durability;
 mod buckets;
 mod checksums;
 mod cli;

@@ -1,0 +1,607 @@
+//! Small files made durable in batches: the same promise as any file, for one
+//! flush per batch instead of one per file.
+//!
+//! A final name only ever holds a complete file, even after a power loss, because
+//! a file's bytes are durable before it is renamed. Making one tiny file durable
+//! costs a journal commit and a disk cache flush; a mirror of 100,000 tiny files
+//! paid 100,000 of them. Here each small body is written (created, written, given
+//! its time) under its hidden name by the transfer that received it, on the
+//! blocking pool, several at once; the open, locked hidden file then goes to the
+//! run's one batch thread, which takes every file waiting (at most [`MAX_BATCH`]):
+//!
+//! 1. **durable**: one `syncfs` per file system of the batch (usually one) makes
+//!    every file's bytes and time durable together — and with them the renames of
+//!    the batch before;
+//! 2. **renamed**: each file gets its final name (still locked, checked as any
+//!    file is: [`crate::disk::safe_fs::LockedPart::rename_to`]);
+//! 3. **reported**: a file is answered "done" once its rename is durable too, by
+//!    the next batch's flush, or — when no file comes within [`IDLE_FLUSH`] — by a
+//!    flush of its own. So a file reported downloaded is durable under its final
+//!    name; a crash before that leaves either the hidden file or the complete file
+//!    under its final name, never a short one.
+//!
+//! A batch is never waited for long: the thread starts the next one as soon as the
+//! last is done and [`PASS_GAP`] (2 ms) has passed since it started, with whatever
+//! queued meanwhile, so a batch is as large as the disk is slow (and a `syncfs`,
+//! which walks the whole file system, is paid at most every 2 ms, not per file:
+//! measured, passes one after the other averaged 1.4 files each), and a run of
+//! three files waits a few ms at most. If `syncfs` fails (or the
+//! system has none), each file is flushed on its own (`fdatasync`) and each folder
+//! of a renamed file (`fsync`), so an error names the file it belongs to and fails
+//! only that file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+
+use crate::disk::place::{Placement, rename_written, write_hidden};
+use crate::disk::safe_fs::{LockedPart, RealRoots};
+use crate::error::TransferError;
+
+/// Small files received and not yet renamed, at most: their bodies (until
+/// written, at most 64 KiB each: 4 MiB) and open hidden files are bounded by it.
+pub(crate) const WAITING: usize = 64;
+
+/// Files in one batch, at most.
+pub(crate) const MAX_BATCH: usize = WAITING;
+
+/// How long the batch thread, with renamed files whose names are not durable yet
+/// and nothing queued, waits for another file before flushing for them alone: a
+/// file arriving meanwhile carries them in its own batch's flush.
+pub(crate) const IDLE_FLUSH: Duration = Duration::from_millis(2);
+
+/// Passes start no closer than this: a file arriving just after one waits (at most
+/// this long) for others to share the next, rather than each paying a flush of
+/// the whole file system alone. Short enough that no one notices it.
+pub(crate) const PASS_GAP: Duration = Duration::from_millis(2);
+
+/// What the batch thread did, in order (for tests; a run ignores it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// One durability pass made these hidden files (their bytes) and these final
+    /// names (renamed earlier) durable.
+    Durable {
+        written: Vec<PathBuf>,
+        renamed: Vec<PathBuf>,
+    },
+    /// The hidden file got this final name.
+    Renamed(PathBuf),
+    /// The file at this final name was reported done (or failed).
+    Answered(PathBuf),
+}
+
+/// One written hidden file waiting for its batch.
+struct Job {
+    part: LockedPart,
+    placement: Placement,
+    length: u64,
+    /// The file system the file is on (`st_dev`).
+    device: u64,
+    done: oneshot::Sender<Result<(), TransferError>>,
+    /// Its place among the [`WAITING`]; freed once the file is renamed.
+    room: OwnedSemaphorePermit,
+}
+
+/// A file renamed into place whose name is not durable yet.
+struct Renamed {
+    destination: PathBuf,
+    device: u64,
+    done: oneshot::Sender<Result<(), TransferError>>,
+}
+
+/// The run's writer of small files: one batch thread, started with the first
+/// file and ended when the writer is dropped (once every file queued is answered).
+#[derive(Debug)]
+pub(crate) struct SmallFileWriter {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    room: Arc<Semaphore>,
+    real_roots: RealRoots,
+}
+
+impl Default for SmallFileWriter {
+    fn default() -> SmallFileWriter {
+        SmallFileWriter {
+            jobs: Mutex::new(None),
+            room: Arc::new(Semaphore::new(WAITING)),
+            real_roots: RealRoots::default(),
+        }
+    }
+}
+
+impl SmallFileWriter {
+    /// The run's output folders, resolved once for every file of the run (large
+    /// ones too), not once per file.
+    pub(crate) fn real_roots(&self) -> RealRoots {
+        self.real_roots.clone()
+    }
+
+    /// Waits for room among the files waiting: taken before the connection is
+    /// given back, so bodies never pile up faster than the disk takes them.
+    pub(crate) async fn room(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.room).acquire_owned().await.ok()
+    }
+
+    /// Writes `body` to the hidden file of `placement` and has it made durable
+    /// and renamed in the next batch; returns once its final name is durable (see
+    /// the module's docs). `room` comes from [`SmallFileWriter::room`].
+    pub(crate) async fn place(
+        &self,
+        body: Vec<u8>,
+        placement: Placement,
+        room: Option<OwnedSemaphorePermit>,
+    ) -> Result<(), TransferError> {
+        let temporary = placement.temporary.clone();
+        let failed = |why: io::Error| TransferError::io("write", &temporary, why);
+        let jobs = self.queue().map_err(failed)?;
+        let room = match room {
+            Some(room) => room,
+            None => self.room().await.ok_or_else(|| failed(stopped()))?,
+        };
+        let (done, answer) = oneshot::channel();
+        // The job is queued by the blocking call itself: a transfer given up while
+        // its file is written still leaves it to be renamed or removed, never a
+        // hidden file behind.
+        tokio::task::spawn_blocking(move || {
+            let length = body.len() as u64;
+            let part = write_hidden(&body, &placement)?;
+            drop(body);
+            let device = match part.file().metadata() {
+                Ok(metadata) => metadata.dev(),
+                Err(source) => {
+                    part.remove();
+                    return Err(TransferError::io("write", &placement.temporary, source));
+                }
+            };
+            let job = Job {
+                part,
+                placement,
+                length,
+                device,
+                done,
+                room,
+            };
+            jobs.send(job).map_err(|mpsc::SendError(job)| {
+                job.part.remove();
+                TransferError::io("write", &job.placement.temporary, stopped())
+            })
+        })
+        .await
+        .map_err(|error| failed(io::Error::other(error)))??;
+        answer.await.map_err(|_| failed(stopped()))?
+    }
+
+    /// The queue to the batch thread, which is started on first use.
+    fn queue(&self) -> io::Result<mpsc::Sender<Job>> {
+        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(jobs) = jobs.as_ref() {
+            return Ok(jobs.clone());
+        }
+        let (sender, queue) = mpsc::channel();
+        thread::Builder::new()
+            .name("fetchall-small-files".to_string())
+            .spawn(move || write_batches(&queue, &mut |_| {}))?;
+        *jobs = Some(sender.clone());
+        Ok(sender)
+    }
+}
+
+fn stopped() -> io::Error {
+    io::Error::other("the small-file writer stopped")
+}
+
+/// The batch thread: a batch is every file waiting once the last batch is done.
+fn write_batches(queue: &mpsc::Receiver<Job>, trace: &mut dyn FnMut(Step)) {
+    let mut syncer = Syncer::default();
+    let mut renamed: Vec<Renamed> = Vec::new();
+    // When the last pass started: passes come no closer than [`PASS_GAP`].
+    let mut last_pass: Option<Instant> = None;
+    loop {
+        let first = if renamed.is_empty() {
+            queue.recv().ok()
+        } else {
+            queue.recv_timeout(IDLE_FLUSH).ok()
+        };
+        let Some(first) = first else {
+            if renamed.is_empty() {
+                return;
+            }
+            // Nothing came to carry them: their names are made durable alone.
+            last_pass = Some(Instant::now());
+            write_batch(Vec::new(), std::mem::take(&mut renamed), &mut syncer, trace);
+            continue;
+        };
+        let mut batch = vec![first];
+        let gathered_until = last_pass.map(|last| last + PASS_GAP);
+        while batch.len() < MAX_BATCH {
+            let next = match gathered_until {
+                Some(until) => match until.checked_duration_since(Instant::now()) {
+                    Some(left) => queue.recv_timeout(left).ok(),
+                    None => queue.try_recv().ok(),
+                },
+                None => queue.try_recv().ok(),
+            };
+            match next {
+                Some(job) => batch.push(job),
+                None => break,
+            }
+        }
+        last_pass = Some(Instant::now());
+        renamed = write_batch(batch, std::mem::take(&mut renamed), &mut syncer, trace);
+    }
+}
+
+/// One pass: makes `batch`'s bytes and `previous`'s names durable, answers
+/// `previous`, renames `batch`; returns the files renamed (to be answered once a
+/// later pass has made their names durable).
+fn write_batch(
+    batch: Vec<Job>,
+    previous: Vec<Renamed>,
+    syncer: &mut Syncer,
+    trace: &mut dyn FnMut(Step),
+) -> Vec<Renamed> {
+    for job in &batch {
+        syncer.know(job.device, &job.placement.destination, &job.part);
+    }
+    let devices: BTreeSet<u64> = batch
+        .iter()
+        .map(|job| job.device)
+        .chain(previous.iter().map(|file| file.device))
+        .collect();
+    let synced = syncer.sync(&devices);
+    trace(Step::Durable {
+        written: batch
+            .iter()
+            .filter(|job| synced.get(&job.device).is_some_and(Result::is_ok))
+            .map(|job| job.placement.temporary.clone())
+            .collect(),
+        renamed: previous
+            .iter()
+            .filter(|file| synced.get(&file.device).is_some_and(Result::is_ok))
+            .map(|file| file.destination.clone())
+            .collect(),
+    });
+    let mut folders_synced = BTreeMap::new();
+    for file in previous {
+        let result = if synced.get(&file.device).is_some_and(Result::is_ok) {
+            Ok(())
+        } else {
+            // Its own folder's flush, so a failure is this file's alone.
+            let folder = file.destination.parent().unwrap_or(Path::new("."));
+            folders_synced
+                .entry(folder.to_path_buf())
+                .or_insert_with(|| sync_folder(folder).map_err(|error| error.to_string()))
+                .clone()
+                .map_err(|reason| {
+                    TransferError::io(
+                        "make the new name durable of",
+                        &file.destination,
+                        io::Error::other(reason),
+                    )
+                })
+        };
+        trace(Step::Answered(file.destination.clone()));
+        let _ = file.done.send(result);
+    }
+    let mut renamed = Vec::with_capacity(batch.len());
+    for job in batch {
+        let Job {
+            part,
+            placement,
+            length,
+            device,
+            done,
+            room,
+        } = job;
+        let durable = if synced.get(&device).is_some_and(Result::is_ok) {
+            Ok(())
+        } else {
+            part.file().sync_data().map_err(|source| {
+                part.remove();
+                TransferError::io("write", &placement.temporary, source)
+            })
+        };
+        let result = durable.and_then(|()| rename_written(&part, &placement, length));
+        drop(part);
+        drop(room);
+        match result {
+            Ok(()) => {
+                trace(Step::Renamed(placement.destination.clone()));
+                renamed.push(Renamed {
+                    destination: placement.destination,
+                    device,
+                    done,
+                });
+            }
+            Err(error) => {
+                trace(Step::Answered(placement.destination.clone()));
+                let _ = done.send(Err(error));
+            }
+        }
+    }
+    renamed
+}
+
+/// An open file on each file system seen, to flush it with.
+#[derive(Default)]
+struct Syncer {
+    handles: BTreeMap<u64, File>,
+}
+
+impl Syncer {
+    /// Remembers a handle on `device`: the folder of `destination` (any file
+    /// there does), else a second handle on the hidden file itself.
+    fn know(&mut self, device: u64, destination: &Path, part: &LockedPart) {
+        if self.handles.contains_key(&device) {
+            return;
+        }
+        let folder = destination.parent().unwrap_or(Path::new("."));
+        let handle = File::open(folder)
+            .ok()
+            .filter(|handle| handle.metadata().is_ok_and(|meta| meta.dev() == device))
+            .or_else(|| part.file().try_clone().ok());
+        if let Some(handle) = handle {
+            self.handles.insert(device, handle);
+        }
+    }
+
+    /// Flushes each file system of `devices` whole; how each went.
+    fn sync(&self, devices: &BTreeSet<u64>) -> BTreeMap<u64, io::Result<()>> {
+        devices
+            .iter()
+            .map(|device| {
+                let result = match self.handles.get(device) {
+                    Some(handle) => sync_file_system(handle),
+                    None => Err(io::Error::other("no open file on that file system")),
+                };
+                (*device, result)
+            })
+            .collect()
+    }
+}
+
+/// Makes everything written to the file system of `handle` durable: bytes, times,
+/// names. Since Linux 5.8 it reports write-back errors too.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn sync_file_system(handle: &File) -> io::Result<()> {
+    rustix::fs::syncfs(handle).map_err(io::Error::from)
+}
+
+/// Elsewhere: each file and folder is flushed on its own.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn sync_file_system(_handle: &File) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Makes the names in `folder` durable.
+fn sync_folder(folder: &Path) -> io::Result<()> {
+    File::open(folder)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disk::safe_fs::Folders;
+
+    /// A placement of `relative` (a `/`-separated path) under `root`.
+    fn placement(root: &Path, relative: &str) -> Placement {
+        let relative =
+            crate::plan::paths::relative_path_from_segments(relative.split('/')).expect("path");
+        let destination = root.join(relative.to_path_buf());
+        let name = destination
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        Placement {
+            temporary: destination.with_file_name(format!(".{name}.fetchall-part")),
+            destination,
+            modified: None,
+            folders: Folders {
+                root: root.to_path_buf(),
+                relative,
+                follow_symlinks: false,
+                real_roots: RealRoots::default(),
+            },
+        }
+    }
+
+    type Answer = oneshot::Receiver<Result<(), TransferError>>;
+
+    /// Writes `body` as the transfer does and makes its job.
+    fn job(root: &Path, relative: &str, body: &[u8], room: &Arc<Semaphore>) -> (Job, Answer) {
+        let placement = placement(root, relative);
+        let part = write_hidden(body, &placement).expect("write");
+        let device = part.file().metadata().expect("stat").dev();
+        let (done, answer) = oneshot::channel();
+        let job = Job {
+            part,
+            placement,
+            length: body.len() as u64,
+            device,
+            done,
+            room: Arc::clone(room).try_acquire_owned().expect("room"),
+        };
+        (job, answer)
+    }
+
+    /// Runs the batch thread's loop over `jobs` (all queued before it starts, then
+    /// the queue closed); returns its steps.
+    fn run(jobs: Vec<Job>) -> Vec<Step> {
+        let (sender, queue) = mpsc::channel();
+        for job in jobs {
+            sender.send(job).map_err(|_| "send").expect("send");
+        }
+        drop(sender);
+        let mut steps = Vec::new();
+        write_batches(&queue, &mut |step| steps.push(step));
+        steps
+    }
+
+    /// The index of the first durability pass after `after` that covers the name
+    /// `destination`.
+    fn durable_name(steps: &[Step], destination: &Path, after: usize) -> Option<usize> {
+        steps.iter().enumerate().skip(after).find_map(|(at, step)| {
+            matches!(step, Step::Durable { renamed, .. } if renamed.iter().any(|n| n == destination))
+                .then_some(at)
+        })
+    }
+
+    #[test]
+    fn one_pass_makes_a_batch_durable_and_each_file_is_answered_after_its_name_is() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let room = Arc::new(Semaphore::new(WAITING));
+        let mut answers = Vec::new();
+        let mut jobs = Vec::new();
+        for index in 0..6 {
+            let body = vec![index as u8; 1000 + index];
+            let (job, answer) = job(root, &format!("d{}/f{index}", index % 2), &body, &room);
+            jobs.push(job);
+            answers.push((format!("d{}/f{index}", index % 2), body, answer));
+        }
+        let steps = run(jobs);
+        let passes: Vec<&Step> = steps
+            .iter()
+            .filter(|step| matches!(step, Step::Durable { .. }))
+            .collect();
+        // One pass for the six files' bytes, one for their six names.
+        assert_eq!(passes.len(), 2, "{steps:#?}");
+        assert!(
+            matches!(passes[0], Step::Durable { written, .. } if written.len() == 6),
+            "{steps:#?}"
+        );
+        for (relative, body, mut answer) in answers {
+            let destination = root.join(&relative);
+            let written = placement(root, &relative).temporary;
+            let bytes_durable = steps
+                .iter()
+                .position(|s| matches!(s, Step::Durable { written: w, .. } if w.contains(&written)))
+                .expect("bytes made durable");
+            let renamed = steps
+                .iter()
+                .position(|s| *s == Step::Renamed(destination.clone()))
+                .expect("renamed");
+            let name_durable = durable_name(&steps, &destination, renamed).expect("name durable");
+            let answered = steps
+                .iter()
+                .position(|s| *s == Step::Answered(destination.clone()))
+                .expect("answered");
+            assert!(
+                bytes_durable < renamed && renamed < name_durable && name_durable < answered,
+                "{relative}: {steps:#?}"
+            );
+            assert!(matches!(answer.try_recv(), Ok(Ok(()))), "{relative}");
+            assert_eq!(
+                std::fs::read(&destination).expect("read"),
+                body,
+                "{relative}"
+            );
+            assert!(!written.exists(), "{relative}: hidden file left");
+        }
+        // Every place among the files waiting is given back.
+        assert_eq!(room.available_permits(), WAITING);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_renamed_fails_alone_and_names_itself() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let room = Arc::new(Semaphore::new(WAITING));
+        // A folder planted at the final name of `d/b`, not empty.
+        std::fs::create_dir_all(root.join("d/b/inside")).expect("mkdir");
+        let mut jobs = Vec::new();
+        let mut answers = Vec::new();
+        for name in ["a", "b", "c"] {
+            let (job, answer) = job(root, &format!("d/{name}"), name.as_bytes(), &room);
+            jobs.push(job);
+            answers.push(answer);
+        }
+        let steps = run(jobs);
+        let results: Vec<Result<(), TransferError>> = answers
+            .into_iter()
+            .map(|mut answer| answer.try_recv().expect("answered"))
+            .collect();
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        let error = results[1].as_ref().expect_err("b fails").to_string();
+        assert!(
+            error.contains("rename into") && error.contains(&*root.join("d/b").to_string_lossy()),
+            "{error}"
+        );
+        assert_eq!(std::fs::read(root.join("d/a")).expect("read"), b"a");
+        assert_eq!(std::fs::read(root.join("d/c")).expect("read"), b"c");
+        assert!(
+            root.join("d/b/inside").is_dir(),
+            "the folder is left as it was"
+        );
+        assert!(
+            !root.join("d/.b.fetchall-part").exists(),
+            "hidden file left"
+        );
+        assert!(
+            !steps.contains(&Step::Renamed(root.join("d/b"))),
+            "{steps:#?}"
+        );
+    }
+
+    #[test]
+    fn a_hidden_file_behind_a_symlink_out_of_the_output_folder_is_never_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("out");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        std::os::unix::fs::symlink(&outside, root.join("d")).expect("symlink");
+        let error = write_hidden(b"x", &placement(&root, "d/f"))
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            error.contains(&*root.join("d").to_string_lossy()),
+            "{error}"
+        );
+        assert_eq!(std::fs::read_dir(&outside).expect("list").count(), 0);
+    }
+
+    #[test]
+    fn a_run_of_a_few_files_is_answered_without_waiting_for_more() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().to_path_buf();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .expect("runtime");
+        let writer = Arc::new(SmallFileWriter::default());
+        let started = std::time::Instant::now();
+        runtime.block_on(async {
+            let placing: Vec<_> = ["a", "b/c", "b/d"]
+                .into_iter()
+                .map(|relative| {
+                    let (writer, placement) = (Arc::clone(&writer), placement(&root, relative));
+                    tokio::spawn(async move {
+                        writer
+                            .place(relative.as_bytes().to_vec(), placement, None)
+                            .await
+                    })
+                })
+                .collect();
+            for placed in placing {
+                placed.await.expect("join").expect("placed");
+            }
+        });
+        // No timer holds a file back for company (the disk's flushes take what
+        // they take; ten seconds is only against a hang).
+        assert!(started.elapsed() < Duration::from_secs(10));
+        for relative in ["a", "b/c", "b/d"] {
+            assert_eq!(
+                std::fs::read(root.join(relative)).expect("read"),
+                relative.as_bytes()
+            );
+        }
+    }
+}
