@@ -121,6 +121,36 @@ pub fn remove_if_symlink(path: &Path) -> io::Result<bool> {
     }
 }
 
+/// How long a partial file's lock may be held by someone else before the file
+/// counts as being written by another process. A lock can be held for a moment by
+/// no writer at all: a process that forks (to run a program) copies every open
+/// descriptor, this run's too, and holds them until its `exec` closes them — a
+/// library user's program spawning a child, or a test harness. Another fetchall
+/// holds the lock for the whole transfer, far longer.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Takes `file`'s exclusive lock, trying again for up to [`LOCK_PATIENCE`] while
+/// someone holds it; then fails with "another process is writing this file".
+fn lock_or_wait_briefly(file: &File) -> io::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match flock(file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(()),
+            Err(error) if error == rustix::io::Errno::WOULDBLOCK => {
+                if started.elapsed() >= LOCK_PATIENCE {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WouldBlock,
+                        "another process is writing this file (is another fetchall running \
+                         on this folder?)",
+                    ));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
 /// A partial file, open and locked by this process.
 #[derive(Debug)]
 pub struct LockedPart {
@@ -137,17 +167,7 @@ impl LockedPart {
         // seen by comparing the name with the file; then try again.
         for _ in 0..8 {
             let file = open_writable(path)?;
-            match flock(&file, FlockOperation::NonBlockingLockExclusive) {
-                Ok(()) => {}
-                Err(error) if error == rustix::io::Errno::WOULDBLOCK => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::WouldBlock,
-                        "another process is writing this file (is another fetchall running on \
-                         this folder?)",
-                    ));
-                }
-                Err(error) => return Err(error.into()),
-            }
+            lock_or_wait_briefly(&file)?;
             let part = LockedPart {
                 file,
                 path: path.to_path_buf(),
@@ -520,6 +540,22 @@ mod tests {
         drop(first);
         assert!(!is_locked_by_another(&part));
         assert!(LockedPart::open(&part, true).is_ok());
+    }
+
+    #[test]
+    fn a_lock_held_for_a_moment_is_waited_for() {
+        // What a process that forks to run a program does to this run's files: it
+        // holds their descriptors (and locks) until its exec, a moment later.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let part = dir.path().join(".f.fetchall-part");
+        let held = LockedPart::open(&part, true).expect("open");
+        let letting_go = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            drop(held);
+        });
+        let opened = LockedPart::open(&part, false);
+        letting_go.join().expect("thread");
+        assert!(opened.is_ok(), "{:?}", opened.err());
     }
 
     #[test]
