@@ -152,13 +152,7 @@ impl SmallFileWriter {
             let length = body.len() as u64;
             let part = write_hidden(&body, &placement)?;
             drop(body);
-            let device = match part.file().metadata() {
-                Ok(metadata) => metadata.dev(),
-                Err(source) => {
-                    part.remove();
-                    return Err(TransferError::io("write", &placement.temporary, source));
-                }
-            };
+            let device = part.device();
             let job = Job {
                 part,
                 placement,
@@ -418,7 +412,7 @@ mod tests {
     fn job(root: &Path, relative: &str, body: &[u8], room: &Arc<Semaphore>) -> (Job, Answer) {
         let placement = placement(root, relative);
         let part = write_hidden(body, &placement).expect("write");
-        let device = part.file().metadata().expect("stat").dev();
+        let device = part.device();
         let (done, answer) = oneshot::channel();
         let job = Job {
             part,

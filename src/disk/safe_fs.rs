@@ -156,6 +156,10 @@ fn lock_or_wait_briefly(file: &File) -> io::Result<()> {
 pub struct LockedPart {
     file: File,
     path: PathBuf,
+    /// The file's device and inode, to tell whether `path` still names it.
+    identity: (u64, u64),
+    /// Its length when it was locked.
+    locked_length: u64,
 }
 
 impl LockedPart {
@@ -168,14 +172,19 @@ impl LockedPart {
         for _ in 0..8 {
             let file = open_writable(path)?;
             lock_or_wait_briefly(&file)?;
+            // One look at the file, once locked, serves every check below (and
+            // `open_part`'s): a mirror of many small files opens one per file.
+            let locked = file.metadata()?;
             let part = LockedPart {
                 file,
                 path: path.to_path_buf(),
+                identity: (locked.dev(), locked.ino()),
+                locked_length: locked.len(),
             };
             if !part.is_at_its_name()? {
                 continue;
             }
-            if fresh {
+            if fresh && part.locked_length != 0 {
                 part.file.set_len(0)?;
             }
             return Ok(part);
@@ -187,16 +196,21 @@ impl LockedPart {
 
     /// True while `path` names this very file (not a file put there since).
     fn is_at_its_name(&self) -> io::Result<bool> {
-        self.is_named(&self.file.metadata()?)
-    }
-
-    /// True while `path` names the file whose (fstat) metadata is `open`.
-    fn is_named(&self, open: &std::fs::Metadata) -> io::Result<bool> {
         Ok(match std::fs::symlink_metadata(&self.path) {
-            Ok(named) => named.dev() == open.dev() && named.ino() == open.ino(),
+            Ok(named) => (named.dev(), named.ino()) == self.identity,
             Err(error) if error.kind() == io::ErrorKind::NotFound => false,
             Err(error) => return Err(error),
         })
+    }
+
+    /// The device the file is on.
+    pub fn device(&self) -> u64 {
+        self.identity.0
+    }
+
+    /// Its length when this process locked it.
+    pub fn locked_length(&self) -> u64 {
+        self.locked_length
     }
 
     /// Removes the file, if its name still refers to it (best effort).
@@ -229,7 +243,7 @@ impl LockedPart {
                 open.len()
             )));
         }
-        if !self.is_named(&open)? {
+        if !self.is_at_its_name()? {
             return Err(io::Error::other(
                 "it was replaced or removed by another process",
             ));
@@ -355,9 +369,10 @@ impl Folders {
         self.check_opened(part.file(), path)?;
         // An empty file (the usual: just created) is not cut: a truncate stamps
         // the file's times, a journaled change per file for nothing.
-        let error = |source| TransferError::io(action, path, source);
-        if fresh && part.file().metadata().map_err(error)?.len() != 0 {
-            part.file().set_len(0).map_err(error)?;
+        if fresh && part.locked_length() != 0 {
+            part.file()
+                .set_len(0)
+                .map_err(|source| TransferError::io(action, path, source))?;
         }
         Ok(part)
     }
@@ -438,8 +453,13 @@ pub fn first_symlink(root: &Path, relative: &Path) -> Option<PathBuf> {
     None
 }
 
-/// An open that failed on a symlink says so.
+/// An open that failed on a symlink says so. `O_NOFOLLOW` fails on one with
+/// `ELOOP`; any other failure (above all "not found", the usual answer when looking
+/// for a partial file) is passed on without another lookup.
 fn explain_symlink(path: &Path, error: io::Error) -> io::Error {
+    if error.raw_os_error() != Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        return error;
+    }
     let is_symlink =
         std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink());
     if is_symlink {
@@ -456,6 +476,21 @@ fn explain_symlink(path: &Path, error: io::Error) -> io::Error {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn a_refused_symlink_is_named_and_a_missing_file_stays_not_found() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("target");
+        std::fs::write(&target, b"x").expect("write");
+        let link = dir.path().join("link");
+        symlink(&target, &link).expect("symlink");
+        let refused = open_read(&link).expect_err("a symlink is not opened");
+        assert!(refused.to_string().contains("is a symlink"), "{refused}");
+        // The usual case, looking for a partial file never started: its kind is
+        // kept, so callers can tell "nothing there" from a failure.
+        let missing = open_read(&dir.path().join("nothing")).expect_err("missing");
+        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+    }
 
     #[test]
     fn a_planted_symlink_is_replaced_not_followed() {

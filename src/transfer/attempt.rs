@@ -40,7 +40,10 @@ pub(crate) async fn attempt(
     // links folders), mirrored by an earlier run: under `-r` it is asked like any
     // such link, and read as the folder its answer shows (an answer that is a file
     // fails where it is placed: a folder is never replaced).
+    // Only what the planner found to be no regular file is looked at again: the
+    // usual file link costs no second lookup.
     let folder_on_disk = task.folder_probe.is_some()
+        && task.local == LocalFile::Other
         && std::fs::symlink_metadata(&task.destination).is_ok_and(|meta| meta.is_dir());
     if let Some(outcome) = attempt.settled_on_disk(task, folder_on_disk)? {
         return Ok(outcome);
