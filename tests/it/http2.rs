@@ -10,6 +10,23 @@ use crate::support::tls::certificate_path;
 use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
 use crate::support::{ListingStyle, TestServer};
 
+/// Runs `command` (a fetchall writing to `out`) in `work`; checks that it succeeds
+/// and that `out` holds exactly `files`.
+fn mirror_exactly(command: &mut Command, work: &std::path::Path, files: &[(String, Vec<u8>)]) {
+    let output = command.current_dir(work).output().expect("run fetchall");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let expected = files.iter().cloned().collect();
+    assert_eq!(
+        tree_difference(&expected, &read_tree(&work.join("out"))),
+        ""
+    );
+}
+
 /// Mirrors 60 files over HTTPS with `-j JOBS`; checks the bytes and that every
 /// request went over HTTP/2, and returns the number of TLS connections used.
 fn mirror_over_http2(jobs: &str) -> usize {
@@ -27,24 +44,12 @@ fn mirror_over_http2(jobs: &str) -> usize {
     let certificate = certificate_path(work.path());
     let server = TestServer::start_tls(served.path(), ListingStyle::Nginx, &certificate);
 
-    let output = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fetchall"));
+    command
         .args(["-q", "-j", jobs, "-o", "out", "--cacert"])
         .arg(&certificate)
-        .arg(server.url("/pub/"))
-        .current_dir(work.path())
-        .output()
-        .expect("run fetchall");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let expected = files.iter().cloned().collect();
-    assert_eq!(
-        tree_difference(&expected, &read_tree(&work.path().join("out"))),
-        ""
-    );
+        .arg(server.url("/pub/"));
+    mirror_exactly(&mut command, work.path(), &files);
     let requests = server.requests();
     assert_eq!(requests.len(), 61, "the listing and 60 files");
     assert!(
@@ -110,22 +115,8 @@ fn slow_files_at_two_slots(http2: bool) -> (usize, usize) {
     if http2 {
         command.arg("--cacert").arg(&certificate);
     }
-    let output = command
-        .arg(server.url("/pub/"))
-        .current_dir(work.path())
-        .output()
-        .expect("run fetchall");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let expected = files.iter().cloned().collect();
-    assert_eq!(
-        tree_difference(&expected, &read_tree(&work.path().join("out"))),
-        ""
-    );
+    command.arg(server.url("/pub/"));
+    mirror_exactly(&mut command, work.path(), &files);
     (
         server.faults().peak_bodies_in_flight(),
         server.connections(),
