@@ -324,10 +324,17 @@ fn redirected(target: Option<&url::Url>) -> String {
 /// once, since asking again gets the same certificate.
 pub(crate) fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
     let refused = |error: &(dyn std::error::Error + 'static)| {
-        matches!(
-            error.downcast_ref::<rustls::Error>(),
-            Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
-        )
+        match error.downcast_ref::<rustls::Error>() {
+            Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented) => {
+                true
+            }
+            // No root to verify any certificate with: asking again changes nothing.
+            Some(rustls::Error::Other(other)) => other
+                .0
+                .downcast_ref::<crate::http::tls::NoTrustedRoots>()
+                .is_some(),
+            _ => false,
+        }
     };
     let mut source = Some(error);
     while let Some(cause) = source {

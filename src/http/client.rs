@@ -54,11 +54,12 @@ pub fn build_client(
             .no_proxy(reqwest::NoProxy::from_env());
         builder = builder.proxy(proxy);
     }
+    // Ours even with no certificate given: its verifier reads the system's roots
+    // at the first handshake, not when the client is built (reqwest's own reads
+    // them at once, for a run over plain HTTP too).
     if !settings.insecure {
         let given = tls::given_certificates(settings.cacert.as_deref())?;
-        if !given.is_empty() {
-            builder = builder.tls_backend_preconfigured(tls::client_config(given)?);
-        }
+        builder = builder.tls_backend_preconfigured(tls::client_config(given)?);
     }
     builder
         .tls_danger_accept_invalid_certs(settings.insecure)

@@ -566,6 +566,52 @@ fn a_self_signed_certificate_the_user_gives_is_trusted_for_its_name_only() {
 }
 
 #[test]
+fn a_machine_without_a_certificate_store_mirrors_plain_http_and_says_why_https_fails() {
+    use crate::support::tls::TestCertificate;
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("pub/a.txt", b"a".to_vec())]);
+    // A slim container without a CA store: no system root to be found.
+    let no_store = tempfile::tempdir().expect("temp dir");
+    let no_roots = [("SSL_CERT_DIR", no_store.path())];
+
+    // Plain HTTP needs no root: as with curl and wget, it works.
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall_tls(work.path(), &[&server.url("/pub/")], &no_roots);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        std::fs::read(work.path().join("out/a.txt")).expect("a.txt"),
+        b"a"
+    );
+
+    // HTTPS: refused at once, with the reason and the way out.
+    let certificate = TestCertificate::self_signed(&["127.0.0.1"], true, false);
+    let tls = TestServer::start_tls_certificate(served.path(), ListingStyle::Nginx, &certificate);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall_tls(work.path(), &[&tls.url("/pub/")], &no_roots);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("no trusted root certificates"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(tls.connections(), 1, "{}", text(&output.stderr));
+
+    // The certificate given with --cacert is enough.
+    certificate.write_pem(&work.path().join("server.pem"));
+    let output = fetchall_tls(
+        work.path(),
+        &["--cacert", "server.pem", &tls.url("/pub/")],
+        &no_roots,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        std::fs::read(work.path().join("out/a.txt")).expect("a.txt"),
+        b"a"
+    );
+}
+
+#[test]
 fn a_refused_certificate_is_final_at_once() {
     use crate::support::tls::TestCertificate;
     let served = tempfile::tempdir().expect("temp dir");
