@@ -320,6 +320,12 @@ fn redirected(target: Option<&url::Url>) -> String {
     target.map_or_else(String::new, |url| format!("redirected to {url}: "))
 }
 
+/// No server certificate can be verified: the system's roots could not be read
+/// (a machine without a CA store). Made at the first HTTPS handshake.
+#[derive(Debug, thiserror::Error)]
+#[error("no trusted root certificates ({0}); give them with --cacert or SSL_CERT_FILE")]
+pub(crate) struct NoTrustedRoots(pub(crate) String);
+
 /// Whether `error`, or any of its causes, is a refused server certificate: final at
 /// once, since asking again gets the same certificate.
 pub(crate) fn is_certificate_error(error: &(dyn std::error::Error + 'static)) -> bool {
@@ -329,10 +335,7 @@ pub(crate) fn is_certificate_error(error: &(dyn std::error::Error + 'static)) ->
                 true
             }
             // No root to verify any certificate with: asking again changes nothing.
-            Some(rustls::Error::Other(other)) => other
-                .0
-                .downcast_ref::<crate::http::tls::NoTrustedRoots>()
-                .is_some(),
+            Some(rustls::Error::Other(other)) => other.0.downcast_ref::<NoTrustedRoots>().is_some(),
             _ => false,
         }
     };

@@ -20,7 +20,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 
-use crate::error::RequestError;
+use crate::error::{NoTrustedRoots, RequestError};
 
 /// The certificates of `--cacert FILE` and of the file `SSL_CERT_FILE` names.
 pub(crate) fn given_certificates(
@@ -85,11 +85,11 @@ fn verifying_config(
         given_roots.add(certificate.clone()).map_err(tls_error)?;
     }
     let verifier = GivenCertificates {
-        inner: Arc::new(SystemVerifier {
+        system: SystemRoots {
             extra_roots: given.clone(),
             provider: Arc::clone(&provider),
             built: OnceLock::new(),
-        }),
+        },
         given,
         accept_any,
     };
@@ -101,18 +101,18 @@ fn verifying_config(
         .with_no_client_auth())
 }
 
-/// The system's verifier (its roots and the given ones), built at the first
-/// handshake: reading and parsing the system's roots costs more CPU than the
-/// rest of a small run (two thirds of the instructions of a 3-file mirror,
-/// callgrind), and a run over plain HTTP never needs them.
+/// The system's verifier (its roots and the given ones), built for the first
+/// certificate to verify: reading and parsing the system's roots costs more CPU
+/// than the rest of a small run (two thirds of the instructions of a 3-file
+/// mirror, callgrind), and a run over plain HTTP never needs them.
 #[derive(Debug)]
-struct SystemVerifier {
+struct SystemRoots {
     extra_roots: Vec<CertificateDer<'static>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
     built: OnceLock<Result<rustls_platform_verifier::Verifier, rustls::Error>>,
 }
 
-impl SystemVerifier {
+impl SystemRoots {
     /// The verifier, built on the first call. A machine without roots (a slim
     /// container with no CA store) fails every certificate with that reason:
     /// final at once, as a refused certificate is (see
@@ -135,73 +135,9 @@ impl SystemVerifier {
     }
 }
 
-/// No certificate can be verified: the system's roots could not be read.
-#[derive(Debug, thiserror::Error)]
-#[error("no trusted root certificates ({0}); give them with --cacert or SSL_CERT_FILE")]
-pub(crate) struct NoTrustedRoots(String);
-
-impl ServerCertVerifier for SystemVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        self.verifier()?.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        )
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        // As the system's verifier does it (webpki, the provider's algorithms):
-        // no roots needed, so `--insecure` works on a machine without any.
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        // As the system's verifier does it (webpki, the provider's algorithms):
-        // no roots needed, so `--insecure` works on a machine without any.
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    /// The provider's, as the system's verifier says: asked for in every
-    /// handshake's first message, before any certificate is seen.
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
 #[derive(Debug)]
 struct GivenCertificates {
-    inner: Arc<dyn ServerCertVerifier>,
+    system: SystemRoots,
     given: Vec<CertificateDer<'static>>,
     /// `--insecure` (FTPS): any certificate; handshake signatures are still checked.
     accept_any: bool,
@@ -244,13 +180,10 @@ impl ServerCertVerifier for GivenCertificates {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        ) {
+        let verdict = self.system.verifier().and_then(|system| {
+            system.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        });
+        match verdict {
             Err(refused) if self.accept_any || self.accepts(&refused, end_entity, server_name) => {
                 Ok(ServerCertVerified::assertion())
             }
@@ -264,7 +197,14 @@ impl ServerCertVerifier for GivenCertificates {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        // As the system's verifier checks them (webpki, the provider's
+        // algorithms), with no root needed: `--insecure` works without any.
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.system.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -273,11 +213,19 @@ impl ServerCertVerifier for GivenCertificates {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.system.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.system
+            .provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
