@@ -86,7 +86,6 @@ fn verifying_config(
     }
     let verifier = GivenCertificates {
         system: SystemRoots {
-            extra_roots: given.clone(),
             provider: Arc::clone(&provider),
             built: OnceLock::new(),
         },
@@ -107,21 +106,24 @@ fn verifying_config(
 /// mirror, callgrind), and a run over plain HTTP never needs them.
 #[derive(Debug)]
 struct SystemRoots {
-    extra_roots: Vec<CertificateDer<'static>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
     built: OnceLock<Result<rustls_platform_verifier::Verifier, rustls::Error>>,
 }
 
 impl SystemRoots {
-    /// The verifier, built on the first call. A machine without roots (a slim
-    /// container with no CA store) fails every certificate with that reason:
-    /// final at once, as a refused certificate is (see
+    /// The verifier, built on the first call with `given` (the run's given
+    /// certificates, the same on every call) as extra roots. A machine without
+    /// roots (a slim container with no CA store) fails every certificate with
+    /// that reason: final at once, as a refused certificate is (see
     /// [`crate::error::is_certificate_error`]).
-    fn verifier(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
+    fn verifier(
+        &self,
+        given: &[CertificateDer<'static>],
+    ) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
         self.built
             .get_or_init(|| {
                 rustls_platform_verifier::Verifier::new_with_extra_roots(
-                    self.extra_roots.iter().cloned(),
+                    given.iter().cloned(),
                     Arc::clone(&self.provider),
                 )
                 .map_err(|error| {
@@ -180,7 +182,7 @@ impl ServerCertVerifier for GivenCertificates {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.system.verifier().and_then(|system| {
+        let verdict = self.system.verifier(&self.given).and_then(|system| {
             system.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
         });
         match verdict {
