@@ -5,9 +5,9 @@
 //! a file's bytes are durable before it is renamed. Making one tiny file durable
 //! costs a journal commit and a disk cache flush; a mirror of 100,000 tiny files
 //! paid 100,000 of them. Here each small body is written (created, written, given
-//! its time) under its hidden name by the transfer that received it, on the
-//! blocking pool, several at once; the open, locked hidden file then goes to the
-//! run's one batch thread, which takes every file waiting (at most [`MAX_BATCH`]):
+//! its time) under its hidden name by the run's writer thread; the open, locked
+//! hidden file then goes to the run's batch thread, which takes every file waiting
+//! (at most [`MAX_BATCH`]) while the writer goes on with the next ones:
 //!
 //! 1. **durable**: one `syncfs` per file system of the batch (usually one) makes
 //!    every file's bytes and time durable together — and with them the renames of
@@ -21,8 +21,9 @@
 //!    under its final name, never a short one.
 //!
 //! A batch is never waited for long: the thread starts the next one as soon as the
-//! last is done and [`PASS_GAP`] (2 ms) has passed since it started, with whatever
-//! queued meanwhile, so a batch is as large as the disk is slow (and a `syncfs`,
+//! last is done and [`PASS_GAP`] (2 ms) has passed since it started (it sleeps out
+//! the rest of the gap rather than be woken by each file), with whatever queued
+//! meanwhile, so a batch is as large as the disk is slow (and a `syncfs`,
 //! which walks the whole file system, is paid at most every 2 ms, not per file:
 //! measured, passes one after the other averaged 1.4 files each), and a run of
 //! three files waits a few ms at most. If `syncfs` fails (or the
@@ -96,11 +97,20 @@ struct Renamed {
     done: oneshot::Sender<Result<(), TransferError>>,
 }
 
-/// The run's writer of small files: one batch thread, started with the first
-/// file and ended when the writer is dropped (once every file queued is answered).
+/// One small body received, waiting for the writer thread.
+struct Received {
+    body: Vec<u8>,
+    placement: Placement,
+    done: oneshot::Sender<Result<(), TransferError>>,
+    room: OwnedSemaphorePermit,
+}
+
+/// The run's writer of small files: a writer thread and a batch thread, started
+/// with the first file and ended when the writer is dropped (once every file
+/// queued is answered).
 #[derive(Debug)]
 pub(crate) struct SmallFileWriter {
-    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    bodies: Mutex<Option<mpsc::Sender<Received>>>,
     room: Arc<Semaphore>,
     real_roots: RealRoots,
 }
@@ -108,7 +118,7 @@ pub(crate) struct SmallFileWriter {
 impl Default for SmallFileWriter {
     fn default() -> SmallFileWriter {
         SmallFileWriter {
-            jobs: Mutex::new(None),
+            bodies: Mutex::new(None),
             room: Arc::new(Semaphore::new(WAITING)),
             real_roots: RealRoots::default(),
         }
@@ -139,50 +149,81 @@ impl SmallFileWriter {
     ) -> Result<(), TransferError> {
         let temporary = placement.temporary.clone();
         let failed = |why: io::Error| TransferError::io("write", &temporary, why);
-        let jobs = self.queue().map_err(failed)?;
+        let bodies = self.queue().map_err(failed)?;
         let room = match room {
             Some(room) => room,
             None => self.room().await.ok_or_else(|| failed(stopped()))?,
         };
         let (done, answer) = oneshot::channel();
-        // The job is queued by the blocking call itself: a transfer given up while
-        // its file is written still leaves it to be renamed or removed, never a
-        // hidden file behind.
-        tokio::task::spawn_blocking(move || {
-            let length = body.len() as u64;
-            let part = write_hidden(&body, &placement)?;
-            drop(body);
-            let device = part.device();
-            let job = Job {
-                part,
-                placement,
-                length,
-                device,
-                done,
-                room,
-            };
-            jobs.send(job).map_err(|mpsc::SendError(job)| {
-                job.part.remove();
-                TransferError::io("write", &job.placement.temporary, stopped())
-            })
-        })
-        .await
-        .map_err(|error| failed(io::Error::other(error)))??;
+        // Once queued, the file is written and then renamed or removed even if this
+        // transfer is given up meanwhile: never a hidden file left behind.
+        let received = Received {
+            body,
+            placement,
+            done,
+            room,
+        };
+        bodies.send(received).map_err(|_| failed(stopped()))?;
         answer.await.map_err(|_| failed(stopped()))?
     }
 
-    /// The queue to the batch thread, which is started on first use.
-    fn queue(&self) -> io::Result<mpsc::Sender<Job>> {
-        let mut jobs = self.jobs.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(jobs) = jobs.as_ref() {
-            return Ok(jobs.clone());
+    /// The queue to the writer thread, which (with the batch thread) is started on
+    /// first use.
+    fn queue(&self) -> io::Result<mpsc::Sender<Received>> {
+        let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(bodies) = bodies.as_ref() {
+            return Ok(bodies.clone());
         }
-        let (sender, queue) = mpsc::channel();
+        let (jobs, queue) = mpsc::channel();
         thread::Builder::new()
             .name("fetchall-small-files".to_string())
             .spawn(move || write_batches(&queue, &mut |_| {}))?;
-        *jobs = Some(sender.clone());
+        let (sender, received) = mpsc::channel();
+        thread::Builder::new()
+            .name("fetchall-writer".to_string())
+            .spawn(move || write_received(&received, &jobs))?;
+        *bodies = Some(sender.clone());
         Ok(sender)
+    }
+}
+
+/// The writer thread: writes each body received to its hidden file and hands the
+/// file to the batch thread, while that one flushes the files before.
+///
+/// One thread kept busy, where a blocking-pool task per file woke one of a dozen
+/// idle threads each time: measured on 20,000 tiny files, 2.7 context switches
+/// less per file and a quarter less CPU time. One thread creates files faster
+/// than the network brings them (a local disk takes ~30 µs per file).
+fn write_received(received: &mpsc::Receiver<Received>, jobs: &mpsc::Sender<Job>) {
+    for Received {
+        body,
+        placement,
+        done,
+        room,
+    } in received
+    {
+        let part = match write_hidden(&body, &placement) {
+            Ok(part) => part,
+            Err(error) => {
+                let _ = done.send(Err(error));
+                continue;
+            }
+        };
+        let device = part.device();
+        let job = Job {
+            part,
+            placement,
+            length: body.len() as u64,
+            device,
+            done,
+            room,
+        };
+        drop(body);
+        if let Err(mpsc::SendError(job)) = jobs.send(job) {
+            job.part.remove();
+            let error = TransferError::io("write", &job.placement.temporary, stopped());
+            let _ = job.done.send(Err(error));
+        }
     }
 }
 
@@ -211,19 +252,18 @@ fn write_batches(queue: &mpsc::Receiver<Job>, trace: &mut dyn FnMut(Step)) {
             write_batch(Vec::new(), std::mem::take(&mut renamed), &mut syncer, trace);
             continue;
         };
+        // The rest of the gap is slept, not waited for file by file: a thread
+        // woken for each file cost more than the files' writing.
+        if let Some(left) =
+            last_pass.and_then(|last| (last + PASS_GAP).checked_duration_since(Instant::now()))
+        {
+            thread::sleep(left);
+        }
         let mut batch = vec![first];
-        let gathered_until = last_pass.map(|last| last + PASS_GAP);
         while batch.len() < MAX_BATCH {
-            let next = match gathered_until {
-                Some(until) => match until.checked_duration_since(Instant::now()) {
-                    Some(left) => queue.recv_timeout(left).ok(),
-                    None => queue.try_recv().ok(),
-                },
-                None => queue.try_recv().ok(),
-            };
-            match next {
-                Some(job) => batch.push(job),
-                None => break,
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
             }
         }
         last_pass = Some(Instant::now());
