@@ -47,8 +47,14 @@ use crate::disk::safe_fs::{LockedPart, RealRoots};
 use crate::error::TransferError;
 
 /// Small files received and not yet renamed, at most: their bodies (until
-/// written, at most 64 KiB each: 4 MiB) and open hidden files are bounded by it.
-pub(crate) const WAITING: usize = 64;
+/// written, at most 64 KiB each: 16 MiB) and open hidden files are bounded by it.
+///
+/// On a journaled disk the batch thread is what limits a mirror of tiny files
+/// (each `syncfs` waits for a journal commit, ~2 ms): the more files may wait,
+/// the larger a batch and the fewer the flushes. Measured on 20,000 tiny files
+/// into a fresh ext4: 64 gave ~770 flushes and 3.96 s, 256 gave ~530 and 3.50 s,
+/// 512 no better.
+pub(crate) const WAITING: usize = 256;
 
 /// Files in one batch, at most.
 pub(crate) const MAX_BATCH: usize = WAITING;
