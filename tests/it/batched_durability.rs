@@ -1,8 +1,8 @@
 //! Issue 15, many tiny files: small files are made durable in batches (one
 //! `syncfs` for many files, then their renames), with the same promises as one at
 //! a time — every file lands byte for byte under its final name, no hidden file is
-//! left, and a file whose final name cannot be taken fails alone, named, while the
-//! rest of its batch lands. The order inside the batch thread (bytes durable before
+//! left, and a file whose final (or hidden) name cannot be taken fails alone,
+//! named, while the rest of its batch lands. The order inside the batch thread (bytes durable before
 //! the rename, the rename durable before "done") is checked by its unit tests
 //! (`disk::batch`).
 
@@ -83,4 +83,43 @@ fn a_tiny_file_whose_name_is_taken_by_a_folder_fails_alone_and_is_named() {
         }
     }
     assert_eq!(hidden_files(&out), Vec::<String>::new());
+}
+
+/// The writer thread's failure path: a tiny file whose hidden name (the one it is
+/// written under before its rename) is taken by a folder cannot be written. It
+/// fails alone, named, while the writer goes on with the files after it; the
+/// folder, which is not ours, is left as it was.
+#[test]
+fn a_tiny_file_whose_hidden_name_is_taken_by_a_folder_fails_alone_and_the_rest_land() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files = tiny_files(200, 4);
+    write_files(served.path(), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let out = work.path().join("out");
+    let blocked = "d02/f0006.bin";
+    let planted = out.join("d02/.f0006.bin.fetchall-part");
+    std::fs::create_dir_all(planted.join("keep")).expect("mkdir");
+    let mut options = harness::options([server.url("/")], &out);
+    options.recursive = true;
+    options.jobs = 16;
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
+    let failures = run.failures();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].0.ends_with(blocked), "{failures:?}");
+    assert!(failures[0].1.contains("f0006.bin"), "{failures:?}");
+    // The writer's own reason, not only that it could not go on.
+    assert!(failures[0].1.contains("Is a directory"), "{failures:?}");
+    assert!(
+        planted.join("keep").is_dir(),
+        "the folder is left as it was"
+    );
+    assert!(!out.join(blocked).exists(), "no file under the final name");
+    let got = read_tree(&out);
+    for (path, body) in &files {
+        if path != blocked {
+            assert_eq!(got.get(path), Some(body), "{path}");
+        }
+    }
 }
