@@ -96,6 +96,27 @@ struct Job {
     room: OwnedSemaphorePermit,
 }
 
+impl Job {
+    /// The job of `part`, the hidden file of `placement` written with `length` bytes.
+    fn written(
+        part: LockedPart,
+        placement: Placement,
+        length: u64,
+        done: oneshot::Sender<Result<(), TransferError>>,
+        room: OwnedSemaphorePermit,
+    ) -> Job {
+        let device = part.device();
+        Job {
+            part,
+            placement,
+            length,
+            device,
+            done,
+            room,
+        }
+    }
+}
+
 /// A file renamed into place whose name is not durable yet.
 struct Renamed {
     destination: PathBuf,
@@ -215,15 +236,7 @@ fn write_received(received: &mpsc::Receiver<Received>, jobs: &mpsc::Sender<Job>)
                 continue;
             }
         };
-        let device = part.device();
-        let job = Job {
-            part,
-            placement,
-            length: body.len() as u64,
-            device,
-            done,
-            room,
-        };
+        let job = Job::written(part, placement, body.len() as u64, done, room);
         drop(body);
         if let Err(mpsc::SendError(job)) = jobs.send(job) {
             job.part.remove();
@@ -458,16 +471,9 @@ mod tests {
     fn job(root: &Path, relative: &str, body: &[u8], room: &Arc<Semaphore>) -> (Job, Answer) {
         let placement = placement(root, relative);
         let part = write_hidden(body, &placement).expect("write");
-        let device = part.device();
         let (done, answer) = oneshot::channel();
-        let job = Job {
-            part,
-            placement,
-            length: body.len() as u64,
-            device,
-            done,
-            room: Arc::clone(room).try_acquire_owned().expect("room"),
-        };
+        let room = Arc::clone(room).try_acquire_owned().expect("room");
+        let job = Job::written(part, placement, body.len() as u64, done, room);
         (job, answer)
     }
 

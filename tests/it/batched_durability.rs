@@ -7,6 +7,7 @@
 //! (`disk::batch`).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use crate::support::harness::{self, Ending};
 use crate::support::tree::{pseudo_random_bytes, read_tree, tree_difference, write_files};
@@ -26,7 +27,7 @@ fn tiny_files(count: usize, folders: usize) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Every `.fetchall-part` file (and anything else hidden) under `root`.
-fn hidden_files(root: &std::path::Path) -> Vec<String> {
+fn hidden_files(root: &Path) -> Vec<String> {
     read_tree(root)
         .into_keys()
         .filter(|path| path.split('/').any(|name| name.starts_with('.')))
@@ -52,17 +53,18 @@ fn a_mirror_of_many_tiny_files_lands_byte_for_byte() {
     assert_eq!(hidden_files(&out), Vec::<String>::new());
 }
 
-#[test]
-fn a_tiny_file_whose_name_is_taken_by_a_folder_fails_alone_and_is_named() {
+/// Mirrors 200 tiny files into a fresh `out` where `plant` first put something in
+/// the way of the file `blocked`; checks that this file alone failed, named, with
+/// nothing under its final name, and every other file landed byte for byte.
+/// Returns `out` and the failure's reason.
+fn mirror_past(blocked: &str, plant: impl FnOnce(&Path)) -> (tempfile::TempDir, String) {
     let served = tempfile::tempdir().expect("temp dir");
     let files = tiny_files(200, 4);
     write_files(served.path(), &files);
     let server = TestServer::start(served.path(), ListingStyle::Nginx);
     let work = tempfile::tempdir().expect("temp dir");
     let out = work.path().join("out");
-    // A folder (not empty) planted where one file must go.
-    let blocked = "d01/f0005.bin";
-    std::fs::create_dir_all(out.join(blocked).join("keep")).expect("mkdir");
+    plant(&out);
     let mut options = harness::options([server.url("/")], &out);
     options.recursive = true;
     options.jobs = 16;
@@ -71,17 +73,29 @@ fn a_tiny_file_whose_name_is_taken_by_a_folder_fails_alone_and_is_named() {
     let failures = run.failures();
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(failures[0].0.ends_with(blocked), "{failures:?}");
-    assert!(failures[0].1.contains("f0005.bin"), "{failures:?}");
-    assert!(
-        out.join(blocked).join("keep").is_dir(),
-        "the folder is left as it was"
-    );
+    let name = blocked.rsplit('/').next().unwrap_or(blocked);
+    assert!(failures[0].1.contains(name), "{failures:?}");
     let got = read_tree(&out);
     for (path, body) in &files {
         if path != blocked {
             assert_eq!(got.get(path), Some(body), "{path}");
         }
     }
+    (work, failures[0].1.clone())
+}
+
+#[test]
+fn a_tiny_file_whose_name_is_taken_by_a_folder_fails_alone_and_is_named() {
+    // A folder (not empty) planted where one file must go.
+    let blocked = "d01/f0005.bin";
+    let (work, _) = mirror_past(blocked, |out| {
+        std::fs::create_dir_all(out.join(blocked).join("keep")).expect("mkdir");
+    });
+    let out = work.path().join("out");
+    assert!(
+        out.join(blocked).join("keep").is_dir(),
+        "the folder is left as it was"
+    );
     assert_eq!(hidden_files(&out), Vec::<String>::new());
 }
 
@@ -91,35 +105,17 @@ fn a_tiny_file_whose_name_is_taken_by_a_folder_fails_alone_and_is_named() {
 /// folder, which is not ours, is left as it was.
 #[test]
 fn a_tiny_file_whose_hidden_name_is_taken_by_a_folder_fails_alone_and_the_rest_land() {
-    let served = tempfile::tempdir().expect("temp dir");
-    let files = tiny_files(200, 4);
-    write_files(served.path(), &files);
-    let server = TestServer::start(served.path(), ListingStyle::Nginx);
-    let work = tempfile::tempdir().expect("temp dir");
-    let out = work.path().join("out");
     let blocked = "d02/f0006.bin";
-    let planted = out.join("d02/.f0006.bin.fetchall-part");
-    std::fs::create_dir_all(planted.join("keep")).expect("mkdir");
-    let mut options = harness::options([server.url("/")], &out);
-    options.recursive = true;
-    options.jobs = 16;
-    let run = harness::mirror(&options);
-    assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
-    let failures = run.failures();
-    assert_eq!(failures.len(), 1, "{failures:?}");
-    assert!(failures[0].0.ends_with(blocked), "{failures:?}");
-    assert!(failures[0].1.contains("f0006.bin"), "{failures:?}");
+    let hidden = "d02/.f0006.bin.fetchall-part";
+    let (work, reason) = mirror_past(blocked, |out| {
+        std::fs::create_dir_all(out.join(hidden).join("keep")).expect("mkdir");
+    });
+    let out = work.path().join("out");
     // The writer's own reason, not only that it could not go on.
-    assert!(failures[0].1.contains("Is a directory"), "{failures:?}");
+    assert!(reason.contains("Is a directory"), "{reason}");
     assert!(
-        planted.join("keep").is_dir(),
+        out.join(hidden).join("keep").is_dir(),
         "the folder is left as it was"
     );
     assert!(!out.join(blocked).exists(), "no file under the final name");
-    let got = read_tree(&out);
-    for (path, body) in &files {
-        if path != blocked {
-            assert_eq!(got.get(path), Some(body), "{path}");
-        }
-    }
 }
