@@ -272,7 +272,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("f.bin");
         let file = Arc::new(
-            crate::disk::safe_fs::LockedPart::open(&path, true)
+            crate::disk::safe_fs::LockedPart::open(&path)
                 .expect("open")
                 .into_file(),
         );
@@ -286,7 +286,7 @@ mod tests {
         );
         drop(file);
         writes.drain().await;
-        let again = crate::disk::safe_fs::LockedPart::open(&path, false);
+        let again = crate::disk::safe_fs::LockedPart::open(&path);
         assert!(again.is_ok(), "{:?}", again.err());
         assert_eq!(std::fs::metadata(&path).expect("stat").len(), 64 << 20);
     }
@@ -297,7 +297,7 @@ mod tests {
         let parts = PartPaths::new(&dir.path().join("f.bin"));
         let url = Url::parse("http://h/f.bin").expect("url");
         // Being written, its sidecar not yet saved: to a reader it looks unusable.
-        let writer = crate::disk::safe_fs::LockedPart::open(&parts.data, true).expect("open");
+        let writer = crate::disk::safe_fs::LockedPart::open(&parts.data).expect("open");
         assert_eq!(parts.load(&url).await, None);
         assert!(
             parts.data.exists(),

@@ -47,8 +47,8 @@ pub(crate) async fn place_part(
     // Locked, checked and renamed while locked: the name gets the complete file this
     // process wrote, even if another process (without the folder lock) is at work.
     let placed = tokio::task::spawn_blocking(move || {
-        let part = LockedPart::open(&data, false)
-            .map_err(|source| TransferError::io("write", &data, source))?;
+        let part =
+            LockedPart::open(&data).map_err(|source| TransferError::io("write", &data, source))?;
         // Durable before it gets its final name: a crash never leaves a short file there.
         part.file()
             .sync_data()

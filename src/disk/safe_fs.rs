@@ -164,9 +164,10 @@ pub struct LockedPart {
 
 impl LockedPart {
     /// Opens the partial file at `path` (creating it), never through a symlink, and
-    /// locks it. `fresh`: its old bytes are dropped (after the lock is held, so the
-    /// bytes of another writer are never cut).
-    pub fn open(path: &Path, fresh: bool) -> io::Result<LockedPart> {
+    /// locks it. Its bytes are kept: a caller that starts afresh cuts them once it
+    /// has checked where the file is ([`Folders::open_part`]), and only with the
+    /// lock held, so the bytes of another writer are never cut.
+    pub fn open(path: &Path) -> io::Result<LockedPart> {
         // A rename or removal by another process between the open and the lock is
         // seen by comparing the name with the file; then try again.
         for _ in 0..8 {
@@ -183,9 +184,6 @@ impl LockedPart {
             };
             if !part.is_at_its_name()? {
                 continue;
-            }
-            if fresh && part.locked_length != 0 {
-                part.file.set_len(0)?;
             }
             return Ok(part);
         }
@@ -364,8 +362,8 @@ impl Folders {
     pub fn open_part(&self, path: &Path, fresh: bool) -> Result<LockedPart, TransferError> {
         self.prepare()?;
         let action = if fresh { "create" } else { "append to" };
-        let part = LockedPart::open(path, false)
-            .map_err(|source| TransferError::io(action, path, source))?;
+        let part =
+            LockedPart::open(path).map_err(|source| TransferError::io(action, path, source))?;
         self.check_opened(part.file(), path)?;
         // An empty file (the usual: just created) is not cut: a truncate stamps
         // the file's times, a journaled change per file for nothing.
@@ -499,7 +497,7 @@ mod tests {
         std::fs::write(&victim, b"precious").expect("write");
         let part = dir.path().join(".f.fetchall-part");
         symlink(&victim, &part).expect("symlink");
-        let locked = LockedPart::open(&part, false).expect("open");
+        let locked = LockedPart::open(&part).expect("open");
         use std::io::Write;
         locked.file().write_all(b"new").expect("write");
         assert_eq!(std::fs::read(&victim).expect("read"), b"precious");
@@ -522,7 +520,7 @@ mod tests {
         std::fs::write(&victim, b"precious").expect("write");
         let part = dir.path().join(".f.fetchall-part");
         std::fs::hard_link(&victim, &part).expect("link");
-        let locked = LockedPart::open(&part, true).expect("open");
+        let locked = LockedPart::open(&part).expect("open");
         use std::io::Write;
         locked.file().write_all(b"new").expect("write");
         let temporary = dir.path().join(".f.fetchall-part.json.tmp");
@@ -546,7 +544,7 @@ mod tests {
             follow_symlinks: false,
             real_roots: RealRoots::default(),
         };
-        let inside = LockedPart::open(&root.join("sub/.f.fetchall-part"), false).expect("open");
+        let inside = LockedPart::open(&root.join("sub/.f.fetchall-part")).expect("open");
         assert!(
             folders
                 .check_opened(inside.file(), &root.join("sub/.f.fetchall-part"))
@@ -555,7 +553,7 @@ mod tests {
         // What an open through `out/sub` swapped for a link to `outside` gets.
         let victim = outside.join(".f.fetchall-part");
         std::fs::write(&victim, b"precious").expect("write");
-        let swapped = LockedPart::open(&victim, false).expect("open");
+        let swapped = LockedPart::open(&victim).expect("open");
         let checked = folders.check_opened(swapped.file(), &root.join("sub/.f.fetchall-part"));
         if std::path::Path::new("/proc/self/fd").exists() {
             let error = checked.expect_err("outside");
@@ -568,13 +566,13 @@ mod tests {
     fn a_locked_part_refuses_a_second_writer() {
         let dir = tempfile::tempdir().expect("tempdir");
         let part = dir.path().join(".f.fetchall-part");
-        let first = LockedPart::open(&part, true).expect("open");
+        let first = LockedPart::open(&part).expect("open");
         assert!(is_locked_by_another(&part));
-        let second = LockedPart::open(&part, true).expect_err("locked");
+        let second = LockedPart::open(&part).expect_err("locked");
         assert_eq!(second.kind(), io::ErrorKind::WouldBlock);
         drop(first);
         assert!(!is_locked_by_another(&part));
-        assert!(LockedPart::open(&part, true).is_ok());
+        assert!(LockedPart::open(&part).is_ok());
     }
 
     #[test]
@@ -583,12 +581,12 @@ mod tests {
         // holds their descriptors (and locks) until its exec, a moment later.
         let dir = tempfile::tempdir().expect("tempdir");
         let part = dir.path().join(".f.fetchall-part");
-        let held = LockedPart::open(&part, true).expect("open");
+        let held = LockedPart::open(&part).expect("open");
         let letting_go = std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(30));
             drop(held);
         });
-        let opened = LockedPart::open(&part, false);
+        let opened = LockedPart::open(&part);
         letting_go.join().expect("thread");
         assert!(opened.is_ok(), "{:?}", opened.err());
     }
@@ -597,7 +595,7 @@ mod tests {
     fn rename_checks_length_and_identity() {
         let dir = tempfile::tempdir().expect("tempdir");
         let part = dir.path().join(".f.fetchall-part");
-        let locked = LockedPart::open(&part, true).expect("open");
+        let locked = LockedPart::open(&part).expect("open");
         std::fs::write(&part, b"abc").expect("write");
         assert!(locked.rename_to(&dir.path().join("f"), Some(4)).is_err());
         std::fs::remove_file(&part).expect("remove");
