@@ -46,14 +46,17 @@ pub(crate) async fn dispatch(run: &Arc<Run>, mut tasks: mpsc::Receiver<Task>) {
         }
         let file = (task.url.to_string(), task.destination.display().to_string());
         let this_run = Arc::clone(run);
-        let handle = running.spawn(async move {
+        // Boxed: a transfer's state is ~9 KB, which the task would otherwise copy
+        // whole each time it is moved or its stage set (seven copies a file;
+        // measured on 1,000 small files: 93 M of 350 M instructions).
+        let handle = running.spawn(Box::pin(async move {
             if this_run.options.dry_run {
                 let _slot = slot;
                 probe_file(&this_run, task).await;
             } else {
                 transfer_file(&this_run, task, slot, &host_slots).await;
             }
-        });
+        }));
         files.insert(handle.id(), file);
         // Reap finished transfers so the set does not grow with the listing.
         while let Some(joined) = running.try_join_next_with_id() {
