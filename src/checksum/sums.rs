@@ -55,23 +55,35 @@ pub struct Entry {
 /// The algorithm a checksum file's name announces, when the name is one of a
 /// checksum file (see the module docs).
 pub fn checksum_file_algorithm(name: &str) -> Option<Algorithm> {
-    let lower = name.to_ascii_lowercase();
-    let lower = lower.strip_suffix(".txt").unwrap_or(&lower);
+    // Asked of every link of every listing: compared in place, nothing allocated.
+    let name = strip_suffix_ignoring_case(name, ".txt").unwrap_or(name);
     for (algorithm, word) in [
         (Algorithm::Sha256, "sha256"),
         (Algorithm::Sha512, "sha512"),
         (Algorithm::Md5, "md5"),
     ] {
-        let sums = format!("{word}sums");
-        if lower == sums
-            || lower.ends_with(&format!(".{word}"))
-            || lower.ends_with(&format!(".{word}sum"))
-            || lower.ends_with(&format!(".{sums}"))
-        {
+        if let Some(rest) = strip_suffix_ignoring_case(name, "sums") {
+            // `SHA256SUMS` or `….sha256sums`
+            if let Some(rest) = strip_suffix_ignoring_case(rest, word)
+                && (rest.is_empty() || rest.ends_with('.'))
+            {
+                return Some(algorithm);
+            }
+        }
+        // `….sha256` or `….sha256sum`
+        let rest = strip_suffix_ignoring_case(name, "sum").unwrap_or(name);
+        if strip_suffix_ignoring_case(rest, word).is_some_and(|rest| rest.ends_with('.')) {
             return Some(algorithm);
         }
     }
     None
+}
+
+/// `text` without `suffix` at its end, compared without regard to ASCII case.
+fn strip_suffix_ignoring_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> {
+    let start = text.len().checked_sub(suffix.len())?;
+    let (rest, end) = (text.get(..start)?, text.get(start..)?);
+    end.eq_ignore_ascii_case(suffix).then_some(rest)
 }
 
 /// Whether `name` is a checksum file fetchall reads.
@@ -206,6 +218,10 @@ impl ChecksumIndex {
 
     /// The digest expected for `url`, if a checksum file gave one.
     pub fn get(&self, url: &Url) -> Option<Expected> {
+        // Asked for every file of a run, which most often has no checksums.
+        if self.by_url.is_empty() {
+            return None;
+        }
         self.by_url.get(&url_key(url)).copied()
     }
 
@@ -267,6 +283,15 @@ mod tests {
             ("SHA256SUMS.sign", None),
             ("x.iso", None),
             ("sha256", None),
+            ("sha256sum", None),
+            ("xsha256sums", None),
+            ("x.sha256sums", Some(Algorithm::Sha256)),
+            ("Release.MD5SUMS.TXT", Some(Algorithm::Md5)),
+            ("été.Sha512Sum", Some(Algorithm::Sha512)),
+            (".md5", Some(Algorithm::Md5)),
+            ("sha256sums.txt.gz", None),
+            ("x.sha256.txt", Some(Algorithm::Sha256)),
+            ("ésha256", None),
         ] {
             assert_eq!(checksum_file_algorithm(name), algorithm, "{name}");
         }
