@@ -84,6 +84,18 @@ pub(crate) enum Step {
     Answered(PathBuf),
 }
 
+/// Where the batch thread's steps go: nowhere in a run, where not even the paths
+/// they name are copied, and into a list in tests.
+struct Trace<'a>(Option<&'a mut dyn FnMut(Step)>);
+
+impl Trace<'_> {
+    fn step(&mut self, step: impl FnOnce() -> Step) {
+        if let Some(record) = &mut self.0 {
+            record(step());
+        }
+    }
+}
+
 /// One written hidden file waiting for its batch.
 struct Job {
     part: LockedPart,
@@ -204,7 +216,7 @@ impl SmallFileWriter {
         let (jobs, queue) = mpsc::channel();
         thread::Builder::new()
             .name("fetchall-small-files".to_string())
-            .spawn(move || write_batches(&queue, &mut |_| {}))?;
+            .spawn(move || write_batches(&queue, &mut Trace(None)))?;
         let (sender, received) = mpsc::channel();
         thread::Builder::new()
             .name("fetchall-writer".to_string())
@@ -251,7 +263,7 @@ fn stopped() -> io::Error {
 }
 
 /// The batch thread: a batch is every file waiting once the last batch is done.
-fn write_batches(queue: &mpsc::Receiver<Job>, trace: &mut dyn FnMut(Step)) {
+fn write_batches(queue: &mpsc::Receiver<Job>, trace: &mut Trace) {
     let mut syncer = Syncer::default();
     let mut renamed: Vec<Renamed> = Vec::new();
     // When the last pass started: passes come no closer than [`PASS_GAP`].
@@ -297,7 +309,7 @@ fn write_batch(
     batch: Vec<Job>,
     previous: Vec<Renamed>,
     syncer: &mut Syncer,
-    trace: &mut dyn FnMut(Step),
+    trace: &mut Trace,
 ) -> Vec<Renamed> {
     for job in &batch {
         syncer.know(job.device, &job.placement.destination, &job.part);
@@ -308,7 +320,7 @@ fn write_batch(
         .chain(previous.iter().map(|file| file.device))
         .collect();
     let synced = syncer.sync(&devices);
-    trace(Step::Durable {
+    trace.step(|| Step::Durable {
         written: batch
             .iter()
             .filter(|job| synced.get(&job.device).is_some_and(Result::is_ok))
@@ -339,7 +351,7 @@ fn write_batch(
                     )
                 })
         };
-        trace(Step::Answered(file.destination.clone()));
+        trace.step(|| Step::Answered(file.destination.clone()));
         let _ = file.done.send(result);
     }
     let mut renamed = Vec::with_capacity(batch.len());
@@ -365,7 +377,7 @@ fn write_batch(
         drop(room);
         match result {
             Ok(()) => {
-                trace(Step::Renamed(placement.destination.clone()));
+                trace.step(|| Step::Renamed(placement.destination.clone()));
                 renamed.push(Renamed {
                     destination: placement.destination,
                     device,
@@ -373,7 +385,7 @@ fn write_batch(
                 });
             }
             Err(error) => {
-                trace(Step::Answered(placement.destination.clone()));
+                trace.step(|| Step::Answered(placement.destination.clone()));
                 let _ = done.send(Err(error));
             }
         }
@@ -486,7 +498,7 @@ mod tests {
         }
         drop(sender);
         let mut steps = Vec::new();
-        write_batches(&queue, &mut |step| steps.push(step));
+        write_batches(&queue, &mut Trace(Some(&mut |step| steps.push(step))));
         steps
     }
 
