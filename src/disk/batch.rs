@@ -7,7 +7,7 @@
 //! paid 100,000 of them. Here each small body is written (created, written, given
 //! its time) under its hidden name by the run's writer thread; the open, locked
 //! hidden file then goes to the run's batch thread, which takes every file waiting
-//! (at most [`MAX_BATCH`]) while the writer goes on with the next ones:
+//! (at most [`handoff::MAX_BATCH`]) while the writer goes on with the next ones:
 //!
 //! 1. **durable**: one `syncfs` per file system of the batch (usually one) makes
 //!    every file's bytes and time durable together — and with them the renames of
@@ -15,21 +15,21 @@
 //! 2. **renamed**: each file gets its final name (still locked, checked as any
 //!    file is: [`crate::disk::safe_fs::LockedPart::rename_to`]);
 //! 3. **reported**: a file is answered "done" once its rename is durable too, by
-//!    the next batch's flush, or — when no file comes within [`IDLE_FLUSH`] — by a
-//!    flush of its own. So a file reported downloaded is durable under its final
-//!    name; a crash before that leaves either the hidden file or the complete file
-//!    under its final name, never a short one.
+//!    the next batch's flush, or — when no file comes soon — by a flush of its
+//!    own. So a file reported downloaded is durable under its final name; a crash
+//!    before that leaves either the hidden file or the complete file under its
+//!    final name, never a short one.
 //!
-//! A batch is never waited for long: the thread starts the next one as soon as the
-//! last is done and [`PASS_GAP`] (2 ms) has passed since it started (it sleeps out
-//! the rest of the gap rather than be woken by each file), with whatever queued
-//! meanwhile, so a batch is as large as the disk is slow (and a `syncfs`,
-//! which walks the whole file system, is paid at most every 2 ms, not per file:
-//! measured, passes one after the other averaged 1.4 files each), and a run of
-//! three files waits a few ms at most. If `syncfs` fails (or the
-//! system has none), each file is flushed on its own (`fdatasync`) and each folder
-//! of a renamed file (`fsync`), so an error names the file it belongs to and fails
-//! only that file.
+//! A batch is never waited for long: the next pass starts once the last is done
+//! and a short gap has passed since it started, with every file queued meanwhile,
+//! so a batch is as large as the disk is slow, and files that trickle in share a
+//! flush rather than pay one each; once the run has sent its last file the gap is
+//! 2 ms, so the run's end does not wait (see [`handoff`]). If `syncfs` fails (or
+//! the system has none), each file is flushed on its own (`fdatasync`) and each
+//! folder of a renamed file (`fsync`), so an error names the file it belongs to
+//! and fails only that file.
+
+mod handoff;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -38,36 +38,14 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
+use crate::disk::batch::handoff::{Handoff, Pass, WAITING};
 use crate::disk::place::{Placement, rename_written, write_hidden};
 use crate::disk::safe_fs::{LockedPart, RealRoots};
 use crate::error::TransferError;
-
-/// Small files received and not yet renamed, at most: their bodies (until
-/// written, at most 64 KiB each: 16 MiB) and open hidden files are bounded by it.
-///
-/// On a journaled disk the batch thread is what limits a mirror of tiny files
-/// (each `syncfs` waits for a journal commit, ~2 ms): the more files may wait,
-/// the larger a batch and the fewer the flushes. Measured on 20,000 tiny files
-/// into a fresh ext4: 64 gave ~770 flushes and 3.96 s, 256 gave ~530 and 3.50 s,
-/// 512 no better.
-pub(crate) const WAITING: usize = 256;
-
-/// Files in one batch, at most.
-pub(crate) const MAX_BATCH: usize = WAITING;
-
-/// How long the batch thread, with renamed files whose names are not durable yet
-/// and nothing queued, waits for another file before flushing for them alone: a
-/// file arriving meanwhile carries them in its own batch's flush.
-pub(crate) const IDLE_FLUSH: Duration = Duration::from_millis(2);
-
-/// Passes start no closer than this: a file arriving just after one waits (at most
-/// this long) for others to share the next, rather than each paying a flush of
-/// the whole file system alone. Short enough that no one notices it.
-pub(crate) const PASS_GAP: Duration = Duration::from_millis(2);
 
 /// What the batch thread did, in order (for tests; a run ignores it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +105,13 @@ impl Job {
             room,
         }
     }
+
+    /// Removes the hidden file and answers that the writer stopped.
+    fn give_up(self) {
+        self.part.remove();
+        let error = TransferError::io("write", &self.placement.temporary, stopped());
+        let _ = self.done.send(Err(error));
+    }
 }
 
 /// A file renamed into place whose name is not durable yet.
@@ -150,6 +135,7 @@ struct Received {
 #[derive(Debug)]
 pub(crate) struct SmallFileWriter {
     bodies: Mutex<Option<mpsc::Sender<Received>>>,
+    handoff: Arc<Handoff<Job>>,
     room: Arc<Semaphore>,
     real_roots: RealRoots,
 }
@@ -158,6 +144,7 @@ impl Default for SmallFileWriter {
     fn default() -> SmallFileWriter {
         SmallFileWriter {
             bodies: Mutex::new(None),
+            handoff: Arc::default(),
             room: Arc::new(Semaphore::new(WAITING)),
             real_roots: RealRoots::default(),
         }
@@ -169,6 +156,12 @@ impl SmallFileWriter {
     /// ones too), not once per file.
     pub(crate) fn real_roots(&self) -> RealRoots {
         self.real_roots.clone()
+    }
+
+    /// The run has sent its last file: the files still coming are made durable
+    /// without waiting for others to share their flush.
+    pub(crate) fn finish(&self) {
+        self.handoff.finish();
     }
 
     /// Waits for room among the files waiting: taken before the connection is
@@ -213,14 +206,15 @@ impl SmallFileWriter {
         if let Some(bodies) = bodies.as_ref() {
             return Ok(bodies.clone());
         }
-        let (jobs, queue) = mpsc::channel();
+        let handoff = Arc::clone(&self.handoff);
         thread::Builder::new()
             .name("fetchall-small-files".to_string())
-            .spawn(move || write_batches(&queue, &mut Trace(None)))?;
+            .spawn(move || write_batches(&handoff, &mut Trace(None)))?;
+        let handoff = Arc::clone(&self.handoff);
         let (sender, received) = mpsc::channel();
         thread::Builder::new()
             .name("fetchall-writer".to_string())
-            .spawn(move || write_received(&received, &jobs))?;
+            .spawn(move || write_received(&received, &handoff))?;
         *bodies = Some(sender.clone());
         Ok(sender)
     }
@@ -233,7 +227,7 @@ impl SmallFileWriter {
 /// idle threads each time: measured on 20,000 tiny files, 2.7 context switches
 /// less per file and a quarter less CPU time. One thread creates files faster
 /// than the network brings them (a local disk takes ~30 µs per file).
-fn write_received(received: &mpsc::Receiver<Received>, jobs: &mpsc::Sender<Job>) {
+fn write_received(received: &mpsc::Receiver<Received>, handoff: &Handoff<Job>) {
     for Received {
         body,
         placement,
@@ -250,55 +244,45 @@ fn write_received(received: &mpsc::Receiver<Received>, jobs: &mpsc::Sender<Job>)
         };
         let job = Job::written(part, placement, body.len() as u64, done, room);
         drop(body);
-        if let Err(mpsc::SendError(job)) = jobs.send(job) {
-            job.part.remove();
-            let error = TransferError::io("write", &job.placement.temporary, stopped());
-            let _ = job.done.send(Err(error));
+        if let Some(job) = handoff.hand(job) {
+            job.give_up();
         }
     }
+    handoff.close();
 }
 
 fn stopped() -> io::Error {
     io::Error::other("the small-file writer stopped")
 }
 
-/// The batch thread: a batch is every file waiting once the last batch is done.
-fn write_batches(queue: &mpsc::Receiver<Job>, trace: &mut Trace) {
+/// The batch thread: a batch is every file waiting once the next pass is due
+/// (see [`handoff`]).
+fn write_batches(handoff: &Handoff<Job>, trace: &mut Trace) {
+    // Should this thread ever stop early (a bug), no file is left waiting for it.
+    let _gone = Abandon(handoff);
     let mut syncer = Syncer::default();
     let mut renamed: Vec<Renamed> = Vec::new();
-    // When the last pass started: passes come no closer than [`PASS_GAP`].
     let mut last_pass: Option<Instant> = None;
     loop {
-        let first = if renamed.is_empty() {
-            queue.recv().ok()
-        } else {
-            queue.recv_timeout(IDLE_FLUSH).ok()
-        };
-        let Some(first) = first else {
-            if renamed.is_empty() {
-                return;
-            }
+        let batch = match handoff.next_pass(last_pass, !renamed.is_empty()) {
+            Pass::Files(batch) => batch,
             // Nothing came to carry them: their names are made durable alone.
-            last_pass = Some(Instant::now());
-            write_batch(Vec::new(), std::mem::take(&mut renamed), &mut syncer, trace);
-            continue;
+            Pass::NamesOnly => Vec::new(),
+            Pass::Done => return,
         };
-        // The rest of the gap is slept, not waited for file by file: a thread
-        // woken for each file cost more than the files' writing.
-        if let Some(left) =
-            last_pass.and_then(|last| (last + PASS_GAP).checked_duration_since(Instant::now()))
-        {
-            thread::sleep(left);
-        }
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
         last_pass = Some(Instant::now());
         renamed = write_batch(batch, std::mem::take(&mut renamed), &mut syncer, trace);
+    }
+}
+
+/// Gives up the files still waiting when the batch thread stops.
+struct Abandon<'a>(&'a Handoff<Job>);
+
+impl Drop for Abandon<'_> {
+    fn drop(&mut self) {
+        for job in self.0.abandon() {
+            job.give_up();
+        }
     }
 }
 
@@ -492,13 +476,13 @@ mod tests {
     /// Runs the batch thread's loop over `jobs` (all queued before it starts, then
     /// the queue closed); returns its steps.
     fn run(jobs: Vec<Job>) -> Vec<Step> {
-        let (sender, queue) = mpsc::channel();
+        let handoff = Handoff::default();
         for job in jobs {
-            sender.send(job).map_err(|_| "send").expect("send");
+            assert!(handoff.hand(job).is_none(), "handed over");
         }
-        drop(sender);
+        handoff.close();
         let mut steps = Vec::new();
-        write_batches(&queue, &mut Trace(Some(&mut |step| steps.push(step))));
+        write_batches(&handoff, &mut Trace(Some(&mut |step| steps.push(step))));
         steps
     }
 
@@ -654,12 +638,63 @@ mod tests {
         });
         // No timer holds a file back for company (the disk's flushes take what
         // they take; ten seconds is only against a hang).
-        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
         for relative in ["a", "b/c", "b/d"] {
             assert_eq!(
                 std::fs::read(root.join(relative)).expect("read"),
                 relative.as_bytes()
             );
         }
+    }
+
+    #[test]
+    fn a_waiting_batch_thread_is_woken_by_the_first_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let room = Arc::new(Semaphore::new(WAITING));
+        let handoff = Arc::new(Handoff::default());
+        // Nothing queued, no names waiting, the writer still open: it waits for a
+        // file however long that takes (a lost wake-up would hang here).
+        let batch_thread = {
+            let handoff = Arc::clone(&handoff);
+            thread::spawn(move || match handoff.next_pass(None, false) {
+                Pass::Files(batch) => batch.len(),
+                Pass::NamesOnly | Pass::Done => 0,
+            })
+        };
+        thread::sleep(std::time::Duration::from_millis(50));
+        let (job, _answer) = job(dir.path(), "f", b"x", &room);
+        assert!(handoff.hand(job).is_none(), "handed over");
+        assert_eq!(batch_thread.join().expect("batch thread"), 1);
+    }
+
+    #[test]
+    fn files_left_to_a_stopped_batch_thread_are_removed_and_failed_with_a_reason() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let room = Arc::new(Semaphore::new(WAITING));
+        let handoff = Handoff::default();
+        let (waiting, waiting_answer) = job(dir.path(), "waiting", b"x", &room);
+        assert!(handoff.hand(waiting).is_none(), "handed over");
+        // The batch thread stops (it only would by a bug) with one file waiting,
+        // and the writer hands it one more afterwards.
+        drop(Abandon(&handoff));
+        let (late, late_answer) = job(dir.path(), "late", b"y", &room);
+        let Some(late) = handoff.hand(late) else {
+            panic!("a file was handed to a batch thread that is gone");
+        };
+        late.give_up();
+        for (mut answer, name) in [(waiting_answer, "waiting"), (late_answer, "late")] {
+            let error = answer.try_recv().expect("answered").expect_err("failed");
+            let reason = std::error::Error::source(&error).map(ToString::to_string);
+            assert!(
+                error
+                    .to_string()
+                    .contains(&format!(".{name}.fetchall-part")),
+                "{error}"
+            );
+            assert_eq!(reason.as_deref(), Some("the small-file writer stopped"));
+        }
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("list").collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        assert_eq!(room.available_permits(), WAITING);
     }
 }

@@ -65,6 +65,9 @@ pub(crate) async fn dispatch(run: &Arc<Run>, mut tasks: mpsc::Receiver<Task>) {
     }
     // Closing the channel stops the producer promptly after a Ctrl-C.
     drop(tasks);
+    // No file will come but those in flight: none waits for others to share its
+    // flush.
+    run.small_files.finish();
     // Every path of the run is claimed: Content-Disposition names may go on.
     run.all_claimed.cancel();
     while let Some(joined) = running.join_next_with_id().await {
