@@ -72,12 +72,7 @@ pub(crate) async fn read_page(
         folder_of(&served)
     };
     // First walk over the links: what the folder holds, and its checksum files.
-    let text = PageText {
-        text: body,
-        is_json,
-        listed,
-        served: served.clone(),
-    };
+    let mut text = PageText::new(body, is_json, listed, served.clone());
     let survey_folder = folder.clone();
     let surveyed = tokio::task::spawn_blocking(move || {
         let survey = text.survey(&survey_folder);
