@@ -21,10 +21,13 @@ use crate::plan::paths::MAX_NAME_BYTES;
 
 /// Suffix of the partial file.
 const PART_SUFFIX: &str = ".fetchall-part";
-/// Suffix of the sidecar that holds the partial file's validator.
-const SIDECAR_SUFFIX: &str = ".fetchall-part.json";
-/// Suffix of the sidecar while it is being written (then renamed).
-const SIDECAR_TEMPORARY_SUFFIX: &str = ".fetchall-part.json.tmp";
+/// What the sidecar's name adds to the partial file's.
+const SIDECAR_EXTENSION: &str = ".json";
+/// What the sidecar's name adds while it is being written (then renamed).
+const TEMPORARY_EXTENSION: &str = ".tmp";
+/// The longest suffix a hidden name gets: the sidecar's while it is written.
+const LONGEST_SUFFIX: usize =
+    PART_SUFFIX.len() + SIDECAR_EXTENSION.len() + TEMPORARY_EXTENSION.len();
 
 /// The hidden files that belong to one destination while it is incomplete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,10 +47,10 @@ impl PartPaths {
     pub fn new(destination: &Path) -> PartPaths {
         let name = destination
             .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
+            .map(|name| name.to_string_lossy())
             .unwrap_or_default();
-        let mut stem = format!(".{name}");
-        if stem.len() + SIDECAR_TEMPORARY_SUFFIX.len() > MAX_NAME_BYTES {
+        let mut hidden = String::with_capacity(1 + name.len() + LONGEST_SUFFIX);
+        if 1 + name.len() + LONGEST_SUFFIX > MAX_NAME_BYTES {
             // FNV-1a: specified, so every build of fetchall finds the partial again
             // (std's hasher may change between Rust versions).
             let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
@@ -56,13 +59,21 @@ impl PartPaths {
             // Two dots: `.` and then a reserved name (see `paths::is_reserved`), so no
             // destination `D`, whose hidden files are `.D…`, can have this stem: the
             // remote name `fetchall-HASH` gets `.fetchall-HASH…`, never this.
-            stem = format!("..fetchall-{hash:016x}");
+            hidden.push_str(&format!("..fetchall-{hash:016x}"));
+        } else {
+            hidden.push('.');
+            hidden.push_str(&name);
         }
+        hidden.push_str(PART_SUFFIX);
+        // The sidecars' names extend the partial file's, so only the first is
+        // built from the destination (one path split a file, not three).
+        let data = destination.with_file_name(hidden);
+        let sidecar = with_extension_added(&data, SIDECAR_EXTENSION);
+        let sidecar_temporary = with_extension_added(&sidecar, TEMPORARY_EXTENSION);
         PartPaths {
-            data: destination.with_file_name(format!("{stem}{PART_SUFFIX}")),
-            sidecar: destination.with_file_name(format!("{stem}{SIDECAR_SUFFIX}")),
-            sidecar_temporary: destination
-                .with_file_name(format!("{stem}{SIDECAR_TEMPORARY_SUFFIX}")),
+            data,
+            sidecar,
+            sidecar_temporary,
         }
     }
 
@@ -150,6 +161,14 @@ impl PartPaths {
     pub async fn remove_sidecar(&self) {
         let _ = tokio::fs::remove_file(&self.sidecar).await;
     }
+}
+
+/// `path` with `extension` appended to its last component.
+fn with_extension_added(path: &Path, extension: &str) -> PathBuf {
+    let mut extended = std::ffi::OsString::with_capacity(path.as_os_str().len() + extension.len());
+    extended.push(path);
+    extended.push(extension);
+    PathBuf::from(extended)
 }
 
 /// Opens the partial file of `parts`, locked and never through a symlink: emptied,
@@ -387,6 +406,25 @@ mod tests {
         let short = PartPaths::new(Path::new("out/a.zip"));
         assert_eq!(short.data, Path::new("out/.a.zip.fetchall-part"));
         assert_eq!(short.sidecar, Path::new("out/.a.zip.fetchall-part.json"));
+        assert_eq!(
+            short.sidecar_temporary,
+            Path::new("out/.a.zip.fetchall-part.json.tmp")
+        );
+        // The longest name kept as it is: its temporary sidecar's name is exactly
+        // as long as a name may be; one byte more and the name is hashed.
+        let longest = "a".repeat(MAX_NAME_BYTES - ".fetchall-part.json.tmp".len() - 1);
+        let kept = PartPaths::new(&Path::new("out").join(&longest));
+        assert_eq!(
+            kept.sidecar_temporary,
+            Path::new("out").join(format!(".{longest}.fetchall-part.json.tmp"))
+        );
+        let hashed = PartPaths::new(&Path::new("out").join(format!("{longest}a")));
+        let hashed_name = hashed.data.file_name().and_then(|name| name.to_str());
+        assert!(
+            hashed_name.is_some_and(|name| name.starts_with("..fetchall-")
+                && name.len() == "..fetchall-".len() + 16 + PART_SUFFIX.len()),
+            "{hashed_name:?}"
+        );
         let long = PartPaths::new(&Path::new("out").join("é".repeat(120)));
         for path in [&long.data, &long.sidecar, &long.sidecar_temporary] {
             assert_eq!(path.parent(), Some(Path::new("out")));

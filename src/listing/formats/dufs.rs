@@ -57,12 +57,13 @@ pub fn read_dufs_page(text: &str, folder: &Url) -> Option<Result<DufsPage, Strin
     if start.starts_with('{') && start.contains("\"uri_prefix\"") && start.contains("\"paths\"") {
         return Some(read_index(start, folder).map(DufsPage::Links));
     }
-    // Its assets are served under `/__dufs_vVERSION__/`.
+    // Its assets are served under `/__dufs_vVERSION__/`; a page without them has
+    // no embedded index to look for (each look is a scan of the whole page).
     let is_dufs = text.contains("/__dufs_v");
+    if !is_dufs {
+        return read_no_script(text);
+    }
     if let Some(encoded) = between(text, "<template id=\"index-data\">", "</template>") {
-        if !is_dufs {
-            return None;
-        }
         let json = base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .map_err(|error| format!("dufs's index-data is no base64 ({error})"))
@@ -71,14 +72,16 @@ pub fn read_dufs_page(text: &str, folder: &Url) -> Option<Result<DufsPage, Strin
             });
         return Some(json.and_then(|json| read_index(&json, folder).map(DufsPage::Links)));
     }
-    if let Some(start) = text.find("DATA = {")
-        && is_dufs
-    {
+    if let Some(start) = text.find("DATA = {") {
         let json = &text[start + "DATA = ".len()..];
         let end = json.find("</script>").unwrap_or(json.len());
         return Some(read_index(json[..end].trim(), folder).map(DufsPage::Links));
     }
-    // The `?noscript` table: its parent row links `../?noscript`.
+    read_no_script(text)
+}
+
+/// dufs's `?noscript` table: its parent row links `../?noscript`.
+fn read_no_script(text: &str) -> Option<Result<DufsPage, String>> {
     let no_script =
         text.contains("<a href=\"../?noscript\">../</a>") && text.contains("<title>Index of ");
     no_script.then_some(Ok(DufsPage::NoScript))
