@@ -3,6 +3,7 @@
 //! written (or read back) through a symlink; hashing and verifying files on disk.
 
 pub(crate) mod batch;
+pub(crate) mod body_writer;
 pub mod hash;
 pub mod lock;
 pub(crate) mod part;

@@ -11,10 +11,10 @@
 
 use std::time::SystemTime;
 
-use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio_util::sync::CancellationToken;
 
 use crate::checksum::BodyHasher;
+use crate::disk::body_writer::BodyWriter;
 use crate::disk::part::{PartPaths, open_to_write};
 use crate::disk::place::{place_part, verify_part};
 use crate::disk::resume::Validator;
@@ -161,10 +161,10 @@ impl Body<'_> {
             self.parts.save(self.validator).await?;
         }
         let hasher = BodyHasher::new(self.attempt.checks);
-        let mut hasher = crate::disk::hash::feed_prefix(hasher, &self.parts.data, offset)
+        let hasher = crate::disk::hash::feed_prefix(hasher, &self.parts.data, offset)
             .await
             .map_err(|source| TransferError::io("read", &self.parts.data, source))?;
-        let mut writer = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+        let mut writer = BodyWriter::new(file.into_std().await, hasher, WRITE_BUFFER_BYTES);
         let mut meter = SpeedMeter::new(self.sessions.low_speed());
         let mut buffer = vec![0; READ_BYTES];
         let mut received = offset;
@@ -195,9 +195,8 @@ impl Body<'_> {
                 {
                     return Err(TransferError::TooLong { expected });
                 }
-                hasher.update(&buffer[..count]);
                 writer
-                    .write_all(&buffer[..count])
+                    .write(&buffer[..count])
                     .await
                     .map_err(|source| TransferError::io("write", &self.parts.data, source))?;
                 progress.advanced(received);
@@ -236,8 +235,10 @@ impl Body<'_> {
             }
             return Err(error);
         }
-        drop(writer);
         progress.body_received();
+        let hasher = writer
+            .into_hasher()
+            .map_err(|source| TransferError::io("write", &self.parts.data, source))?;
         let digest = match hasher.finish() {
             Ok(digest) => digest,
             Err(mismatch) => {

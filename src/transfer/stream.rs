@@ -3,9 +3,8 @@
 //! announced size and the expected digests, and placing it. A small body takes the
 //! in-memory path instead ([`crate::transfer::small_file`]).
 
-use tokio::io::{AsyncWriteExt, BufWriter};
-
 use crate::checksum::{BodyDigest, BodyHasher, Checks};
+use crate::disk::body_writer::BodyWriter;
 use crate::disk::part::{PartPaths, open_to_write};
 use crate::disk::place::{Placement, place_part};
 use crate::disk::resume::{Partial, Validator};
@@ -131,7 +130,8 @@ enum Streamed {
     },
 }
 
-/// Writes the body after the `start.offset` bytes on disk, hashing it on the way.
+/// Writes the body after the `start.offset` bytes on disk, hashing it on the way
+/// (both on the blocking pool, see [`BodyWriter`]).
 /// Whatever happens, what arrived is written out: it is the next attempt's start,
 /// unless it cannot be (no validator, too long, bad digest).
 #[expect(
@@ -149,11 +149,11 @@ async fn write_stream(
     progress: &mut dyn Progress,
 ) -> Result<Streamed, TransferError> {
     // A resumed file: the bytes an earlier attempt wrote are hashed once, here.
-    let mut hasher =
-        crate::disk::hash::feed_prefix(BodyHasher::new(checks), &parts.data, start.offset)
-            .await
-            .map_err(|source| TransferError::io("read", &parts.data, source))?;
-    let mut writer = BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+    let hasher = crate::disk::hash::feed_prefix(BodyHasher::new(checks), &parts.data, start.offset)
+        .await
+        .map_err(|source| TransferError::io("read", &parts.data, source))?;
+    let file = file.into_std().await;
+    let mut writer = BodyWriter::new(file, hasher, WRITE_BUFFER_BYTES);
     let mut received = start.offset;
     let mut body = Body::new(response, limits.pace);
     let streamed = async {
@@ -169,9 +169,8 @@ async fn write_stream(
             {
                 return Err(TransferError::TooLong { expected });
             }
-            hasher.update(&chunk);
             writer
-                .write_all(&chunk)
+                .write(&chunk)
                 .await
                 .map_err(|source| TransferError::io("write", &parts.data, source))?;
             progress.advanced(received);
@@ -204,8 +203,10 @@ async fn write_stream(
         }
         return Err(error);
     }
-    drop(writer);
     progress.body_received();
+    let hasher = writer
+        .into_hasher()
+        .map_err(|source| TransferError::io("write", &parts.data, source))?;
     match hasher.finish() {
         Ok(digest) => Ok(Streamed::Complete { received, digest }),
         Err(mismatch) => {
