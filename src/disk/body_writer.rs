@@ -16,6 +16,10 @@ use crate::checksum::BodyHasher;
 /// buffer, the emptied buffer (to fill again), and how the write went.
 type Written = (File, BodyHasher, Vec<u8>, io::Result<()>);
 
+/// Bytes gathered before a write reaches the file: few system calls, bounded
+/// memory (two buffers a file: one filling, one being written).
+const BUFFER_BYTES: usize = 256 * 1024;
+
 /// Writes a body to a file and hashes it, off the network thread.
 pub(crate) struct BodyWriter {
     /// The file and the hasher, while no write is under way.
@@ -31,9 +35,13 @@ pub(crate) struct BodyWriter {
 }
 
 impl BodyWriter {
-    /// Writes after `file`'s current position, feeding `hasher` the same bytes,
-    /// `capacity` bytes at a time.
-    pub(crate) fn new(file: File, hasher: BodyHasher, capacity: usize) -> BodyWriter {
+    /// Writes after `file`'s current position, feeding `hasher` the same bytes.
+    pub(crate) fn new(file: File, hasher: BodyHasher) -> BodyWriter {
+        BodyWriter::with_capacity(file, hasher, BUFFER_BYTES)
+    }
+
+    /// [`Self::new`], `capacity` bytes at a time.
+    fn with_capacity(file: File, hasher: BodyHasher, capacity: usize) -> BodyWriter {
         BodyWriter {
             idle: Some((file, hasher)),
             writing: None,
@@ -127,7 +135,7 @@ mod tests {
             .open(&path)
             .expect("open");
         io::Seek::seek(&mut file, io::SeekFrom::End(0)).expect("seek");
-        let mut writer = BodyWriter::new(file, BodyHasher::new(checks), 1_000);
+        let mut writer = BodyWriter::with_capacity(file, BodyHasher::new(checks), 1_000);
         for chunk in body.chunks(1_000).chain([&[][..]]) {
             writer.write(chunk).await.expect("write");
         }
@@ -149,7 +157,7 @@ mod tests {
         let path = dir.path().join("part");
         let body: Vec<u8> = (0..7_777u32).map(|index| (index % 13) as u8).collect();
         let file = File::create(&path).expect("create");
-        let mut writer = BodyWriter::new(file, BodyHasher::new(Checks::default()), 4_096);
+        let mut writer = BodyWriter::with_capacity(file, BodyHasher::new(Checks::default()), 4_096);
         for chunk in body.chunks(333) {
             writer.write(chunk).await.expect("write");
         }
@@ -164,7 +172,7 @@ mod tests {
         std::fs::write(&path, b"").expect("create");
         // Open for reading only: every write fails.
         let file = File::open(&path).expect("open");
-        let mut writer = BodyWriter::new(file, BodyHasher::new(Checks::default()), 8);
+        let mut writer = BodyWriter::with_capacity(file, BodyHasher::new(Checks::default()), 8);
         writer.write(&[1; 8]).await.expect("handed to the pool");
         let error = writer.flush().await.expect_err("the write fails");
         assert_eq!(error.raw_os_error(), Some(9), "{error}"); // EBADF

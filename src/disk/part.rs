@@ -177,7 +177,7 @@ pub(crate) fn open_to_write(
     parts: &PartPaths,
     folders: &Folders,
     resume_at: Option<u64>,
-) -> Result<tokio::fs::File, TransferError> {
+) -> Result<File, TransferError> {
     let mut file = parts.open(folders, resume_at.is_none())?.into_file();
     if let Some(offset) = resume_at {
         // The bytes the sidecar vouches for must still be there: a file replaced since
@@ -193,7 +193,7 @@ pub(crate) fn open_to_write(
         });
         positioned.map_err(|source| TransferError::io("append to", &parts.data, source))?;
     }
-    Ok(tokio::fs::File::from_std(file))
+    Ok(file)
 }
 
 /// The partial file of a split download, locked by this process and never reached

@@ -30,8 +30,6 @@ use crate::transfer::types::{Attempt, Existing, Outcome, Progress};
 
 /// Bytes read from the data connection at once.
 const READ_BYTES: usize = 64 * 1024;
-/// Bytes buffered before a write reaches the file.
-const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 
 /// One attempt at `task`, an `ftp://` or `ftps://` file, on the run's
 /// `sessions`. A partial file of the same version (size and time) is continued
@@ -164,7 +162,7 @@ impl Body<'_> {
         let hasher = crate::disk::hash::feed_prefix(hasher, &self.parts.data, offset)
             .await
             .map_err(|source| TransferError::io("read", &self.parts.data, source))?;
-        let mut writer = BodyWriter::new(file.into_std().await, hasher, WRITE_BUFFER_BYTES);
+        let mut writer = BodyWriter::new(file, hasher);
         let mut meter = SpeedMeter::new(self.sessions.low_speed());
         let mut buffer = vec![0; READ_BYTES];
         let mut received = offset;

@@ -16,9 +16,6 @@ use crate::transfer::headers::{content_length, last_modified};
 use crate::transfer::small_file::{SMALL_FILE_BYTES, receive_small_file};
 use crate::transfer::types::{Attempt, Outcome, Progress};
 
-/// Bytes buffered before a write reaches the file: few system calls, bounded memory.
-const WRITE_BUFFER_BYTES: usize = 256 * 1024;
-
 /// Streams a 200 (from byte 0) or a fitting 206 (after `partial`) into the partial
 /// file, then puts the file in place.
 pub(crate) async fn stream_to_part(
@@ -93,7 +90,7 @@ async fn open_part_for(
     parts: &PartPaths,
     partial: Option<Partial>,
     attempt: Attempt<'_>,
-) -> Result<(Partial, tokio::fs::File), TransferError> {
+) -> Result<(Partial, std::fs::File), TransferError> {
     if let Some(partial) = partial {
         let file = open_to_write(parts, &attempt.folders(task), Some(partial.offset))?;
         return Ok((partial, file));
@@ -140,7 +137,7 @@ enum Streamed {
 )]
 async fn write_stream(
     response: reqwest::Response,
-    file: tokio::fs::File,
+    file: std::fs::File,
     parts: &PartPaths,
     start: &Partial,
     expected: Option<u64>,
@@ -152,8 +149,7 @@ async fn write_stream(
     let hasher = crate::disk::hash::feed_prefix(BodyHasher::new(checks), &parts.data, start.offset)
         .await
         .map_err(|source| TransferError::io("read", &parts.data, source))?;
-    let file = file.into_std().await;
-    let mut writer = BodyWriter::new(file, hasher, WRITE_BUFFER_BYTES);
+    let mut writer = BodyWriter::new(file, hasher);
     let mut received = start.offset;
     let mut body = Body::new(response, limits.pace);
     let streamed = async {
