@@ -46,18 +46,7 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Usage as u8);
         }
     };
-    // The run is spawned like the transfers it starts, so the scheduler polls it
-    // among them; a panic in it is passed on whole.
-    let exit = runtime.block_on(async {
-        match tokio::spawn(run(args)).await {
-            Ok(exit) => exit,
-            Err(error) => match error.try_into_panic() {
-                Ok(panic) => std::panic::resume_unwind(panic),
-                // Only a runtime shutting down cancels it, and this one is not.
-                Err(_) => Exit::Interrupted,
-            },
-        }
-    });
+    let exit = runtime.block_on(run(args));
     ExitCode::from(exit as u8)
 }
 
