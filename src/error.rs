@@ -238,6 +238,12 @@ pub enum TransferError {
         /// The Content-Range it sent.
         content_range: String,
     },
+    /// A 304 Not Modified to a request that asked for no comparison (no copy was
+    /// here to keep, or `--force` replaces it): it cannot stand for the file.
+    #[error(
+        "server answered 304 Not Modified, but nothing was compared: there is no copy here it could mean"
+    )]
+    UnaskedNotModified,
     /// A range came back as another version than the bytes already on disk: its
     /// ETag, Last-Modified or total size differs. The partial file was dropped and
     /// the file starts again.

@@ -89,6 +89,14 @@ pub async fn fetch_page_once(
     fetch_answer_once(client, request, url, read_timeout).await
 }
 
+/// Whether an answer of `status` carries a whole page: 200, 203 (a proxy's copy)
+/// or 207 (WebDAV's `PROPFIND`). Any other success would be read as a cut or
+/// empty folder — a 206 is part of a page nobody asked part of, a 204 or 205 has
+/// no page, a 202 not yet one — and `--delete` would take what it lacks.
+fn is_whole_page(status: reqwest::StatusCode) -> bool {
+    matches!(status.as_u16(), 200 | 203 | 207)
+}
+
 /// Sends `request` (for `url`) once and returns the answer's text, decompressed
 /// and decoded: a GET for a page, or another method whose answer is a listing
 /// (WebDAV's `PROPFIND`).
@@ -104,7 +112,7 @@ pub(crate) async fn fetch_answer_once(
         .map_err(|_| PageError::ReadTimeout(read_timeout))?
         .map_err(PageError::Request)?;
     let status = response.status();
-    if !status.is_success() {
+    if !is_whole_page(status) {
         return Err(PageError::Status {
             status,
             redirected_to: crate::error::redirect_target(url, response.url()),

@@ -84,6 +84,7 @@ pub fn is_transient(error: &TransferError) -> bool {
         TransferError::Ftp(failure) => failure.transient,
         TransferError::Io { .. }
         | TransferError::UnexpectedPartial { .. }
+        | TransferError::UnaskedNotModified
         | TransferError::GaveUp { .. }
         | TransferError::Checksum(_)
         | TransferError::Interrupted => false,

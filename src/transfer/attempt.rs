@@ -4,6 +4,8 @@
 //! connection or several, or nothing to fetch. Retries are
 //! [`crate::transfer::retrying`]'s job.
 
+use std::time::SystemTime;
+
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, IF_MODIFIED_SINCE};
 use tokio_util::sync::CancellationToken;
@@ -91,8 +93,13 @@ pub(crate) async fn attempt(
                     None => split_allowed = false,
                 }
             }
+            // Up to date only when it answers the question asked: a 304 to a
+            // request that compared nothing would claim a file nobody has.
             (Decision::Other, None) if status == StatusCode::NOT_MODIFIED => {
-                return Ok(Outcome::UpToDate);
+                return match file.compared_copy() {
+                    Some(_) => Ok(Outcome::UpToDate),
+                    None => Err(TransferError::UnaskedNotModified),
+                };
             }
             (Decision::Other, _) => return Err(unusable(task, &response)),
         }
@@ -159,24 +166,33 @@ impl<'a> FileAttempt<'a> {
     /// Sends the request for one attempt: ranged when a partial file can be
     /// continued, conditional when a local file may already be current.
     async fn send(&self, partial: Option<&Partial>) -> Result<reqwest::Response, TransferError> {
-        let task = self.task;
-        let mut request = file_request(self.client, &task.url);
+        let mut request = file_request(self.client, &self.task.url);
         if let Some(partial) = partial {
             request = with_range(request, partial.offset, None, &partial.validator);
-        } else if let (
-            Existing::Compare,
-            LocalFile::Present {
-                modified: Some(modified),
-                size,
-            },
-        ) = (self.attempt.existing, task.local)
-            // A listing that states another exact size already says the file changed;
-            // If-Modified-Since could still answer 304 for a change within the same second.
-            && task.listed_size.is_none_or(|listed| listed == size)
-        {
+        } else if let Some(modified) = self.compared_copy() {
             request = request.header(IF_MODIFIED_SINCE, httpdate::fmt_http_date(modified));
         }
         send_request(self.client, request, self.attempt.read_timeout, self.cancel).await
+    }
+
+    /// The time of the local copy a request without Range asks the server to
+    /// compare with (`If-Modified-Since`), if any: only a copy that may be current
+    /// is compared, and only then does a 304 mean "keep it".
+    fn compared_copy(&self) -> Option<SystemTime> {
+        let task = self.task;
+        match (self.attempt.existing, task.local) {
+            (
+                Existing::Compare,
+                LocalFile::Present {
+                    modified: Some(modified),
+                    size,
+                },
+            )
+            // A listing that states another exact size already says the file changed;
+            // If-Modified-Since could still answer 304 for a change within the same second.
+            if task.listed_size.is_none_or(|listed| listed == size) => Some(modified),
+            _ => None,
+        }
     }
 
     /// A partial file the server says is whole (416): verified, then placed.

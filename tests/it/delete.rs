@@ -304,6 +304,42 @@ fn a_failed_listing_deletes_nothing_anywhere() {
     assert_eq!(mirror.local(), before);
 }
 
+/// A listing is read only from an answer that is the whole page: a 206 (part of
+/// it, never asked for), a 204 or 205 (no page at all) or a 202 (not done yet)
+/// would be an empty or cut folder, and `--delete` would take what it lacks.
+#[test]
+fn a_listing_answered_with_less_than_the_page_deletes_nothing() {
+    let partial = || vec![("content-range", "bytes 0-9/5000".to_string())];
+    for (status, headers) in [
+        (206, partial()),
+        (204, vec![]),
+        (205, vec![]),
+        (202, vec![]),
+    ] {
+        let mirror = Mirror::pruned();
+        let before = mirror.local();
+        mirror
+            .server
+            .faults()
+            .always("/pub/sub/", Fault::Status(status, headers));
+        let run = harness::mirror(&mirror.recursive_options());
+        assert_eq!(run.ending(), Ending::SomeFailed, "{status}: {}", run.log());
+        assert!(
+            deleted(&run, &mirror.out()).is_empty(),
+            "{status}: {}",
+            run.log()
+        );
+        assert_eq!(mirror.local(), before, "{status}");
+        let failure = run.page_failure_of(&mirror.server.url("/pub/sub/"));
+        assert!(
+            failure
+                .as_deref()
+                .is_some_and(|error| error.contains(&status.to_string())),
+            "{status}: {failure:?}"
+        );
+    }
+}
+
 #[test]
 fn level_and_non_recursive_runs_delete_only_in_folders_they_read() {
     let mirror = Mirror::pruned();

@@ -172,6 +172,42 @@ fn other_client_errors_are_final_at_once() {
     assert_tree(work.path(), &[("ok.txt", b"ok".to_vec())]);
 }
 
+/// A 304 means "keep your copy" only as the answer to a request that compared one
+/// (`If-Modified-Since`). Sent for a file not here yet, or one `--force` replaces,
+/// it is a failure naming the file: never "up to date" with nothing on disk, and
+/// never the loss of the copy `--force` was to replace.
+#[test]
+fn a_not_modified_to_a_request_that_compared_nothing_fails_the_file() {
+    let files = [("f.bin", b"served".to_vec()), ("ok.txt", b"ok".to_vec())];
+    let (_served, server) = serve(&files);
+    server.faults().always("/f.bin", Fault::Status(304, vec![]));
+    let work = tempfile::tempdir().expect("temp dir");
+    for (run, args) in [("fresh", vec![]), ("forced", vec!["--force"])] {
+        let mut args = args;
+        let url = server.url("/");
+        args.push(&url);
+        let output = fetchall(work.path(), &args);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{run}: {stderr}");
+        assert!(
+            stderr.contains("f.bin") && stderr.contains("304") && !stderr.contains("up to date"),
+            "{run}: {stderr}"
+        );
+        let mut expected = vec![("ok.txt", b"ok".to_vec())];
+        if run == "forced" {
+            expected.push(("f.bin", b"an older copy".to_vec()));
+        }
+        assert_tree(work.path(), &expected);
+        // The second run finds the copy `--force` is asked to replace.
+        std::fs::write(work.path().join("out/f.bin"), b"an older copy").expect("plant");
+    }
+    let sent: Vec<Option<String>> = gets(&server, "/f.bin")
+        .iter()
+        .map(|request| header(request, "if-modified-since"))
+        .collect();
+    assert_eq!(sent, [None, None], "neither request compared a copy");
+}
+
 #[test]
 fn a_reset_mid_body_is_resumed_with_range_and_if_range() {
     let files = [("big.bin", pseudo_random_bytes(2, 1_000_000))];
