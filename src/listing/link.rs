@@ -65,6 +65,21 @@ pub fn repair_percent(text: &str) -> Cow<'_, str> {
     Cow::Owned(repaired)
 }
 
+/// A name a listing gives as data (JSON, FTP, dufs), not as an href: escaped
+/// whole into one URL path segment, every byte but the unreserved ones. Pushing the
+/// raw name into a [`Url`] would not do: the URL parser drops tabs and line breaks
+/// (`tab<TAB>here.txt` would be asked as `tabhere.txt`) and reads `%20` as a space.
+pub(crate) fn name_as_segment(name: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(name, UNRESERVED_KEPT)
+}
+
+/// Everything but RFC 3986's unreserved characters.
+const UNRESERVED_KEPT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Resolves `href`, as a page or a listing wrote it, against `base`, after
 /// [`repair_percent`].
 pub(crate) fn resolve(base: &Url, href: &str) -> Result<Url, url::ParseError> {

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use url::Url;
 
-use crate::listing::link::Link;
+use crate::listing::link::{Link, name_as_segment};
 use crate::listing::meta::{ListedSize, ListedTime};
 
 /// A dufs folder's entries, as its page or `?json` states them.
@@ -135,19 +135,9 @@ fn link(entry: Entry, folder: &Url) -> Link {
         && !entry.name.contains('/')
         && entry.name != "."
         && entry.name != "..";
-    let mut url = folder.clone();
-    let pushed = valid
-        && url
-            .path_segments_mut()
-            .map(|mut segments| {
-                segments.pop_if_empty().push(&entry.name);
-                if is_dir {
-                    segments.push("");
-                }
-            })
-            .is_ok();
-    let url = if pushed {
-        Ok(url)
+    let url = if valid {
+        let slash = if is_dir { "/" } else { "" };
+        folder.join(&format!("./{}{slash}", name_as_segment(&entry.name)))
     } else {
         Err(url::ParseError::RelativeUrlWithoutBase)
     };
@@ -187,7 +177,7 @@ mod tests {
                 .find(|link| link.url.as_ref().unwrap().as_str() == name)
                 .unwrap_or_else(|| panic!("{name} missing"))
         };
-        let folder_link = url("http://127.0.0.1:5000/dir%20with%20space%20&%20%23/");
+        let folder_link = url("http://127.0.0.1:5000/dir%20with%20space%20%26%20%23/");
         assert_eq!(folder_link.size, None, "a folder's size is its entry count");
         assert_eq!(folder_link.modified, None);
         let march = SystemTime::UNIX_EPOCH + Duration::from_secs(1_614_834_367);
@@ -203,7 +193,7 @@ mod tests {
             "http://127.0.0.1:5000/%2541.txt",
             "http://127.0.0.1:5000/hash%23name.txt",
             "http://127.0.0.1:5000/question%3Fmark.txt",
-            "http://127.0.0.1:5000/plus+sign.txt",
+            "http://127.0.0.1:5000/plus%2Bsign.txt",
             "http://127.0.0.1:5000/caf%C3%A9.txt",
             "http://127.0.0.1:5000/percent%2520literal.txt",
             "http://127.0.0.1:5000/.hidden",
@@ -243,6 +233,23 @@ mod tests {
         let links = read(old, &Url::parse("http://h/x").unwrap());
         assert_eq!(links[0].url.as_ref().unwrap().as_str(), "http://h/x/a%20b");
         assert_eq!(links[1].url.as_ref().unwrap().as_str(), "http://h/x/d/");
+        // A name is data: every byte of it reaches the URL, escaped (the URL
+        // parser would drop a tab or a line break, and read `%20` as a space).
+        let controls = r#"<link rel="stylesheet" href="/__dufs_v0.41.0__/index.css"><script>
+    DATA = {"href":"/","kind":"Index","paths":[{"path_type":"File","name":"tab\there\r\n.txt","mtime":1,"size":1},{"path_type":"Dir","name":"lit%20 ?#","mtime":1,"size":null}]}
+  </script>"#;
+        let links = read(controls, &Url::parse("http://h/x/").unwrap());
+        let urls: Vec<&str> = links
+            .iter()
+            .map(|link| link.url.as_ref().unwrap().as_str())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "http://h/x/tab%09here%0D%0A.txt",
+                "http://h/x/lit%2520%20%3F%23/"
+            ]
+        );
         // A dufs page whose data is broken is an error, not an empty folder.
         let broken =
             r#"<link href="/__dufs_v0.47.0__/index.css"><template id="index-data">e30=</template>"#;

@@ -30,19 +30,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use suppaftp::list::ListParser;
 use url::Url;
 
-use crate::listing::link::Link;
+use crate::listing::link::{Link, name_as_segment};
 use crate::listing::meta::{ListedSize, ListedTime};
-
-/// Every byte but the unreserved ones is escaped in a name.
-const NAME: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// One entry of a listing, as read from its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +88,7 @@ fn link(folder: &Url, entry: Entry) -> Option<Link> {
     if name.contains(['/', '\r', '\n', '\0']) {
         return Some(refused(format!("{name} (a name no folder can hold)")));
     }
-    let href = format!("{}{slash}", utf8_percent_encode(&name, NAME));
+    let href = format!("{}{slash}", name_as_segment(&name));
     Some(Link {
         url: folder.join(&href),
         href,

@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 
 use url::Url;
 
-use crate::listing::link::{Link, resolve};
+use crate::listing::link::{Link, name_as_segment, resolve};
 use crate::listing::meta::{ListedSize, ListedTime};
 
 /// Extracts the entries of a machine-readable listing: nginx's `autoindex_format
@@ -84,10 +84,7 @@ fn json_entry_link(entry: &serde_json::Value, page_url: &Url) -> Option<Link> {
         Some(url) => url.to_string(),
         None => {
             let trimmed = name.trim_end_matches('/');
-            let mut href = format!(
-                "./{}",
-                percent_encoding::utf8_percent_encode(trimmed, NAME_ESCAPE)
-            );
+            let mut href = format!("./{}", name_as_segment(trimmed));
             if is_dir {
                 href.push('/');
             }
@@ -116,13 +113,6 @@ fn json_entry_link(entry: &serde_json::Value, page_url: &Url) -> Option<Link> {
         local_modified: None,
     })
 }
-
-/// A file name as one URL path segment: everything but unreserved characters escaped.
-const NAME_ESCAPE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 #[cfg(test)]
 mod tests {
