@@ -132,7 +132,10 @@ impl PartPaths {
                 if offset > 0
                     && validator.url == url.as_str()
                     && validator.if_range().is_some()
-                    && validator.total.is_none_or(|total| offset <= total) =>
+                    && validator.total.is_none_or(|total| offset <= total)
+                    // A split download's file is preallocated to its full size.
+                    && (validator.segments.is_none()
+                        || (validator.total == Some(offset) && validator.segments_cover_the_file())) =>
             {
                 Some(Partial { offset, validator })
             }

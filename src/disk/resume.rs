@@ -51,6 +51,32 @@ impl Validator {
         self.etag.as_deref().or(self.last_modified.as_deref())
     }
 
+    /// Whether the segments saved with it, if any, say exactly which bytes are on
+    /// disk: taken in order of their starts, they cover `0..total` once each, and
+    /// none has more done than it holds. A sidecar that says otherwise (damaged,
+    /// or planted) is no guide, and its partial file is not continued.
+    pub(crate) fn segments_cover_the_file(&self) -> bool {
+        let Some(segments) = &self.segments else {
+            return true;
+        };
+        let Some(total) = self.total else {
+            return false;
+        };
+        let mut ordered: Vec<&Segment> = segments.iter().collect();
+        ordered.sort_unstable_by_key(|segment| segment.start);
+        let mut next = 0;
+        for segment in ordered {
+            if segment.start != next
+                || segment.end <= segment.start
+                || segment.done > segment.end - segment.start
+            {
+                return false;
+            }
+            next = segment.end;
+        }
+        next == total && total > 0
+    }
+
     /// False when a response says it is another version than this one. A server
     /// that ignores `If-Range` but honours `Range` is caught here.
     pub(crate) fn matches(&self, headers: &HeaderMap) -> bool {

@@ -687,3 +687,97 @@ fn a_range_of_another_total_size_is_a_change_and_says_so() {
     );
     assert!(!work.path().join("out/big.bin").exists());
 }
+
+/// A split download's sidecar says which bytes of the partial file are there. One
+/// whose segments do not cover the file exactly — none at all, a gap, an overlap,
+/// more done than a segment holds, a partial file shorter than the total — is no
+/// guide (damaged, or planted): the file starts again and arrives whole, never
+/// with the bytes it claims but lacks left as zeros under the final name.
+#[test]
+fn a_split_sidecar_whose_segments_do_not_cover_the_file_is_dropped() {
+    const SIZE: u64 = 4_000_003;
+    let (served, contents, server) = serve_big_file(58, SIZE as usize);
+    server.faults().always("/big.bin", Fault::Serve);
+    let all_done = vec![
+        (0, 2_000_000, 2_000_000),
+        (2_000_000, SIZE, SIZE - 2_000_000),
+    ];
+    let cases: Vec<(&str, u64, Vec<(u64, u64, u64)>)> = vec![
+        ("all done, but 100 bytes on disk", 100, all_done),
+        ("no segments", SIZE, vec![]),
+        (
+            "more done than it holds",
+            SIZE,
+            vec![(0, 2_000_000, 0), (2_000_000, SIZE, u64::MAX)],
+        ),
+        ("a gap", SIZE, vec![(0, 1_000_000, 0), (3_000_000, SIZE, 0)]),
+        (
+            "an overlap",
+            SIZE,
+            vec![(0, 3_000_000, 0), (2_000_000, SIZE, 1_000_000)],
+        ),
+        (
+            "past the end",
+            SIZE,
+            vec![(0, 2_000_000, 0), (2_000_000, SIZE + 9, 0)],
+        ),
+        (
+            "backwards",
+            SIZE,
+            vec![(0, 2_000_000, 0), (SIZE, 2_000_000, 0)],
+        ),
+    ];
+    for (case, length, segments) in cases {
+        let work = tempfile::tempdir().expect("temp dir");
+        let sidecar = partial_sidecar(
+            &server.url("/big.bin"),
+            &served.path().join("big.bin"),
+            SIZE,
+            Some(&segments),
+        );
+        let partial = vec![0_u8; length as usize];
+        plant_partial(&work.path().join("out"), "big.bin", partial, sidecar);
+        let run = harness::mirror(&split(server.url("/"), work.path()));
+        assert_eq!(run.ending(), Ending::Clean, "{case}: {}", run.log());
+        let got = std::fs::read(work.path().join("out/big.bin")).expect("the file");
+        assert!(got == contents, "{case}: {} bytes, not the file", got.len());
+        assert_eq!(run.summary().bytes, SIZE, "{case}: all of it was fetched");
+    }
+}
+
+/// Segments are saved in the order they were made: a half handed to a free
+/// connection comes last, so the last segment need not end the file. A resumed
+/// split download takes the file's size from the segments as a whole.
+#[test]
+fn a_split_download_whose_last_saved_segment_is_a_half_resumes_whole() {
+    const SIZE: u64 = 4_000_003;
+    let (served, contents, server) = serve_big_file(59, SIZE as usize);
+    server.faults().always("/big.bin", Fault::Serve);
+    let work = tempfile::tempdir().expect("temp dir");
+    // Two planned segments; the second half of the first was handed out.
+    let segments: Vec<(u64, u64, u64)> = vec![
+        (0, 1_000_001, 300_000),
+        (2_000_002, SIZE, 400_000),
+        (1_000_001, 2_000_002, 100_000),
+    ];
+    let mut partial = vec![0_u8; SIZE as usize];
+    for &(start, _, done) in &segments {
+        let (start, done) = (start as usize, done as usize);
+        partial[start..start + done].copy_from_slice(&contents[start..start + done]);
+    }
+    let sidecar = partial_sidecar(
+        &server.url("/big.bin"),
+        &served.path().join("big.bin"),
+        SIZE,
+        Some(&segments),
+    );
+    plant_partial(&work.path().join("out"), "big.bin", partial, sidecar);
+    let run = harness::mirror(&split(server.url("/"), work.path()));
+    assert_ending(&run, Ending::Clean);
+    only_the_file(work.path(), "big.bin", &contents);
+    assert_eq!(
+        run.summary().bytes,
+        SIZE - 800_000,
+        "the bytes on disk were kept"
+    );
+}

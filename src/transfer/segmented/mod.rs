@@ -74,7 +74,12 @@ pub(crate) async fn download_segments(
     cancel: &CancellationToken,
     progress: &mut dyn Progress,
 ) -> Result<Split, TransferError> {
-    let total = segments.last().map_or(0, |segment| segment.end);
+    // Not the last segment's end: halves handed out are saved after the others.
+    let total = segments
+        .iter()
+        .map(|segment| segment.end)
+        .max()
+        .unwrap_or(0);
     let already_done: u64 = segments.iter().map(|segment| segment.done).sum();
     validator.total = Some(total);
     validator.segments = Some(segments.clone());
@@ -140,7 +145,7 @@ pub(crate) async fn download_segments(
     Ok(Split::Done(Outcome::Downloaded {
         bytes: total,
         suggested_name: None,
-        transferred: total - already_done,
+        transferred: total.saturating_sub(already_done),
         digest,
     }))
 }
