@@ -688,6 +688,9 @@ fn a_range_of_another_total_size_is_a_change_and_says_so() {
     assert!(!work.path().join("out/big.bin").exists());
 }
 
+/// A segment as a sidecar saves it: start, end, bytes done.
+type SavedSegment = (u64, u64, u64);
+
 /// A split download's sidecar says which bytes of the partial file are there. One
 /// whose segments do not cover the file exactly — none at all, a gap, an overlap,
 /// more done than a segment holds, a partial file shorter than the total — is no
@@ -702,7 +705,7 @@ fn a_split_sidecar_whose_segments_do_not_cover_the_file_is_dropped() {
         (0, 2_000_000, 2_000_000),
         (2_000_000, SIZE, SIZE - 2_000_000),
     ];
-    let cases: Vec<(&str, u64, Vec<(u64, u64, u64)>)> = vec![
+    let cases: Vec<(&str, u64, Vec<SavedSegment>)> = vec![
         ("all done, but 100 bytes on disk", 100, all_done),
         ("no segments", SIZE, vec![]),
         (
