@@ -43,18 +43,31 @@ use rustix::fs::{FlockOperation, OFlags, flock};
 use crate::error::TransferError;
 use crate::plan::paths::RelativePath;
 
-/// `O_NOFOLLOW | O_CLOEXEC`, as std's `custom_flags` wants them.
+/// `O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK`, as std's `custom_flags` wants them. No
+/// wait either: opening a FIFO to read waits for a writer, and one planted where
+/// fetchall reads would stall the run; on a regular file `O_NONBLOCK` does nothing.
 fn no_follow() -> i32 {
-    (OFlags::NOFOLLOW | OFlags::CLOEXEC).bits() as i32
+    (OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK).bits() as i32
 }
 
-/// Opens `path` for reading, failing if it is a symlink.
+/// Opens `path` for reading, failing if it is a symlink or no regular file (a
+/// FIFO, a socket, a device, a folder).
 pub fn open_read(path: &Path) -> io::Result<File> {
-    std::fs::OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(no_follow())
         .open(path)
-        .map_err(|error| explain_symlink(path, error))
+        .map_err(|error| explain_symlink(path, error))?;
+    if !file.metadata()?.is_file() {
+        return Err(not_a_regular_file());
+    }
+    Ok(file)
+}
+
+/// What opening something that is no regular file where fetchall reads or writes
+/// one fails with.
+fn not_a_regular_file() -> io::Error {
+    io::Error::other("it is not a regular file (a FIFO, socket, device or folder)")
 }
 
 /// Reads a whole file, failing if it is a symlink.
@@ -78,7 +91,8 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// symlink: a symlink at `path` is removed (not its target) and the file created
 /// fresh. A file with other hard links is not ours either (someone linked another
 /// file there): the name is unlinked, the other file untouched, and a new one made.
-/// Not truncated.
+/// Nor is anything but a regular file (a FIFO would take writes until it is full,
+/// then wait forever): removed, and a file made. Not truncated.
 pub(crate) fn open_writable(path: &Path) -> io::Result<File> {
     let open = || {
         std::fs::OpenOptions::new()
@@ -99,14 +113,15 @@ pub(crate) fn open_writable(path: &Path) -> io::Result<File> {
                 return Err(explain_symlink(path, error));
             }
         };
-        if file.metadata()?.nlink() > 1 {
+        let metadata = file.metadata()?;
+        if metadata.nlink() > 1 || !metadata.is_file() {
             std::fs::remove_file(path)?;
             continue;
         }
         return Ok(file);
     }
     Err(io::Error::other(
-        "a symlink or another file's hard link keeps being put there",
+        "a symlink, another file's hard link or a non-file keeps being put there",
     ))
 }
 

@@ -752,3 +752,77 @@ fn shard_runs_share_a_folder_but_not_a_shard() {
         ""
     );
 }
+
+/// Runs the binary in `dir` with `args`, killing it if it has not ended within a
+/// minute: the test then fails instead of hanging the suite.
+fn fetchall_within_a_minute(dir: &Path, args: &[&str]) -> Option<Output> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .current_dir(dir)
+        .args(QUICK)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fetchall");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if child.try_wait().expect("status").is_some() {
+            return Some(child.wait_with_output().expect("output"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// A FIFO (or any file that is not a regular one) at a name fetchall keeps for
+/// itself — a partial file, its sidecar, the sidecar's temporary — is no partial
+/// file: it is replaced like a planted symlink, never opened and waited on. Before,
+/// opening a FIFO sidecar blocked the one runtime thread: the run hung, deaf even
+/// to SIGTERM.
+#[test]
+fn a_fifo_at_a_hidden_name_is_replaced_not_waited_on() {
+    let files = [
+        ("big.bin", pseudo_random_bytes(61, 300_000)),
+        ("small.txt", b"small".to_vec()),
+    ];
+    let (_served, server) = serve(&files);
+    let url = server.url("/");
+    for name in [
+        ".big.bin.fetchall-part",
+        ".big.bin.fetchall-part.json",
+        ".big.bin.fetchall-part.json.tmp",
+        ".small.txt.fetchall-part",
+        ".small.txt.fetchall-part.json",
+    ] {
+        let work = tempfile::tempdir().expect("temp dir");
+        let out = work.path().join("out");
+        std::fs::create_dir(&out).expect("mkdir");
+        let made = Command::new("mkfifo")
+            .arg(out.join(name))
+            .status()
+            .expect("mkfifo");
+        assert!(made.success(), "mkfifo {name}");
+        let output = fetchall_within_a_minute(work.path(), &[&url])
+            .unwrap_or_else(|| panic!("{name}: still running after a minute"));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}",
+            text(&output.stderr)
+        );
+        let left = std::fs::symlink_metadata(out.join(name));
+        assert!(
+            left.as_ref().is_err() || left.as_ref().is_ok_and(|meta| meta.is_file()),
+            "{name}: {left:?}"
+        );
+        let got = read_tree(&out);
+        let want: BTreeMap<String, Vec<u8>> = files
+            .iter()
+            .map(|(path, bytes)| (path.to_string(), bytes.clone()))
+            .collect();
+        assert_eq!(tree_difference(&want, &got), "", "{name}");
+    }
+}
