@@ -37,9 +37,8 @@ pub(crate) async fn probe_file(run: &Run, task: Task) {
     if task.local == LocalFile::Other && !folder_on_disk {
         return cannot_replace(run, &task);
     }
-    let present = matches!(task.local, LocalFile::Present { .. });
     let existing = run.options.existing;
-    if (existing == Existing::Keep && present)
+    if (existing == Existing::Keep && task.local.is_kept_by_no_clobber())
         || (existing == Existing::Compare && task.is_up_to_date_by_listing())
     {
         up_to_date(run, &task);

@@ -103,6 +103,10 @@ pub(crate) enum LocalFile {
         /// Its modification time, when the file system reports one.
         modified: Option<SystemTime>,
     },
+    /// A symlink. Not a file of the mirror: its target's size and time are never
+    /// read, and a download replaces the link itself. But the user has it there,
+    /// so `--no-clobber` keeps it.
+    Symlink,
     /// Something that is not a regular file (a folder, a socket...).
     Other,
 }
@@ -130,13 +134,20 @@ impl LocalFile {
             && time.is_some_and(|time| time.contains(modified))
     }
 
+    /// Whether `--no-clobber` leaves it alone without asking the server: a file, or
+    /// a symlink the user put there (a folder or a FIFO is not replaced anyway,
+    /// and fails).
+    pub fn is_kept_by_no_clobber(&self) -> bool {
+        matches!(self, LocalFile::Present { .. } | LocalFile::Symlink)
+    }
+
     /// Looks at `path` without following a final symlink into somewhere else. A
-    /// symlink there is not a file of the mirror: it counts as missing, so its
-    /// target's size and time never make it "up to date", and the downloaded file
-    /// replaces the link (the rename replaces the link itself, never its target).
+    /// symlink there is not a file of the mirror: its target's size and time never
+    /// make it "up to date", and the downloaded file replaces the link (the rename
+    /// replaces the link itself, never its target).
     pub fn inspect(path: &Path) -> LocalFile {
         match std::fs::symlink_metadata(path) {
-            Ok(metadata) if metadata.file_type().is_symlink() => LocalFile::Missing,
+            Ok(metadata) if metadata.file_type().is_symlink() => LocalFile::Symlink,
             Ok(metadata) if metadata.is_file() => LocalFile::Present {
                 size: metadata.len(),
                 modified: metadata.modified().ok(),

@@ -138,8 +138,7 @@ impl Attempt<'_> {
                 std::io::Error::other("it exists and is not a regular file"),
             ));
         }
-        let kept =
-            self.existing == Existing::Keep && matches!(task.local, LocalFile::Present { .. });
+        let kept = self.existing == Existing::Keep && task.local.is_kept_by_no_clobber();
         Ok(kept.then_some(Outcome::UpToDate))
     }
 

@@ -304,6 +304,64 @@ fn a_symlink_at_a_final_name_is_replaced_not_written_through() {
     }
 }
 
+/// `--no-clobber` never touches what the user has at a file's name: a symlink
+/// there (to a file, or dangling) is kept as the link it is, and counts as up to
+/// date, in a dry run as in a real one; no request is made for it.
+#[test]
+fn no_clobber_keeps_a_symlink_at_a_final_name() {
+    let files = [
+        ("f.bin", pseudo_random_bytes(12, 1_000)),
+        ("g.txt", b"g".to_vec()),
+    ];
+    let (_served, server) = serve(&files);
+    for dangling in [false, true] {
+        let work = tempfile::tempdir().expect("temp dir");
+        let out = work.path().join("out");
+        std::fs::create_dir(&out).expect("mkdir");
+        let victim = Victim::existing(work.path(), "victim", 10);
+        let target = if dangling {
+            work.path().join("gone")
+        } else {
+            victim.path.clone()
+        };
+        symlink(&target, out.join("f.bin")).expect("symlink");
+        let url = server.url("/");
+        for dry_run in [true, false] {
+            let mut args = vec!["--no-clobber", "--json"];
+            if dry_run {
+                args.push("-n");
+            }
+            args.push(&url);
+            let output = fetchall(work.path(), &args);
+            let stdout = text(&output.stdout);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{stdout}{}",
+                text(&output.stderr)
+            );
+            let kept = stdout.lines().any(|line| {
+                line.contains("\"up_to_date\"") && line.contains("\"path\":\"out/f.bin\"")
+            });
+            assert!(kept, "dangling {dangling}, dry run {dry_run}: {stdout}");
+        }
+        victim.assert_untouched();
+        assert!(
+            is_symlink(&out.join("f.bin")),
+            "dangling {dangling}: no longer a link"
+        );
+        assert_eq!(std::fs::read_link(out.join("f.bin")).expect("link"), target);
+        assert_eq!(std::fs::read(out.join("g.txt")).expect("g.txt"), b"g");
+    }
+    let asked: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|request| request.target == "/f.bin")
+        .map(|request| format!("{} {}", request.method, request.target))
+        .collect();
+    assert!(asked.is_empty(), "{asked:?}");
+}
+
 /// `-r` over `sub/x.bin` (and `sub/deeper/y.txt`) with `out/sub` planted as a
 /// symlink to `target`.
 fn symlinked_folder_run(target_inside: bool, extra: &[&str]) -> (tempfile::TempDir, Output) {
