@@ -9,7 +9,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use axum::http::Method;
-use fetchall::{ChecksumSource, Existing, Filters, Options};
+use fetchall::{ChecksumSource, Existing, Filters, Options, SkipReason};
 
 use crate::support;
 use crate::support::cli::text;
@@ -1035,5 +1035,32 @@ fn verify_reports_a_checksum_file_it_cannot_read() {
         unreadable.len(),
         "{}",
         text(&output.stdout)
+    );
+}
+
+/// A listing with `y/` and then `y`: most servers answer `y` with a redirect to the
+/// folder, but one may serve a file there. Both cannot have the name `y` on disk:
+/// the file is reported as skipped, naming the folder, never silently dropped.
+#[test]
+fn a_file_named_like_a_folder_read_before_it_is_reported() {
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(served.path(), &[("y/in.bin", b"inside".to_vec())]);
+    let server = TestServer::start(served.path(), ListingStyle::Python);
+    server.can("/", Canned::html(html_links(&["y/", "y"])));
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut options = options([server.url("/")], &work.path().join("out"));
+    options.recursive = true;
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    let folder = format!("the folder {}", server.url("/y/"));
+    assert_eq!(
+        run.skipped(SkipReason::Collision(folder)),
+        [server.url("/y")],
+        "{}",
+        run.log()
+    );
+    assert_eq!(
+        std::fs::read(work.path().join("out/y/in.bin")).expect("y/in.bin"),
+        b"inside"
     );
 }

@@ -41,13 +41,16 @@ pub(crate) fn plan_link(
         }
     };
     let url = match scope.classify(&link.href, resolved, page) {
-        // `dir` beside `dir/`, already planned as a folder: the same folder.
+        // `dir` beside `dir/`, already planned as a folder: the same folder where
+        // the server redirects one to the other, as most do. Where it serves a file
+        // there instead, that file cannot take the folder's name: said, not dropped.
         Verdict::File(url)
             if run.options.recursive
                 && url.query().is_none()
                 && planner.has_url(&folder_url(&url)) =>
         {
-            return LinkPlan::Repeat;
+            let folder = format!("the folder {}", folder_url(&url));
+            return LinkPlan::Skip(url.to_string(), SkipReason::Collision(folder));
         }
         Verdict::File(url) => url,
         Verdict::Directory(url) => return plan_directory(run, scope, depth, url, planner),
