@@ -159,6 +159,12 @@ impl HostPacer {
     }
 }
 
+/// The bytes an attempt must bring for its failure not to count against
+/// `--retries`. Any byte at all would let a server that sends a few bytes an
+/// answer (a dribble, a `Content-Length` larger than what follows) keep the file
+/// retried for ever: a megabyte at one byte an attempt is a million attempts.
+const PROGRESS_BYTES: u64 = 64 * 1024;
+
 /// What a retry loop counts for one file (or one segment of a split file): pure
 /// state the caller loops on, asking after each failure whether to try again and
 /// how long to wait first.
@@ -167,8 +173,9 @@ pub(crate) struct RetryState {
     policy: RetryPolicy,
     /// Attempts made and failed so far.
     attempts: u32,
-    /// Failures in a row without a byte of progress: a long file on a connection
-    /// that drops every few minutes keeps going, a dead server does not.
+    /// Failures in a row without [`PROGRESS_BYTES`] of progress: a long file on a
+    /// connection that drops every few minutes keeps going, a dead server does
+    /// not, nor one that sends a few bytes an answer.
     failures: u32,
     /// Attempts that were too slow ([`TOO_SLOW_RETRIES`]), progress or not.
     too_slow: u32,
@@ -185,11 +192,15 @@ impl RetryState {
         }
     }
 
-    /// Counts an attempt that failed with `error`, `progressed` when it brought
-    /// bytes; true when another attempt may follow.
-    pub(crate) fn may_retry(&mut self, error: &TransferError, progressed: bool) -> bool {
+    /// Counts an attempt that failed with `error` after bringing `progress` bytes;
+    /// true when another attempt may follow.
+    pub(crate) fn may_retry(&mut self, error: &TransferError, progress: u64) -> bool {
         self.attempts += 1;
-        self.failures = if progressed { 1 } else { self.failures + 1 };
+        self.failures = if progress >= PROGRESS_BYTES {
+            1
+        } else {
+            self.failures + 1
+        };
         if matches!(error, TransferError::TooSlow { .. }) {
             self.too_slow += 1;
         }

@@ -62,7 +62,7 @@ pub async fn download_with_retries(
             Ok(outcome) => return Ok(outcome),
             Err(error) => error,
         };
-        if !retry.may_retry(&error, progress.total > total_before) {
+        if !retry.may_retry(&error, progress.total.saturating_sub(total_before)) {
             return Err(gave_up(retry.attempts(), error));
         }
         let delay = retry.wait(&error);

@@ -676,6 +676,29 @@ fn attempts_that_make_progress_do_not_use_up_the_retries() {
     );
 }
 
+/// A server that sends a few bytes an answer and closes (here 100 of a 600 KB
+/// file each time) moves the file forward, but not enough to count: `--retries`
+/// still bounds it. Before, every byte reset the count, and this file would have
+/// taken 6,000 attempts.
+#[test]
+fn a_few_bytes_an_attempt_do_not_keep_a_file_retried() {
+    let files = [("drip.bin", pseudo_random_bytes(13, 600_000))];
+    let (_served, server) = serve(&files);
+    server.faults().always("/drip.bin", Fault::ShortBody(100));
+    let work = tempfile::tempdir().expect("temp dir");
+    let mut options = quick(server.url("/"), work.path());
+    options.retry.retries = 2;
+    let run = harness::mirror(&options);
+    assert_ending(&run, Ending::SomeFailed);
+    let failure = run
+        .failure_of(&server.url("/drip.bin"))
+        .expect("drip.bin failed");
+    assert!(failure.contains("gave up after 3 attempts"), "{failure}");
+    let starts: Vec<Option<u64>> = gets(&server, "/drip.bin").iter().map(range_start).collect();
+    assert_eq!(starts.len(), 3, "{starts:?}");
+    assert!(!work.path().join("out/drip.bin").exists());
+}
+
 #[test]
 fn content_disposition_names_are_used_only_when_asked_and_sanitised() {
     let (_served, server) = serve(&[]);

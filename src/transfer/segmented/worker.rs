@@ -225,8 +225,8 @@ impl<'a> SplitFile<'a> {
                 return Err(error);
             }
             // A too-slow connection gets one more try on a new one, progress or not.
-            let progressed = self.segment(index).done > before.done;
-            if !retry.may_retry(&error, progressed) {
+            let progress = self.segment(index).done.saturating_sub(before.done);
+            if !retry.may_retry(&error, progress) {
                 // Not transient any more: the caller must not retry the whole file.
                 return Err(TransferError::GaveUp {
                     attempts: retry.failures(),
