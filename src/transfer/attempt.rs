@@ -20,7 +20,7 @@ use crate::listing::meta::ListedTime;
 use crate::plan::{LocalFile, Task};
 use crate::select::filter::Filters;
 use crate::transfer::body::{BodyLimits, BodyPace};
-use crate::transfer::headers::{accepts_ranges, content_length, last_modified};
+use crate::transfer::headers::{accepts_ranges, content_length, last_modified, suggested_name};
 use crate::transfer::segmented::{Split, download_segments, plan_segments};
 use crate::transfer::send::{file_request, send_request, with_range};
 use crate::transfer::stream::stream_to_part;
@@ -69,15 +69,18 @@ pub(crate) async fn attempt(
         let response = file.send(partial.as_ref()).await?;
         let status = response.status();
         let decision = resume::decide(status, response.headers(), partial.as_ref());
+        let named = suggested_name(response.headers());
         // Every way on starts without the partial file: it is used up, or dropped.
         match (decision, partial.take()) {
             (Decision::Restart, _) => file.parts.discard().await,
             (Decision::Complete, Some(partial)) => {
                 progress.started(partial.validator.total);
-                return file.place_complete(partial).await;
+                let complete = file.place_complete(partial).await;
+                return complete.map(|outcome| outcome.suggesting(named));
             }
             (Decision::Append, Some(partial)) => {
-                return file.append(response, partial, progress).await;
+                let appended = file.append(response, partial, progress).await;
+                return appended.map(|outcome| outcome.suggesting(named));
             }
             (Decision::Complete | Decision::Append, None) => {
                 return Err(TransferError::Status {
@@ -89,7 +92,7 @@ pub(crate) async fn attempt(
             (Decision::Fresh, partial) => {
                 let whole = file.receive_whole(response, partial, split_allowed, progress);
                 match whole.await? {
-                    Some(outcome) => return Ok(outcome),
+                    Some(outcome) => return Ok(outcome.suggesting(named)),
                     None => split_allowed = false,
                 }
             }

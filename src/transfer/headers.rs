@@ -1,5 +1,5 @@
 //! What a file's answer says in its headers: its size, its date, whether it may be
-//! asked for in ranges.
+//! asked for in ranges, the name it suggests.
 
 use std::time::SystemTime;
 
@@ -27,4 +27,12 @@ pub(crate) fn accepts_ranges(headers: &HeaderMap) -> bool {
         .get(ACCEPT_RANGES)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.trim().eq_ignore_ascii_case("bytes"))
+}
+
+/// The sanitised file name an answer's `Content-Disposition` suggests, if any.
+pub(crate) fn suggested_name(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(reqwest::header::CONTENT_DISPOSITION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(crate::plan::disposition::file_name)
 }

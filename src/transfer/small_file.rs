@@ -18,7 +18,6 @@ pub(crate) async fn receive_small_file(
     response: reqwest::Response,
     length: u64,
     placement: Placement,
-    suggested_name: Option<String>,
     attempt: Attempt<'_>,
     pace: BodyPace<'_>,
     progress: &mut dyn Progress,
@@ -49,7 +48,7 @@ pub(crate) async fn receive_small_file(
     attempt.small_files.place(body, placement, room).await?;
     Ok(Outcome::Downloaded {
         bytes: length,
-        suggested_name,
+        suggested_name: None,
         transferred: length,
         digest,
     })

@@ -28,11 +28,6 @@ pub(crate) async fn stream_to_part(
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TransferError> {
     let body_length = content_length(response.headers());
-    let suggested_name = response
-        .headers()
-        .get(reqwest::header::CONTENT_DISPOSITION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(crate::plan::disposition::file_name);
     if partial.is_none()
         && let Some(length) = body_length.filter(|length| *length < SMALL_FILE_BYTES)
     {
@@ -42,16 +37,8 @@ pub(crate) async fn stream_to_part(
             modified: last_modified(response.headers()),
             folders: attempt.folders(task),
         };
-        return receive_small_file(
-            response,
-            length,
-            placement,
-            suggested_name,
-            attempt,
-            limits.pace,
-            progress,
-        )
-        .await;
+        return receive_small_file(response, length, placement, attempt, limits.pace, progress)
+            .await;
     }
     let (start, file) = open_part_for(&response, task, parts, partial, attempt).await?;
     let expected = start
@@ -76,7 +63,7 @@ pub(crate) async fn stream_to_part(
     place_part(parts, &start.validator, &task.destination, received).await?;
     Ok(Outcome::Downloaded {
         bytes: received,
-        suggested_name,
+        suggested_name: None,
         transferred: received - start.offset,
         digest,
     })

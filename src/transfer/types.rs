@@ -46,6 +46,28 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// This outcome, named by `name` (the `Content-Disposition` of the answer that
+    /// decided how the file was received): whichever way its bytes then came —
+    /// whole, appended, split, or already complete (416) — the name is the same.
+    pub(crate) fn suggesting(self, name: Option<String>) -> Outcome {
+        match self {
+            Outcome::Downloaded {
+                bytes,
+                transferred,
+                digest,
+                ..
+            } => Outcome::Downloaded {
+                bytes,
+                suggested_name: name,
+                transferred,
+                digest,
+            },
+            other => other,
+        }
+    }
+}
+
 /// Receives a transfer's progress.
 pub trait Progress: Send {
     /// The server answered with a body; `size` is the whole file's size (if announced).

@@ -699,6 +699,64 @@ fn a_few_bytes_an_attempt_do_not_keep_a_file_retried() {
     assert!(!work.path().join("out/drip.bin").exists());
 }
 
+/// With `--content-disposition`, the name a server suggests is used however the
+/// file's bytes came: split over several connections, or already all on disk from
+/// an earlier run (the server answers the rest with 416), as for one plain GET.
+#[test]
+fn a_suggested_name_holds_for_split_and_already_complete_files() {
+    let files = [
+        ("split.bin", pseudo_random_bytes(14, 1_000_000)),
+        ("done.bin", pseudo_random_bytes(15, 300_000)),
+    ];
+    let (served, server) = serve(&files);
+    server.faults().always("/split.bin", Fault::Serve);
+    server.add_header(
+        "/split.bin",
+        "content-disposition",
+        "attachment; filename=\"whole.bin\"",
+    );
+    server.add_header(
+        "/done.bin",
+        "content-disposition",
+        "attachment; filename=\"kept.bin\"",
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    // All of done.bin is on disk already, with the sidecar of its version.
+    let sidecar = partial_sidecar(
+        &server.url("/done.bin"),
+        &served.path().join("done.bin"),
+        300_000,
+        None,
+    );
+    plant_partial(
+        &work.path().join("out"),
+        "done.bin",
+        files[1].1.clone(),
+        sidecar,
+    );
+    let mut options = quick(server.url("/"), work.path());
+    options.content_disposition = true;
+    options.split.max_segments = 4;
+    options.split.min_segment_size = 100_000;
+    let run = harness::mirror(&options);
+    assert_ending(&run, Ending::Clean);
+    assert_tree(
+        work.path(),
+        &[
+            ("whole.bin", files[0].1.clone()),
+            ("kept.bin", files[1].1.clone()),
+        ],
+    );
+    let ranged = gets(&server, "/split.bin")
+        .iter()
+        .filter(|request| header(request, "range").is_some())
+        .count();
+    assert!(ranged >= 2, "split.bin was split: {ranged} ranges");
+    let done = gets(&server, "/done.bin");
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0].status, StatusCode::RANGE_NOT_SATISFIABLE);
+}
+
 #[test]
 fn content_disposition_names_are_used_only_when_asked_and_sanitised() {
     let (_served, server) = serve(&[]);

@@ -84,6 +84,8 @@ struct ServerState {
     /// Answer 400 to a request target holding a `%` that starts no valid escape, as
     /// npm's `serve`, Go's net/http and many others do.
     strict_escapes: std::sync::atomic::AtomicBool,
+    /// Headers added to every answer for a path (whatever made the answer).
+    added_headers: Mutex<HashMap<String, Vec<(String, String)>>>,
 }
 
 impl ServerState {
@@ -98,6 +100,7 @@ impl ServerState {
             pages_in_flight: AtomicUsize::new(0),
             peak_pages_in_flight: AtomicUsize::new(0),
             strict_escapes: std::sync::atomic::AtomicBool::new(false),
+            added_headers: Mutex::new(HashMap::new()),
         })
     }
 }
@@ -228,6 +231,19 @@ impl TestServer {
         self.state.strict_escapes.store(true, Ordering::SeqCst);
     }
 
+    /// Adds `name: value` to every answer for `path` from now on, whatever makes
+    /// it (the file server, a fault, a canned answer): a `Content-Disposition` on
+    /// a file served with real Range handling, say.
+    pub fn add_header(&self, path: &str, name: &str, value: &str) {
+        self.state
+            .added_headers
+            .lock()
+            .expect("headers lock")
+            .entry(path.to_string())
+            .or_default()
+            .push((name.to_string(), value.to_string()));
+    }
+
     /// Forgets the requests so far.
     pub fn clear_log(&self) {
         self.state.log.lock().expect("log lock").clear();
@@ -255,7 +271,20 @@ async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Resp
         .map(|target| target.as_str().to_string())
         .unwrap_or_default();
     let headers = request.headers().clone();
-    let response = respond(&state, request).await;
+    let path = request.uri().path().to_string();
+    let mut response = respond(&state, request).await;
+    let added = state
+        .added_headers
+        .lock()
+        .expect("headers lock")
+        .get(&path)
+        .cloned();
+    for (name, value) in added.unwrap_or_default() {
+        response.headers_mut().insert(
+            axum::http::HeaderName::try_from(name).expect("header name"),
+            value.parse().expect("header value"),
+        );
+    }
     state.log.lock().expect("log lock").push(LoggedRequest {
         method,
         version,
