@@ -136,6 +136,74 @@ impl Folder {
     }
 }
 
+/// Where a folder of the output folder really is, found by following the symlinks
+/// on its way (see [`resolve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    /// Its real path: absolute, no symlink in it.
+    pub(crate) real: PathBuf,
+    /// The real path of each symlink followed on the way (the link itself).
+    pub(crate) links: Vec<PathBuf>,
+}
+
+/// How many symlinks [`resolve`] follows before it gives up (Linux's limit).
+const MAX_LINKS: usize = 40;
+
+/// Where `root/names…` really is, symlinks followed as a write into it follows
+/// them (see [`crate::disk::safe_fs`]), and which symlinks that passes: a realpath
+/// that remembers its links. It only looks (`lstat`, `readlink`): nothing is
+/// opened or removed through a link. `real_root` is the output folder's real path.
+/// An error names the path it could not follow.
+pub(crate) fn resolve(real_root: &Path, names: &[String]) -> io::Result<Resolved> {
+    use std::collections::VecDeque;
+    use std::ffi::OsString;
+    use std::path::Component;
+
+    let mut real = real_root.to_path_buf();
+    let mut links = Vec::new();
+    let mut pending: VecDeque<OsString> = names.iter().map(OsString::from).collect();
+    while let Some(name) = pending.pop_front() {
+        if name.is_empty() || name == "." {
+            continue;
+        }
+        if name == ".." {
+            real.pop();
+            continue;
+        }
+        let path = real.join(&name);
+        let explain = |error: io::Error| {
+            io::Error::new(error.kind(), format!("`{}`: {error}", path.display()))
+        };
+        let metadata = std::fs::symlink_metadata(&path).map_err(explain)?;
+        if metadata.is_dir() {
+            real = path;
+            continue;
+        }
+        if !metadata.file_type().is_symlink() {
+            return Err(explain(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "not a folder",
+            )));
+        }
+        if links.len() == MAX_LINKS {
+            return Err(explain(io::Error::other("too many symlinks on the way")));
+        }
+        let target = std::fs::read_link(&path).map_err(explain)?;
+        links.push(path);
+        if target.is_absolute() {
+            real = PathBuf::from("/");
+        }
+        for component in target.components().rev() {
+            match component {
+                Component::Normal(name) => pending.push_front(name.to_os_string()),
+                Component::ParentDir => pending.push_front(OsString::from("..")),
+                Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+            }
+        }
+    }
+    Ok(Resolved { real, links })
+}
+
 /// A name must be one path component: never `..`, never a path.
 fn single_name(name: &str) -> io::Result<()> {
     if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
@@ -195,6 +263,35 @@ mod tests {
         folder.remove_file("victim-link").expect("unlink");
         assert!(outside.path().join("victim").exists());
         assert!(folder.remove_file("../x").is_err());
+    }
+
+    #[test]
+    fn resolving_follows_every_link_and_names_each() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let real_root = std::fs::canonicalize(root.path()).expect("canonicalize");
+        std::fs::create_dir_all(root.path().join("store/deep")).expect("mkdir");
+        symlink("hop", root.path().join("sub")).expect("symlink");
+        symlink(real_root.join("store"), root.path().join("hop")).expect("symlink");
+        symlink("..", root.path().join("store/up")).expect("symlink");
+        let names = |path: &str| path.split('/').map(str::to_string).collect::<Vec<_>>();
+
+        let resolved = resolve(&real_root, &names("sub/deep")).expect("resolve");
+        assert_eq!(resolved.real, real_root.join("store/deep"));
+        assert_eq!(
+            resolved.links,
+            [real_root.join("sub"), real_root.join("hop")]
+        );
+        let resolved = resolve(&real_root, &names("store/up/sub")).expect("resolve");
+        assert_eq!(resolved.real, real_root.join("store"));
+        assert_eq!(resolved.links.len(), 3);
+        let plain = resolve(&real_root, &names("store/deep")).expect("resolve");
+        assert!(plain.links.is_empty() && plain.real == real_root.join("store/deep"));
+
+        symlink("loop", root.path().join("loop")).expect("symlink");
+        let error = resolve(&real_root, &names("loop")).expect_err("a loop");
+        assert!(error.to_string().contains("loop"), "{error}");
+        let error = resolve(&real_root, &names("missing/x")).expect_err("missing");
+        assert!(error.to_string().contains("missing"), "{error}");
     }
 
     #[test]

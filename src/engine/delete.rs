@@ -12,12 +12,18 @@
 //!   sizes and dates, judged on the local file; `--shard`: another share's file);
 //! - fetchall's own files (`.fetchall.lock`, partial files, sidecars: every
 //!   reserved name, see [`crate::plan::paths::is_reserved`]);
+//! - what a listing names where the run really wrote it: through a folder symlink
+//!   inside the output folder, or in a folder the listing above does not name
+//!   (see [`Reached`]);
 //! - devices, pipes and sockets; a folder that still holds something kept.
 //!
 //! A local folder the listing no longer names is emptied of what may go and then
 //! removed, when the crawl would have read it (`-r`, within `--level`).
 //! `--max-delete N`: when more than N files would go, none does.
 
+mod reached;
+
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -28,6 +34,7 @@ use crate::engine::options::Options;
 use crate::engine::run::Run;
 use crate::event::Event;
 use crate::plan::paths::is_reserved;
+use reached::{Judged, Reached};
 
 /// One entry to remove.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +201,7 @@ fn reads_subfolders(options: &Options, depth: usize) -> bool {
 /// Decides what goes: every folder listed completely, compared with the disk.
 fn plan(options: &Options, state: &State) -> Plan {
     let mut plan = Plan::default();
+    let mut reached = Reached::new(state);
     let mut roots: Vec<&PathBuf> = state.outputs.keys().collect();
     roots.sort();
     for root in roots {
@@ -202,19 +210,39 @@ fn plan(options: &Options, state: &State) -> Plan {
         keys.sort();
         for key in keys {
             let listed = &folders[key];
-            let Some(depth) = listed.listed_at else {
-                continue;
-            };
             let names: Vec<String> = key
                 .split('/')
                 .filter(|name| !name.is_empty())
                 .map(str::to_string)
                 .collect();
+            let Some(depth) = listed.listed_at else {
+                // Not listed, yet named by links into it from other pages: no
+                // walk of its own keeps what they named (see `Reached`).
+                if !names.is_empty() {
+                    let opened = Folder::open(root, &names).map(drop);
+                    reached.note(root, &names, listed, opened.err().as_ref());
+                }
+                continue;
+            };
             let folder = match Folder::open(root, &names) {
                 Ok(folder) => folder,
-                // Not on disk (nothing to delete), or a symlink (never followed).
-                Err(_) => continue,
+                // Not on disk (nothing to delete), or behind a symlink (never
+                // followed: where it leads is kept, see `Reached`).
+                Err(error) => {
+                    reached.note(root, &names, listed, Some(&error));
+                    continue;
+                }
             };
+            // Listed, but not named by a listing of the folder above (a link to
+            // `a/b/` on a page that does not list `a/`): a walk from above may find
+            // it unlisted, and must keep what it lists.
+            if let Some((name, above)) = names.split_last()
+                && !folders
+                    .get(&above.join("/"))
+                    .is_some_and(|above| above.listed_at.is_some() && above.names(name))
+            {
+                reached.note(root, &names, listed, None);
+            }
             let walk = Walk {
                 options,
                 root,
@@ -223,7 +251,37 @@ fn plan(options: &Options, state: &State) -> Plan {
             walk.listed(&folder, &names, listed, depth);
         }
     }
+    keep_what_is_reached(&mut reached, &mut plan);
     plan
+}
+
+/// Takes out of `plan` what must stay where the run really wrote it (see
+/// [`Reached`]), and the entries met twice. Entries come before their folders in
+/// `plan`, so a folder is judged once what is in it is decided.
+fn keep_what_is_reached(reached: &mut Reached, plan: &mut Plan) {
+    if reached.is_empty() {
+        return;
+    }
+    let doomed = std::mem::take(&mut plan.doomed);
+    // A listed folder below an unlisted one is walked twice: from above, and as
+    // itself.
+    let mut seen = HashSet::new();
+    for entry in doomed {
+        match reached.judge(&entry.root, &entry.folder, &entry.name) {
+            Judged::Stays => {}
+            Judged::Goes { real } => {
+                if seen.insert(real) {
+                    plan.doomed.push(entry);
+                }
+            }
+            // Cannot be compared: it stays, and the user hears why.
+            Judged::Unknown { reason } => {
+                if !plan.unreadable.iter().any(|(path, _)| *path == entry.root) {
+                    plan.unreadable.push((entry.root.clone(), reason));
+                }
+            }
+        }
+    }
 }
 
 /// The walk of one listed folder and of the unlisted folders under it.

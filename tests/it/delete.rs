@@ -58,18 +58,23 @@ impl Mirror {
 
     /// The same, with the listings of another server.
     fn with_style(files: &[(String, Vec<u8>)], style: ListingStyle) -> Mirror {
+        let mirror = Mirror::serving(files, style);
+        let first = harness::mirror(&mirror.recursive_options());
+        assert_eq!(first.ending(), Ending::Clean, "{}", first.log());
+        mirror
+    }
+
+    /// Serves `files` under `/pub/`; nothing is mirrored yet.
+    fn serving(files: &[(String, Vec<u8>)], style: ListingStyle) -> Mirror {
         let served = tempfile::tempdir().expect("temp dir");
         write_files(&served.path().join("pub"), files);
         let server = TestServer::start(served.path(), style);
         let work = tempfile::tempdir().expect("temp dir");
-        let mirror = Mirror {
+        Mirror {
             served,
             work,
             server,
-        };
-        let first = harness::mirror(&mirror.recursive_options());
-        assert_eq!(first.ending(), Ending::Clean, "{}", first.log());
-        mirror
+        }
     }
 
     /// Mirrored once, then upstream removed the `gone` files, `sub/deep/` and `old/`.
@@ -448,11 +453,17 @@ fn planted_symlinks_are_removed_as_links_never_followed() {
     // A listed folder replaced by a link outside: never entered.
     std::fs::remove_dir_all(out.join("old")).expect("remove");
     symlink(outside.path().join("dir"), out.join("old")).expect("symlink");
+    // Another, by way of a second link no listing names: that link goes too.
+    std::fs::remove_dir_all(out.join("sub")).expect("remove");
+    symlink("sub hop", out.join("sub")).expect("symlink");
+    symlink(outside.path().join("dir"), out.join("sub hop")).expect("symlink");
 
     let options = mirror.recursive_options();
     let run = harness::mirror(&options);
     let expected: BTreeSet<(String, bool)> =
-        [file("link.bin"), file("linked dir")].into_iter().collect();
+        [file("link.bin"), file("linked dir"), file("sub hop")]
+            .into_iter()
+            .collect();
     assert_eq!(deleted(&run, &out), expected, "{}", run.log());
     assert!(std::fs::symlink_metadata(out.join("link.bin")).is_err());
     assert!(std::fs::symlink_metadata(out.join("linked dir")).is_err());
@@ -655,4 +666,213 @@ fn a_folder_on_disk_where_upstream_now_has_a_file_is_never_replaced() {
         mirror.local().into_iter().collect::<Vec<_>>(),
         ["sub/x.bin"]
     );
+}
+
+/// What the server lists for the in-tree symlink tests: a file at the top, and a
+/// folder `sub/` with a file and a sub-folder.
+fn linked_files() -> Vec<(String, Vec<u8>)> {
+    ["top.bin", "sub/b.bin", "sub/deep/d.bin"]
+        .iter()
+        .enumerate()
+        .map(|(seed, path)| (path.to_string(), pseudo_random_bytes(seed as u64 + 40, 700)))
+        .collect()
+}
+
+/// A local folder `sub` that is a symlink inside the output folder.
+struct Linked<'a> {
+    /// Where `sub` leads, relative to the output folder.
+    target: &'a str,
+    /// How many more links on the way: `sub -> hop0 -> … -> target`.
+    hops: usize,
+    /// `--level` of the `--delete` runs.
+    max_level: Option<usize>,
+    /// Local-only files planted after the first run that `--delete` removes…
+    gone: &'a [&'a str],
+    /// …and that it leaves alone.
+    stays: &'a [&'a str],
+    /// Real folders that must still be there.
+    folders: &'a [&'a str],
+}
+
+/// A first run writes `sub/*` through the link (as documented); local-only files
+/// are then planted; a dry run, a `--delete` run and the one after it must delete
+/// exactly `gone` and keep every listed file, byte for byte, where the link put it.
+fn delete_through_an_in_tree_symlink(linked: Linked) {
+    let files = linked_files();
+    let mirror = Mirror::serving(&files, ListingStyle::Apache);
+    let out = mirror.out();
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::create_dir_all(out.join(linked.target)).expect("mkdir");
+    let mut link = "sub".to_string();
+    for hop in 0..linked.hops {
+        let next = format!("hop{hop}");
+        symlink(&next, out.join(&link)).expect("symlink");
+        link = next;
+    }
+    symlink(linked.target, out.join(&link)).expect("symlink");
+
+    let mut options = mirror.recursive_options();
+    options.delete = false;
+    let first = harness::mirror(&options);
+    assert_eq!(first.ending(), Ending::Clean, "{}", first.log());
+    let planted: Vec<(&str, Vec<u8>)> = linked
+        .gone
+        .iter()
+        .chain(linked.stays)
+        .map(|path| (*path, b"old".to_vec()))
+        .collect();
+    write_files(&out, &planted);
+
+    let expected: BTreeSet<(String, bool)> = linked.gone.iter().map(|path| file(path)).collect();
+    for pass in ["dry run", "--delete", "--delete again"] {
+        let mut options = mirror.recursive_options();
+        options.max_level = linked.max_level;
+        options.dry_run = pass == "dry run";
+        let run = harness::mirror(&options);
+        assert_eq!(run.ending(), Ending::Clean, "{pass}: {}", run.log());
+        let gone = if pass == "--delete again" {
+            BTreeSet::new()
+        } else {
+            expected.clone()
+        };
+        assert_eq!(deleted(&run, &out), gone, "{pass}: {}", run.log());
+        for (path, bytes) in &files {
+            let local = std::fs::read(out.join(path))
+                .unwrap_or_else(|error| panic!("{pass}: {path}: {error}\n{}", run.log()));
+            assert!(local == *bytes, "{pass}: {path} changed");
+        }
+        for path in linked.gone {
+            assert_eq!(out.join(path).exists(), pass == "dry run", "{pass}: {path}");
+        }
+        for path in linked.stays.iter().chain(linked.folders) {
+            assert!(out.join(path).exists(), "{pass}: {path} is gone");
+        }
+    }
+}
+
+#[test]
+fn a_listed_folder_written_through_an_in_tree_symlink_keeps_its_files() {
+    // `sub -> store`: `sub/*` lives in `store/`, which the top listing does not
+    // name; what `sub/` does not list there still goes.
+    delete_through_an_in_tree_symlink(Linked {
+        target: "store",
+        hops: 0,
+        max_level: None,
+        gone: &["stale.bin", "store/stale.bin", "store/deep/stale.bin"],
+        stays: &[],
+        folders: &["store", "store/deep"],
+    });
+}
+
+#[test]
+fn a_listed_folder_linked_to_the_output_folder_itself_keeps_its_files() {
+    // `sub -> .`: `sub/*` lands in the output folder, beside `top.bin`.
+    delete_through_an_in_tree_symlink(Linked {
+        target: ".",
+        hops: 0,
+        max_level: None,
+        gone: &["stale.bin", "deep/stale.bin"],
+        stays: &[],
+        folders: &["deep"],
+    });
+}
+
+#[test]
+fn the_symlinks_on_the_way_to_a_listed_folder_are_kept() {
+    // `sub -> hop0 -> hop1 -> store`: the top listing names none of `hop0`,
+    // `hop1`, `store`; removing any of them would cut `sub/` off.
+    delete_through_an_in_tree_symlink(Linked {
+        target: "store",
+        hops: 2,
+        max_level: None,
+        gone: &["stale.bin", "store/stale.bin"],
+        stays: &[],
+        folders: &["hop0", "hop1", "store"],
+    });
+}
+
+#[test]
+fn a_folder_below_level_behind_an_in_tree_symlink_is_not_emptied() {
+    // `sub -> .` with `--level 2`: `sub/` is read, `sub/deep/` (that is `deep/`)
+    // is not, so nothing in it goes, though the top listing names no `deep/`.
+    delete_through_an_in_tree_symlink(Linked {
+        target: ".",
+        hops: 0,
+        max_level: Some(2),
+        gone: &["stale.bin"],
+        stays: &["deep/stale.bin"],
+        folders: &["deep"],
+    });
+}
+
+/// Serves `files` under `/pub/` as python's `http.server` (no link to the parent
+/// folder), the start page replaced by one that links `links` (relative hrefs)
+/// and nothing else.
+fn serving_a_start_page(files: &[(String, Vec<u8>)], links: &[&str]) -> Mirror {
+    let mirror = Mirror::serving(files, ListingStyle::Python);
+    let page: String = links
+        .iter()
+        .map(|href| format!("<a href=\"{href}\">{href}</a>\n"))
+        .collect();
+    let page = format!("<html><body>\n{page}</body></html>\n");
+    mirror.server.faults().always(
+        "/pub/",
+        Fault::Trickle {
+            body: page.as_bytes().to_vec(),
+            content_type: "text/html",
+            chunk: page.len(),
+            pause: std::time::Duration::ZERO,
+        },
+    );
+    mirror
+}
+
+/// Two `--delete` runs: the first deletes exactly `gone` (planted before it), the
+/// second nothing; every file of `files` is there after each, byte for byte.
+fn two_delete_runs_keep(mirror: &Mirror, files: &[(String, Vec<u8>)], gone: &[&str]) {
+    let out = mirror.out();
+    let planted: Vec<(&str, Vec<u8>)> = gone.iter().map(|path| (*path, b"old".to_vec())).collect();
+    write_files(&out, &planted);
+    for pass in ["first", "second"] {
+        let run = harness::mirror(&mirror.recursive_options());
+        assert_eq!(run.ending(), Ending::Clean, "{pass}: {}", run.log());
+        let expected: BTreeSet<(String, bool)> = if pass == "first" {
+            gone.iter().map(|path| file(path)).collect()
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(deleted(&run, &out), expected, "{pass}: {}", run.log());
+        let downloads = if pass == "first" { files.len() } else { 0 };
+        assert_eq!(run.downloaded().len(), downloads, "{pass}: {}", run.log());
+        for (path, bytes) in files {
+            let local = std::fs::read(out.join(path)).ok();
+            assert!(local.as_ref() == Some(bytes), "{pass}: {path}");
+        }
+    }
+}
+
+#[test]
+fn a_file_linked_into_a_folder_its_page_does_not_name_is_kept() {
+    // The start page links `sub/x.bin` but not `sub/`: the file is downloaded
+    // into `sub/`, a folder no listing names, and stays there; what else is in
+    // `sub/` still goes.
+    let files: Vec<(String, Vec<u8>)> = vec![
+        ("top.bin".into(), pseudo_random_bytes(1, 100)),
+        ("sub/x.bin".into(), pseudo_random_bytes(2, 100)),
+    ];
+    let mirror = serving_a_start_page(&files, &["top.bin", "sub/x.bin"]);
+    two_delete_runs_keep(&mirror, &files, &["sub/stale.bin"]);
+}
+
+#[test]
+fn a_folder_listed_below_a_folder_no_listing_names_keeps_its_files() {
+    // The start page links `deep/inner/` but not `deep/`: `deep/inner/` is
+    // listed, and what it lists stays, though the start page's walk finds
+    // `deep/` unlisted.
+    let files: Vec<(String, Vec<u8>)> = vec![
+        ("top.bin".into(), pseudo_random_bytes(1, 100)),
+        ("deep/inner/f.bin".into(), pseudo_random_bytes(3, 100)),
+    ];
+    let mirror = serving_a_start_page(&files, &["top.bin", "deep/inner/"]);
+    two_delete_runs_keep(&mirror, &files, &["deep/stale.bin", "deep/inner/stale.bin"]);
 }
