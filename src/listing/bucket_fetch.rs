@@ -14,6 +14,7 @@
 //! `?ls` and read from that JSON. Any other answer that is neither HTML nor JSON
 //! and holds no link (plain text, say) is an error naming its content type.
 
+use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::time::Duration;
 
@@ -261,6 +262,9 @@ async fn fetch_folder(
     };
     let mut links = Vec::new();
     let mut next: Option<Continuation> = None;
+    // Every token followed: a store whose tokens come back round (A, B, A…)
+    // would be listed for ever, each page kept.
+    let mut followed: HashSet<Continuation> = HashSet::new();
     loop {
         let url = listing_url(&tree.root, kind, &prefix, next.as_ref());
         let page = fetch.page(&url).await?;
@@ -273,14 +277,20 @@ async fn fetch_folder(
         }
         add_links(&tree.root, &prefix, &listed, &mut links);
         match listed.next {
-            // A store that names the page it just sent would never end.
-            Some(following) if Some(&following) == next.as_ref() => {
+            // A store that names the page it just sent, or one before it, would
+            // never end.
+            Some(following) if followed.contains(&following) => {
                 return Err(not_a_listing(
                     &page,
-                    format!("a page that names itself as the next one ({following:?})"),
+                    format!(
+                        "a page whose next page came back round ({following:?} was listed already)"
+                    ),
                 ));
             }
-            Some(following) => next = Some(following),
+            Some(following) => {
+                followed.insert(following.clone());
+                next = Some(following);
+            }
             None => break,
         }
     }

@@ -225,6 +225,42 @@ fn a_folder_whose_next_page_fails_is_a_failure_not_a_shorter_folder() {
     );
 }
 
+/// Continuation tokens that come back round (A, B, A…) would be listed for ever,
+/// every page kept: the folder fails as soon as a token repeats.
+#[test]
+fn a_folder_whose_pages_come_back_round_fails_instead_of_looping() {
+    let (work, server) = served(ListingStyle::S3);
+    let hex = |text: &str| -> String { text.bytes().map(|byte| format!("{byte:02x}")).collect() };
+    // The page after many/f02.txt sends the listing back to its start, whose
+    // second page leads here again.
+    let target = format!(
+        "{S3_ROOT}/?list-type=2&delimiter=%2F&prefix=many%2F&continuation-token={}",
+        hex("many/f02.txt")
+    );
+    let back = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+         <Name>bkt</Name><Prefix>many/</Prefix><MaxKeys>3</MaxKeys>\
+         <IsTruncated>true</IsTruncated>\
+         <NextContinuationToken>{}</NextContinuationToken></ListBucketResult>",
+        hex("many/")
+    );
+    server.can(
+        &target,
+        Canned::html(back).with_header("content-type", "application/xml"),
+    );
+    let run = harness::mirror(&options(
+        server.url(&format!("{S3_ROOT}/")),
+        work.path(),
+        true,
+    ));
+    assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
+    let many = server.url(&format!("{S3_ROOT}/many/"));
+    let failure = run.page_failure_of(&many).expect("many/ failed");
+    assert!(failure.contains("came back"), "{failure}");
+    assert!(!work.path().join("out/many").exists(), "{}", run.log());
+}
+
 #[test]
 fn a_bucket_linked_from_an_html_page_is_walked_as_a_bucket() {
     let (work, server) = served(ListingStyle::S3);

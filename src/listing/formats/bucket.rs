@@ -74,7 +74,7 @@ pub struct BucketObject {
 }
 
 /// Where the next page of a listing starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Continuation {
     /// S3 ListObjectsV2: the opaque `NextContinuationToken`, sent back as
     /// `continuation-token`.
