@@ -15,6 +15,7 @@
 //! connections are protected too (`PBSZ 0`, `PROT P`). Implicit FTPS (TLS from
 //! the first byte, port 990) is not spoken.
 
+pub(crate) mod data;
 pub(crate) mod reply;
 pub(crate) mod session;
 

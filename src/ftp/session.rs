@@ -7,12 +7,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use suppaftp::Status;
 use suppaftp::tokio::{AsyncRustlsConnector, AsyncRustlsFtpStream, AsyncRustlsStream};
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, Mode};
 use url::Url;
 
 use crate::error::FtpFailure;
+use crate::ftp::data;
 use crate::ftp::reply::{failure, within};
 use crate::ftp::server_path;
 use crate::http::client::HttpClient;
@@ -83,6 +85,8 @@ pub(crate) struct Download {
     session: Session,
     stream: suppaftp::tokio::TransferStream<AsyncRustlsStream>,
     read_timeout: Duration,
+    /// The command whose data this is (`RETR /pub/a.iso`), for errors.
+    command: String,
 }
 
 impl FtpSessions {
@@ -109,39 +113,63 @@ impl FtpSessions {
     }
 
     /// Lists the folder `url`: `MLSD`, or `LIST` on a server that does not
-    /// understand it. A refusal (`550`) is an error naming the reply.
-    pub(crate) async fn list(&self, url: &Url) -> Result<Listing, FtpFailure> {
+    /// understand it; at most `limit` bytes, each within the read timeout. A
+    /// refusal (`550`) is an error naming the reply.
+    pub(crate) async fn list(&self, url: &Url, limit: u64) -> Result<Listing, FtpFailure> {
         let mut session = self.take(url).await?;
         let path = session.path(url)?;
         let timeout = self.read_timeout();
         let moved = within(timeout, "CWD", session.stream.cwd(&path)).await;
         moved.map_err(|error| failure(error, &format!("CWD {path}")))?;
         let origin = session.key.clone();
-        let mlsd = !self.lock_no_mlsd().contains(&origin);
-        if mlsd {
-            match within(timeout, "MLSD", session.stream.mlsd(None)).await {
-                Ok(lines) => {
-                    self.give_back(session);
-                    return Ok(Listing {
-                        kind: ListingKind::Mlsd,
-                        lines,
-                    });
+        let mut kind = ListingKind::List;
+        if !self.lock_no_mlsd().contains(&origin) {
+            kind = ListingKind::Mlsd;
+            match start_listing(&mut session, "MLSD", timeout).await {
+                Ok(stream) => {
+                    let lines = self.read_listing(session, stream, &path, kind, limit);
+                    return lines.await;
                 }
                 Err(FtpError::UnexpectedResponse(reply))
                     if matches!(reply.status.code(), 500 | 501 | 502 | 504) =>
                 {
                     self.lock_no_mlsd().insert(origin);
+                    kind = ListingKind::List;
                 }
                 Err(error) => return Err(failure(error, &format!("MLSD {path}"))),
             }
         }
-        let lines = within(timeout, "LIST", session.stream.list(None))
+        let stream = start_listing(&mut session, "LIST", timeout)
             .await
             .map_err(|error| failure(error, &format!("LIST {path}")))?;
-        self.give_back(session);
+        self.read_listing(session, stream, &path, kind, limit).await
+    }
+
+    /// Reads a listing's data connection to its end, then the server's reply.
+    async fn read_listing(
+        &self,
+        session: Session,
+        stream: suppaftp::tokio::TransferStream<AsyncRustlsStream>,
+        path: &str,
+        kind: ListingKind,
+        limit: u64,
+    ) -> Result<Listing, FtpFailure> {
+        let command = match kind {
+            ListingKind::Mlsd => format!("MLSD {path}"),
+            ListingKind::List => format!("LIST {path}"),
+        };
+        let timeout = self.read_timeout();
+        let mut download = Download {
+            session,
+            stream,
+            read_timeout: timeout,
+            command,
+        };
+        let text = download.read_to_end(limit).await?;
+        download.finish(self).await?;
         Ok(Listing {
-            kind: ListingKind::List,
-            lines,
+            kind,
+            lines: data::lines(&text),
         })
     }
 
@@ -221,6 +249,7 @@ impl FtpSessions {
                 session,
                 stream,
                 read_timeout: timeout,
+                command,
             }),
             Err(error @ FtpError::UnexpectedResponse(_)) => {
                 self.give_back(session);
@@ -233,31 +262,8 @@ impl FtpSessions {
     /// The whole of the small file `url` (a checksum file), in memory: at most
     /// `limit` bytes, a larger one is an error.
     pub(crate) async fn read_whole(&self, url: &Url, limit: u64) -> Result<Vec<u8>, FtpFailure> {
-        use tokio::io::AsyncReadExt;
         let mut download = self.retrieve(url, 0).await?;
-        let mut body = Vec::new();
-        let timeout = self.read_timeout();
-        let mut limited = (&mut download.stream).take(limit + 1);
-        let reading = limited.read_to_end(&mut body);
-        let read = tokio::time::timeout(timeout, reading).await;
-        let failed = |message: String| FtpFailure {
-            message,
-            transient: true,
-        };
-        match read {
-            Ok(Ok(_)) => {}
-            Ok(Err(error)) => return Err(failed(format!("the data connection failed: {error}"))),
-            Err(_) => {
-                let secs = timeout.as_secs_f64();
-                return Err(failed(format!("no data received for {secs} s")));
-            }
-        }
-        if body.len() as u64 > limit {
-            return Err(FtpFailure {
-                message: format!("{url} is larger than {limit} bytes"),
-                transient: false,
-            });
-        }
+        let body = download.read_to_end(limit).await?;
         download.finish(self).await?;
         Ok(body)
     }
@@ -428,6 +434,12 @@ impl Download {
         &mut self.stream
     }
 
+    /// All of the data, when it is at most `limit` bytes, each read within the
+    /// read timeout (see [`data::read_to_end`]).
+    pub(crate) async fn read_to_end(&mut self, limit: u64) -> Result<Vec<u8>, FtpFailure> {
+        data::read_to_end(&mut self.stream, &self.command, limit, self.read_timeout).await
+    }
+
     /// Closes the data connection and reads the server's reply (`226`); the
     /// session goes back to `sessions` when it ended well.
     pub(crate) async fn finish(self, sessions: &FtpSessions) -> Result<(), FtpFailure> {
@@ -435,13 +447,28 @@ impl Download {
             session,
             stream,
             read_timeout,
+            command,
         } = self;
-        within(read_timeout, "the end of RETR", stream.finish())
+        let end = format!("the end of {command}");
+        within(read_timeout, &end, stream.finish())
             .await
-            .map_err(|error| failure(error, "the end of RETR"))?;
+            .map_err(|error| failure(error, &end))?;
         sessions.give_back(session);
         Ok(())
     }
+}
+
+/// Sends `command` (`MLSD`, `LIST`) and opens its data connection.
+async fn start_listing(
+    session: &mut Session,
+    command: &str,
+    timeout: Duration,
+) -> Result<suppaftp::tokio::TransferStream<AsyncRustlsStream>, FtpError> {
+    let expected = [Status::AboutToSend, Status::AlreadyOpen];
+    let started = session.stream.custom_data_command(command, &expected);
+    within(timeout, command, started)
+        .await
+        .map(|(_, stream)| stream)
 }
 
 /// The idle sessions a URL may use: same scheme, server, port and user.

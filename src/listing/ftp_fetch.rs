@@ -27,7 +27,10 @@ pub(crate) async fn fetch_ftp_folder(
     folder.set_fragment(None);
     let folder = &folder;
     with_retries(policy, true, cancel, || async move {
-        let listing = sessions.list(folder).await.map_err(PageError::Ftp)?;
+        let listing = sessions
+            .list(folder, MAX_PAGE_BYTES)
+            .await
+            .map_err(PageError::Ftp)?;
         let links = ftp_links(&listing.lines, listing.kind == ListingKind::Mlsd, folder);
         Ok(Page {
             url: folder.clone(),

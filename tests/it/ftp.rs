@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use fetchall::{Credentials, Event, Options, SkipReason};
 
@@ -429,4 +430,49 @@ fn a_body_cut_off_is_continued_with_rest_on_the_retry() {
         ["RETR /pub/big.bin", "REST 120000", "RETR /pub/big.bin"],
         "{commands:?}"
     );
+}
+
+/// A listing is a page: one larger than 64 MiB fails its folder, as an HTTP page
+/// does, instead of being held whole in memory however large it grows.
+#[test]
+fn an_endless_listing_fails_its_folder_at_the_page_limit() {
+    let line = format!(
+        "type=file;size=4;modify=20240131120000; {}.bin",
+        "n".repeat(200)
+    );
+    let lines: Vec<&str> = std::iter::repeat_n(line.as_str(), 300_000).collect();
+    let server = HostileFtp::listing(&lines);
+    let work = tempfile::tempdir().expect("work folder");
+    let run = harness::mirror(&harness::options(
+        [server.url("/pub/")],
+        &work.path().join("out"),
+    ));
+    assert_eq!(run.ending(), Ending::StartPageFailed, "{}", run.log());
+    let failure = run
+        .page_failure_of(&server.url("/pub/"))
+        .expect("the listing failed");
+    assert!(
+        failure.contains("MLSD /pub sent more than 67108864 bytes"),
+        "{failure}"
+    );
+}
+
+/// `--read-timeout` is the longest silence allowed, not the time a listing may
+/// take: lines that keep coming, slower in all than the timeout, are read whole.
+#[test]
+fn a_slow_steady_listing_is_read_whole() {
+    let lines = [
+        "type=file;size=4;modify=20240131120000; a.txt",
+        "type=file;size=4;modify=20240131120000; b.txt",
+        "type=file;size=4;modify=20240131120000; c.txt",
+        "type=file;size=4;modify=20240131120000; d.txt",
+    ];
+    let server = HostileFtp::listing_paced(&lines, Duration::from_millis(400));
+    let work = tempfile::tempdir().expect("work folder");
+    let mut options = harness::options([server.url("/pub/")], &work.path().join("out"));
+    options.read_timeout = Duration::from_secs(1);
+    options.dry_run = true;
+    let run = harness::mirror(&options);
+    assert_eq!(run.ending(), Ending::Clean, "{}", run.log());
+    assert_eq!(run.planned().len(), 4, "{}", run.log());
 }

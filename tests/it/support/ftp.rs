@@ -203,6 +203,8 @@ pub struct HostileFtp {
 /// What a [`HostileFtp`] answers.
 struct Script {
     listing: String,
+    /// A pause before each line of the listing: slow, but never silent for long.
+    pause: Duration,
     busy: Mutex<usize>,
     refusal: &'static str,
     body: Option<Vec<u8>>,
@@ -216,6 +218,11 @@ impl HostileFtp {
 
     pub fn listing_after_busy(lines: &[&str], busy: usize) -> HostileFtp {
         HostileFtp::start(lines, busy, "421 Too busy, try later", None)
+    }
+
+    /// Lists `lines` one at a time, `pause` before each.
+    pub fn listing_paced(lines: &[&str], pause: Duration) -> HostileFtp {
+        HostileFtp::start_paced(lines, 0, "", None, pause)
     }
 
     /// Every listing refused with `550`.
@@ -235,6 +242,16 @@ impl HostileFtp {
         refusal: &'static str,
         body: Option<(Vec<u8>, usize)>,
     ) -> HostileFtp {
+        HostileFtp::start_paced(lines, busy, refusal, body, Duration::ZERO)
+    }
+
+    fn start_paced(
+        lines: &[&str],
+        busy: usize,
+        refusal: &'static str,
+        body: Option<(Vec<u8>, usize)>,
+        pause: Duration,
+    ) -> HostileFtp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         let commands = Arc::new(Mutex::new(Vec::new()));
@@ -244,6 +261,7 @@ impl HostileFtp {
         };
         let script = Arc::new(Script {
             listing: lines.iter().map(|line| format!("{line}\r\n")).collect(),
+            pause,
             busy: Mutex::new(busy),
             refusal,
             body,
@@ -344,7 +362,14 @@ fn serve_hostile(control: TcpStream, script: &Script, log: &Mutex<Vec<String>>) 
                     Some(Ok((mut data, _))) => {
                         reply(&mut writer, "150 here it comes");
                         let end = cut.unwrap_or(sent.len()).min(sent.len());
-                        let _ = data.write_all(&sent[..end]);
+                        if script.pause.is_zero() || verb == "RETR" {
+                            let _ = data.write_all(&sent[..end]);
+                        } else {
+                            for line in sent[..end].split_inclusive(|byte| *byte == b'\n') {
+                                std::thread::sleep(script.pause);
+                                let _ = data.write_all(line);
+                            }
+                        }
                         drop(data);
                         match cut {
                             Some(_) => {
