@@ -108,10 +108,14 @@ fn options_from(args: &Args) -> Result<fetchall::Options, Exit> {
         }
     };
     if let Some(path) = &args.input_file {
-        match read_input_file(path) {
-            Ok(Input::Urls(urls)) => options.list_urls = urls,
-            Ok(Input::UrlFile) => options.list_file = Some(path.clone()),
-            Ok(Input::Plan) => options.plan = Some(path.clone()),
+        let read = read_once_if_stream(path).and_then(|read_as| {
+            let input = read_input_file(&read_as)?;
+            Ok((read_as, input))
+        });
+        match read {
+            Ok((_, Input::Urls(urls))) => options.list_urls = urls,
+            Ok((read_as, Input::UrlFile)) => options.list_file = Some(read_as),
+            Ok((read_as, Input::Plan)) => options.plan = Some(read_as),
             Err(error) => {
                 eprintln!("error: cannot read the URL list `{}`", path.display());
                 eprintln!("  caused by: {error}");
@@ -182,6 +186,25 @@ enum Input {
     UrlFile,
     /// A plan (a dry run's JSON lines), left for the run to read as a stream.
     Plan,
+}
+
+/// Where `-i PATH` is read from: `PATH` itself for a file, else stdin (`-`). A
+/// pipe, a FIFO or a shell's `<(…)` can be read only once, and a list is read in
+/// passes (a look at its first line, a count, then the run's survey and starts):
+/// each pass would drain it, and a FIFO nobody writes to again would hold the run
+/// for ever. Put in the place of stdin, it is read once, as `-i -` is.
+fn read_once_if_stream(path: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    let stdin = std::path::PathBuf::from("-");
+    if *path == stdin {
+        return Ok(stdin);
+    }
+    let kind = std::fs::metadata(path)?.file_type();
+    if kind.is_file() || kind.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    let stream = std::fs::File::open(path)?;
+    rustix::stdio::dup2_stdin(&stream)?;
+    Ok(stdin)
 }
 
 /// `-i FILE` (or `-` for stdin): a plan if its first line that says anything is a

@@ -249,3 +249,74 @@ fn a_missing_file_on_the_command_line_is_a_failed_file_and_a_missing_page_bad_us
     ));
     assert_eq!(run.ending(), Ending::StartPageFailed, "{}", run.log());
 }
+
+/// Runs the binary in `dir` with `-i fifo`, a FIFO that a thread fills with
+/// `contents` once (as a shell's `<(…)` or a pipe would), killing it after a
+/// minute: the test then fails instead of hanging.
+fn fetchall_from_fifo(dir: &Path, contents: String, args: &[&str]) -> Option<Output> {
+    let fifo = dir.join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success(), "mkfifo");
+    let writer = std::thread::spawn(move || {
+        // Opening blocks until the run opens it to read; written once, closed.
+        if let Ok(mut pipe) = std::fs::OpenOptions::new().write(true).open(&fifo) {
+            let _ = pipe.write_all(contents.as_bytes());
+        }
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(["-o", "out", "-i", "fifo"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fetchall");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if child.try_wait().expect("status").is_some() {
+            let _ = writer.join();
+            return Some(child.wait_with_output().expect("output"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// A list or a plan given as a pipe (a FIFO, `<(…)`) can be read only once: it is
+/// read once, as `-i -` is. Before, each of the passes over the list drained it:
+/// every URL was lost and the run said `0 downloaded` with exit 0, or a plan was
+/// read from the middle of a line, or the run waited for ever on a FIFO.
+#[test]
+fn a_list_or_a_plan_from_a_pipe_is_read_once() {
+    let (_served, server, iso) = setup();
+    let list = format!(
+        "{}\n{}\n{}\n",
+        server.url("/listing/"),
+        server.url("/isos/x.iso"),
+        server.url("/notes/readme.txt"),
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall_from_fifo(work.path(), list.clone(), &[])
+        .expect("a list from a FIFO: still running after a minute");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_mirrored(work.path(), &iso);
+
+    // A plan (a dry run's JSON lines), through a FIFO too.
+    let planned = tempfile::tempdir().expect("temp dir");
+    std::fs::write(planned.path().join("urls.txt"), &list).expect("write list");
+    let dry = support::cli::run(
+        planned.path(),
+        &[],
+        &["-n", "--json", "-o", "out", "-i", "urls.txt"],
+    );
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry.stderr));
+    let plan = text(&dry.stdout);
+    let work = tempfile::tempdir().expect("temp dir");
+    let output = fetchall_from_fifo(work.path(), plan, &[])
+        .expect("a plan from a FIFO: still running after a minute");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_mirrored(work.path(), &iso);
+}
