@@ -378,6 +378,7 @@ impl Args {
         };
         options.checksums = self.checksums.clone();
         options.record_sha256 = self.manifest.is_some();
+        options.never_delete = self.manifest.iter().cloned().collect();
         options.request.headers = self.headers.clone();
         options.request.netrc = self.netrc_file.clone().or_else(|| {
             self.netrc

@@ -206,6 +206,7 @@ fn plan(options: &Options, state: &State) -> Plan {
     roots.sort();
     for root in roots {
         let folders = &state.outputs[root];
+        let kept = kept_under(root, &options.never_delete);
         let mut keys: Vec<&String> = folders.keys().collect();
         keys.sort();
         for key in keys {
@@ -246,6 +247,7 @@ fn plan(options: &Options, state: &State) -> Plan {
             let walk = Walk {
                 options,
                 root,
+                kept: &kept,
                 plan: &mut plan,
             };
             walk.listed(&folder, &names, listed, depth);
@@ -253,6 +255,27 @@ fn plan(options: &Options, state: &State) -> Plan {
     }
     keep_what_is_reached(&mut reached, &mut plan);
     plan
+}
+
+/// The paths of `never_delete` that lie under the output folder `root`, relative
+/// to it (`logs/manifest.jsonl`): both resolved, as the walk under `root` follows
+/// no symlink. A path that does not exist (yet) is nothing to keep.
+fn kept_under(root: &Path, never_delete: &[PathBuf]) -> Vec<String> {
+    if never_delete.is_empty() {
+        return Vec::new();
+    }
+    let Ok(root) = std::fs::canonicalize(root) else {
+        return Vec::new();
+    };
+    never_delete
+        .iter()
+        .filter_map(|path| std::fs::canonicalize(path).ok())
+        .filter_map(|path| {
+            let relative = path.strip_prefix(&root).ok()?;
+            let names: Vec<&str> = relative.iter().filter_map(|name| name.to_str()).collect();
+            Some(names.join("/"))
+        })
+        .collect()
 }
 
 /// Takes out of `plan` what must stay where the run really wrote it (see
@@ -288,6 +311,8 @@ fn keep_what_is_reached(reached: &mut Reached, plan: &mut Plan) {
 struct Walk<'a> {
     options: &'a Options,
     root: &'a Path,
+    /// [`Options::never_delete`] under `root`, as paths relative to it.
+    kept: &'a [String],
     plan: &'a mut Plan,
 }
 
@@ -321,6 +346,9 @@ impl Walk<'_> {
             relative.push('/');
         }
         relative.push_str(&entry.name);
+        if self.kept.contains(&relative) {
+            return false;
+        }
         let filters = &self.options.filters;
         let goes = match entry.kind {
             EntryKind::File { size, modified } => {

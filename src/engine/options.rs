@@ -88,6 +88,9 @@ pub struct Options {
     /// Compute every downloaded file's SHA-256 (reported in
     /// [`Event::Downloaded`](crate::Event::Downloaded); `--manifest` needs it).
     pub record_sha256: bool,
+    /// Files `--delete` never removes, wherever they lie: what the caller itself
+    /// writes into an output folder (the CLI's `--manifest`), which no listing names.
+    pub never_delete: Vec<PathBuf>,
     /// `--follow-symlinks`: write through a symlinked folder inside the output folder
     /// even when it leads outside it (by default such a file fails).
     pub follow_symlinks: bool,
@@ -138,6 +141,7 @@ impl Options {
             existing: Existing::default(),
             checksums: ChecksumSource::default(),
             record_sha256: false,
+            never_delete: Vec::new(),
             request: RequestOptions::default(),
             limit_rate: None,
             wait: Duration::ZERO,

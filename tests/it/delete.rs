@@ -876,3 +876,27 @@ fn a_folder_listed_below_a_folder_no_listing_names_keeps_its_files() {
     let mirror = serving_a_start_page(&files, &["top.bin", "deep/inner/"]);
     two_delete_runs_keep(&mirror, &files, &["deep/stale.bin", "deep/inner/stale.bin"]);
 }
+
+/// `--manifest` written into the output folder is the run's own file, named by no
+/// listing: `--delete` keeps it (and the folder it is in), and still deletes what
+/// the listings no longer name. Before, the run deleted the manifest it had just
+/// written and exited 0.
+#[test]
+fn cli_delete_keeps_the_runs_own_manifest_in_the_output_folder() {
+    for manifest in ["out/manifest.jsonl", "out/logs/manifest.jsonl"] {
+        let mirror = Mirror::pruned();
+        let url = mirror.server.url("/pub/");
+        let work = mirror.work.path();
+        std::fs::create_dir_all(mirror.out().join("logs")).expect("mkdir");
+        let args = ["-r", "--delete", "-o", "out", "--manifest", manifest, &url];
+        let output = fetchall(work, &args);
+        let stderr = support::cli::text(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{manifest}: {stderr}");
+        assert!(work.join(manifest).is_file(), "{manifest}: deleted; {stderr}");
+        assert!(!stderr.contains("manifest"), "{manifest}: {stderr}");
+        assert!(
+            !mirror.out().join("gone.bin").exists(),
+            "{manifest}: gone.bin"
+        );
+    }
+}
