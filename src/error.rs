@@ -9,6 +9,25 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// User input (a line of a URL list or a plan, a URL given) as an error quotes
+/// it: control characters escaped (a NUL or an escape sequence printed raw would
+/// garble the terminal), and at most 100 characters (a 10 MB line is not echoed).
+pub(crate) fn shown_input(text: &str) -> String {
+    let mut shown = String::new();
+    for (count, character) in text.chars().enumerate() {
+        if count == 100 {
+            shown.push('…');
+            break;
+        }
+        if character.is_control() {
+            shown.extend(character.escape_debug());
+        } else {
+            shown.push(character);
+        }
+    }
+    shown
+}
+
 /// What stops a whole run.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -27,7 +27,7 @@ use crate::engine::crawl::output::hand_over;
 use crate::engine::options::Options;
 use crate::engine::run::Run;
 use crate::engine::starts::parse_start_url;
-use crate::error::Error;
+use crate::error::{Error, shown_input};
 use crate::event::{Event, SkipReason};
 use crate::http::redact::{error_chain, redact_text};
 use crate::listing::meta::{ListedSize, ListedTime};
@@ -162,7 +162,7 @@ impl PlanReader {
                     "line {} is not a JSON event (`{}`): a plan holds only the JSON lines \
                      of a dry run; a list of URLs and a plan cannot be mixed",
                     self.line,
-                    redact_text(&shorten(text))
+                    redact_text(&shown_input(text))
                 ));
             }
             match serde_json::from_str::<PlanLine>(text) {
@@ -183,14 +183,6 @@ impl PlanReader {
                 }
             }
         }
-    }
-}
-
-/// The first 100 characters of a line, to name it in an error.
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(100) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
     }
 }
 
@@ -304,7 +296,10 @@ fn listed(planned: &PlannedLine) -> Result<(Option<ListedSize>, Option<ListedTim
             .as_deref()
             .map(|text| {
                 parse_utc(text).ok_or_else(|| {
-                    format!("`{field}` is not an RFC 3339 UTC time: `{}`", shorten(text))
+                    format!(
+                        "`{field}` is not an RFC 3339 UTC time: `{}`",
+                        shown_input(text)
+                    )
                 })
             })
             .transpose()

@@ -33,7 +33,7 @@ use url::Url;
 
 use crate::engine::head::head_then_get;
 use crate::engine::run::Run;
-use crate::error::Error;
+use crate::error::{Error, shown_input};
 use crate::event::SkipReason;
 use crate::listing::page::is_page_type;
 use crate::plan::paths;
@@ -106,13 +106,13 @@ pub fn parse_start_url(input: &str) -> Result<Url, Error> {
     // A bare `%` typed or listed (`100%.txt`) is a literal percent sign.
     let repaired = crate::listing::repair_percent(input.trim());
     let url = Url::parse(&repaired).map_err(|source| Error::InvalidUrl {
-        input: input.to_string(),
+        input: shown_input(input),
         source,
     })?;
     match url.scheme() {
         "http" | "https" | "ftp" | "ftps" => Ok(url),
         _ => Err(Error::UnsupportedScheme {
-            url: input.to_string(),
+            url: shown_input(input),
         }),
     }
 }

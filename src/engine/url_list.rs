@@ -28,7 +28,7 @@ use crate::engine::options::{ChecksumSource, Options};
 use crate::engine::run::Run;
 use crate::engine::starts::Start;
 use crate::engine::starts::{default_output_name, parse_start_url};
-use crate::error::Error;
+use crate::error::{Error, shown_input};
 use crate::event::Event;
 use crate::http::redact::{error_chain, redact_text};
 use crate::select::scope::folder_of;
@@ -213,7 +213,7 @@ pub(crate) fn send_starts(list: &ListSource, run: &Run, starts: &mpsc::Sender<St
             }
             Err(error) => {
                 let event = Event::PageFailed {
-                    url: redact_text(line),
+                    url: shown_input(&redact_text(line)),
                     error: error_chain(&error),
                 };
                 run.log.record(event, |summary| summary.failed += 1);

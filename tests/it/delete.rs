@@ -892,7 +892,10 @@ fn cli_delete_keeps_the_runs_own_manifest_in_the_output_folder() {
         let output = fetchall(work, &args);
         let stderr = support::cli::text(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{manifest}: {stderr}");
-        assert!(work.join(manifest).is_file(), "{manifest}: deleted; {stderr}");
+        assert!(
+            work.join(manifest).is_file(),
+            "{manifest}: deleted; {stderr}"
+        );
         assert!(!stderr.contains("manifest"), "{manifest}: {stderr}");
         assert!(
             !mirror.out().join("gone.bin").exists(),

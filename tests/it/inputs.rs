@@ -320,3 +320,40 @@ fn a_list_or_a_plan_from_a_pipe_is_read_once() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_mirrored(work.path(), &iso);
 }
+
+/// A line of a list that is no URL is named in its error as the user can read
+/// it: control characters escaped, and cut at 100 characters (a 1 MB line is not
+/// echoed, twice, to the terminal).
+#[test]
+fn a_bad_list_line_is_named_short_and_escaped() {
+    let (_served, server, _iso) = setup();
+    let work = tempfile::tempdir().expect("temp dir");
+    let long = format!("htp://{}", "x".repeat(1_000_000));
+    let list = format!(
+        "{long}\n\u{1b}[31mnot a url\u{7}\n{}\n",
+        server.url("/notes/readme.txt")
+    );
+    std::fs::write(work.path().join("urls.txt"), &list).expect("write list");
+    let output = fetchall(work.path(), &["-i", "urls.txt"], None);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        &stderr[..stderr.len().min(2_000)]
+    );
+    assert!(stderr.len() < 10_000, "{} bytes on stderr", stderr.len());
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\\u{1b}[31mnot a url\\u{7}"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("htp://{}…", "x".repeat(94))),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(work.path().join("out/readme.txt")).expect("the good line"),
+        b"read me"
+    );
+}
