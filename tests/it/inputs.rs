@@ -263,26 +263,11 @@ fn fetchall_from_fifo(dir: &Path, contents: String, args: &[&str]) -> Option<Out
             let _ = pipe.write_all(contents.as_bytes());
         }
     });
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .args(["-o", "out", "-i", "fifo"])
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run fetchall");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while std::time::Instant::now() < deadline {
-        if child.try_wait().expect("status").is_some() {
-            let _ = writer.join();
-            return Some(child.wait_with_output().expect("output"));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    let output = support::cli::run_within_a_minute(dir, &["-o", "out", "-i", "fifo"], args);
+    if output.is_some() {
+        let _ = writer.join();
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
+    output
 }
 
 /// A list or a plan given as a pipe (a FIFO, `<(…)`) can be read only once: it is

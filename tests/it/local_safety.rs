@@ -811,30 +811,6 @@ fn shard_runs_share_a_folder_but_not_a_shard() {
     );
 }
 
-/// Runs the binary in `dir` with `args`, killing it if it has not ended within a
-/// minute: the test then fails instead of hanging the suite.
-fn fetchall_within_a_minute(dir: &Path, args: &[&str]) -> Option<Output> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
-        .current_dir(dir)
-        .args(QUICK)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start fetchall");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while std::time::Instant::now() < deadline {
-        if child.try_wait().expect("status").is_some() {
-            return Some(child.wait_with_output().expect("output"));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
-}
-
 /// A FIFO (or any file that is not a regular one) at a name fetchall keeps for
 /// itself — a partial file, its sidecar, the sidecar's temporary — is no partial
 /// file: it is replaced like a planted symlink, never opened and waited on. Before,
@@ -863,7 +839,7 @@ fn a_fifo_at_a_hidden_name_is_replaced_not_waited_on() {
             .status()
             .expect("mkfifo");
         assert!(made.success(), "mkfifo {name}");
-        let output = fetchall_within_a_minute(work.path(), &[&url])
+        let output = support::cli::run_within_a_minute(work.path(), QUICK, &[&url])
             .unwrap_or_else(|| panic!("{name}: still running after a minute"));
         assert_eq!(
             output.status.code(),
