@@ -191,16 +191,24 @@ fn other_xml_is_no_listing_either() {
     );
 }
 
+/// The test store's continuation token after `key`: the key, hex-encoded.
+fn token(key: &str) -> String {
+    key.bytes().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The request for the page of many/ that follows `key`.
+fn page_after(key: &str) -> String {
+    format!(
+        "{S3_ROOT}/?list-type=2&delimiter=%2F&prefix=many%2F&continuation-token={}",
+        token(key)
+    )
+}
+
 #[test]
 fn a_folder_whose_next_page_fails_is_a_failure_not_a_shorter_folder() {
     let (work, server) = served(ListingStyle::S3);
-    // The second page of many/: the token is the last entry of the first, hex-encoded.
-    let token: String = "many/f02.txt"
-        .bytes()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    let target =
-        format!("{S3_ROOT}/?list-type=2&delimiter=%2F&prefix=many%2F&continuation-token={token}");
+    // The second page of many/.
+    let target = page_after("many/f02.txt");
     server.can(
         &target,
         Canned {
@@ -230,20 +238,16 @@ fn a_folder_whose_next_page_fails_is_a_failure_not_a_shorter_folder() {
 #[test]
 fn a_folder_whose_pages_come_back_round_fails_instead_of_looping() {
     let (work, server) = served(ListingStyle::S3);
-    let hex = |text: &str| -> String { text.bytes().map(|byte| format!("{byte:02x}")).collect() };
     // The page after many/f02.txt sends the listing back to its start, whose
     // second page leads here again.
-    let target = format!(
-        "{S3_ROOT}/?list-type=2&delimiter=%2F&prefix=many%2F&continuation-token={}",
-        hex("many/f02.txt")
-    );
+    let target = page_after("many/f02.txt");
     let back = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
          <ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
          <Name>bkt</Name><Prefix>many/</Prefix><MaxKeys>3</MaxKeys>\
          <IsTruncated>true</IsTruncated>\
          <NextContinuationToken>{}</NextContinuationToken></ListBucketResult>",
-        hex("many/")
+        token("many/")
     );
     server.can(
         &target,

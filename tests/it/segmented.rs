@@ -587,17 +587,13 @@ fn a_split_download_resumed_against_a_range_ignoring_server_restarts_in_one_stre
     server.faults().always("/big.bin", Fault::IgnoreRange);
     let work = tempfile::tempdir().expect("temp dir");
     // What a killed split download leaves: a preallocated file, segments half done.
-    let mut partial = vec![0_u8; contents.len()];
-    let segments: Vec<(u64, u64, u64)> = vec![
+    let segments: Vec<SavedSegment> = vec![
         (0, 1_000_001, 500_000),
         (1_000_001, 2_000_002, 250_000),
         (2_000_002, 3_000_003, 0),
         (3_000_003, 4_000_003, 100_000),
     ];
-    for &(start, _, done) in &segments {
-        let (start, done) = (start as usize, done as usize);
-        partial[start..start + done].copy_from_slice(&contents[start..start + done]);
-    }
+    let partial = split_partial(&contents, &segments);
     let sidecar = partial_sidecar(
         &server.url("/big.bin"),
         &served.path().join("big.bin"),
@@ -691,6 +687,17 @@ fn a_range_of_another_total_size_is_a_change_and_says_so() {
 /// A segment as a sidecar saves it: start, end, bytes done.
 type SavedSegment = (u64, u64, u64);
 
+/// What a killed split download of `contents` leaves: a preallocated file holding
+/// the bytes each segment has done, zeros elsewhere.
+fn split_partial(contents: &[u8], segments: &[SavedSegment]) -> Vec<u8> {
+    let mut partial = vec![0_u8; contents.len()];
+    for &(start, _, done) in segments {
+        let (start, done) = (start as usize, done as usize);
+        partial[start..start + done].copy_from_slice(&contents[start..start + done]);
+    }
+    partial
+}
+
 /// A split download's sidecar says which bytes of the partial file are there. One
 /// whose segments do not cover the file exactly — none at all, a gap, an overlap,
 /// more done than a segment holds, a partial file shorter than the total — is no
@@ -758,16 +765,12 @@ fn a_split_download_whose_last_saved_segment_is_a_half_resumes_whole() {
     server.faults().always("/big.bin", Fault::Serve);
     let work = tempfile::tempdir().expect("temp dir");
     // Two planned segments; the second half of the first was handed out.
-    let segments: Vec<(u64, u64, u64)> = vec![
+    let segments: Vec<SavedSegment> = vec![
         (0, 1_000_001, 300_000),
         (2_000_002, SIZE, 400_000),
         (1_000_001, 2_000_002, 100_000),
     ];
-    let mut partial = vec![0_u8; SIZE as usize];
-    for &(start, _, done) in &segments {
-        let (start, done) = (start as usize, done as usize);
-        partial[start..start + done].copy_from_slice(&contents[start..start + done]);
-    }
+    let partial = split_partial(&contents, &segments);
     let sidecar = partial_sidecar(
         &server.url("/big.bin"),
         &served.path().join("big.bin"),
