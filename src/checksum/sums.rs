@@ -24,6 +24,9 @@
 //! ```
 
 use std::collections::HashMap;
+use std::collections::hash_map;
+use std::fmt;
+use std::sync::Arc;
 
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use url::Url;
@@ -50,6 +53,8 @@ pub struct Entry {
     pub name: String,
     /// Its digest.
     pub expected: Expected,
+    /// The line of the checksum file it is on, from 1.
+    pub line: usize,
 }
 
 /// The algorithm a checksum file's name announces, when the name is one of a
@@ -96,15 +101,19 @@ pub fn is_checksum_file(name: &str) -> bool {
 /// algorithm, are left out.
 pub fn parse(file_name: &str, text: &str) -> Vec<Entry> {
     let mut entries = Vec::new();
-    for line in text.lines() {
+    for (index, line) in text.lines().enumerate() {
         let line = line.trim_end_matches('\r').trim_start_matches('\u{feff}');
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
-        if let Some(entry) = parse_bsd(line).or_else(|| parse_gnu(line)) {
-            entries.push(entry);
-        } else if let Some(entry) = parse_bare(file_name, line) {
-            entries.push(entry);
+        let entry = parse_bsd(line)
+            .or_else(|| parse_gnu(line))
+            .or_else(|| parse_bare(file_name, line));
+        if let Some(entry) = entry {
+            entries.push(Entry {
+                line: index + 1,
+                ..entry
+            });
         }
     }
     entries
@@ -118,6 +127,7 @@ fn parse_bsd(line: &str) -> Option<Entry> {
     Some(Entry {
         name: name.to_string(),
         expected: Expected::from_hex(algorithm, hex.trim())?,
+        line: 0,
     })
 }
 
@@ -142,7 +152,11 @@ fn parse_gnu(line: &str) -> Option<Entry> {
     if name.is_empty() {
         return None;
     }
-    Some(Entry { name, expected })
+    Some(Entry {
+        name,
+        expected,
+        line: 0,
+    })
 }
 
 /// `x.iso.sha256` holding only a digest: the digest of `x.iso`.
@@ -157,6 +171,7 @@ fn parse_bare(file_name: &str, line: &str) -> Option<Entry> {
     Some(Entry {
         name: name.to_string(),
         expected: Expected::from_hex(algorithm, hex)?,
+        line: 0,
     })
 }
 
@@ -192,37 +207,142 @@ pub fn entry_url(sums_url: &Url, name: &str) -> Option<Url> {
     sums_url.join(&encoded.join("/")).ok()
 }
 
+/// Where an expected digest was read: a checksum file, and a line of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The checksum file, as the messages name it.
+    pub file: Arc<str>,
+    /// The line, from 1.
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} line {}", self.file, self.line)
+    }
+}
+
+/// Two lines give one file different digests of one algorithm: at least one of them
+/// is wrong, and no digest of the file can be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the checksum files disagree about {name}: {first} and {second}")]
+pub struct Conflict {
+    /// The algorithm of the two digests.
+    pub algorithm: Algorithm,
+    /// The file, as the second line names it.
+    pub name: String,
+    /// The line read first.
+    pub first: Origin,
+    /// The line that contradicts it.
+    pub second: Origin,
+}
+
+/// What the checksum files say about one file: a digest per algorithm, or the
+/// conflict that makes every one of them worthless.
+///
+/// A conflict within any algorithm fails the file, even when a stronger algorithm's
+/// digest is consistent: the checksum files are wrong about it, and nothing says
+/// which of them is.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// The first digest read.
+    first: (Expected, Origin),
+    /// Digests of other algorithms (rare: most files have one).
+    others: Vec<(Expected, Origin)>,
+    conflict: Option<Box<Conflict>>,
+}
+
+impl Listed {
+    /// A file's first digest, read at `origin`.
+    pub fn new(expected: Expected, origin: Origin) -> Listed {
+        Listed {
+            first: (expected, origin),
+            others: Vec::new(),
+            conflict: None,
+        }
+    }
+
+    /// Another digest of the file `name`, read at `origin`: a digest of an
+    /// algorithm seen before must be the same, or the file has a conflict.
+    pub fn add(&mut self, name: &str, expected: Expected, origin: Origin) {
+        if self.conflict.is_some() {
+            return;
+        }
+        let known = std::iter::once(&self.first)
+            .chain(&self.others)
+            .find(|(known, _)| known.algorithm == expected.algorithm);
+        match known {
+            Some((known, _)) if *known == expected => {}
+            Some((_, first)) => {
+                self.conflict = Some(Box::new(Conflict {
+                    algorithm: expected.algorithm,
+                    name: name.to_string(),
+                    first: first.clone(),
+                    second: origin,
+                }));
+            }
+            None => self.others.push((expected, origin)),
+        }
+    }
+
+    /// The digest to check the file against (that of the strongest algorithm), or
+    /// the conflict that fails it.
+    pub fn expected(&self) -> Result<Expected, &Conflict> {
+        if let Some(conflict) = &self.conflict {
+            return Err(conflict);
+        }
+        let strongest = std::iter::once(&self.first)
+            .chain(&self.others)
+            .map(|(expected, _)| *expected)
+            .max_by_key(|expected| expected.algorithm);
+        Ok(strongest.unwrap_or(self.first.0))
+    }
+}
+
 /// Expected digests by file URL, from every checksum file read in a run.
 #[derive(Debug, Default, Clone)]
 pub struct ChecksumIndex {
-    by_url: HashMap<String, Expected>,
+    by_url: HashMap<String, Listed>,
 }
 
 impl ChecksumIndex {
-    /// Adds the entries of the checksum file at `sums_url`; returns how many apply
-    /// to a URL. Of two digests for one file, the stronger algorithm is kept.
-    pub fn add(&mut self, sums_url: &Url, entries: &[Entry]) -> usize {
+    /// Adds the entries of the checksum file at `sums_url`, called `source` in
+    /// messages; returns how many apply to a URL. Of two digests for one file, the
+    /// stronger algorithm is kept; two different ones of one algorithm are a
+    /// [`Conflict`].
+    pub fn add(&mut self, sums_url: &Url, source: &str, entries: &[Entry]) -> usize {
+        let source: Arc<str> = Arc::from(source);
         let mut added = 0;
         for entry in entries {
             let Some(url) = entry_url(sums_url, &entry.name) else {
                 continue;
             };
             added += 1;
-            let slot = self.by_url.entry(url_key(&url)).or_insert(entry.expected);
-            if entry.expected.algorithm > slot.algorithm {
-                *slot = entry.expected;
+            let origin = Origin {
+                file: Arc::clone(&source),
+                line: entry.line,
+            };
+            match self.by_url.entry(url_key(&url)) {
+                hash_map::Entry::Vacant(slot) => {
+                    slot.insert(Listed::new(entry.expected, origin));
+                }
+                hash_map::Entry::Occupied(mut slot) => {
+                    slot.get_mut().add(&entry.name, entry.expected, origin);
+                }
             }
         }
         added
     }
 
-    /// The digest expected for `url`, if a checksum file gave one.
-    pub fn get(&self, url: &Url) -> Option<Expected> {
+    /// The digest expected for `url`, if a checksum file gave one, or the conflict
+    /// between two of them.
+    pub fn get(&self, url: &Url) -> Option<Result<Expected, Conflict>> {
         // Asked for every file of a run, which most often has no checksums.
         if self.by_url.is_empty() {
             return None;
         }
-        self.by_url.get(&url_key(url)).copied()
+        let listed = self.by_url.get(&url_key(url))?;
+        Some(listed.expected().map_err(Conflict::clone))
     }
 
     /// How many files have an expected digest.
@@ -334,8 +454,12 @@ mod tests {
             ),
         );
         let mut index = ChecksumIndex::default();
-        assert_eq!(index.add(&sums, &entries), 3);
-        let get = |url: &str| index.get(&Url::parse(url).expect("URL"));
+        assert_eq!(index.add(&sums, "SHA256SUMS", &entries), 3);
+        let get = |url: &str| {
+            index
+                .get(&Url::parse(url).expect("URL"))
+                .map(|found| found.expect("no conflict"))
+        };
         assert!(get("http://h/pub/caf%C3%A9%20%231.txt").is_some());
         assert!(get("http://H:80/pub/caf\u{e9}%20%231.txt").is_some());
         // The stronger digest wins, whichever line came first.
@@ -344,5 +468,48 @@ mod tests {
             Some(Algorithm::Sha256)
         );
         assert!(get("http://h/etc/passwd").is_none());
+    }
+
+    #[test]
+    fn contradictory_digests_of_one_algorithm_are_a_conflict_in_any_order() {
+        let sums = Url::parse("http://h/pub/SHA256SUMS").expect("URL");
+        let other = "0".repeat(64);
+        for text in [
+            format!("{SHA}  a\n{SHA}  ./a\n{other}  a\n"),
+            format!("{other}  a\n{SHA}  a\n{SHA}  a\n"),
+        ] {
+            let mut index = ChecksumIndex::default();
+            index.add(&sums, "SHA256SUMS", &parse("SHA256SUMS", &text));
+            let found = index.get(&Url::parse("http://h/pub/a").expect("URL"));
+            let Some(Err(conflict)) = found else {
+                panic!("no conflict: {found:?}");
+            };
+            assert_eq!(conflict.first.line, 1);
+            assert!(
+                conflict
+                    .to_string()
+                    .starts_with("the checksum files disagree about "),
+                "{conflict}"
+            );
+        }
+        // Across checksum files, and in a weaker algorithm next to a stronger one
+        // that agrees with itself: the file is failed all the same.
+        let mut index = ChecksumIndex::default();
+        index.add(
+            &sums,
+            "SHA256SUMS",
+            &parse("SHA256SUMS", &format!("{SHA}  a\n")),
+        );
+        let md5 = Url::parse("http://h/pub/MD5SUMS").expect("URL");
+        let weaker = format!("{MD5}  a\n{}  a\n", "1".repeat(32));
+        index.add(&md5, "MD5SUMS", &parse("MD5SUMS", &weaker));
+        let found = index.get(&Url::parse("http://h/pub/a").expect("URL"));
+        let Some(Err(conflict)) = found else {
+            panic!("no conflict: {found:?}");
+        };
+        assert_eq!(
+            conflict.to_string(),
+            "the checksum files disagree about a: MD5SUMS line 1 and MD5SUMS line 2"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 pub(crate) mod batch;
 pub(crate) mod body_writer;
+pub(crate) mod checksum_file;
 pub mod hash;
 pub mod lock;
 pub(crate) mod part;

@@ -3,7 +3,8 @@
 //! in any of the formats [`crate::checksum::sums`] reads. Nothing goes over the network.
 //!
 //! A file named by several checksum files is checked once, with the strongest
-//! algorithm. Names that would leave the checksum file's folder (`../x`, `/etc/x`)
+//! algorithm; when two lines give it different digests of one algorithm, it is not
+//! checked but failed, with both lines named (see [`sums::Listed`]). Names that would leave the checksum file's folder (`../x`, `/etc/x`)
 //! are ignored.
 //!
 //! Nothing is read through a symlink inside the verified folder (the folder itself
@@ -18,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::checksum::sums;
-use crate::checksum::{Expected, VerifyError};
+use crate::checksum::VerifyError;
+use crate::checksum::sums::{self, Listed, Origin};
 use crate::disk::hash::verify_file;
 use crate::http::redact::error_chain;
 
@@ -53,8 +54,8 @@ pub struct Checked {
 /// be read (a symlink, dangling or not; not a regular file; permission denied), each
 /// as a failed check of the checksum file itself: the files it lists go unchecked,
 /// which must never pass for a clean verification.
-fn survey(root: &Path) -> std::io::Result<(BTreeMap<PathBuf, Expected>, Vec<Checked>)> {
-    let mut expected: BTreeMap<PathBuf, Expected> = BTreeMap::new();
+fn survey(root: &Path) -> std::io::Result<(BTreeMap<PathBuf, Listed>, Vec<Checked>)> {
+    let mut expected: BTreeMap<PathBuf, Listed> = BTreeMap::new();
     let mut unreadable = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     if !root.is_dir() {
@@ -82,7 +83,7 @@ fn survey(root: &Path) -> std::io::Result<(BTreeMap<PathBuf, Expected>, Vec<Chec
                 // A FIFO would block the read forever; a socket cannot be read.
                 Err("it is not a regular file".to_string())
             } else {
-                crate::disk::safe_fs::read(&path).map_err(|error| error.to_string())
+                crate::disk::checksum_file::read_listed(&path).map_err(|error| error.to_string())
             };
             let bytes = match read {
                 Ok(bytes) => bytes,
@@ -97,6 +98,7 @@ fn survey(root: &Path) -> std::io::Result<(BTreeMap<PathBuf, Expected>, Vec<Chec
                     continue;
                 }
             };
+            let source: std::sync::Arc<str> = relative_text(root, &path).into();
             for item in sums::parse(&name, &String::from_utf8_lossy(&bytes)) {
                 let name = item.name.strip_prefix("./").unwrap_or(&item.name);
                 let relative = Path::new(name);
@@ -104,9 +106,15 @@ fn survey(root: &Path) -> std::io::Result<(BTreeMap<PathBuf, Expected>, Vec<Chec
                     continue;
                 }
                 let file = dir.join(relative);
-                let slot = expected.entry(file).or_insert(item.expected);
-                if item.expected.algorithm > slot.algorithm {
-                    *slot = item.expected;
+                let origin = Origin {
+                    file: std::sync::Arc::clone(&source),
+                    line: item.line,
+                };
+                match expected.get_mut(&file) {
+                    Some(listed) => listed.add(name, item.expected, origin),
+                    None => {
+                        expected.insert(file, Listed::new(item.expected, origin));
+                    }
                 }
             }
         }
@@ -133,8 +141,21 @@ pub fn verify_tree(root: &Path, mut each: impl FnMut(&Checked)) -> std::io::Resu
         each(&checked);
         results.push(checked);
     }
-    for (file, expected) in planned {
+    for (file, listed) in planned {
         let relative = file.strip_prefix(root).unwrap_or(&file);
+        let expected = match listed.expected() {
+            Ok(expected) => expected,
+            Err(conflict) => {
+                let checked = Checked {
+                    path: relative_text(root, &file),
+                    algorithm: conflict.algorithm,
+                    status: Status::Failed(conflict.to_string()),
+                };
+                each(&checked);
+                results.push(checked);
+                continue;
+            }
+        };
         let status = if let Some(link) = crate::disk::safe_fs::first_symlink(root, relative) {
             Status::Unreadable(format!(
                 "`{}` is a symlink; verify does not follow symlinks",

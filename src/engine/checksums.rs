@@ -9,7 +9,8 @@
 use url::Url;
 
 use crate::checksum::Checks;
-use crate::checksum::sums;
+use crate::checksum::sums::{self, Conflict};
+use crate::disk::checksum_file::read_given;
 use crate::engine::options::ChecksumSource;
 use crate::engine::run::Run;
 use crate::engine::starts::parse_start_url;
@@ -22,12 +23,13 @@ use crate::listing::page::Page;
 use crate::plan::paths;
 use crate::select::scope::{Scope, Verdict, folder_of};
 
-/// What the transfer of `url` computes on the fly.
-pub(crate) fn checks_for(run: &Run, url: &Url) -> Checks {
-    Checks {
-        expected: run.digests.expected(url),
+/// What the transfer of `url` computes on the fly; `Err` when the checksum files
+/// contradict each other about it, which fails the file.
+pub(crate) fn checks_for(run: &Run, url: &Url) -> Result<Checks, Conflict> {
+    Ok(Checks {
+        expected: run.digests.expected(url).transpose()?,
         sha256: run.options.record_sha256,
-    }
+    })
 }
 
 /// `--checksums FILE|URL`: reads the one checksum file before anything else; a
@@ -36,7 +38,7 @@ pub(crate) async fn load_given_checksums(run: &Run, starts: &[Url]) -> Result<()
     match &run.options.checksums {
         ChecksumSource::Auto | ChecksumSource::Off => Ok(()),
         ChecksumSource::File(path) => {
-            let text = std::fs::read(path).map_err(|source| Error::Checksums {
+            let text = read_given(path).map_err(|source| Error::Checksums {
                 location: path.display().to_string(),
                 source: Box::new(source),
             })?;
@@ -48,8 +50,9 @@ pub(crate) async fn load_given_checksums(run: &Run, starts: &[Url]) -> Result<()
             if entries.is_empty() {
                 return Err(no_checksum_lines(path.display().to_string()));
             }
+            let source = path.display().to_string();
             for start in starts {
-                let count = run.digests.add(&folder_of(start), &entries);
+                let count = run.digests.add(&folder_of(start), &source, &entries);
                 run.log.report(Event::ChecksumsLoaded {
                     url: path.display().to_string(),
                     entries: count,
@@ -147,7 +150,9 @@ fn read_checksum_text(run: &Run, url: &Url, text: &str) -> usize {
         })
         .unwrap_or_default();
     let entries = sums::parse(&name, text);
-    let count = run.digests.add(url, &entries);
+    // Named by its path in messages: short, and it tells two `SHA256SUMS` apart.
+    let source = percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy();
+    let count = run.digests.add(url, &source, &entries);
     run.log.report(Event::ChecksumsLoaded {
         url: redacted(url),
         entries: count,

@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use url::Url;
 
 use crate::checksum::Expected;
-use crate::checksum::sums::{self, ChecksumIndex};
+use crate::checksum::sums::{self, ChecksumIndex, Conflict};
 
 /// The expected digests of a run, shared by the crawl (which fills it) and the
 /// transfers (which check against it).
@@ -25,17 +25,18 @@ pub(crate) struct ExpectedDigests {
 }
 
 impl ExpectedDigests {
-    /// Adds the entries of the checksum file at `sums_url`; returns how many files
-    /// they give a digest for.
-    pub(crate) fn add(&self, sums_url: &Url, entries: &[sums::Entry]) -> usize {
+    /// Adds the entries of the checksum file at `sums_url` (called `source` in
+    /// messages); returns how many files they give a digest for.
+    pub(crate) fn add(&self, sums_url: &Url, source: &str, entries: &[sums::Entry]) -> usize {
         self.index
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .add(sums_url, entries)
+            .add(sums_url, source, entries)
     }
 
-    /// The digest the file at `url` is expected to have, if a checksum file said.
-    pub(crate) fn expected(&self, url: &Url) -> Option<Expected> {
+    /// The digest the file at `url` is expected to have, if a checksum file said,
+    /// or the conflict between two checksum lines about it.
+    pub(crate) fn expected(&self, url: &Url) -> Option<Result<Expected, Conflict>> {
         self.index
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

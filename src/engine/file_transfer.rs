@@ -17,6 +17,21 @@ use crate::transfer::{self, Outcome};
 /// so the next transfer starts while this one's file is synced and renamed; a
 /// split file's other connections take theirs from `host_slots`.
 pub(crate) async fn transfer_file(run: &Run, mut task: Task, slot: Slot, host_slots: &HostSlots) {
+    let checks = match checks_for(run, &task.url) {
+        Ok(checks) => checks,
+        // Whatever its bytes, one of the two digests says they are wrong: nothing
+        // to download.
+        Err(conflict) => {
+            let event = Event::Failed {
+                id: None,
+                url: task.url.to_string(),
+                path: task.destination.display().to_string(),
+                error: conflict.to_string(),
+            };
+            run.file_failed(&task.url, event);
+            return;
+        }
+    };
     let id = run.next_transfer_id();
     let url = task.url.to_string();
     let path = task.destination.display().to_string();
@@ -33,7 +48,7 @@ pub(crate) async fn transfer_file(run: &Run, mut task: Task, slot: Slot, host_sl
         existing: run.options.existing,
         split: run.options.split,
         retry: run.options.retry,
-        checks: checks_for(run, &task.url),
+        checks,
         limiter: run.limiter.as_ref(),
         slots: Some(host_slots),
         follow_symlinks: run.options.follow_symlinks,

@@ -331,3 +331,176 @@ fn verify_checks_a_mirror_against_its_checksum_files() {
             .any(|s| s["path"] == "bad.bin" && s["status"] == "missing")
     );
 }
+
+/// Whether `run` failed the file at `url` for checksum lines that contradict each
+/// other, naming both of them (`SHA256SUMS line 1 and SHA256SUMS line 2`).
+fn failed_for_a_conflict(run: &Run, url: &str, first: &str, second: &str) -> bool {
+    run.failure_of(url).is_some_and(|error| {
+        error.contains("disagree") && error.contains(first) && error.contains(second)
+    })
+}
+
+#[test]
+fn contradictory_lines_in_one_checksum_file_fail_the_file_in_either_order() {
+    let body = pseudo_random_bytes(7, 20_000);
+    let same = pseudo_random_bytes(8, 20_000);
+    let (right, wrong) = (sha256_hex(&body), sha256_hex(b"something else"));
+    let same_sum = sha256_hex(&same);
+    for (first, second) in [(&right, &wrong), (&wrong, &right)] {
+        // An identical duplicate is no contradiction.
+        let sums = format!(
+            "{first}  x.bin\n{same_sum}  same.bin\n{second} *x.bin\n{same_sum}  ./same.bin\n"
+        );
+        let fixture = serve(&[
+            ("x.bin", body.clone()),
+            ("same.bin", same.clone()),
+            ("SHA256SUMS", sums.clone().into_bytes()),
+        ]);
+        let run = mirror(fixture.server.url("/"), fixture.work.path());
+        assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
+        assert!(
+            failed_for_a_conflict(
+                &run,
+                &fixture.server.url("/x.bin"),
+                "SHA256SUMS line 1",
+                "SHA256SUMS line 3"
+            ),
+            "{}",
+            run.log()
+        );
+        assert_eq!(run.failures().len(), 1, "{}", run.log());
+        assert!(!fixture.work.path().join("out/x.bin").exists());
+        assert!(
+            run.downloaded()
+                .iter()
+                .any(|(path, verified)| path.ends_with("same.bin")
+                    && verified.as_deref() == Some("sha256")),
+            "{}",
+            run.log()
+        );
+
+        // The same lines in `--checksums FILE`.
+        let local = fixture.work.path().join("given.sums");
+        std::fs::write(&local, &sums).expect("write sums");
+        let mut options = options(fixture.server.url("/"), fixture.work.path());
+        options.output = Some(fixture.work.path().join("out-given"));
+        options.checksums = ChecksumSource::File(local.clone());
+        let run = harness::mirror(&options);
+        assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
+        let named = format!("{} line 1", local.display());
+        assert!(
+            failed_for_a_conflict(&run, &fixture.server.url("/x.bin"), &named, "line 3"),
+            "{}",
+            run.log()
+        );
+    }
+}
+
+#[test]
+fn checksum_files_that_contradict_each_other_fail_the_file_in_either_order() {
+    let body = pseudo_random_bytes(9, 20_000);
+    let other = pseudo_random_bytes(10, 20_000);
+    let (right, wrong) = (sha256_hex(&body), sha256_hex(b"something else"));
+    for (in_sums, in_sidecar) in [(&right, &wrong), (&wrong, &right)] {
+        let fixture = serve(&[
+            ("x.bin", body.clone()),
+            ("x.bin.sha256", format!("{in_sidecar}\n").into_bytes()),
+            ("SHA256SUMS", format!("{in_sums}  x.bin\n").into_bytes()),
+            // A consistent SHA-256, but MD5SUMS contradicts itself: failed too.
+            ("y.bin", other.clone()),
+            (
+                "MD5SUMS",
+                format!("{}  y.bin\n{}  y.bin\n", md5_hex(&other), md5_hex(b"else")).into_bytes(),
+            ),
+            (
+                "y.bin.sha256",
+                format!("{}\n", sha256_hex(&other)).into_bytes(),
+            ),
+        ]);
+        let run = mirror(fixture.server.url("/"), fixture.work.path());
+        assert_eq!(run.ending(), Ending::SomeFailed, "{}", run.log());
+        assert!(
+            failed_for_a_conflict(
+                &run,
+                &fixture.server.url("/x.bin"),
+                "/SHA256SUMS line 1",
+                "/x.bin.sha256 line 1"
+            ),
+            "{}",
+            run.log()
+        );
+        assert!(
+            failed_for_a_conflict(
+                &run,
+                &fixture.server.url("/y.bin"),
+                "/MD5SUMS line 1",
+                "/MD5SUMS line 2"
+            ),
+            "{}",
+            run.log()
+        );
+        let out = fixture.work.path().join("out");
+        assert!(!out.join("x.bin").exists() && !out.join("y.bin").exists());
+    }
+}
+
+#[test]
+fn verify_fails_a_file_its_checksum_file_contradicts_itself_about() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let body = pseudo_random_bytes(11, 5_000);
+    let (right, wrong) = (sha256_hex(&body), sha256_hex(b"something else"));
+    for (first, second) in [(&right, &wrong), (&wrong, &right)] {
+        let out = work.path().join("out");
+        write_files(
+            &out,
+            &[
+                ("x.bin", body.clone()),
+                ("same.bin", b"hello".to_vec()),
+                (
+                    "SHA256SUMS",
+                    format!(
+                        "{first}  x.bin\n{hello}  same.bin\n{hello}  same.bin\n{second}  x.bin\n",
+                        hello = sha256_hex(b"hello")
+                    )
+                    .into_bytes(),
+                ),
+            ],
+        );
+        let output = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+            .args(["verify", "out"])
+            .current_dir(work.path())
+            .output()
+            .expect("run fetchall verify");
+        let stdout = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{stdout}");
+        assert!(
+            stdout.contains(
+                "x.bin: FAILED (the checksum files disagree about x.bin: SHA256SUMS line 1 and SHA256SUMS line 4)"
+            ),
+            "{stdout}"
+        );
+        assert!(stdout.contains("same.bin: OK (sha256)"), "{stdout}");
+    }
+}
+
+#[test]
+fn a_local_checksum_file_larger_than_a_page_is_refused_unread() {
+    let fixture = serve(&[("a.bin", b"a".to_vec())]);
+    let sums = fixture.work.path().join("SHA256SUMS");
+    // Sparse: 64 MiB and one byte of nothing, which no test writes.
+    let file = std::fs::File::create(&sums).expect("create");
+    file.set_len(64 * 1024 * 1024 + 1).expect("set_len");
+    let started = std::time::Instant::now();
+    let output = fetchall(
+        fixture.work.path(),
+        &["--checksums", "SHA256SUMS", &fixture.server.url("/")],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("SHA256SUMS") && stderr.contains("larger than 64 MiB"),
+        "{stderr}"
+    );
+    assert!(fixture.server.requests().is_empty());
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
