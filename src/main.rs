@@ -1,6 +1,13 @@
 //! The `fetchall` command: parse arguments, pick a reporter, run the library, map the
 //! result to an exit code.
 
+/// `eprintln!` that never panics: a full or closed stderr has no one to tell.
+macro_rules! stderr {
+    ($($arg:tt)*) => {
+        $crate::cli::output::stderr_line(format_args!($($arg)*))
+    };
+}
+
 mod cli;
 
 use std::io::IsTerminal;
@@ -12,6 +19,7 @@ use fetchall::event::manifest::ManifestReporter;
 use fetchall::{CancellationToken, Reporter, Summary};
 
 use cli::args::{Args, Command};
+use cli::output::Output;
 use cli::report::{BarsReporter, JsonReporter, PlainReporter, TreeReporter, Verbosity};
 
 /// Documented exit codes.
@@ -25,8 +33,15 @@ enum Exit {
     Usage = 2,
     /// Another run holds the output folder's lock (and `--wait-for-lock` was not given).
     Locked = 3,
+    /// A line could not be written to stdout (disk full, I/O error): the run was
+    /// stopped there, as by Ctrl-C.
+    OutputFailed = 4,
     /// Interrupted by Ctrl-C or SIGTERM.
     Interrupted = 130,
+    /// stdout was closed (`fetchall … | head`): the run was stopped there, as by
+    /// Ctrl-C, quietly. 128 + SIGPIPE, what a shell shows for curl or wget killed
+    /// by the signal.
+    BrokenPipe = 141,
 }
 
 fn main() -> ExitCode {
@@ -42,7 +57,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            stderr!("error: cannot start the async runtime: {error}");
             return ExitCode::from(Exit::Usage as u8);
         }
     };
@@ -59,13 +74,22 @@ async fn run(args: Args) -> Exit {
         Ok(options) => options,
         Err(exit) => return exit,
     };
-    let Reporting { reporter, manifest } = match with_manifest(&args, choose_reporter(&args)) {
-        Ok(chosen) => chosen,
-        Err(exit) => return exit,
-    };
+    // Made before the reporters: a line that cannot be written stops the run.
     let cancel = CancellationToken::new();
+    let output = Arc::new(Output::new(cancel.clone()));
+    let Reporting { reporter, manifest } =
+        match with_manifest(&args, choose_reporter(&args, &output)) {
+            Ok(chosen) => chosen,
+            Err(exit) => return exit,
+        };
     tokio::spawn(stop_on_signals(cancel.clone()));
-    let exit = match fetchall::mirror(&options, reporter, cancel).await {
+    let result = fetchall::mirror(&options, reporter, cancel).await;
+    // stdout failed: the run stopped for that, and says nothing more (the reason,
+    // if any, is already on stderr).
+    if let Some(exit) = output.exit() {
+        return exit;
+    }
+    let exit = match result {
         Ok(summary) => exit_code(&summary),
         Err(error) => {
             print_error(&error);
@@ -79,7 +103,7 @@ async fn run(args: Args) -> Exit {
     // part of the run, never a silent one.
     match manifest.and_then(|manifest| manifest.failure()) {
         Some(failure) => {
-            eprintln!("error: {failure}");
+            stderr!("error: {failure}");
             if exit == Exit::Success {
                 Exit::SomeFailed
             } else {
@@ -96,8 +120,8 @@ fn options_from(args: &Args) -> Result<fetchall::Options, Exit> {
     // `--netrc` reads `$HOME/.netrc`: without HOME the run would go on without the
     // credentials asked for, and fail later with a 401 that does not say why.
     if args.netrc && std::env::var_os("HOME").is_none() {
-        eprintln!("error: --netrc reads $HOME/.netrc, but HOME is not set");
-        eprintln!("hint: give the file with --netrc-file FILE");
+        stderr!("error: --netrc reads $HOME/.netrc, but HOME is not set");
+        stderr!("hint: give the file with --netrc-file FILE");
         return Err(Exit::Usage);
     }
     let mut options = match args.to_options() {
@@ -117,14 +141,14 @@ fn options_from(args: &Args) -> Result<fetchall::Options, Exit> {
             Ok((read_as, Input::UrlFile)) => options.list_file = Some(read_as),
             Ok((read_as, Input::Plan)) => options.plan = Some(read_as),
             Err(error) => {
-                eprintln!("error: cannot read the URL list `{}`", path.display());
-                eprintln!("  caused by: {error}");
+                stderr!("error: cannot read the URL list `{}`", path.display());
+                stderr!("  caused by: {error}");
                 return Err(Exit::Usage);
             }
         }
         let no_list = options.list_urls.is_empty() && options.list_file.is_none();
         if options.urls.is_empty() && no_list && options.plan.is_none() {
-            eprintln!("error: no URL in `{}`", path.display());
+            stderr!("error: no URL in `{}`", path.display());
             return Err(Exit::Usage);
         }
     }
@@ -136,7 +160,7 @@ fn options_from(args: &Args) -> Result<fetchall::Options, Exit> {
     {
         Ok(user) => options.request.user = user,
         Err(error) => {
-            eprintln!("error: {error}");
+            stderr!("error: {error}");
             return Err(Exit::Usage);
         }
     }
@@ -156,7 +180,7 @@ fn with_manifest(args: &Args, mut reporter: Arc<dyn Reporter>) -> Result<Reporti
     let mut manifest = None;
     match &args.manifest {
         // A dry run writes nothing: not even an empty manifest over the last one.
-        Some(path) if args.dry_run => eprintln!(
+        Some(path) if args.dry_run => stderr!(
             "warning: a dry run does not write the manifest `{}`",
             path.display()
         ),
@@ -167,8 +191,8 @@ fn with_manifest(args: &Args, mut reporter: Arc<dyn Reporter>) -> Result<Reporti
                 reporter = created;
             }
             Err(error) => {
-                eprintln!("error: cannot create the manifest `{}`", path.display());
-                eprintln!("  caused by: {error}");
+                stderr!("error: cannot create the manifest `{}`", path.display());
+                stderr!("  caused by: {error}");
                 return Err(Exit::Usage);
             }
         },
@@ -285,40 +309,43 @@ fn starts_as_plan(start: &[u8]) -> bool {
 
 /// The subcommands: no runtime, no network.
 fn run_command(command: &Command) -> Exit {
+    let mut text = Vec::new();
     match command {
-        Command::Verify { dir, strict, json } => cli::verify::run(dir, *strict, *json),
+        Command::Verify { dir, strict, json } => return cli::verify::run(dir, *strict, *json),
         Command::Completions { shell } => {
             let mut command = <Args as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut command, "fetchall", &mut std::io::stdout());
-            Exit::Success
+            // Into memory, then out: `generate` panics on a failed write.
+            clap_complete::generate(*shell, &mut command, "fetchall", &mut text);
         }
         Command::Man => {
             let command = <Args as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(command).render(&mut std::io::stdout()) {
-                Ok(()) => Exit::Success,
-                // `fetchall man | head`: the reader has seen what it wanted.
-                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
-                Err(error) => {
-                    eprintln!("error: cannot write the man page: {error}");
-                    Exit::Usage
-                }
+            if let Err(error) = clap_mangen::Man::new(command).render(&mut text) {
+                stderr!("error: cannot write the man page: {error}");
+                return Exit::Usage;
             }
         }
+    }
+    let output = Output::standalone();
+    output.bytes(&text);
+    match output.exit() {
+        // `fetchall man | head`: the reader has seen what it wanted.
+        None | Some(Exit::BrokenPipe) => Exit::Success,
+        Some(exit) => exit,
     }
 }
 
 /// `error: …` then one `  caused by: …` line per source.
 fn print_error(error: &dyn std::error::Error) {
     use fetchall::redact_text;
-    eprintln!("error: {}", redact_text(&error.to_string()));
+    stderr!("error: {}", redact_text(&error.to_string()));
     let mut source = error.source();
     while let Some(cause) = source {
-        eprintln!("  caused by: {}", redact_text(&cause.to_string()));
+        stderr!("  caused by: {}", redact_text(&cause.to_string()));
         source = cause.source();
     }
 }
 
-fn choose_reporter(args: &Args) -> Arc<dyn Reporter> {
+fn choose_reporter(args: &Args, output: &Arc<Output>) -> Arc<dyn Reporter> {
     let verbosity = if args.quiet {
         Verbosity::Quiet
     } else if args.verbose {
@@ -327,13 +354,13 @@ fn choose_reporter(args: &Args) -> Arc<dyn Reporter> {
         Verbosity::Normal
     };
     if args.json {
-        Arc::new(JsonReporter::new())
+        Arc::new(JsonReporter::new(Arc::clone(output)))
     } else if args.dry_run {
-        Arc::new(TreeReporter::new(verbosity))
+        Arc::new(TreeReporter::new(verbosity, Arc::clone(output)))
     } else if std::io::stdout().is_terminal() && !args.quiet {
-        Arc::new(BarsReporter::new(verbosity))
+        Arc::new(BarsReporter::new(verbosity, Arc::clone(output)))
     } else {
-        Arc::new(PlainReporter::new(verbosity))
+        Arc::new(PlainReporter::new(verbosity, Arc::clone(output)))
     }
 }
 

@@ -3,5 +3,6 @@
 
 pub mod args;
 pub mod credentials;
+pub mod output;
 pub mod report;
 pub mod verify;

@@ -1,15 +1,15 @@
 //! `fetchall verify DIR`: one line per file, like `sha256sum -c`, then a summary.
 
-use std::io::Write;
 use std::path::Path;
 
 use fetchall::disk::verify::{Checked, Status, verify_tree};
 
 use crate::Exit;
+use crate::cli::output::{Output, Stream};
 
 /// Verifies `dir`, printing `path: OK`, `path: FAILED (…)` or `path: missing`.
 pub fn run(dir: &Path, strict: bool, json: bool) -> Exit {
-    let mut stdout = std::io::stdout().lock();
+    let output = Output::standalone();
     let print = |checked: &Checked| {
         let line = if json {
             serde_json::to_string(checked).unwrap_or_default()
@@ -32,34 +32,41 @@ pub fn run(dir: &Path, strict: bool, json: bool) -> Exit {
                 Status::Unreadable(why) => format!("{}: FAILED to read ({why})", checked.path),
             }
         };
-        // A closed pipe must not hide the exit code.
-        let _ = writeln!(stdout, "{line}");
+        output.line(Stream::Stdout, &line);
     };
     let results = match verify_tree(dir, print) {
         Ok(results) => results,
         Err(error) => {
-            eprintln!("error: cannot verify `{}`", dir.display());
-            eprintln!("  caused by: {error}");
+            stderr!("error: cannot verify `{}`", dir.display());
+            stderr!("  caused by: {error}");
             return Exit::Usage;
         }
     };
+    // A full disk lost lines: a failure. A closed pipe (`| head`) is not: the
+    // reader saw what it wanted, and the exit code still says what was found.
+    if output.exit() == Some(Exit::OutputFailed) {
+        return Exit::OutputFailed;
+    }
     let count = |wanted: fn(&Status) -> bool| results.iter().filter(|c| wanted(&c.status)).count();
     let ok = count(|status| *status == Status::Ok);
     let missing = count(|status| *status == Status::Missing);
     let failed = results.len() - ok - missing;
     if !json {
-        eprintln!("verified: {ok} OK, {failed} FAILED, {missing} missing");
+        output.line(
+            Stream::Stderr,
+            &format!("verified: {ok} OK, {failed} FAILED, {missing} missing"),
+        );
     }
     if results.is_empty() {
         // Say what is there: a checksum file that lists nothing usable (an HTML page
         // saved under that name, a dangling link) is not "no checksum file".
         match checksum_files(dir).first() {
-            Some(first) => eprintln!(
+            Some(first) => stderr!(
                 "error: no file to check in `{}`: its checksum files (`{}`…) hold no checksum line that can be read",
                 dir.display(),
                 first.display()
             ),
-            None => eprintln!(
+            None => stderr!(
                 "error: no checksum file (SHA256SUMS, *.sha256, MD5SUMS...) found in `{}`",
                 dir.display()
             ),

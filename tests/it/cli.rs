@@ -476,3 +476,208 @@ fn a_rerun_against_an_exact_listing_asks_nothing_for_unchanged_files() {
     let replaced = std::fs::read(work.path().join("out/grows.bin")).expect("read");
     assert!(replaced == vec![3; 6000], "the changed file was replaced");
 }
+
+/// The binary with stdout on `stdout` (a file such as `/dev/full`), waited for.
+fn fetchall_writing_to(dir: &Path, stdout: &Path, args: &[&str]) -> Output {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(stdout)
+        .expect("open stdout file");
+    std::process::Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(file)
+        .output()
+        .expect("run fetchall")
+}
+
+/// The binary with stdout on a pipe whose reader reads lines until one contains
+/// `until` (none read without it), then closes it: `fetchall … | head`. Its status
+/// and stderr.
+fn fetchall_into_head(dir: &Path, until: Option<&str>, args: &[&str]) -> (Option<i32>, String) {
+    use std::io::{BufRead, Read};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fetchall"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fetchall");
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    if let Some(until) = until {
+        loop {
+            let mut line = String::new();
+            assert!(reader.read_line(&mut line).expect("read a line") > 0);
+            if line.contains(until) {
+                break;
+            }
+        }
+    }
+    drop(reader);
+    let mut errors = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut errors)
+        .expect("read stderr");
+    (child.wait().expect("wait").code(), errors)
+}
+
+/// What a panic prints: never seen when stdout is closed or full.
+fn assert_no_panic(stderr: &str) {
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("failed printing"),
+        "{stderr}"
+    );
+}
+
+/// `/dev/full` where the system has one.
+fn dev_full() -> Option<&'static Path> {
+    let path = Path::new("/dev/full");
+    path.exists().then_some(path)
+}
+
+const NO_SPACE: &str = "error: cannot write to stdout: No space left on device";
+
+/// Before, every JSON line written to a full disk was dropped (`let _ = writeln!`)
+/// and the run went on to exit 0: a plan saved with `> plan.jsonl` was lost, and
+/// the next step read an empty plan.
+#[test]
+fn a_json_run_or_plan_on_a_full_disk_says_so_and_exits_4() {
+    let Some(full) = dev_full() else { return };
+    let served = tempfile::tempdir().expect("temp dir");
+    write_files(
+        &served.path().join("pub"),
+        &[("a.txt", b"a".to_vec()), ("sub/b.txt", b"b".to_vec())],
+    );
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    let work = tempfile::tempdir().expect("temp dir");
+    let url = server.url("/pub/");
+    for args in [
+        &["--dry-run", "--json", "-r", "-o", "out", &url][..],
+        &["--json", "-r", "-o", "out", &url][..],
+    ] {
+        let output = fetchall_writing_to(work.path(), full, args);
+        let errors = stderr(&output);
+        assert_eq!(output.status.code(), Some(4), "{args:?}: {errors}");
+        assert_eq!(
+            errors.matches(NO_SPACE).count(),
+            1,
+            "{args:?}: one line says why: {errors}"
+        );
+        assert_no_panic(&errors);
+        assert!(!work.path().join("out/.fetchall.lock").exists());
+    }
+}
+
+/// `fetchall --json -r URL | head -1`: before, the run downloaded the whole tree
+/// while every event after the first was lost, and exited 0. Now the closed pipe
+/// stops it as Ctrl-C would: exit 141, nothing printed, what was cut short keeps
+/// its hidden name, the lock is gone.
+#[test]
+fn a_json_run_piped_to_head_stops_with_141_and_leaves_only_whole_files() {
+    let files: Vec<(String, Vec<u8>)> = (0..300_u64)
+        .map(|index| {
+            (
+                format!("f{index:03}.bin"),
+                pseudo_random_bytes(index, 2_000),
+            )
+        })
+        .collect();
+    let (work, server) = TestServer::serving(&files, ListingStyle::Nginx);
+    for (name, _) in &files {
+        server.faults().always(
+            &format!("/{name}"),
+            crate::support::faults::Fault::Throttle {
+                chunk: 500,
+                pause: std::time::Duration::from_millis(50),
+            },
+        );
+    }
+    // Closed once a file is done: others are under way.
+    let (code, errors) = fetchall_into_head(
+        work.path(),
+        Some(r#""event":"downloaded""#),
+        &["--json", "-o", "out", &server.url("/")],
+    );
+    assert_eq!(code, Some(141), "{errors}");
+    assert_no_panic(&errors);
+    assert_eq!(errors, "", "nothing more is said once the reader is gone");
+    let out = work.path().join("out");
+    let served: BTreeMap<&str, &Vec<u8>> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes))
+        .collect();
+    let mut whole = 0;
+    for entry in std::fs::read_dir(&out).expect("out exists").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            // A partial file or its sidecar, kept for a rerun to resume (a small
+            // file cut short is held in memory and leaves nothing).
+            assert!(name.contains(".fetchall-part"), "{name}");
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).expect("read");
+        assert_eq!(Some(&&bytes), served.get(name.as_str()), "{name} is whole");
+        whole += 1;
+    }
+    assert!(whole >= 1, "one file was done before the pipe closed");
+    assert!(whole < files.len() / 2, "the run went on: {whole} files");
+    assert!(!out.join(".fetchall.lock").exists(), "the lock is released");
+}
+
+/// `fetchall -n -r URL | head -1`: before, the tree's `println!` panicked on the
+/// broken pipe (exit 101).
+#[test]
+fn a_dry_run_piped_to_head_exits_141_without_a_panic() {
+    let served = tempfile::tempdir().expect("temp dir");
+    let files: Vec<(String, Vec<u8>)> = (0..6)
+        .map(|index| (format!("d{index}/f.txt"), b"x".to_vec()))
+        .collect();
+    write_files(&served.path().join("pub"), &files);
+    let server = TestServer::start(served.path(), ListingStyle::Nginx);
+    // Each page takes its time: the reader is gone before the next line.
+    server.delay_pages(std::time::Duration::from_millis(200));
+    let work = tempfile::tempdir().expect("temp dir");
+    let (code, errors) = fetchall_into_head(
+        work.path(),
+        Some(""),
+        &["-n", "-r", "-j", "1", "-o", "out", &server.url("/pub/")],
+    );
+    assert_eq!(code, Some(141), "{errors}");
+    assert_no_panic(&errors);
+}
+
+/// `fetchall completions bash | head -1` and the like: no panic (clap_complete's
+/// `generate` panicked on a failed write); a closed pipe is no failure, a full
+/// disk is one.
+#[test]
+fn subcommands_on_a_closed_or_full_stdout_never_panic() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let (code, errors) = fetchall_into_head(work.path(), None, &["completions", "bash"]);
+    assert_eq!(code, Some(0), "{errors}");
+    assert_no_panic(&errors);
+    let (code, errors) = fetchall_into_head(work.path(), None, &["man"]);
+    assert_eq!(code, Some(0), "{errors}");
+    assert_no_panic(&errors);
+    let Some(full) = dev_full() else { return };
+    std::fs::write(work.path().join("a.txt"), "a\n").expect("write");
+    std::fs::write(
+        work.path().join("SHA256SUMS"),
+        "87428fc522803d31065e7bce3cf03fe475096631e5e07bbd7a0fde60c4cf25c7  a.txt\n",
+    )
+    .expect("write");
+    for args in [
+        &["completions", "bash"][..],
+        &["man"][..],
+        &["verify", "--json", "."][..],
+    ] {
+        let output = fetchall_writing_to(work.path(), full, args);
+        let errors = stderr(&output);
+        assert_eq!(output.status.code(), Some(4), "{args:?}: {errors}");
+        assert!(errors.contains(NO_SPACE), "{args:?}: {errors}");
+        assert_no_panic(&errors);
+    }
+}

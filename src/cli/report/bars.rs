@@ -9,7 +9,7 @@
 //! done for the bar, with no ETA rather than a made-up one.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fetchall::{Event, Reporter};
@@ -17,12 +17,14 @@ use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressStyle};
 
 use super::Verbosity;
 use super::text::describe;
+use crate::cli::output::{Output, Stream};
 
 /// Draws bars on stderr.
 pub struct BarsReporter {
     verbosity: Verbosity,
     bars: MultiProgress,
     overall: ProgressBar,
+    output: Arc<Output>,
     state: Mutex<State>,
 }
 
@@ -215,7 +217,7 @@ impl Totals {
 }
 
 impl BarsReporter {
-    pub fn new(verbosity: Verbosity) -> Self {
+    pub fn new(verbosity: Verbosity, output: Arc<Output>) -> Self {
         let bars = MultiProgress::new();
         let overall = bars.add(ProgressBar::new(BAR_STEPS));
         overall.set_style(style(
@@ -226,6 +228,7 @@ impl BarsReporter {
             verbosity,
             bars,
             overall,
+            output,
             state: Mutex::new(State::default()),
         }
     }
@@ -301,7 +304,7 @@ impl Reporter for BarsReporter {
                 self.overall.finish_and_clear();
                 let _ = self.bars.clear();
                 if let Some((_, line)) = describe(event, self.verbosity) {
-                    println!("{line}");
+                    self.output.line(Stream::Stdout, &line);
                 }
                 return;
             }

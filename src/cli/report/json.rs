@@ -1,20 +1,19 @@
 //! `--json`: one JSON object per event on stdout, for programs.
 
-use std::io::Write;
-use std::sync::Mutex;
+use std::sync::Arc;
 
 use fetchall::{Event, Reporter};
 
+use crate::cli::output::{Output, Stream};
+
 /// Writes each event as a JSON line on stdout.
 pub struct JsonReporter {
-    lock: Mutex<()>,
+    output: Arc<Output>,
 }
 
 impl JsonReporter {
-    pub fn new() -> Self {
-        JsonReporter {
-            lock: Mutex::new(()),
-        }
+    pub fn new(output: Arc<Output>) -> Self {
+        JsonReporter { output }
     }
 }
 
@@ -23,7 +22,6 @@ impl Reporter for JsonReporter {
         let Ok(line) = serde_json::to_string(event) else {
             return;
         };
-        let _guard = self.lock.lock();
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        self.output.line(Stream::Stdout, &line);
     }
 }

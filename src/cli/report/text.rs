@@ -5,12 +5,7 @@ use indicatif::HumanBytes;
 
 use super::Verbosity;
 
-/// Where a line goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    Stdout,
-    Stderr,
-}
+pub use crate::cli::output::Stream;
 
 /// The line for `event` at this verbosity, if it gets one.
 pub fn describe(event: &Event, verbosity: Verbosity) -> Option<(Stream, String)> {

@@ -2,7 +2,7 @@
 //! printed once the crawl is over (a tree cannot be printed before it is known).
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use fetchall::{Event, Reporter};
 use indicatif::HumanBytes;
@@ -10,11 +10,13 @@ use indicatif::HumanBytes;
 use super::Verbosity;
 use super::plain::PlainReporter;
 use super::text::{counted, dry_run_summary_line};
+use crate::cli::output::{Output, Stream};
 
 /// Collects `Planned` events and prints them as a tree at the end.
 pub struct TreeReporter {
     verbosity: Verbosity,
     lines: PlainReporter,
+    output: Arc<Output>,
     tree: Mutex<Folder>,
 }
 
@@ -90,10 +92,11 @@ impl Folder {
 }
 
 impl TreeReporter {
-    pub fn new(verbosity: Verbosity) -> Self {
+    pub fn new(verbosity: Verbosity, output: Arc<Output>) -> Self {
         TreeReporter {
             verbosity,
-            lines: PlainReporter::new(verbosity),
+            lines: PlainReporter::new(verbosity, Arc::clone(&output)),
+            output,
             tree: Mutex::new(Folder::default()),
         }
     }
@@ -124,12 +127,13 @@ impl Reporter for TreeReporter {
                         counted(files, "file"),
                         HumanBytes(bytes)
                     ));
-                    println!("{out}");
+                    self.output.line(Stream::Stdout, &out);
                 }
                 // The dry run's own last line, even when nothing would be
                 // downloaded: its failures are counted there.
                 if self.verbosity >= Verbosity::Normal {
-                    println!("{}", dry_run_summary_line(summary));
+                    self.output
+                        .line(Stream::Stdout, &dry_run_summary_line(summary));
                 }
             }
             _ => self.lines.report(event),
